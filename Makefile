@@ -1,0 +1,65 @@
+# Simpul: `make demo` to run it, `make test` to check it. `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo serve test lint format typecheck pytest browser messages stop clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "npm not found: pages will work without htmx live search"; fi
+	touch $(STAMP)
+
+src/simpul/locale/%/LC_MESSAGES/messages.mo: src/simpul/locale/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d src/simpul/locale -D messages -l $* >/dev/null
+
+install: $(STAMP) src/simpul/locale/en/LC_MESSAGES/messages.mo ## Install Simpul and its tools into .venv
+
+demo: install ## Install, start the embedded PostgreSQL, migrate, seed Kota Bandung and serve it
+	SIMPUL_DEBUG=$${SIMPUL_DEBUG:-1} $(BIN)/simpul demo
+
+serve: install ## Serve the portal and API (uses SIMPUL_DATABASE_URL, else the embedded PostgreSQL)
+	$(BIN)/simpul serve
+
+stop: ## Stop the embedded PostgreSQL
+	$(BIN)/simpul db stop
+
+browser: ## Make sure Debian's Chromium is there for the browser tests
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)); \
+	  else echo "Chromium is missing: install Debian's chromium package (browser tests will fail)"; fi; \
+	fi
+
+lint: install ## ruff (lint and format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install ## mypy, strict on src/
+	$(BIN)/mypy
+
+pytest: install browser ## Run the tests only
+	$(BIN)/pytest
+
+test: install browser lint typecheck pytest ## Everything: lint, type check and every test (browser included)
+
+messages: install ## Extract messages and update the translation catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k lazy -o src/simpul/locale/messages.pot --no-location --omit-header --sort-output src/simpul
+	$(BIN)/pybabel update -i src/simpul/locale/messages.pot -d src/simpul/locale -D messages --no-fuzzy-matching --omit-header
+
+clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""Who is asking: session cookies for pages, bearer tokens for the API. Deny unless granted."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from simpul.accounts import service
+from simpul.accounts.models import AccountKind, User
+from simpul.core.database import DbSession
+from simpul.core.errors import Forbidden, Unauthorized
+from simpul.core.i18n import _
+from simpul.core.regions import CurrentRegion
+
+SESSION_COOKIE = "simpul_session"
+
+_bearer = HTTPBearer(auto_error=False, description="A personal API token: `Bearer spl_...`")
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What the layout shows of the logged-in user; stays readable after a rollback."""
+
+    id: uuid.UUID
+    kind: str
+    full_name: str
+    email: str
+    phone: str
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        return cls(user.id, user.kind.value, user.full_name, user.email, user.phone)
+
+
+def page_user(request: Request, session: DbSession, region: CurrentRegion) -> User | None:
+    """The user logged in through the browser for this region, if any (pages only)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    user = service.user_for_session(session, region, token) if token else None
+    request.state.user = UserView.of(user) if user else None
+    return user
+
+
+def api_user(
+    request: Request,
+    session: DbSession,
+    region: CurrentRegion,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User | None:
+    """The user a bearer token belongs to, if one was sent; a bad token is refused outright."""
+    if credentials is None:
+        return None
+    user = service.user_for_api_token(session, region, credentials.credentials)
+    if user is None:
+        raise Unauthorized(
+            _("Token API tidak valid, sudah dicabut, atau bukan untuk wilayah ini."),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+PageUser = Annotated[User | None, Depends(page_user)]
+ApiUser = Annotated[User | None, Depends(api_user)]
+
+
+def require_page_user(user: PageUser) -> User:
+    if user is None:
+        raise Unauthorized(_("Silakan masuk terlebih dahulu."))
+    return user
+
+
+def require_api_user(user: ApiUser) -> User:
+    if user is None:
+        raise Unauthorized(
+            _("Kirim token API di header Authorization: Bearer <token>."),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+def require_page_staff(user: Annotated[User, Depends(require_page_user)]) -> User:
+    if user.kind is AccountKind.CITIZEN:
+        raise Forbidden(_("Halaman ini hanya untuk petugas."))
+    return user
+
+
+def require_page_admin(user: Annotated[User, Depends(require_page_user)]) -> User:
+    if user.kind is not AccountKind.REGION_ADMIN:
+        raise Forbidden(_("Halaman ini hanya untuk admin wilayah."))
+    return user
+
+
+CurrentPageUser = Annotated[User, Depends(require_page_user)]
+CurrentApiUser = Annotated[User, Depends(require_api_user)]
+CurrentPageStaff = Annotated[User, Depends(require_page_staff)]
+CurrentPageAdmin = Annotated[User, Depends(require_page_admin)]

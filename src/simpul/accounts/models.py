@@ -1,0 +1,145 @@
+"""People and how they prove who they are: accounts, staff roles, sessions, API tokens."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow
+
+
+class AccountKind(enum.StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    REGION_ADMIN = "region_admin"
+
+
+class StaffRoleName(enum.StrEnum):
+    """What a staff member may do for an agency."""
+
+    VERIFIKATOR = "verifikator"
+    PENYETUJU = "penyetuju"
+    ADMIN_OPD = "admin_opd"
+
+
+class User(IdMixin, TimestampMixin, RegionScoped, Base):
+    """An account in one region. NIK is kept only as a keyed hash and an encrypted copy."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        UniqueConstraint("region_id", "email"),
+        UniqueConstraint("region_id", "id"),
+        Index(
+            "uq_user_account_region_id_nik_hash",
+            "region_id",
+            "nik_hash",
+            unique=True,
+            postgresql_where="nik_hash IS NOT NULL",
+        ),
+        CheckConstraint("kind <> 'citizen' OR nik_hash IS NOT NULL", name="citizen_has_nik"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    kind: Mapped[AccountKind] = mapped_column(
+        Enum(AccountKind, name="account_kind", values_callable=lambda e: [m.value for m in e])
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: HMAC-SHA256 of the NIK under a key derived from the region's secret: finds duplicates
+    #: without keeping the number readable.
+    nik_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    #: The NIK encrypted (Fernet) for the owner and authorised officers.
+    nik_encrypted: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(5), default="id")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class StaffRole(IdMixin, RegionScoped, Base):
+    """A role a staff member holds in one agency of the same region."""
+
+    __tablename__ = "staff_role"
+    __table_args__ = (
+        UniqueConstraint("user_id", "agency_id", "role"),
+        ForeignKeyConstraint(
+            ["region_id", "user_id"], ["user_account.region_id", "user_account.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "agency_id"], ["agency.region_id", "agency.id"], ondelete="CASCADE"
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    role: Mapped[StaffRoleName] = mapped_column(
+        Enum(StaffRoleName, name="staff_role_name", values_callable=lambda e: [m.value for m in e])
+    )
+
+    user: Mapped[User] = relationship(
+        back_populates="roles",
+        foreign_keys=[user_id],
+        primaryjoin="StaffRole.user_id == User.id",
+    )
+
+
+class UserSession(IdMixin, RegionScoped, Base):
+    """A browser login. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_session"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ApiToken(IdMixin, RegionScoped, Base):
+    """A personal API token for scripts (``Authorization: Bearer``). Shown once, stored hashed."""
+
+    __tablename__ = "api_token"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    #: The first characters of the token, shown in lists so the owner can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginAttempt(IdMixin, RegionScoped, Base):
+    """One try to log in, kept for throttling. The e-mail is stored as a keyed hash only."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_lookup", "region_id", "email_hash", "at"),)
+
+    email_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    ip: Mapped[str] = mapped_column(String(45), index=True)
+    succeeded: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)

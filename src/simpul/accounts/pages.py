@@ -1,0 +1,208 @@
+"""Account pages: register with NIK, log in and out, the profile with API tokens, and the
+landing pages of staff and the region admin."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from simpul.accounts import service
+from simpul.accounts.auth import (
+    SESSION_COOKIE,
+    CurrentPageAdmin,
+    CurrentPageStaff,
+    CurrentPageUser,
+    PageUser,
+)
+from simpul.accounts.models import AccountKind, User
+from simpul.accounts.schemas import CitizenRegistration
+from simpul.catalogue import service as catalogue_service
+from simpul.core.database import DbSession
+from simpul.core.errors import InvalidInput
+from simpul.core.models import Region
+from simpul.core.regions import CurrentRegion
+from simpul.web.csrf import csrf_protect
+from simpul.web.routing import CommittingRoute
+from simpul.web.templating import render
+
+router = APIRouter(
+    route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+
+
+def _home_of(user: User, region: Region) -> str:
+    if user.kind is AccountKind.REGION_ADMIN:
+        return f"/{region.slug}/admin"
+    if user.kind is AccountKind.STAFF:
+        return f"/{region.slug}/petugas"
+    return f"/{region.slug}/akun"
+
+
+def _safe_next(region: Region, target: str | None) -> str | None:
+    """Only go back to a page of the same region (no open redirects)."""
+    if target and target.startswith(f"/{region.slug}") and "//" not in target and "\\" not in target:
+        return target
+    return None
+
+
+def _login_response(request: Request, session: DbSession, user: User, target: str) -> Response:
+    token, expires = service.start_session(session, user)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        expires=expires,
+        path=f"/{request.state.region.slug}",
+        httponly=True,
+        samesite="lax",
+        secure=not request.app.state.settings.debug,
+    )
+    return response
+
+
+@router.get("/{region}/daftar", response_class=HTMLResponse, name="register")
+def register_form(request: Request, region: CurrentRegion, user: PageUser) -> Response:
+    if user is not None:
+        return RedirectResponse(_home_of(user, region), status_code=303)
+    return render(request, "accounts/register.html", {"values": {}, "errors": {}})
+
+
+@router.post("/{region}/daftar", response_class=HTMLResponse)
+def register(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: PageUser,
+    nik: Annotated[str, Form()] = "",
+    full_name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    password_confirm: Annotated[str, Form()] = "",
+    consent: Annotated[str | None, Form()] = None,
+) -> Response:
+    data = CitizenRegistration(
+        nik=nik[:40], full_name=full_name[:200], email=email[:254], phone=phone[:30],
+        password=password[:200], password_confirm=password_confirm[:200], consent=consent == "ya",
+    )
+    try:
+        created = service.register_citizen(session, region, data)
+    except InvalidInput as exc:
+        values = {"nik": nik, "full_name": full_name, "email": email, "phone": phone}
+        return render(
+            request,
+            "accounts/register.html",
+            {"values": values, "errors": exc.field_errors(), "message": exc.message},
+            status_code=exc.status_code,
+        )
+    return _login_response(request, session, created, f"/{region.slug}/akun?baru=1")
+
+
+@router.get("/{region}/masuk", response_class=HTMLResponse, name="login")
+def login_form(request: Request, region: CurrentRegion, user: PageUser, next: str | None = None) -> Response:  # noqa: A002
+    if user is not None:
+        return RedirectResponse(_safe_next(region, next) or _home_of(user, region), status_code=303)
+    return render(request, "accounts/login.html", {"email": "", "next": _safe_next(region, next) or ""})
+
+
+@router.post("/{region}/masuk", response_class=HTMLResponse)
+def login(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: PageUser,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",  # noqa: A002
+) -> Response:
+    ip = request.client.host if request.client else "unknown"
+    result = service.login(session, region, email=email[:254], password=password[:200], ip=ip)
+    if result.user is None:
+        return render(
+            request,
+            "accounts/login.html",
+            {"email": email, "next": _safe_next(region, next) or "", "message": result.error},
+            status_code=401,
+        )
+    target = _safe_next(region, next) or _home_of(result.user, region)
+    return _login_response(request, session, result.user, target)
+
+
+@router.post("/{region}/keluar", name="logout")
+def logout(request: Request, region: CurrentRegion, session: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(session, token)
+    response = RedirectResponse(f"/{region.slug}", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=f"/{region.slug}")
+    return response
+
+
+@router.get("/{region}/akun", response_class=HTMLResponse, name="account")
+def account(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser, baru: int = 0
+) -> HTMLResponse:
+    return _account_page(request, session, user, {"welcome": bool(baru)})
+
+
+def _account_page(
+    request: Request, session: DbSession, user: User, extra: dict[str, object], status: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "nik_masked": service.masked_nik_of(user),
+            "tokens": service.list_api_tokens(session, user),
+            **extra,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/{region}/akun/token", response_class=HTMLResponse, name="create_token")
+def create_token(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    name: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    try:
+        _token, raw = service.create_api_token(session, user, name[:200])
+    except InvalidInput as exc:
+        return _account_page(request, session, user, {"token_error": exc.message}, exc.status_code)
+    return _account_page(request, session, user, {"new_token": raw}, 201)
+
+
+@router.post("/{region}/akun/token/{token_id}/cabut", name="revoke_token")
+def revoke_token(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser, token_id: uuid.UUID
+) -> Response:
+    service.revoke_api_token(session, user, token_id)
+    return RedirectResponse(f"/{region.slug}/akun", status_code=303)
+
+
+@router.get("/{region}/petugas", response_class=HTMLResponse, name="staff_home")
+def staff_home(request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff) -> HTMLResponse:
+    agencies = {a.agency.id: a for a in catalogue_service.list_agencies(session, region)}
+    roles = [(agencies[r.agency_id].agency, r.role) for r in user.roles if r.agency_id in agencies]
+    return render(request, "accounts/staff_home.html", {"roles": roles})
+
+
+@router.get("/{region}/admin", response_class=HTMLResponse, name="admin_home")
+def admin_home(request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageAdmin) -> HTMLResponse:
+    accounts = service.count_accounts(session, region)
+    return render(
+        request,
+        "accounts/admin_home.html",
+        {
+            "agencies": catalogue_service.list_agencies(session, region),
+            "citizens": accounts.get(AccountKind.CITIZEN, 0),
+            "staff_count": accounts.get(AccountKind.STAFF, 0),
+            "staff": service.list_staff(session, region),
+        },
+    )

@@ -1,0 +1,165 @@
+"""Every query about accounts, sessions, tokens and login attempts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountKind, ApiToken, LoginAttempt, StaffRole, User, UserSession
+
+
+def get_user_by_email(session: Session, region_id: uuid.UUID, email: str) -> User | None:
+    return session.scalars(
+        select(User).where(User.region_id == region_id, User.email == email.lower())
+    ).one_or_none()
+
+
+def get_user_by_id(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    return session.scalars(
+        select(User).where(User.region_id == region_id, User.id == user_id)
+    ).one_or_none()
+
+
+def nik_hash_exists(session: Session, region_id: uuid.UUID, nik_hash: bytes) -> bool:
+    return session.scalar(
+        select(func.count(User.id)).where(User.region_id == region_id, User.nik_hash == nik_hash)
+    ) != 0
+
+
+def count_users_by_kind(session: Session, region_id: uuid.UUID) -> dict[AccountKind, int]:
+    rows = session.execute(
+        select(User.kind, func.count(User.id)).where(User.region_id == region_id).group_by(User.kind)
+    ).all()
+    return {kind: int(n) for kind, n in rows}
+
+
+def list_staff(session: Session, region_id: uuid.UUID) -> Sequence[User]:
+    return session.scalars(
+        select(User)
+        .where(User.region_id == region_id, User.kind != AccountKind.CITIZEN)
+        .order_by(User.full_name)
+    ).all()
+
+
+def add_user(session: Session, user: User) -> User:
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add_staff_role(session: Session, role: StaffRole) -> StaffRole:
+    session.add(role)
+    return role
+
+
+def add_user_session(session: Session, user_session: UserSession) -> UserSession:
+    session.add(user_session)
+    return user_session
+
+
+def get_user_for_session_token(
+    session: Session, region_id: uuid.UUID, token_hash: bytes, now: datetime
+) -> User | None:
+    return session.scalars(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == token_hash,
+            UserSession.region_id == region_id,
+            UserSession.expires_at > now,
+            User.region_id == region_id,
+            User.is_active.is_(True),
+        )
+    ).one_or_none()
+
+
+def delete_user_session(session: Session, token_hash: bytes) -> None:
+    session.execute(delete(UserSession).where(UserSession.token_hash == token_hash))
+
+
+def delete_expired_sessions(session: Session, now: datetime) -> int:
+    result = session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def add_api_token(session: Session, token: ApiToken) -> ApiToken:
+    session.add(token)
+    session.flush()
+    return token
+
+
+def list_api_tokens(session: Session, user_id: uuid.UUID) -> Sequence[ApiToken]:
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+    ).all()
+
+
+def get_api_token_of_user(
+    session: Session, user_id: uuid.UUID, token_id: uuid.UUID
+) -> ApiToken | None:
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.id == token_id)
+    ).one_or_none()
+
+
+def get_active_api_token(
+    session: Session, region_id: uuid.UUID, token_hash: bytes
+) -> tuple[ApiToken, User] | None:
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.region_id == region_id,
+            ApiToken.revoked_at.is_(None),
+            User.region_id == region_id,
+            User.is_active.is_(True),
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def add_login_attempt(session: Session, attempt: LoginAttempt) -> None:
+    session.add(attempt)
+
+
+def failed_logins_since(
+    session: Session, region_id: uuid.UUID, email_hash: bytes, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many failed logins for this e-mail since ``since``, and the earliest of them."""
+    count, first = session.execute(
+        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
+            LoginAttempt.region_id == region_id,
+            LoginAttempt.email_hash == email_hash,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at >= since,
+        )
+    ).one()
+    return int(count), first
+
+
+def failed_logins_from_ip_since(
+    session: Session, ip: str, since: datetime
+) -> tuple[int, datetime | None]:
+    count, first = session.execute(
+        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
+            LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+        )
+    ).one()
+    return int(count), first
+
+
+def last_successful_login(
+    session: Session, region_id: uuid.UUID, email_hash: bytes
+) -> datetime | None:
+    return session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.region_id == region_id,
+            LoginAttempt.email_hash == email_hash,
+            LoginAttempt.succeeded.is_(True),
+        )
+    )

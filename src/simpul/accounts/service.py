@@ -1,0 +1,388 @@
+"""Account rules: registration with NIK, staff, login with throttling, sessions and tokens."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from simpul.accounts import repository
+from simpul.accounts.models import (
+    AccountKind,
+    ApiToken,
+    LoginAttempt,
+    StaffRole,
+    StaffRoleName,
+    User,
+    UserSession,
+)
+from simpul.accounts.nik import NikError, mask_nik, parse_nik
+from simpul.accounts.schemas import CitizenRegistration
+from simpul.catalogue import repository as catalogue_repository
+from simpul.core.audit import record_audit_event
+from simpul.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from simpul.core.i18n import _, ngettext
+from simpul.core.models import Region, utcnow
+from simpul.core.security import (
+    decrypt,
+    encrypt,
+    hash_password,
+    keyed_hash,
+    new_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+from simpul.core.settings import get_settings
+
+PHONE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "spl_"
+#: A token's last use is written at most this often, not on every request.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def nik_hash(region: Region, nik: str) -> bytes:
+    return keyed_hash("nik", f"{region.id}:{nik}")
+
+
+def email_hash(region: Region, email: str) -> bytes:
+    return keyed_hash("login-email", f"{region.id}:{email.strip().lower()}")
+
+
+def nik_of(user: User) -> str | None:
+    return decrypt("nik", user.nik_encrypted) if user.nik_encrypted else None
+
+
+def masked_nik_of(user: User) -> str | None:
+    nik = nik_of(user)
+    return mask_nik(nik) if nik else None
+
+
+def _normalise_email(raw: str) -> str:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(_("Alamat e-mail tidak valid, contoh: nama@contoh.id.")) from exc
+
+
+def _normalise_phone(raw: str) -> str:
+    phone = re.sub(r"[\s\-().]", "", raw)
+    if not PHONE.match(phone):
+        raise ValueError(_("Nomor HP harus diawali 08 atau +628 dan berisi 10-15 digit."))
+    if phone.startswith("+62"):
+        return "0" + phone[3:]
+    if phone.startswith("62"):
+        return "0" + phone[2:]
+    return phone
+
+
+def _password_problem(password: str, email: str, confirm: str | None) -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return _("Kata sandi minimal 8 karakter.")
+    if password.strip().lower() == email.lower():
+        return _("Kata sandi tidak boleh sama dengan e-mail.")
+    if confirm is not None and confirm != password:
+        return _("Konfirmasi kata sandi tidak sama.")
+    return None
+
+
+def register_citizen(session: Session, region: Region, data: CitizenRegistration) -> User:
+    """Open a citizen account; every problem is reported per field and nothing is written."""
+    errors: list[dict[str, str]] = []
+
+    def fail(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    nik = None
+    try:
+        nik = parse_nik(data.nik).nik
+    except NikError as exc:
+        fail("nik", str(exc))
+    if nik and repository.nik_hash_exists(session, region.id, nik_hash(region, nik)):
+        fail("nik", _("NIK ini sudah terdaftar. Silakan masuk, atau hubungi layanan bantuan."))
+    name = " ".join(data.full_name.split())
+    if len(name) < 2:
+        fail("full_name", _("Nama lengkap wajib diisi sesuai KTP."))
+    email = ""
+    try:
+        email = _normalise_email(data.email)
+    except ValueError as exc:
+        fail("email", str(exc))
+    if email and repository.get_user_by_email(session, region.id, email) is not None:
+        fail("email", _("E-mail ini sudah dipakai akun lain."))
+    phone = ""
+    try:
+        phone = _normalise_phone(data.phone)
+    except ValueError as exc:
+        fail("phone", str(exc))
+    problem = _password_problem(data.password, email or data.email, data.password_confirm)
+    if problem:
+        fail("password_confirm" if "Konfirmasi" in problem else "password", problem)
+    if not data.consent:
+        fail("consent", _("Anda perlu menyetujui pemrosesan data pribadi untuk membuat akun."))
+    if errors:
+        raise InvalidInput(_("Periksa kembali isian yang ditandai."), details=errors)
+    assert nik is not None
+    user = User(
+        region_id=region.id,
+        kind=AccountKind.CITIZEN,
+        email=email,
+        full_name=name,
+        phone=phone,
+        password_hash=hash_password(data.password),
+        nik_hash=nik_hash(region, nik),
+        nik_encrypted=encrypt("nik", nik),
+    )
+    try:
+        with session.begin_nested():
+            repository.add_user(session, user)
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict(
+            _("NIK atau e-mail ini baru saja didaftarkan."),
+            details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}],
+        ) from exc
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=user.id,
+        actor_label=email,
+        action="account.register",
+        target_type="user",
+        target_id=str(user.id),
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    agency_slug: str
+    role: StaffRoleName
+
+
+def create_user(
+    session: Session,
+    region: Region,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    kind: AccountKind,
+    nik: str | None = None,
+    phone: str = "",
+    roles: Sequence[RoleGrant] = (),
+    actor_label: str = "cli",
+) -> User:
+    """Create any account (staff, region admin, or a citizen with NIK) for administrators."""
+    errors: list[dict[str, str]] = []
+    try:
+        email = _normalise_email(email)
+    except ValueError as exc:
+        errors.append({"field": "email", "message": str(exc)})
+    problem = _password_problem(password, email, None)
+    if problem:
+        errors.append({"field": "password", "message": problem})
+    parsed_nik = None
+    if kind is AccountKind.CITIZEN or nik:
+        try:
+            parsed_nik = parse_nik(nik or "").nik
+        except NikError as exc:
+            errors.append({"field": "nik", "message": str(exc)})
+    if kind is AccountKind.STAFF and not roles:
+        errors.append({"field": "roles", "message": _("Petugas harus punya minimal satu peran di instansi.")})
+    agencies = {}
+    for grant in roles:
+        agency = catalogue_repository.get_agency_by_slug(session, region.id, grant.agency_slug)
+        if agency is None:
+            errors.append({"field": "agency", "message": _("Instansi %(slug)s tidak ada di wilayah ini.") % {"slug": grant.agency_slug}})
+        else:
+            agencies[grant.agency_slug] = agency
+    if errors:
+        raise InvalidInput(_("Data akun tidak valid."), details=errors)
+    if repository.get_user_by_email(session, region.id, email) is not None:
+        raise Conflict(_("E-mail ini sudah dipakai akun lain."), details=[{"field": "email", "message": email}])
+    if parsed_nik and repository.nik_hash_exists(session, region.id, nik_hash(region, parsed_nik)):
+        raise Conflict(_("NIK ini sudah terdaftar."), details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}])
+    user = User(
+        region_id=region.id,
+        kind=kind,
+        email=email,
+        full_name=" ".join(full_name.split()) or email,
+        phone=phone,
+        password_hash=hash_password(password),
+        nik_hash=nik_hash(region, parsed_nik) if parsed_nik else None,
+        nik_encrypted=encrypt("nik", parsed_nik) if parsed_nik else None,
+    )
+    repository.add_user(session, user)
+    for grant in roles:
+        repository.add_staff_role(
+            session,
+            StaffRole(region_id=region.id, user_id=user.id, agency_id=agencies[grant.agency_slug].id, role=grant.role),
+        )
+    session.flush()
+    session.refresh(user, ["roles"])
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=None,
+        actor_label=actor_label,
+        action="account.create",
+        target_type="user",
+        target_id=str(user.id),
+        details={"kind": kind.value, "roles": [f"{g.agency_slug}:{g.role.value}" for g in roles]},
+    )
+    return user
+
+
+# -- login --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None = None
+
+
+def _retry_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return ngettext(
+        "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)d menit.",
+        "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)d menit.",
+        minutes,
+    ) % {"n": minutes}
+
+
+def _check_throttle(session: Session, region: Region, hashed_email: bytes, ip: str, now: datetime) -> None:
+    settings = get_settings()
+    window = timedelta(minutes=settings.login_window_minutes)
+    since = now - window
+    last_ok = repository.last_successful_login(session, region.id, hashed_email)
+    if last_ok is not None and last_ok > since:
+        since = last_ok
+    failures, first = repository.failed_logins_since(session, region.id, hashed_email, since)
+    ip_failures, ip_first = repository.failed_logins_from_ip_since(session, ip, now - window)
+    blocked_until = None
+    if failures >= settings.login_max_failures and first is not None:
+        blocked_until = first + window
+    if ip_failures >= settings.login_max_failures_per_ip and ip_first is not None:
+        blocked_until = max(blocked_until or ip_first + window, ip_first + window)
+    if blocked_until is not None and blocked_until > now:
+        seconds = int((blocked_until - now).total_seconds()) + 1
+        raise TooManyRequests(_retry_message(seconds), retry_after_seconds=seconds)
+
+
+def login(session: Session, region: Region, *, email: str, password: str, ip: str) -> LoginResult:
+    """Check a login. A failure is recorded (and so must be committed), not raised.
+
+    Raises ``TooManyRequests`` when this e-mail or address failed too often recently.
+    """
+    now = utcnow()
+    hashed_email = email_hash(region, email)
+    _check_throttle(session, region, hashed_email, ip, now)
+    user = repository.get_user_by_email(session, region.id, email.strip())
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.is_active
+    repository.add_login_attempt(
+        session, LoginAttempt(region_id=region.id, email_hash=hashed_email, ip=ip, succeeded=ok, at=now)
+    )
+    if not ok or user is None:
+        return LoginResult(None, _("E-mail atau kata sandi salah."))
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    return LoginResult(user)
+
+
+def start_session(session: Session, user: User) -> tuple[str, datetime]:
+    """Create a browser session; returns the cookie value and its expiry."""
+    token = new_token()
+    expires = utcnow() + timedelta(days=get_settings().session_days)
+    repository.add_user_session(
+        session,
+        UserSession(region_id=user.region_id, user_id=user.id, token_hash=token_digest(token), expires_at=expires),
+    )
+    return token, expires
+
+
+def end_session(session: Session, token: str) -> None:
+    repository.delete_user_session(session, token_digest(token))
+
+
+def user_for_session(session: Session, region: Region, token: str) -> User | None:
+    return repository.get_user_for_session_token(session, region.id, token_digest(token), utcnow())
+
+
+# -- API tokens ---------------------------------------------------------------------------
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the raw token is returned once and never stored."""
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise InvalidInput(
+            _("Nama token wajib diisi (maksimal 100 karakter)."),
+            details=[{"field": "name", "message": _("Beri nama, misalnya 'skrip laporan'.")}],
+        )
+    raw = new_token(TOKEN_PREFIX)
+    token = repository.add_api_token(
+        session,
+        ApiToken(region_id=user.region_id, user_id=user.id, name=name, prefix=raw[:10], token_hash=token_digest(raw)),
+    )
+    record_audit_event(
+        session,
+        region_id=user.region_id,
+        actor_id=user.id,
+        actor_label=user.email,
+        action="api_token.create",
+        target_type="api_token",
+        target_id=str(token.id),
+        details={"name": name, "prefix": token.prefix},
+    )
+    return token, raw
+
+
+def list_api_tokens(session: Session, user: User) -> Sequence[ApiToken]:
+    return repository.list_api_tokens(session, user.id)
+
+
+def revoke_api_token(session: Session, user: User, token_id: uuid.UUID) -> ApiToken:
+    token = repository.get_api_token_of_user(session, user.id, token_id)
+    if token is None:
+        raise NotFound(_("Token tidak ditemukan."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_audit_event(
+            session,
+            region_id=user.region_id,
+            actor_id=user.id,
+            actor_label=user.email,
+            action="api_token.revoke",
+            target_type="api_token",
+            target_id=str(token.id),
+        )
+    return token
+
+
+def user_for_api_token(session: Session, region: Region, raw: str) -> User | None:
+    found = repository.get_active_api_token(session, region.id, token_digest(raw))
+    if found is None:
+        return None
+    token, user = found
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+    return user
+
+
+def count_accounts(session: Session, region: Region) -> dict[AccountKind, int]:
+    return repository.count_users_by_kind(session, region.id)
+
+
+def list_staff(session: Session, region: Region) -> Sequence[User]:
+    return repository.list_staff(session, region.id)

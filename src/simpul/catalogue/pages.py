@@ -1,0 +1,104 @@
+"""Catalogue pages: the region's home, the catalogue (by agency, by life event, search),
+a service's published standard, and an agency's page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from simpul.accounts.auth import PageUser
+from simpul.catalogue import service
+from simpul.catalogue.models import Service
+from simpul.catalogue.standard import (
+    COMPONENT_LABELS,
+    DELIVERY_COMPONENTS,
+    MANAGEMENT_COMPONENTS,
+)
+from simpul.core.database import DbSession
+from simpul.core.regions import CurrentRegion
+from simpul.web.csrf import csrf_protect
+from simpul.web.routing import CommittingRoute
+from simpul.web.templating import render
+
+router = APIRouter(
+    route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+
+PAGE_SIZE = 20
+
+
+@router.get("/{region}", response_class=HTMLResponse, name="region_home")
+def region_home(request: Request, region: CurrentRegion, session: DbSession, user: PageUser) -> HTMLResponse:
+    return render(
+        request,
+        "catalogue/home.html",
+        {
+            "life_events": service.list_life_events(session, region),
+            "agencies": service.list_agencies(session, region),
+        },
+    )
+
+
+@router.get("/{region}/layanan", response_class=HTMLResponse, name="catalogue")
+def catalogue(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: PageUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    instansi: str | None = None,
+    peristiwa: str | None = None,
+    tampil: str = "instansi",
+    halaman: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> HTMLResponse:
+    """Search results when ``q`` is given; otherwise every service grouped by agency or life event."""
+    context: dict[str, object] = {"q": q or "", "instansi": instansi, "peristiwa": peristiwa, "tampil": tampil}
+    agencies = service.list_agencies(session, region)
+    life_events = service.list_life_events(session, region)
+    context.update(agencies=agencies, life_events=life_events)
+    if q or instansi or peristiwa:
+        page = service.find_services(
+            session, region, query=q, agency_slug=instansi, life_event_slug=peristiwa,
+            limit=PAGE_SIZE, offset=(halaman - 1) * PAGE_SIZE,
+        )
+        context.update(page=page, halaman=halaman, pages=max(1, -(-page.total // PAGE_SIZE)))
+    else:
+        by_agency: dict[uuid.UUID, list[Service]] = {}
+        by_event: dict[uuid.UUID, list[Service]] = {}
+        for item in service.all_published_services(session, region):
+            by_agency.setdefault(item.agency_id, []).append(item)
+            for event in item.life_events:
+                by_event.setdefault(event.id, []).append(item)
+        context.update(by_agency=by_agency, by_event=by_event)
+    return render(request, "catalogue/catalogue.html", context)
+
+
+@router.get("/{region}/layanan/{slug}", response_class=HTMLResponse, name="service_page")
+def service_page(
+    request: Request, region: CurrentRegion, session: DbSession, user: PageUser, slug: str
+) -> HTMLResponse:
+    found = service.get_service(session, region, slug)
+    return render(
+        request,
+        "catalogue/service.html",
+        {
+            "service": found,
+            "standard": service.standard_of(found),
+            "eform": service.eform_of(found),
+            "delivery": DELIVERY_COMPONENTS,
+            "management": MANAGEMENT_COMPONENTS,
+            "labels": COMPONENT_LABELS,
+        },
+    )
+
+
+@router.get("/{region}/instansi/{slug}", response_class=HTMLResponse, name="agency_page")
+def agency_page(
+    request: Request, region: CurrentRegion, session: DbSession, user: PageUser, slug: str
+) -> HTMLResponse:
+    agency = service.get_agency(session, region, slug)
+    page = service.find_services(session, region, agency_slug=slug, limit=100)
+    return render(request, "catalogue/agency.html", {"agency": agency, "services": page.items})

@@ -1,0 +1,199 @@
+"""Every query of the catalogue. Each function takes the region: nothing crosses regions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, Text, cast, func, literal, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session, selectinload
+
+from simpul.catalogue.models import Agency, LifeEvent, Service, ServiceLifeEvent
+
+#: word_similarity() at or above this counts as a (typo-tolerant) match.
+TRIGRAM_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class AgencyWithCount:
+    agency: Agency
+    service_count: int
+
+
+@dataclass(frozen=True)
+class LifeEventWithCount:
+    life_event: LifeEvent
+    service_count: int
+
+
+def _published(region_id: uuid.UUID) -> Select[tuple[Service]]:
+    return (
+        select(Service)
+        .where(Service.region_id == region_id, Service.published.is_(True))
+        .options(selectinload(Service.agency), selectinload(Service.life_events))
+    )
+
+
+def list_agencies_with_counts(session: Session, region_id: uuid.UUID) -> list[AgencyWithCount]:
+    count = (
+        select(func.count(Service.id))
+        .where(Service.agency_id == Agency.id, Service.published.is_(True))
+        .correlate(Agency)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Agency, count).where(Agency.region_id == region_id).order_by(Agency.name)
+    ).all()
+    return [AgencyWithCount(agency, int(n)) for agency, n in rows]
+
+
+def list_agencies(session: Session, region_id: uuid.UUID) -> Sequence[Agency]:
+    return session.scalars(
+        select(Agency).where(Agency.region_id == region_id).order_by(Agency.name)
+    ).all()
+
+
+def get_agency_by_slug(session: Session, region_id: uuid.UUID, slug: str) -> Agency | None:
+    return session.scalars(
+        select(Agency).where(Agency.region_id == region_id, Agency.slug == slug)
+    ).one_or_none()
+
+
+def list_life_events_with_counts(
+    session: Session, region_id: uuid.UUID
+) -> list[LifeEventWithCount]:
+    count = (
+        select(func.count(ServiceLifeEvent.service_id))
+        .join(Service, Service.id == ServiceLifeEvent.service_id)
+        .where(ServiceLifeEvent.life_event_id == LifeEvent.id, Service.published.is_(True))
+        .correlate(LifeEvent)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(LifeEvent, count)
+        .where(LifeEvent.region_id == region_id)
+        .order_by(LifeEvent.position, LifeEvent.name)
+    ).all()
+    return [LifeEventWithCount(event, int(n)) for event, n in rows]
+
+
+def list_life_events(session: Session, region_id: uuid.UUID) -> Sequence[LifeEvent]:
+    return session.scalars(
+        select(LifeEvent).where(LifeEvent.region_id == region_id).order_by(LifeEvent.position)
+    ).all()
+
+
+def get_life_event_by_slug(session: Session, region_id: uuid.UUID, slug: str) -> LifeEvent | None:
+    return session.scalars(
+        select(LifeEvent).where(LifeEvent.region_id == region_id, LifeEvent.slug == slug)
+    ).one_or_none()
+
+
+def list_published_services(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    agency_id: uuid.UUID | None = None,
+    life_event_id: uuid.UUID | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Service], int]:
+    """Published services in name order, optionally of one agency or life event, and the total."""
+    query = _published(region_id)
+    if agency_id is not None:
+        query = query.where(Service.agency_id == agency_id)
+    if life_event_id is not None:
+        query = query.where(
+            Service.id.in_(
+                select(ServiceLifeEvent.service_id).where(
+                    ServiceLifeEvent.life_event_id == life_event_id
+                )
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(Service.name).limit(limit).offset(offset)).all()
+    return items, total
+
+
+def search_published_services(
+    session: Session,
+    region_id: uuid.UUID,
+    query_text: str,
+    *,
+    relaxed: bool,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Service], int]:
+    """Rank services for ``query_text`` with the ``indonesian`` stemmer and trigram similarity.
+
+    Strict: every word must match (after stemming, so "akta lahir" finds "Akta
+    Kelahiran"), or the whole text must be close to a name or keyword (typos). Relaxed: any
+    word may match; used when the strict search finds nothing.
+    """
+    q = literal(query_text)
+    strict = func.plainto_tsquery(text("'indonesian'::regconfig"), q)
+    any_word = cast(func.replace(cast(strict, Text), " & ", " | "), TSQUERY)
+    tsquery = any_word if relaxed else strict
+    similarity = func.word_similarity(func.lower(q), Service.search_text)
+    matched = Service.search_vector.op("@@")(tsquery)
+    rank = func.ts_rank_cd(Service.search_vector, tsquery, 32)
+    base = _published(region_id).where(matched | (similarity >= TRIGRAM_THRESHOLD))
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    items = session.scalars(
+        base.order_by(matched.desc(), (rank + similarity).desc(), Service.name)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return items, total
+
+
+def get_published_service_by_slug(
+    session: Session, region_id: uuid.UUID, slug: str
+) -> Service | None:
+    return session.scalars(_published(region_id).where(Service.slug == slug)).one_or_none()
+
+
+def get_service_by_slug(session: Session, region_id: uuid.UUID, slug: str) -> Service | None:
+    return session.scalars(
+        select(Service).where(Service.region_id == region_id, Service.slug == slug)
+    ).one_or_none()
+
+
+def list_all_services(session: Session, region_id: uuid.UUID) -> Sequence[Service]:
+    """Every service of the region, published or not (for copying and administration)."""
+    return session.scalars(
+        select(Service)
+        .where(Service.region_id == region_id)
+        .options(selectinload(Service.agency), selectinload(Service.life_events))
+        .order_by(Service.name)
+    ).all()
+
+
+def count_services(session: Session, region_id: uuid.UUID) -> int:
+    return session.scalar(
+        select(func.count(Service.id)).where(Service.region_id == region_id)
+    ) or 0
+
+
+def add_life_event(session: Session, event: LifeEvent) -> LifeEvent:
+    session.add(event)
+    return event
+
+
+def add_agency(session: Session, agency: Agency) -> Agency:
+    session.add(agency)
+    return agency
+
+
+def add_service(session: Session, service: Service, life_event_ids: Sequence[uuid.UUID]) -> Service:
+    session.add(service)
+    session.flush()
+    for life_event_id in life_event_ids:
+        session.add(
+            ServiceLifeEvent(
+                region_id=service.region_id, service_id=service.id, life_event_id=life_event_id
+            )
+        )
+    return service

@@ -1,0 +1,327 @@
+"""Catalogue rules: browsing, search, loading a catalogue and copying one between regions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from simpul.catalogue import repository
+from simpul.catalogue.models import Agency, LifeEvent, Service
+from simpul.catalogue.seed import AgencySeed, LifeEventSeed
+from simpul.catalogue.standard import EForm, ServiceStandard
+from simpul.core.audit import record_audit_event
+from simpul.core.errors import InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region
+
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ServicePage:
+    """One page of services and how many there are in all."""
+
+    items: Sequence[Service]
+    total: int
+    limit: int
+    offset: int
+    #: True when no service matched every word and the results match some of them.
+    relaxed: bool = False
+
+
+def _check_paging(limit: int, offset: int) -> None:
+    errors = []
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        errors.append({"field": "limit", "message": _("Nilai limit harus 1 sampai 100.")})
+    if offset < 0:
+        errors.append({"field": "offset", "message": _("Nilai offset tidak boleh negatif.")})
+    if errors:
+        raise InvalidInput(_("Parameter halaman tidak valid."), details=errors)
+
+
+def find_services(
+    session: Session,
+    region: Region,
+    *,
+    query: str | None = None,
+    agency_slug: str | None = None,
+    life_event_slug: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> ServicePage:
+    """Search (ranked) when ``query`` is given, else list by name, with optional filters.
+
+    A query and a filter together search first and then keep the services of the filter.
+    """
+    _check_paging(limit, offset)
+    agency_id = _agency_id(session, region, agency_slug)
+    life_event_id = _life_event_id(session, region, life_event_slug)
+    text = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    if not text:
+        items, total = repository.list_published_services(
+            session,
+            region.id,
+            agency_id=agency_id,
+            life_event_id=life_event_id,
+            limit=limit,
+            offset=offset,
+        )
+        return ServicePage(items, total, limit, offset)
+    for relaxed in (False, True):
+        items, total = repository.search_published_services(
+            session, region.id, text, relaxed=relaxed, limit=MAX_PAGE_SIZE * 5, offset=0
+        )
+        kept = [
+            s
+            for s in items
+            if (agency_id is None or s.agency_id == agency_id)
+            and (life_event_id is None or any(e.id == life_event_id for e in s.life_events))
+        ]
+        if kept:
+            return ServicePage(kept[offset : offset + limit], len(kept), limit, offset, relaxed)
+    return ServicePage([], 0, limit, offset)
+
+
+def all_published_services(session: Session, region: Region) -> Sequence[Service]:
+    """Every published service in name order (a region publishes hundreds, not millions)."""
+    items, _total = repository.list_published_services(
+        session, region.id, limit=10_000, offset=0
+    )
+    return items
+
+
+def _agency_id(session: Session, region: Region, slug: str | None) -> uuid.UUID | None:
+    if not slug:
+        return None
+    agency = repository.get_agency_by_slug(session, region.id, slug)
+    if agency is None:
+        raise NotFound(_("Instansi tidak ditemukan."))
+    return agency.id
+
+
+def _life_event_id(session: Session, region: Region, slug: str | None) -> uuid.UUID | None:
+    if not slug:
+        return None
+    event = repository.get_life_event_by_slug(session, region.id, slug)
+    if event is None:
+        raise NotFound(_("Peristiwa hidup tidak ditemukan."))
+    return event.id
+
+
+def get_service(session: Session, region: Region, slug: str) -> Service:
+    service = repository.get_published_service_by_slug(session, region.id, slug)
+    if service is None:
+        raise NotFound(_("Layanan tidak ditemukan di wilayah ini."))
+    return service
+
+
+def get_agency(session: Session, region: Region, slug: str) -> Agency:
+    agency = repository.get_agency_by_slug(session, region.id, slug)
+    if agency is None:
+        raise NotFound(_("Instansi tidak ditemukan."))
+    return agency
+
+
+def list_agencies(session: Session, region: Region) -> list[repository.AgencyWithCount]:
+    return repository.list_agencies_with_counts(session, region.id)
+
+
+def list_life_events(session: Session, region: Region) -> list[repository.LifeEventWithCount]:
+    return repository.list_life_events_with_counts(session, region.id)
+
+
+def standard_of(service: Service) -> ServiceStandard:
+    return ServiceStandard.model_validate(service.standard)
+
+
+def eform_of(service: Service) -> EForm:
+    return EForm.model_validate(service.eform)
+
+
+# -- loading and copying ------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    life_events: int = 0
+    agencies: int = 0
+    services: int = 0
+    skipped_services: int = 0
+
+
+def import_catalogue(
+    session: Session,
+    region: Region,
+    *,
+    life_events: Sequence[LifeEventSeed],
+    agencies: Sequence[AgencySeed],
+    published: bool = True,
+) -> ImportReport:
+    """Add life events, agencies and services that the region does not have yet (by slug).
+
+    Existing rows are left as the region edited them; the report counts what was added.
+    """
+    report = ImportReport()
+    events: dict[str, uuid.UUID] = {e.slug: e.id for e in repository.list_life_events(session, region.id)}
+    for position, seed_event in enumerate(life_events):
+        if seed_event.slug in events:
+            continue
+        event = LifeEvent(
+            id=uuid.uuid4(),
+            region_id=region.id,
+            slug=seed_event.slug,
+            name=seed_event.name,
+            name_en=seed_event.name_en,
+            description=seed_event.description,
+            position=position,
+        )
+        repository.add_life_event(session, event)
+        events[event.slug] = event.id
+        report.life_events += 1
+    for seed_agency in agencies:
+        agency = repository.get_agency_by_slug(session, region.id, seed_agency.slug)
+        if agency is None:
+            agency = repository.add_agency(
+                session,
+                Agency(
+                    id=uuid.uuid4(),
+                    region_id=region.id,
+                    **seed_agency.model_dump(exclude={"services"}),
+                ),
+            )
+            report.agencies += 1
+        session.flush()
+        for seed_service in seed_agency.services:
+            if repository.get_service_by_slug(session, region.id, seed_service.slug) is not None:
+                report.skipped_services += 1
+                continue
+            service = Service(
+                region_id=region.id,
+                agency_id=agency.id,
+                slug=seed_service.slug,
+                name=seed_service.name,
+                name_en=seed_service.name_en,
+                summary=seed_service.summary,
+                summary_en=seed_service.summary_en,
+                keywords="\n".join(seed_service.keywords),
+                agency_names=f"{agency.name}\n{agency.short_name}",
+                sla_working_days=seed_service.sla_working_days,
+                fee_rupiah=seed_service.fee_rupiah,
+                online=seed_service.online,
+                published=published,
+                standard=seed_service.standard.model_dump(),
+                required_documents=[d.model_dump() for d in seed_service.required_documents],
+                eform=seed_service.eform.model_dump(by_alias=True),
+            )
+            repository.add_service(
+                session, service, [events[slug] for slug in seed_service.life_events]
+            )
+            report.services += 1
+    session.flush()
+    return report
+
+
+def export_catalogue(
+    session: Session, region: Region
+) -> tuple[list[LifeEventSeed], list[AgencySeed]]:
+    """The region's catalogue in the seed format (what another region can start from)."""
+    events = repository.list_life_events(session, region.id)
+    services_by_agency: dict[uuid.UUID, list[Service]] = {}
+    for service in repository.list_all_services(session, region.id):
+        services_by_agency.setdefault(service.agency_id, []).append(service)
+    agencies = []
+    for agency in repository.list_agencies(session, region.id):
+        services = services_by_agency.get(agency.id)
+        if not services:
+            continue
+        agencies.append(
+            AgencySeed.model_validate(
+                {
+                    "slug": agency.slug,
+                    "name": agency.name,
+                    "short_name": agency.short_name,
+                    "name_en": agency.name_en,
+                    "description": agency.description,
+                    "address": agency.address,
+                    "phone": agency.phone,
+                    "email": agency.email,
+                    "website": agency.website,
+                    "services": [
+                        {
+                            "slug": s.slug,
+                            "name": s.name,
+                            "name_en": s.name_en,
+                            "summary": s.summary,
+                            "summary_en": s.summary_en,
+                            "keywords": [k for k in s.keywords.splitlines() if k],
+                            "life_events": [e.slug for e in s.life_events],
+                            "sla_working_days": s.sla_working_days,
+                            "fee_rupiah": s.fee_rupiah,
+                            "online": s.online,
+                            "standard": s.standard,
+                            "required_documents": s.required_documents,
+                            "eform": s.eform,
+                        }
+                        for s in services
+                    ],
+                }
+            )
+        )
+    life_events = [
+        LifeEventSeed(slug=e.slug, name=e.name, name_en=e.name_en, description=e.description)
+        for e in events
+    ]
+    return life_events, agencies
+
+
+def copy_catalogue(
+    session: Session, source: Region, target: Region, *, published: bool = True
+) -> ImportReport:
+    """Copy ``source``'s agencies and service definitions into ``target`` as its own rows.
+
+    The copy is a starting point the target region then edits: agency names take the
+    target's name, and contact details (address, phone, e-mail, website) are left empty
+    because the source's would be wrong. Services the target already has are kept.
+    """
+    if source.id == target.id:
+        raise InvalidInput(
+            _("Wilayah sumber dan tujuan harus berbeda."),
+            details=[{"field": "target", "message": _("Pilih wilayah lain.")}],
+        )
+    life_events, agencies = export_catalogue(session, source)
+    renamed = [
+        agency.model_copy(
+            update={
+                "name": agency.name.replace(source.name, target.name),
+                "description": agency.description.replace(source.name, target.name),
+                "address": "",
+                "phone": "",
+                "email": "",
+                "website": "",
+            }
+        )
+        for agency in agencies
+    ]
+    report = import_catalogue(
+        session, target, life_events=life_events, agencies=renamed, published=published
+    )
+    record_audit_event(
+        session,
+        region_id=target.id,
+        actor_id=None,
+        actor_label="cli",
+        action="catalogue.copy",
+        target_type="region",
+        target_id=str(target.id),
+        details={
+            "source": source.slug,
+            "agencies": report.agencies,
+            "services": report.services,
+            "skipped_services": report.skipped_services,
+        },
+    )
+    return report

@@ -1,0 +1,117 @@
+"""The service standard (standar pelayanan, PermenPANRB 15/2014) and the eForm of a service.
+
+Both are plain pydantic models so the same rules hold for the database, the API, the
+seed files and a region's own edits.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from simpul.core.i18n import lazy
+
+#: The 14 components, in the order the regulation lists them. The first six are the
+#: delivery components (komponen penyampaian pelayanan), the rest the management ones
+#: (komponen pengelolaan pelayanan).
+DELIVERY_COMPONENTS: Final = (
+    "persyaratan",
+    "sistem_mekanisme_prosedur",
+    "jangka_waktu",
+    "biaya_tarif",
+    "produk_pelayanan",
+    "penanganan_pengaduan",
+)
+MANAGEMENT_COMPONENTS: Final = (
+    "dasar_hukum",
+    "sarana_prasarana",
+    "kompetensi_pelaksana",
+    "pengawasan_internal",
+    "jumlah_pelaksana",
+    "jaminan_pelayanan",
+    "jaminan_keamanan_keselamatan",
+    "evaluasi_kinerja_pelaksana",
+)
+STANDARD_COMPONENTS: Final = DELIVERY_COMPONENTS + MANAGEMENT_COMPONENTS
+
+_Text = Field(min_length=3, max_length=4000)
+
+
+class ServiceStandard(BaseModel):
+    """The 14 published components; each is text, one item per line where it is a list."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    persyaratan: str = _Text
+    sistem_mekanisme_prosedur: str = _Text
+    jangka_waktu: str = _Text
+    biaya_tarif: str = _Text
+    produk_pelayanan: str = _Text
+    penanganan_pengaduan: str = _Text
+    dasar_hukum: str = _Text
+    sarana_prasarana: str = _Text
+    kompetensi_pelaksana: str = _Text
+    pengawasan_internal: str = _Text
+    jumlah_pelaksana: str = _Text
+    jaminan_pelayanan: str = _Text
+    jaminan_keamanan_keselamatan: str = _Text
+    evaluasi_kinerja_pelaksana: str = _Text
+
+
+class RequiredDocument(BaseModel):
+    """A document the applicant uploads (PDF, JPEG or PNG)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
+    name: str = Field(min_length=3, max_length=200)
+    description: str = Field(default="", max_length=500)
+    required: bool = True
+
+
+class EForm(BaseModel):
+    """A JSON Schema (draft 2020-12) describing the application data, plus UI hints.
+
+    ``ui`` maps a property name to hints: ``widget`` (``textarea``, ``radio``, ``select``,
+    ``address``, ``nik``, ``phone``), ``help`` (a sentence shown under the field) and
+    ``placeholder``. Field order is the order of ``schema.properties``.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    json_schema: dict[str, Any] = Field(alias="schema")
+    ui: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("json_schema")
+    @classmethod
+    def _is_object_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            Draft202012Validator.check_schema(value)
+        except SchemaError as exc:
+            path = "/".join(str(p) for p in exc.path) or "(root)"
+            raise ValueError(f"invalid JSON Schema at {path}: {exc.message}") from exc
+        if value.get("type") != "object" or not value.get("properties"):
+            raise ValueError("an eForm schema must be an object with properties")
+        return value
+
+
+#: Headings of the components as the regulation names them (translated at render time).
+COMPONENT_LABELS: Final = {
+    "persyaratan": lazy("Persyaratan"),
+    "sistem_mekanisme_prosedur": lazy("Sistem, mekanisme dan prosedur"),
+    "jangka_waktu": lazy("Jangka waktu penyelesaian"),
+    "biaya_tarif": lazy("Biaya/tarif"),
+    "produk_pelayanan": lazy("Produk pelayanan"),
+    "penanganan_pengaduan": lazy("Penanganan pengaduan, saran dan masukan"),
+    "dasar_hukum": lazy("Dasar hukum"),
+    "sarana_prasarana": lazy("Sarana dan prasarana, dan/atau fasilitas"),
+    "kompetensi_pelaksana": lazy("Kompetensi pelaksana"),
+    "pengawasan_internal": lazy("Pengawasan internal"),
+    "jumlah_pelaksana": lazy("Jumlah pelaksana"),
+    "jaminan_pelayanan": lazy("Jaminan pelayanan"),
+    "jaminan_keamanan_keselamatan": lazy("Jaminan keamanan dan keselamatan pelayanan"),
+    "evaluasi_kinerja_pelaksana": lazy("Evaluasi kinerja pelaksana"),
+}

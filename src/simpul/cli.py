@@ -1,0 +1,281 @@
+"""The `simpul` command: serve, migrate, seed the demo, manage regions and users."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from simpul.core.database import get_engine, make_session_factory
+from simpul.core.errors import DomainError
+from simpul.core.models import Region
+from simpul.core.settings import get_settings
+
+app = typer.Typer(help="Simpul: a region's public services behind one door.", no_args_is_help=True)
+region_app = typer.Typer(help="Regions hosted by this deployment.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts: create users and API tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="The database (embedded or configured).", no_args_is_help=True)
+app.add_typer(region_app, name="region")
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """The CLI's transaction boundary: commit when the command succeeds, else roll back."""
+    session = make_session_factory(get_engine())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def fail(message: str, details: list[dict[str, object]] | None = None) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    for detail in details or []:
+        typer.secho(f"  - {detail.get('field', '')}: {detail.get('message', '')}", err=True)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except DomainError as exc:
+        raise fail(exc.message, exc.details) from None
+
+
+def _region(session: Session, slug: str | None) -> Region:
+    from simpul.core.regions import get_region_by_slug, list_regions
+
+    if slug is None:
+        regions = list_regions(session)
+        if len(regions) != 1:
+            raise fail("Sebutkan wilayah dengan --region (ada %d wilayah)." % len(regions))
+        return regions[0]
+    region = get_region_by_slug(session, slug)
+    if region is None:
+        raise fail(f"Wilayah '{slug}' tidak ada. Lihat: simpul region list")
+    return region
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (Alembic) up to the newest."""
+    from simpul.core.migrate import upgrade_to_head
+
+    upgrade_to_head(get_engine().url.render_as_string(hide_password=False))
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the portal and the API."""
+    import uvicorn
+
+    get_engine()  # start the embedded database (if used) before the workers fork
+    uvicorn.run(
+        "simpul.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        access_log=False,
+    )
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create (or complete) the demo region Kota Bandung with its catalogue and accounts."""
+    from simpul.demo.seed import seed_demo
+
+    with session_scope() as session, domain_errors():
+        report = seed_demo(session)
+    if report.created_region or report.services or report.accounts:
+        typer.echo(
+            f"Demo region {report.region.name}: added {report.agencies} agencies, "
+            f"{report.services} services, {report.accounts} accounts."
+        )
+    else:
+        typer.echo(f"Demo region {report.region.name} is already complete.")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding.")] = True,
+) -> None:
+    """Migrate, seed the demo region, print the demo accounts and serve."""
+    from simpul.demo.seed import DEMO_ACCOUNTS
+
+    migrate()
+    seed_demo_command()
+    typer.echo("")
+    typer.echo(f"Simpul demo: http://{host}:{port}/kota-bandung   (API docs: http://{host}:{port}/api/docs)")
+    typer.echo("Demo accounts (demo only):")
+    for account in DEMO_ACCOUNTS:
+        typer.echo(f"  {account.kind.value:<13} {account.email:<34} password: {account.password}")
+    typer.echo("")
+    if serve_after:
+        serve(host=host, port=port, workers=1)
+
+
+# -- database -----------------------------------------------------------------------------
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the database URL in use (starting the embedded server if that is the one)."""
+    typer.echo(get_engine().url.render_as_string(hide_password=True))
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL (it keeps running between commands for fast starts)."""
+    from simpul.core.embedded import stop_embedded_server
+
+    settings = get_settings()
+    if settings.database_url:
+        raise fail("SIMPUL_DATABASE_URL is set: the embedded server is not in use.")
+    stopped = stop_embedded_server(settings.data_dir / "pgdata")
+    typer.echo("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+
+
+# -- regions ------------------------------------------------------------------------------
+
+
+@region_app.command("create")
+def region_create(
+    slug: Annotated[str, typer.Argument(help="URL name, e.g. kab-semarang.")],
+    name: Annotated[str, typer.Argument(help='Full name, e.g. "Kabupaten Semarang".')],
+    kind: Annotated[str | None, typer.Option(help="kota, kabupaten or provinsi (guessed from the name).")] = None,
+    code: Annotated[str | None, typer.Option(help="Kemendagri code, e.g. 33.22.")] = None,
+) -> None:
+    """Create a region."""
+    from simpul.core.regions import create_region
+
+    with session_scope() as session, domain_errors():
+        region = create_region(session, slug=slug, name=name, kind=kind, code=code)
+        typer.echo(f"Created region {region.name} ({region.kind}) at /{region.slug}")
+
+
+@region_app.command("list")
+def region_list() -> None:
+    """List the regions with their number of services."""
+    from simpul.catalogue.repository import count_services
+    from simpul.core.regions import list_regions
+
+    with session_scope() as session:
+        for region in list_regions(session):
+            typer.echo(f"{region.slug:<24} {region.name:<32} {count_services(session, region.id)} services")
+
+
+@region_app.command("copy-catalogue")
+def region_copy_catalogue(
+    source: Annotated[str, typer.Argument(help="Region to copy from.")],
+    target: Annotated[str, typer.Argument(help="Region to copy into.")],
+    draft: Annotated[bool, typer.Option(help="Copy services unpublished, to review before publishing.")] = False,
+) -> None:
+    """Copy one region's agencies and service definitions into another as a starting point."""
+    from simpul.catalogue.service import copy_catalogue
+
+    with session_scope() as session, domain_errors():
+        src, dst = _region(session, source), _region(session, target)
+        report = copy_catalogue(session, src, dst, published=not draft)
+    typer.echo(
+        f"Copied into {dst.name}: {report.agencies} agencies, {report.services} services "
+        f"({report.skipped_services} already there, kept as they were)."
+    )
+    typer.echo(
+        "Review each service's legal basis (dasar hukum), fees and contacts: they describe "
+        f"{src.name} until {dst.name} edits them."
+    )
+
+
+# -- users --------------------------------------------------------------------------------
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument()],
+    region: Annotated[str | None, typer.Option(help="Region slug (needed when there are several).")] = None,
+    name: Annotated[str, typer.Option(help="Full name.")] = "",
+    kind: Annotated[str, typer.Option(help="citizen, staff or region_admin.")] = "staff",
+    agency: Annotated[list[str] | None, typer.Option(help="Agency slug (staff), repeatable.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="verifikator, penyetuju or admin_opd; repeatable.")] = None,
+    nik: Annotated[str | None, typer.Option(help="NIK (required for citizens).")] = None,
+    password_env: Annotated[str, typer.Option(help="Read the password from this environment variable instead of asking.")] = "SIMPUL_NEW_PASSWORD",
+) -> None:
+    """Create an account. The password is asked for (or read from $SIMPUL_NEW_PASSWORD)."""
+    from simpul.accounts.models import AccountKind, StaffRoleName
+    from simpul.accounts.service import RoleGrant, create_user
+
+    try:
+        account_kind = AccountKind(kind)
+        roles = [StaffRoleName(r) for r in (role or ["verifikator"])]
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    password = os.environ.get(password_env) or getpass.getpass("Password: ")
+    grants = [RoleGrant(a, r) for a in (agency or []) for r in roles]
+    with session_scope() as session, domain_errors():
+        user = create_user(
+            session, _region(session, region), email=email, full_name=name or email,
+            password=password, kind=account_kind, nik=nik, roles=grants,
+        )
+        typer.echo(f"Created {user.kind.value} {user.email}")
+
+
+@user_app.command("token")
+def user_token(
+    email: Annotated[str, typer.Argument()],
+    region: Annotated[str | None, typer.Option(help="Region slug (needed when there are several).")] = None,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Create a personal API token for EMAIL and print it (only now; it is stored hashed)."""
+    from simpul.accounts.repository import get_user_by_email
+    from simpul.accounts.service import create_api_token
+
+    with session_scope() as session, domain_errors():
+        the_region = _region(session, region)
+        user = get_user_by_email(session, the_region.id, email)
+        if user is None:
+            raise fail(f"Tidak ada akun {email} di {the_region.name}.")
+        _token, raw = create_api_token(session, user, name)
+    typer.echo(raw)
+
+
+@app.command("check-catalogue")
+def check_catalogue(folder: Annotated[str, typer.Argument(help="Folder with region.json and agency files.")]) -> None:
+    """Validate a catalogue folder (the format the demo and copies use); prints a summary as JSON."""
+    from pathlib import Path
+
+    from simpul.catalogue.seed import load_catalogue_folder
+
+    try:
+        seed = load_catalogue_folder(Path(folder))
+    except (ValidationError, OSError, json.JSONDecodeError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps({"agencies": len(seed.agencies), "services": sum(len(a.services) for a in seed.agencies)}))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app()

@@ -1,0 +1,79 @@
+"""The declarative base, shared column types and the tables every domain uses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSONB,
+    }
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), default=utcnow, onupdate=utcnow
+    )
+
+
+class RegionScoped:
+    """A row that belongs to one region. Repositories always filter by ``region_id``."""
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Region(IdMixin, TimestampMixin, Base):
+    """A Pemda hosted by this deployment: a kota, kabupaten or provinsi."""
+
+    __tablename__ = "region"
+
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    #: Kemendagri / BPS code, e.g. "32.73" for Kota Bandung.
+    code: Mapped[str | None] = mapped_column(String(20))
+
+
+class AuditEvent(IdMixin, Base):
+    """Append-only trail of what people did (a trigger forbids UPDATE and DELETE)."""
+
+    __tablename__ = "audit_event"
+
+    region_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    actor_label: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    target_type: Mapped[str] = mapped_column(String(60))
+    target_id: Mapped[str | None] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,51 @@
+"""Settings, read once from the environment (prefix ``SIMPUL_``) and from ``.env``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can set. Defaults give a working local demo."""
+
+    model_config = SettingsConfigDict(env_prefix="SIMPUL_", env_file=".env", extra="ignore")
+
+    #: Any PostgreSQL. Unset: the embedded server under ``data_dir``.
+    database_url: str | None = None
+    #: Where the embedded PostgreSQL, the generated secret key and uploads live.
+    data_dir: Path = Path("var")
+    #: Signs CSRF tokens and derives the keys that protect NIKs. Unset: generated once
+    #: and kept in ``data_dir/secret.key``; production sets it (and keeps it safe).
+    secret_key: str | None = None
+    #: Debug only relaxes the ``Secure`` flag on cookies so the demo works over http.
+    debug: bool = False
+    default_locale: str = "id"
+    session_days: int = Field(default=14, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=30, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
+    def resolved_secret_key(self) -> str:
+        """Return the configured secret, creating ``secret.key`` for a local install once."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,148 @@
+"""The web application: pages and JSON API of every region, assembled from the domains."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from simpul.core.database import get_engine, make_session_factory
+from simpul.core.errors import DomainError, Unauthorized
+from simpul.core.i18n import _
+from simpul.core.settings import Settings, get_settings
+from simpul.web.middleware import WebMiddleware
+from simpul.web.templating import render
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: Browser libraries come from installed npm packages (see package.json), never copied in.
+NODE_MODULES = Path.cwd() / "node_modules"
+
+API_DESCRIPTION = """
+JSON API of every region hosted by this Simpul deployment, under `/api/{region}/`.
+
+Scripts and integrated apps authenticate with `Authorization: Bearer <token>`: create a
+personal token on your profile page (`/{region}/akun`) or with `simpul user token EMAIL`.
+Errors have the shape `{"error": {"code", "message", "details"}}`; `details` lists
+`{"field", "message"}` for each invalid field. Messages follow `Accept-Language` (id, en).
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPIOffline(
+        title="Simpul",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        static_url="/static/api-docs",
+    )
+    app.state.settings = settings
+    app.state.session_factory = make_session_factory(engine or get_engine())
+
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
+
+    app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
+    htmx_dir = NODE_MODULES / "htmx.org" / "dist"
+    if htmx_dir.is_dir():
+        app.mount("/static/htmx", StaticFiles(directory=htmx_dir), name="htmx")
+    else:
+        log.warning("htmx is not installed (run `npm ci`): pages work without live updates")
+
+    _add_error_handlers(app)
+
+    from simpul.accounts import api as accounts_api
+    from simpul.accounts import pages as accounts_pages
+    from simpul.catalogue import api as catalogue_api
+    from simpul.catalogue import pages as catalogue_pages
+    from simpul.web import pages as web_pages
+
+    app.include_router(catalogue_api.router)
+    app.include_router(accounts_api.router)
+    app.include_router(web_pages.router)
+    app.include_router(accounts_pages.router)
+    app.include_router(catalogue_pages.router)  # last: its /{region} routes are the broadest
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_json(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details or []}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if _wants_json(request):
+            return _error_json(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+        region = getattr(request.state, "region", None)
+        if isinstance(exc, Unauthorized) and region is not None and request.method == "GET":
+            target = f"/{region.slug}/masuk?next={request.url.path}"
+            return RedirectResponse(target, status_code=303)
+        page = render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "message": exc.message, "details": exc.details},
+            status_code=exc.status_code,
+        )
+        return _with_headers(page, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {
+                "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
+                "message": err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        message = _("Data yang dikirim tidak valid.")
+        if _wants_json(request):
+            return _error_json(422, "invalid_input", message, details)
+        return render(request, "error.html", {"status": 422, "message": message, "details": details}, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {
+            404: _("Halaman tidak ditemukan."),
+            405: _("Metode tidak diizinkan untuk alamat ini."),
+        }
+        message = messages.get(exc.status_code) or str(exc.detail)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if _wants_json(request):
+            return _error_json(exc.status_code, code, message, headers=exc.headers)
+        return render(request, "error.html", {"status": exc.status_code, "message": message}, exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = _("Terjadi kesalahan di sisi kami. Data Anda tidak berubah; silakan coba lagi.")
+        if _wants_json(request):
+            return _error_json(500, "internal_error", message)
+        return render(request, "error.html", {"status": 500, "message": message}, 500)
+
+
+def _with_headers(response: Response, headers: dict[str, str]) -> Response:
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response

@@ -1,0 +1,90 @@
+"""Pure ASGI middleware: locale, CSRF cookie and security headers on every response."""
+
+from __future__ import annotations
+
+import secrets
+from http.cookies import SimpleCookie
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from simpul.core.i18n import current_locale, pick_locale
+
+LOCALE_COOKIE = "simpul_lang"
+CSRF_COOKIE = "simpul_csrf"
+
+#: Pages use only their own scripts and styles; the API docs need Swagger UI's inline script.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'"
+)
+
+
+def _cookies(scope: Scope) -> SimpleCookie:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is ignored, not fatal
+                continue
+    return jar
+
+
+class WebMiddleware:
+    """Sets the locale for the request, makes sure a CSRF cookie exists, adds headers."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        jar = _cookies(scope)
+        path: str = scope.get("path", "")
+        is_api = path.startswith("/api/")
+        accept = None
+        if is_api:
+            for name, value in scope.get("headers", []):
+                if name == b"accept-language":
+                    accept = value.decode("latin-1")
+        chosen = jar[LOCALE_COOKIE].value if LOCALE_COOKIE in jar else None
+        locale = pick_locale(chosen, accept)
+        token = current_locale.set(locale)
+        state = scope.setdefault("state", {})
+        state["locale"] = locale
+        new_csrf = None
+        if CSRF_COOKIE in jar and len(jar[CSRF_COOKIE].value) >= 32:
+            state["csrf_cookie"] = jar[CSRF_COOKIE].value
+        elif not is_api:
+            new_csrf = secrets.token_urlsafe(32)
+            state["csrf_cookie"] = new_csrf
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+                headers.setdefault(
+                    "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else CSP
+                )
+                if new_csrf:
+                    secure = "; Secure" if self.secure_cookies else ""
+                    headers.append(
+                        "Set-Cookie",
+                        f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                    )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            current_locale.reset(token)

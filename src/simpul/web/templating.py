@@ -1,0 +1,96 @@
+"""Jinja2 templates shared by every domain's pages, translated through gettext."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from simpul.core import i18n
+from simpul.core.security import csrf_token_for
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [
+    _PACKAGE / "web" / "templates",
+    _PACKAGE / "catalogue" / "templates",
+    _PACKAGE / "accounts" / "templates",
+]
+
+
+def rupiah(amount: int) -> str:
+    """Rp1.500.000 as Indonesians write it; free services say so."""
+    if amount == 0:
+        return i18n.gettext("Gratis")
+    return "Rp" + f"{amount:,}".replace(",", ".")
+
+
+def text_block(value: str) -> Markup:
+    """Render standard text: lines starting with "- " or "1. " become lists, others paragraphs."""
+    html: list[str] = []
+    kind = None
+    for raw in value.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        item_kind = None
+        content = line
+        if line.startswith(("- ", "• ")):
+            item_kind, content = "ul", line[2:]
+        else:
+            head, dot, rest = line.partition(". ")
+            if dot and head.isdigit():
+                item_kind, content = "ol", rest
+        if item_kind != kind:
+            if kind:
+                html.append(f"</{kind}>")
+            if item_kind:
+                html.append(f"<{item_kind}>")
+            kind = item_kind
+        if item_kind:
+            html.append(f"<li>{escape(content)}</li>")
+        else:
+            html.append(f"<p>{escape(content)}</p>")
+    if kind:
+        html.append(f"</{kind}>")
+    return Markup("".join(html))  # noqa: S704 - every piece above is escaped
+
+
+@lru_cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.filters["rupiah"] = rupiah
+    env.filters["text_block"] = text_block
+    return env
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with what every layout needs (locale, CSRF token, user, region)."""
+    state = request.state
+    csrf_cookie = getattr(state, "csrf_cookie", None)
+    full = {
+        "request": request,
+        "locale": getattr(state, "locale", i18n.DEFAULT_LOCALE),
+        "csrf_token": csrf_token_for(csrf_cookie) if csrf_cookie else "",
+        "user": getattr(state, "user", None),
+        "region": getattr(state, "region", None),
+        "htmx": request.headers.get("HX-Request") == "true",
+        **(context or {}),
+    }
+    html = environment().get_template(template).render(full)
+    return HTMLResponse(html, status_code=status_code)
