@@ -16,7 +16,9 @@ from simpul.core.regions import create_region
 
 
 def standard(topic: str) -> dict[str, str]:
-    return {key: f"{key.replace('_', ' ').capitalize()} untuk {topic}." for key in STANDARD_COMPONENTS}
+    return {
+        key: f"{key.replace('_', ' ').capitalize()} untuk {topic}." for key in STANDARD_COMPONENTS
+    }
 
 
 def service_seed(slug: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -46,7 +48,10 @@ def service_seed(slug: str, name: str, **extra: Any) -> dict[str, Any]:
 
 
 def make_region(
-    session: Session, slug: str, name: str, services: list[dict[str, Any]] | None = None,
+    session: Session,
+    slug: str,
+    name: str,
+    services: list[dict[str, Any]] | None = None,
     agency_slug: str = "dinas-uji",
 ) -> Region:
     """A region with one agency and the given services (published)."""
@@ -76,7 +81,9 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def post_form(client: TestClient, path: str, data: dict[str, str], *, page: str | None = None) -> Any:
+def post_form(
+    client: TestClient, path: str, data: dict[str, str], *, page: str | None = None
+) -> Any:
     """Submit a page form the way a browser does: fetch the page for its CSRF token first."""
     token = csrf_from(client.get(page or path).text)
     return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)

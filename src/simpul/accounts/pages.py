@@ -17,7 +17,12 @@ from simpul.accounts.auth import (
     CurrentPageUser,
     PageUser,
 )
-from simpul.accounts.models import AccountKind, User
+from simpul.accounts.models import (
+    ACCOUNT_KIND_LABELS,
+    STAFF_ROLE_LABELS,
+    AccountKind,
+    User,
+)
 from simpul.accounts.schemas import CitizenRegistration
 from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
@@ -43,7 +48,12 @@ def _home_of(user: User, region: Region) -> str:
 
 def _safe_next(region: Region, target: str | None) -> str | None:
     """Only go back to a page of the same region (no open redirects)."""
-    if target and target.startswith(f"/{region.slug}") and "//" not in target and "\\" not in target:
+    if (
+        target
+        and target.startswith(f"/{region.slug}")
+        and "//" not in target
+        and "\\" not in target
+    ):
         return target
     return None
 
@@ -85,8 +95,13 @@ def register(
     consent: Annotated[str | None, Form()] = None,
 ) -> Response:
     data = CitizenRegistration(
-        nik=nik[:40], full_name=full_name[:200], email=email[:254], phone=phone[:30],
-        password=password[:200], password_confirm=password_confirm[:200], consent=consent == "ya",
+        nik=nik[:40],
+        full_name=full_name[:200],
+        email=email[:254],
+        phone=phone[:30],
+        password=password[:200],
+        password_confirm=password_confirm[:200],
+        consent=consent == "ya",
     )
     try:
         created = service.register_citizen(session, region, data)
@@ -102,10 +117,14 @@ def register(
 
 
 @router.get("/{region}/masuk", response_class=HTMLResponse, name="login")
-def login_form(request: Request, region: CurrentRegion, user: PageUser, next: str | None = None) -> Response:  # noqa: A002
+def login_form(
+    request: Request, region: CurrentRegion, user: PageUser, next: str | None = None
+) -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(region, next) or _home_of(user, region), status_code=303)
-    return render(request, "accounts/login.html", {"email": "", "next": _safe_next(region, next) or ""})
+    return render(
+        request, "accounts/login.html", {"email": "", "next": _safe_next(region, next) or ""}
+    )
 
 
 @router.post("/{region}/masuk", response_class=HTMLResponse)
@@ -116,7 +135,7 @@ def login(
     user: PageUser,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",  # noqa: A002
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     ip = request.client.host if request.client else "unknown"
     result = service.login(session, region, email=email[:254], password=password[:200], ip=ip)
@@ -143,7 +162,11 @@ def logout(request: Request, region: CurrentRegion, session: DbSession) -> Respo
 
 @router.get("/{region}/akun", response_class=HTMLResponse, name="account")
 def account(
-    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser, baru: int = 0
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    baru: int = 0,
 ) -> HTMLResponse:
     return _account_page(request, session, user, {"welcome": bool(baru)})
 
@@ -180,21 +203,31 @@ def create_token(
 
 @router.post("/{region}/akun/token/{token_id}/cabut", name="revoke_token")
 def revoke_token(
-    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser, token_id: uuid.UUID
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    token_id: uuid.UUID,
 ) -> Response:
     service.revoke_api_token(session, user, token_id)
     return RedirectResponse(f"/{region.slug}/akun", status_code=303)
 
 
 @router.get("/{region}/petugas", response_class=HTMLResponse, name="staff_home")
-def staff_home(request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff) -> HTMLResponse:
+def staff_home(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff
+) -> HTMLResponse:
     agencies = {a.agency.id: a for a in catalogue_service.list_agencies(session, region)}
     roles = [(agencies[r.agency_id].agency, r.role) for r in user.roles if r.agency_id in agencies]
-    return render(request, "accounts/staff_home.html", {"roles": roles})
+    return render(
+        request, "accounts/staff_home.html", {"roles": roles, "role_labels": STAFF_ROLE_LABELS}
+    )
 
 
 @router.get("/{region}/admin", response_class=HTMLResponse, name="admin_home")
-def admin_home(request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageAdmin) -> HTMLResponse:
+def admin_home(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageAdmin
+) -> HTMLResponse:
     accounts = service.count_accounts(session, region)
     return render(
         request,
@@ -204,5 +237,6 @@ def admin_home(request: Request, region: CurrentRegion, session: DbSession, user
             "citizens": accounts.get(AccountKind.CITIZEN, 0),
             "staff_count": accounts.get(AccountKind.STAFF, 0),
             "staff": service.list_staff(session, region),
+            "kind_labels": ACCOUNT_KIND_LABELS,
         },
     )

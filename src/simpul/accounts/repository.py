@@ -25,14 +25,21 @@ def get_user_by_id(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -
 
 
 def nik_hash_exists(session: Session, region_id: uuid.UUID, nik_hash: bytes) -> bool:
-    return session.scalar(
-        select(func.count(User.id)).where(User.region_id == region_id, User.nik_hash == nik_hash)
-    ) != 0
+    return (
+        session.scalar(
+            select(func.count(User.id)).where(
+                User.region_id == region_id, User.nik_hash == nik_hash
+            )
+        )
+        != 0
+    )
 
 
 def count_users_by_kind(session: Session, region_id: uuid.UUID) -> dict[AccountKind, int]:
     rows = session.execute(
-        select(User.kind, func.count(User.id)).where(User.region_id == region_id).group_by(User.kind)
+        select(User.kind, func.count(User.id))
+        .where(User.region_id == region_id)
+        .group_by(User.kind)
     ).all()
     return {kind: int(n) for kind, n in rows}
 

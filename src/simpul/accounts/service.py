@@ -41,9 +41,9 @@ from simpul.core.security import (
 )
 from simpul.core.settings import get_settings
 
-PHONE = re.compile(r"^(\+62|62|0)8[0-9]{7,12}$")
+PHONE = re.compile(r"^(\+62|62|0)8[0-9]{8,12}$")
 MIN_PASSWORD = 8
-TOKEN_PREFIX = "spl_"
+TOKEN_PREFIX = "spl_"  # noqa: S105 - a visible prefix, not a secret
 #: A token's last use is written at most this often, not on every request.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -75,7 +75,7 @@ def _normalise_email(raw: str) -> str:
 def _normalise_phone(raw: str) -> str:
     phone = re.sub(r"[\s\-().]", "", raw)
     if not PHONE.match(phone):
-        raise ValueError(_("Nomor HP harus diawali 08 atau +628 dan berisi 10-15 digit."))
+        raise ValueError(_("Nomor HP harus diawali 08 atau +628 dan berisi 10-14 digit."))
     if phone.startswith("+62"):
         return "0" + phone[3:]
     if phone.startswith("62"):
@@ -83,13 +83,14 @@ def _normalise_phone(raw: str) -> str:
     return phone
 
 
-def _password_problem(password: str, email: str, confirm: str | None) -> str | None:
+def _password_problem(password: str, email: str, confirm: str | None) -> tuple[str, str] | None:
+    """The field at fault and why, or None when the password is acceptable."""
     if len(password) < MIN_PASSWORD:
-        return _("Kata sandi minimal 8 karakter.")
+        return "password", _("Kata sandi minimal %(n)d karakter.") % {"n": MIN_PASSWORD}
     if password.strip().lower() == email.lower():
-        return _("Kata sandi tidak boleh sama dengan e-mail.")
+        return "password", _("Kata sandi tidak boleh sama dengan e-mail.")
     if confirm is not None and confirm != password:
-        return _("Konfirmasi kata sandi tidak sama.")
+        return "password_confirm", _("Konfirmasi kata sandi tidak sama.")
     return None
 
 
@@ -109,7 +110,7 @@ def register_citizen(session: Session, region: Region, data: CitizenRegistration
         fail("nik", _("NIK ini sudah terdaftar. Silakan masuk, atau hubungi layanan bantuan."))
     name = " ".join(data.full_name.split())
     if len(name) < 2:
-        fail("full_name", _("Nama lengkap wajib diisi sesuai KTP."))
+        fail("full_name", _("Nama lengkap wajib diisi sesuai KTP-el."))
     email = ""
     try:
         email = _normalise_email(data.email)
@@ -124,7 +125,7 @@ def register_citizen(session: Session, region: Region, data: CitizenRegistration
         fail("phone", str(exc))
     problem = _password_problem(data.password, email or data.email, data.password_confirm)
     if problem:
-        fail("password_confirm" if "Konfirmasi" in problem else "password", problem)
+        fail(*problem)
     if not data.consent:
         fail("consent", _("Anda perlu menyetujui pemrosesan data pribadi untuk membuat akun."))
     if errors:
@@ -187,7 +188,7 @@ def create_user(
         errors.append({"field": "email", "message": str(exc)})
     problem = _password_problem(password, email, None)
     if problem:
-        errors.append({"field": "password", "message": problem})
+        errors.append({"field": problem[0], "message": problem[1]})
     parsed_nik = None
     if kind is AccountKind.CITIZEN or nik:
         try:
@@ -195,20 +196,33 @@ def create_user(
         except NikError as exc:
             errors.append({"field": "nik", "message": str(exc)})
     if kind is AccountKind.STAFF and not roles:
-        errors.append({"field": "roles", "message": _("Petugas harus punya minimal satu peran di instansi.")})
+        errors.append(
+            {"field": "roles", "message": _("Petugas harus punya minimal satu peran di instansi.")}
+        )
     agencies = {}
     for grant in roles:
         agency = catalogue_repository.get_agency_by_slug(session, region.id, grant.agency_slug)
         if agency is None:
-            errors.append({"field": "agency", "message": _("Instansi %(slug)s tidak ada di wilayah ini.") % {"slug": grant.agency_slug}})
+            errors.append(
+                {
+                    "field": "agency",
+                    "message": _("Instansi %(slug)s tidak ada di wilayah ini.")
+                    % {"slug": grant.agency_slug},
+                }
+            )
         else:
             agencies[grant.agency_slug] = agency
     if errors:
         raise InvalidInput(_("Data akun tidak valid."), details=errors)
     if repository.get_user_by_email(session, region.id, email) is not None:
-        raise Conflict(_("E-mail ini sudah dipakai akun lain."), details=[{"field": "email", "message": email}])
+        raise Conflict(
+            _("E-mail ini sudah dipakai akun lain."), details=[{"field": "email", "message": email}]
+        )
     if parsed_nik and repository.nik_hash_exists(session, region.id, nik_hash(region, parsed_nik)):
-        raise Conflict(_("NIK ini sudah terdaftar."), details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}])
+        raise Conflict(
+            _("NIK ini sudah terdaftar."),
+            details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}],
+        )
     user = User(
         region_id=region.id,
         kind=kind,
@@ -223,7 +237,12 @@ def create_user(
     for grant in roles:
         repository.add_staff_role(
             session,
-            StaffRole(region_id=region.id, user_id=user.id, agency_id=agencies[grant.agency_slug].id, role=grant.role),
+            StaffRole(
+                region_id=region.id,
+                user_id=user.id,
+                agency_id=agencies[grant.agency_slug].id,
+                role=grant.role,
+            ),
         )
     session.flush()
     session.refresh(user, ["roles"])
@@ -258,7 +277,9 @@ def _retry_message(seconds: int) -> str:
     ) % {"n": minutes}
 
 
-def _check_throttle(session: Session, region: Region, hashed_email: bytes, ip: str, now: datetime) -> None:
+def _check_throttle(
+    session: Session, region: Region, hashed_email: bytes, ip: str, now: datetime
+) -> None:
     settings = get_settings()
     window = timedelta(minutes=settings.login_window_minutes)
     since = now - window
@@ -289,7 +310,8 @@ def login(session: Session, region: Region, *, email: str, password: str, ip: st
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
     repository.add_login_attempt(
-        session, LoginAttempt(region_id=region.id, email_hash=hashed_email, ip=ip, succeeded=ok, at=now)
+        session,
+        LoginAttempt(region_id=region.id, email_hash=hashed_email, ip=ip, succeeded=ok, at=now),
     )
     if not ok or user is None:
         return LoginResult(None, _("E-mail atau kata sandi salah."))
@@ -305,7 +327,12 @@ def start_session(session: Session, user: User) -> tuple[str, datetime]:
     expires = utcnow() + timedelta(days=get_settings().session_days)
     repository.add_user_session(
         session,
-        UserSession(region_id=user.region_id, user_id=user.id, token_hash=token_digest(token), expires_at=expires),
+        UserSession(
+            region_id=user.region_id,
+            user_id=user.id,
+            token_hash=token_digest(token),
+            expires_at=expires,
+        ),
     )
     return token, expires
 
@@ -332,7 +359,13 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     raw = new_token(TOKEN_PREFIX)
     token = repository.add_api_token(
         session,
-        ApiToken(region_id=user.region_id, user_id=user.id, name=name, prefix=raw[:10], token_hash=token_digest(raw)),
+        ApiToken(
+            region_id=user.region_id,
+            user_id=user.id,
+            name=name,
+            prefix=raw[:10],
+            token_hash=token_digest(raw),
+        ),
     )
     record_audit_event(
         session,

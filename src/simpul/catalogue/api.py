@@ -28,7 +28,9 @@ def list_services(
     region: CurrentRegion,
     session: DbSession,
     response: Response,
-    q: Annotated[str | None, Query(description="Search words, Indonesian word forms understood.")] = None,
+    q: Annotated[
+        str | None, Query(description="Search words, Indonesian word forms understood.")
+    ] = None,
     agency: Annotated[str | None, Query(description="Agency slug.")] = None,
     life_event: Annotated[str | None, Query(description="Life event slug.")] = None,
     limit: Annotated[int, Query()] = 20,
@@ -39,8 +41,13 @@ def list_services(
     The total number of matches is in the `X-Total-Count` header.
     """
     page = service.find_services(
-        session, region, query=q, agency_slug=agency, life_event_slug=life_event,
-        limit=limit, offset=offset,
+        session,
+        region,
+        query=q,
+        agency_slug=agency,
+        life_event_slug=life_event,
+        limit=limit,
+        offset=offset,
     )
     response.headers["X-Total-Count"] = str(page.total)
     return [service_out(s, region.slug) for s in page.items]
@@ -74,4 +81,7 @@ def list_agencies(region: CurrentRegion, session: DbSession) -> list[AgencyOut]:
 
 @router.get("/life-events", response_model=list[LifeEventOut])
 def list_life_events(region: CurrentRegion, session: DbSession) -> list[LifeEventOut]:
-    return [life_event_out(r.life_event, r.service_count) for r in service.list_life_events(session, region)]
+    return [
+        life_event_out(r.life_event, r.service_count)
+        for r in service.list_life_events(session, region)
+    ]

@@ -29,7 +29,9 @@ SEARCH_VECTOR_SQL = (
     "setweight(to_tsvector('english'::regconfig, coalesce(name_en, '')), 'C')"
 )
 #: Lower-cased text for trigram matching, which forgives typos the stemmer cannot.
-SEARCH_TEXT_SQL = "lower(name || ' ' || coalesce(keywords, '') || ' ' || coalesce(agency_names, ''))"
+SEARCH_TEXT_SQL = (
+    "lower(name || ' ' || coalesce(keywords, '') || ' ' || coalesce(agency_names, ''))"
+)
 
 
 class LifeEvent(IdMixin, RegionScoped, Base):

@@ -31,7 +31,9 @@ PAGE_SIZE = 20
 
 
 @router.get("/{region}", response_class=HTMLResponse, name="region_home")
-def region_home(request: Request, region: CurrentRegion, session: DbSession, user: PageUser) -> HTMLResponse:
+def region_home(
+    request: Request, region: CurrentRegion, session: DbSession, user: PageUser
+) -> HTMLResponse:
     return render(
         request,
         "catalogue/home.html",
@@ -54,15 +56,25 @@ def catalogue(
     tampil: str = "instansi",
     halaman: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
-    """Search results when ``q`` is given; otherwise every service grouped by agency or life event."""
-    context: dict[str, object] = {"q": q or "", "instansi": instansi, "peristiwa": peristiwa, "tampil": tampil}
+    """Search results for ``q`` (or a filter); else every service by agency or life event."""
+    context: dict[str, object] = {
+        "q": q or "",
+        "instansi": instansi,
+        "peristiwa": peristiwa,
+        "tampil": tampil,
+    }
     agencies = service.list_agencies(session, region)
     life_events = service.list_life_events(session, region)
     context.update(agencies=agencies, life_events=life_events)
     if q or instansi or peristiwa:
         page = service.find_services(
-            session, region, query=q, agency_slug=instansi, life_event_slug=peristiwa,
-            limit=PAGE_SIZE, offset=(halaman - 1) * PAGE_SIZE,
+            session,
+            region,
+            query=q,
+            agency_slug=instansi,
+            life_event_slug=peristiwa,
+            limit=PAGE_SIZE,
+            offset=(halaman - 1) * PAGE_SIZE,
         )
         context.update(page=page, halaman=halaman, pages=max(1, -(-page.total // PAGE_SIZE)))
     else:

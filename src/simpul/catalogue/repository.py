@@ -28,7 +28,7 @@ class LifeEventWithCount:
     service_count: int
 
 
-def _published(region_id: uuid.UUID) -> Select[tuple[Service]]:
+def _published(region_id: uuid.UUID) -> Select[Service]:
     return (
         select(Service)
         .where(Service.region_id == region_id, Service.published.is_(True))
@@ -137,7 +137,7 @@ def search_published_services(
     any_word = cast(func.replace(cast(strict, Text), " & ", " | "), TSQUERY)
     tsquery = any_word if relaxed else strict
     similarity = func.word_similarity(func.lower(q), Service.search_text)
-    matched = Service.search_vector.op("@@")(tsquery)
+    matched = Service.search_vector.bool_op("@@")(tsquery)
     rank = func.ts_rank_cd(Service.search_vector, tsquery, 32)
     base = _published(region_id).where(matched | (similarity >= TRIGRAM_THRESHOLD))
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
@@ -172,9 +172,7 @@ def list_all_services(session: Session, region_id: uuid.UUID) -> Sequence[Servic
 
 
 def count_services(session: Session, region_id: uuid.UUID) -> int:
-    return session.scalar(
-        select(func.count(Service.id)).where(Service.region_id == region_id)
-    ) or 0
+    return session.scalar(select(func.count(Service.id)).where(Service.region_id == region_id)) or 0
 
 
 def add_life_event(session: Session, event: LifeEvent) -> LifeEvent:

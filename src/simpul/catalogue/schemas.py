@@ -83,9 +83,7 @@ def service_out(service: Service, region_slug: str) -> ServiceOut:
 
 
 def service_detail_out(service: Service, region_slug: str) -> ServiceDetailOut:
-    return ServiceDetailOut(
-        **service_out(service, region_slug).model_dump(), eform=service.eform
-    )
+    return ServiceDetailOut(**service_out(service, region_slug).model_dump(), eform=service.eform)
 
 
 def life_event_out(event: LifeEvent, count: int) -> LifeEventOut:

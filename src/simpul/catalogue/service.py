@@ -88,9 +88,7 @@ def find_services(
 
 def all_published_services(session: Session, region: Region) -> Sequence[Service]:
     """Every published service in name order (a region publishes hundreds, not millions)."""
-    items, _total = repository.list_published_services(
-        session, region.id, limit=10_000, offset=0
-    )
+    items, _total = repository.list_published_services(session, region.id, limit=10_000, offset=0)
     return items
 
 
@@ -166,7 +164,9 @@ def import_catalogue(
     Existing rows are left as the region edited them; the report counts what was added.
     """
     report = ImportReport()
-    events: dict[str, uuid.UUID] = {e.slug: e.id for e in repository.list_life_events(session, region.id)}
+    events: dict[str, uuid.UUID] = {
+        e.slug: e.id for e in repository.list_life_events(session, region.id)
+    }
     for position, seed_event in enumerate(life_events):
         if seed_event.slug in events:
             continue

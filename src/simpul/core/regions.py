@@ -59,21 +59,30 @@ def create_region(
 ) -> Region:
     """Create a region; the slug becomes its URL prefix and cannot clash with another."""
     errors = []
-    if not _SLUG.match(slug) or len(slug) > 60 or slug in RESERVED_SLUGS:
+    if not _SLUG.match(slug) or len(slug) > 60:
         errors.append(
-            {"field": "slug", "message": _("Slug hanya boleh huruf kecil, angka dan tanda hubung.")}
+            {
+                "field": "slug",
+                "message": _("Slug hanya boleh huruf kecil, angka dan tanda hubung (maks. 60)."),
+            }
         )
+    elif slug in RESERVED_SLUGS:
+        errors.append({"field": "slug", "message": _("Slug ini dipakai sistem; pilih yang lain.")})
     if not name.strip():
         errors.append({"field": "name", "message": _("Nama wilayah wajib diisi.")})
     kind = kind or guess_kind(name)
     if kind not in REGION_KINDS:
-        errors.append({"field": "kind", "message": _("Jenis wilayah harus kota, kabupaten atau provinsi.")})
+        errors.append(
+            {"field": "kind", "message": _("Jenis wilayah harus kota, kabupaten atau provinsi.")}
+        )
     if code is not None and not re.fullmatch(r"\d{2}(\.\d{2}){0,3}", code):
         errors.append({"field": "code", "message": _("Kode wilayah Kemendagri berbentuk 32.73.")})
     if errors:
         raise InvalidInput(_("Data wilayah tidak valid."), details=errors)
     if get_region_by_slug(session, slug) is not None:
-        raise Conflict(_("Wilayah dengan slug ini sudah ada."), details=[{"field": "slug", "message": slug}])
+        raise Conflict(
+            _("Wilayah dengan slug ini sudah ada."), details=[{"field": "slug", "message": slug}]
+        )
     region = Region(slug=slug, name=name.strip(), kind=kind, code=code)
     session.add(region)
     session.flush()

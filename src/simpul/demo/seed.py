@@ -32,15 +32,25 @@ class DemoAccount:
 #: Demo only: these passwords are published in the README.
 DEMO_ACCOUNTS = (
     DemoAccount(
-        "warga@example.org", "warga-demo", "Siti Rahayu", AccountKind.CITIZEN,
-        nik="3273015708900001", phone="081234567890",
+        "warga@example.org",
+        "warga-demo",
+        "Siti Rahayu",
+        AccountKind.CITIZEN,
+        nik="3273015708900001",
+        phone="081234567890",
     ),
     DemoAccount(
-        "petugas.disdukcapil@example.org", "petugas-demo", "Asep Sunandar", AccountKind.STAFF,
+        "petugas.disdukcapil@example.org",
+        "petugas-demo",
+        "Asep Sunandar",
+        AccountKind.STAFF,
         agency="disdukcapil",
     ),
     DemoAccount(
-        "petugas.dpmptsp@example.org", "petugas-demo", "Rina Marlina", AccountKind.STAFF,
+        "petugas.dpmptsp@example.org",
+        "petugas-demo",
+        "Rina Marlina",
+        AccountKind.STAFF,
         agency="dpmptsp",
     ),
     DemoAccount("admin@example.org", "admin-demo", "Admin Kota Bandung", AccountKind.REGION_ADMIN),
@@ -63,8 +73,12 @@ def seed_demo(session: Session) -> DemoReport:
     created = region is None
     if region is None:
         region = create_region(
-            session, slug=seed.region.slug, name=seed.region.name, kind=seed.region.kind,
-            code=seed.region.code, actor_label="demo",
+            session,
+            slug=seed.region.slug,
+            name=seed.region.name,
+            kind=seed.region.kind,
+            code=seed.region.code,
+            actor_label="demo",
         )
     report = catalogue_service.import_catalogue(
         session, region, life_events=seed.region.life_events, agencies=seed.agencies
@@ -82,9 +96,16 @@ def seed_demo(session: Session) -> DemoReport:
             else []
         )
         accounts_service.create_user(
-            session, region, email=account.email, full_name=account.full_name,
-            password=account.password, kind=account.kind, nik=account.nik, phone=account.phone,
-            roles=roles, actor_label="demo",
+            session,
+            region,
+            email=account.email,
+            full_name=account.full_name,
+            password=account.password,
+            kind=account.kind,
+            nik=account.nik,
+            phone=account.phone,
+            roles=roles,
+            actor_label="demo",
         )
         accounts += 1
     return DemoReport(region, created, report.agencies, report.services, accounts)

@@ -82,7 +82,9 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_json(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
+def _error_json(
+    status: int, code: str, message: str, details: Any = None, headers: Any = None
+) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "details": details or []}},
         status_code=status,
@@ -119,7 +121,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         message = _("Data yang dikirim tidak valid.")
         if _wants_json(request):
             return _error_json(422, "invalid_input", message, details)
-        return render(request, "error.html", {"status": 422, "message": message, "details": details}, 422)
+        return render(
+            request, "error.html", {"status": 422, "message": message, "details": details}, 422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -131,11 +135,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         if _wants_json(request):
             return _error_json(exc.status_code, code, message, headers=exc.headers)
-        return render(request, "error.html", {"status": exc.status_code, "message": message}, exc.status_code)
+        return render(
+            request, "error.html", {"status": exc.status_code, "message": message}, exc.status_code
+        )
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         message = _("Terjadi kesalahan di sisi kami. Data Anda tidak berubah; silakan coba lagi.")
         if _wants_json(request):
             return _error_json(500, "internal_error", message)

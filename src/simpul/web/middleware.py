@@ -30,7 +30,7 @@ def _cookies(scope: Scope) -> SimpleCookie:
         if name == b"cookie":
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header is ignored, not fatal
+            except Exception:  # noqa: BLE001, S112 - a malformed cookie header is ignored, not fatal
                 continue
     return jar
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+
 from simpul.core.database import DbSession, ping
 from simpul.core.i18n import LOCALES
 from simpul.core.regions import list_regions
@@ -24,14 +25,19 @@ def root(request: Request, session: DbSession) -> Response:
 
 
 @router.get("/lang/{code}", name="set_language")
-def set_language(request: Request, code: str, next: str = "/") -> Response:  # noqa: A002
+def set_language(request: Request, code: str, next: str = "/") -> Response:
     """Remember the chosen language in a cookie and go back where the visitor was."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     if code in LOCALES:
         secure = not request.app.state.settings.debug
         response.set_cookie(
-            LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="lax", secure=secure
+            LOCALE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
         )
     return response
 

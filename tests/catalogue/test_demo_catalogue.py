@@ -1,0 +1,76 @@
+"""The demo region is written as a real region would publish its catalogue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
+from sqlalchemy.orm import Session
+
+from simpul.catalogue.seed import DEMO_FOLDER, CatalogueSeed, load_catalogue_folder
+from simpul.catalogue.standard import STANDARD_COMPONENTS
+from simpul.demo.seed import DEMO_ACCOUNTS, seed_demo
+
+
+@pytest.fixture(scope="module")
+def demo() -> CatalogueSeed:
+    return load_catalogue_folder(DEMO_FOLDER)
+
+
+def test_demo_has_enough_agencies_and_services(demo: CatalogueSeed) -> None:
+    assert demo.region.slug == "kota-bandung"
+    assert len(demo.agencies) >= 25
+    assert sum(len(a.services) for a in demo.agencies) >= 60
+    slugs = {a.slug for a in demo.agencies}
+    assert {"disdukcapil", "dpmptsp", "dinkes", "dishub", "dinsos", "disdik"} <= slugs
+
+
+def test_every_service_has_all_14_components_filled(demo: CatalogueSeed) -> None:
+    for agency in demo.agencies:
+        for service in agency.services:
+            standard = service.standard.model_dump()
+            assert list(standard) == list(STANDARD_COMPONENTS)
+            empty = [k for k, v in standard.items() if len(v.strip()) < 10]
+            assert not empty, f"{service.slug}: thin components {empty}"
+
+
+def test_published_time_agrees_with_the_sla(demo: CatalogueSeed) -> None:
+    for agency in demo.agencies:
+        for service in agency.services:
+            text = service.standard.jangka_waktu
+            if service.sla_working_days == 0:
+                assert "hari yang sama" in text or "seketika" in text, service.slug
+                continue
+            numbers = {int(n) for n in re.findall(r"\d+", text)}
+            assert service.sla_working_days in numbers, service.slug
+
+
+def test_components_are_written_per_service_not_copied(demo: CatalogueSeed) -> None:
+    services = [s for a in demo.agencies for s in a.services]
+    for key in ("persyaratan", "sistem_mekanisme_prosedur", "produk_pelayanan"):
+        texts = [getattr(s.standard, key) for s in services]
+        assert len(set(texts)) == len(texts), f"{key} repeats across services"
+
+
+def test_every_eform_is_a_valid_schema_with_fields(demo: CatalogueSeed) -> None:
+    for agency in demo.agencies:
+        for service in agency.services:
+            schema = service.eform.json_schema
+            Draft202012Validator.check_schema(schema)
+            assert len(schema["properties"]) >= 4, service.slug
+            assert service.required_documents, service.slug
+
+
+def test_demo_seed_loads_and_is_repeatable(session: Session, client: TestClient) -> None:
+    first = seed_demo(session)
+    assert first.created_region and first.services >= 60 and first.accounts == len(DEMO_ACCOUNTS)
+    second = seed_demo(session)
+    assert not second.created_region and second.services == 0 and second.accounts == 0
+    # The issue's examples, on the real catalogue.
+    top = client.get("/api/kota-bandung/services", params={"q": "akta lahir"}).json()[0]
+    assert "Akta Kelahiran" in top["name"]
+    top = client.get("/api/kota-bandung/services", params={"q": "izin reklame"}).json()[0]
+    assert "Reklame" in top["name"]
+    assert int(client.get("/api/kota-bandung/services").headers["X-Total-Count"]) >= 60
