@@ -59,7 +59,7 @@ test: install browser lint typecheck pytest ## Everything: lint, type check and 
 
 messages: install ## Extract messages and update the translation catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k lazy -o src/simpul/locale/messages.pot --no-location --omit-header --sort-output src/simpul
-	$(BIN)/pybabel update -i src/simpul/locale/messages.pot -d src/simpul/locale -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i src/simpul/locale/messages.pot -d src/simpul/locale -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

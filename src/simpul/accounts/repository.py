@@ -24,6 +24,11 @@ def get_user_by_id(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -
     ).one_or_none()
 
 
+def list_users_with_email(session: Session, email: str) -> Sequence[User]:
+    """Accounts with this e-mail in every region (for operators' tools, never for pages)."""
+    return session.scalars(select(User).where(User.email == email.strip().lower())).all()
+
+
 def nik_hash_exists(session: Session, region_id: uuid.UUID, nik_hash: bytes) -> bool:
     return (
         session.scalar(
