@@ -53,6 +53,14 @@ from psycopg import sql
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from simpul.catalogue.service import find_services
+from simpul.core.database import make_engine, make_session_factory, sqlalchemy_url
+from simpul.core.embedded import start_embedded_server, stop_embedded_server, with_database
+from simpul.core.migrate import upgrade_to_head
+from simpul.core.regions import get_region_by_slug
+from simpul.core.settings import get_settings
+from simpul.demo.seed import seed_demo
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"
 BENCH_DATABASE = "simpul_bench"
@@ -125,15 +133,11 @@ def server_url() -> str:
     configured = os.environ.get("SIMPUL_BENCH_DATABASE_URL")
     if configured:
         return configured
-    from simpul.core.embedded import start_embedded_server
-
     return start_embedded_server(BENCH_PGDATA)
 
 
 def recreate_database(url: str) -> str:
     """Drop and create ``simpul_bench`` on the server at ``url``; return its URL."""
-    from simpul.core.embedded import with_database
-
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         name = sql.Identifier(BENCH_DATABASE)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
@@ -142,10 +146,6 @@ def recreate_database(url: str) -> str:
 
 
 def migrate_and_seed(url: str) -> None:
-    from simpul.core.database import sqlalchemy_url
-    from simpul.core.migrate import upgrade_to_head
-    from simpul.demo.seed import seed_demo
-
     upgrade_to_head(sqlalchemy_url(url))
     engine = create_engine(sqlalchemy_url(url))
     try:
@@ -305,11 +305,6 @@ class SqlResult:
 
 def measure_sql(database_url: str, *, searches: int, max_seconds: float) -> SqlResult:
     """``find_services`` as the search API calls it, one session per search, sequentially."""
-    from simpul.catalogue.service import find_services
-    from simpul.core.database import make_engine, make_session_factory, sqlalchemy_url
-    from simpul.core.regions import get_region_by_slug
-    from simpul.core.settings import get_settings
-
     engine = make_engine(sqlalchemy_url(database_url), get_settings())  # the server's pool
     statements = 0
 
@@ -355,14 +350,14 @@ def measure_sql(database_url: str, *, searches: int, max_seconds: float) -> SqlR
 def page_sizes(base_url: str) -> list[tuple[str, int, int]]:
     """(page, raw bytes, gzip bytes) as sent over the wire."""
     pages = [
-        ("search page (q=akta lahir)", f"/{REGION}/layanan?q=akta+lahir"),
+        ("search page (kartu keluarga)", f"/{REGION}/layanan?q=kartu+keluarga"),
         ("service page", f"/{REGION}/layanan/{SERVICE_SLUG}"),
         ("full catalogue page", f"/{REGION}/layanan"),
-        ("API search (q=akta lahir)", f"/api/{REGION}/services?q=akta+lahir"),
+        ("API search (kartu keluarga)", f"/api/{REGION}/services?q=kartu+keluarga"),
     ]
-    sizes = []
+    sizes: list[tuple[str, int, int]] = []
     for label, path in pages:
-        measured = []
+        measured: list[bytes] = []
         for encoding in ("identity", "gzip"):
             request = urllib.request.Request(base_url + path, headers={"Accept-Encoding": encoding})
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
@@ -437,14 +432,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--max-seconds", type=float, default=15.0, help="time limit of each scenario"
     )
     parser.add_argument(
-        "--sql-searches", type=int, default=2000, help="in-process searches (time-limited too)"
+        "--sql-searches", type=int, default=1000, help="in-process searches (time-limited too)"
     )
     parser.add_argument(
         "--stop-database", action="store_true", help="stop the embedded PostgreSQL at the end"
     )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1 or args.warmup < 0 or args.max_seconds <= 0:
-        parser.error("--requests and --concurrency must be positive, --warmup not negative")
+        parser.error("--requests, --concurrency, --max-seconds must be > 0; --warmup >= 0")
     return args
 
 
@@ -460,7 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             url = recreate_database(server_url())
             migrate_and_seed(url)
             with running_server(url, data_dir) as base_url:
-                print(f"simpul serve at {base_url}, {os.cpu_count()} CPUs")
+                load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+                print(f"simpul serve at {base_url}; {os.cpu_count()} CPUs, load average {load}")
                 results = asyncio.run(
                     run_scenarios(
                         base_url,
@@ -474,8 +470,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             sql_result = measure_sql(url, searches=args.sql_searches, max_seconds=args.max_seconds)
         finally:
             if args.stop_database and not os.environ.get("SIMPUL_BENCH_DATABASE_URL"):
-                from simpul.core.embedded import stop_embedded_server
-
                 stop_embedded_server(BENCH_PGDATA)
     print()
     print_table(results)

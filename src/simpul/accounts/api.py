@@ -60,6 +60,17 @@ def me(region: CurrentRegion, session: DbSession, user: CurrentApiUser) -> Accou
     return _account_out(session, region, user)
 
 
+@router.get("/me/data")
+def export_my_data(
+    region: CurrentRegion, session: DbSession, user: CurrentApiUser
+) -> dict[str, object]:
+    """Everything the region holds about your account (UU 27/2022: the right of access).
+
+    This is the only response that carries your NIK in full.
+    """
+    return service.export_personal_data(session, region, user)
+
+
 @router.get("/me/tokens", response_model=list[TokenOut])
 def list_tokens(session: DbSession, user: CurrentApiUser, region: CurrentRegion) -> list[TokenOut]:
     return [TokenOut.model_validate(t) for t in service.list_api_tokens(session, user)]

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from simpul.accounts import service
 from simpul.accounts.auth import (
@@ -211,6 +211,51 @@ def revoke_token(
 ) -> Response:
     service.revoke_api_token(session, user, token_id)
     return RedirectResponse(f"/{region.slug}/akun", status_code=303)
+
+
+@router.post("/{region}/akun/kata-sandi", response_class=HTMLResponse, name="change_password")
+def change_password(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    new_password_confirm: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    try:
+        service.change_password(
+            session,
+            user,
+            current=current_password[:200],
+            new=new_password[:200],
+            confirm=new_password_confirm[:200],
+            keep_session_token=request.cookies.get(SESSION_COOKIE),
+        )
+    except InvalidInput as exc:
+        return _account_page(
+            request,
+            session,
+            user,
+            {"password_errors": exc.field_errors(), "password_message": exc.message},
+            exc.status_code,
+        )
+    return _account_page(request, session, user, {"password_changed": True})
+
+
+@router.get("/{region}/akun/data", name="export_data")
+def export_data(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
+) -> Response:
+    """The owner's personal data as a JSON download."""
+    data = service.export_personal_data(session, region, user)
+    return JSONResponse(
+        data,
+        headers={
+            "Content-Disposition": f'attachment; filename="data-saya-{region.slug}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/{region}/petugas", response_class=HTMLResponse, name="staff_home")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, ApiToken, LoginAttempt, StaffRole, User, UserSession
+from simpul.core.models import AuditEvent
 
 
 def get_user_by_email(session: Session, region_id: uuid.UUID, email: str) -> User | None:
@@ -93,9 +94,51 @@ def delete_user_session(session: Session, token_hash: bytes) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == token_hash))
 
 
-def delete_expired_sessions(session: Session, now: datetime) -> int:
-    result = session.execute(delete(UserSession).where(UserSession.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)
+def delete_expired_sessions_of_user(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        delete(UserSession).where(UserSession.user_id == user_id, UserSession.expires_at <= now)
+    )
+
+
+def delete_other_sessions(session: Session, user_id: uuid.UUID, keep_hash: bytes | None) -> None:
+    """End every browser login of the user except the one with ``keep_hash``."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_hash is not None:
+        query = query.where(UserSession.token_hash != keep_hash)
+    session.execute(query)
+
+
+def count_active_sessions(session: Session, user_id: uuid.UUID, now: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count(UserSession.id)).where(
+                UserSession.user_id == user_id, UserSession.expires_at > now
+            )
+        )
+        or 0
+    )
+
+
+def delete_login_attempts_before(
+    session: Session, region_id: uuid.UUID, email_hash: bytes, before: datetime
+) -> None:
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.region_id == region_id,
+            LoginAttempt.email_hash == email_hash,
+            LoginAttempt.at < before,
+        )
+    )
+
+
+def list_audit_events_of_actor(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> Sequence[AuditEvent]:
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.region_id == region_id, AuditEvent.actor_id == user_id)
+        .order_by(AuditEvent.at)
+    ).all()
 
 
 def add_api_token(session: Session, token: ApiToken) -> ApiToken:

@@ -313,6 +313,10 @@ def login(session: Session, region: Region, *, email: str, password: str, ip: st
         session,
         LoginAttempt(region_id=region.id, email_hash=hashed_email, ip=ip, succeeded=ok, at=now),
     )
+    # Attempts older than a day no longer count for throttling (the window is shorter).
+    repository.delete_login_attempts_before(
+        session, region.id, hashed_email, now - timedelta(days=1)
+    )
     if not ok or user is None:
         return LoginResult(None, _("E-mail atau kata sandi salah."))
     if password_needs_rehash(user.password_hash):
@@ -324,7 +328,9 @@ def login(session: Session, region: Region, *, email: str, password: str, ip: st
 def start_session(session: Session, user: User) -> tuple[str, datetime]:
     """Create a browser session; returns the cookie value and its expiry."""
     token = new_token()
-    expires = utcnow() + timedelta(days=get_settings().session_days)
+    now = utcnow()
+    expires = now + timedelta(days=get_settings().session_days)
+    repository.delete_expired_sessions_of_user(session, user.id, now)
     repository.add_user_session(
         session,
         UserSession(
@@ -343,6 +349,83 @@ def end_session(session: Session, token: str) -> None:
 
 def user_for_session(session: Session, region: Region, token: str) -> User | None:
     return repository.get_user_for_session_token(session, region.id, token_digest(token), utcnow())
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    confirm: str,
+    keep_session_token: str | None = None,
+) -> None:
+    """Change the password after checking the current one; other logins are ended."""
+    errors: list[dict[str, str]] = []
+    if not verify_password(user.password_hash, current):
+        errors.append({"field": "current_password", "message": _("Kata sandi saat ini salah.")})
+    problem = _password_problem(new, user.email, confirm)
+    if problem:
+        field = "new_password_confirm" if problem[0] == "password_confirm" else "new_password"
+        errors.append({"field": field, "message": problem[1]})
+    if errors:
+        raise InvalidInput(_("Kata sandi belum diganti."), details=errors)
+    user.password_hash = hash_password(new)
+    keep = token_digest(keep_session_token) if keep_session_token else None
+    repository.delete_other_sessions(session, user.id, keep)
+    record_audit_event(
+        session,
+        region_id=user.region_id,
+        actor_id=user.id,
+        actor_label=user.email,
+        action="account.password_change",
+        target_type="user",
+        target_id=str(user.id),
+    )
+
+
+def export_personal_data(session: Session, region: Region, user: User) -> dict[str, object]:
+    """Everything the region holds about the account, for its owner (UU 27/2022, hak akses)."""
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=user.id,
+        actor_label=user.email,
+        action="account.data_export",
+        target_type="user",
+        target_id=str(user.id),
+    )
+    session.flush()
+    return {
+        "region": {"slug": region.slug, "name": region.name},
+        "account": {
+            "id": str(user.id),
+            "kind": user.kind.value,
+            "full_name": user.full_name,
+            "email": user.email,
+            "phone": user.phone,
+            "nik": nik_of(user),
+            "locale": user.locale,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        },
+        "staff_roles": [{"agency_id": str(r.agency_id), "role": r.role.value} for r in user.roles],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in repository.list_api_tokens(session, user.id)
+        ],
+        "active_browser_sessions": repository.count_active_sessions(session, user.id, utcnow()),
+        "activity": [
+            {"at": e.at.isoformat(), "action": e.action}
+            for e in repository.list_audit_events_of_actor(session, region.id, user.id)
+        ],
+    }
 
 
 # -- API tokens ---------------------------------------------------------------------------
