@@ -329,7 +329,7 @@ def measure_sql(database_url: str, *, searches: int, max_seconds: float) -> SqlR
         for query in QUERIES:  # warm-up, and what each query finds and costs
             search(query)
             before, began = statements, time.perf_counter()
-            rounds = 5
+            rounds = 20
             for _ in range(rounds):
                 total, relaxed = search(query)
             mean_ms = (time.perf_counter() - began) / rounds * 1000
