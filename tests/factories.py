@@ -8,6 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from simpul.accounts.models import AccountKind, StaffRoleName, User
+from simpul.accounts.service import RoleGrant, create_user
 from simpul.catalogue.seed import AgencySeed, LifeEventSeed
 from simpul.catalogue.service import import_catalogue
 from simpul.catalogue.standard import STANDARD_COMPONENTS
@@ -87,3 +89,28 @@ def post_form(
     """Submit a page form the way a browser does: fetch the page for its CSRF token first."""
     token = csrf_from(client.get(page or path).text)
     return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def make_user(
+    session: Session,
+    region: Region,
+    email: str,
+    password: str,
+    kind: AccountKind = AccountKind.CITIZEN,
+    *,
+    nik: str | None = "3273015708900001",
+    roles: list[tuple[str, StaffRoleName]] | None = None,
+) -> User:
+    """An account made the way `simpul user create` makes it."""
+    user = create_user(
+        session,
+        region,
+        email=email,
+        full_name=email.split("@", maxsplit=1)[0].replace(".", " ").title(),
+        password=password,
+        kind=kind,
+        nik=nik if kind is AccountKind.CITIZEN else None,
+        roles=[RoleGrant(agency, role) for agency, role in roles or []],
+    )
+    session.flush()
+    return user

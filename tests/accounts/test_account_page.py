@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import SESSION_COOKIE
 from simpul.accounts.models import AccountKind, User, UserSession
-from simpul.accounts.service import create_api_token, create_user, start_session
+from simpul.accounts.service import create_api_token, start_session
 from simpul.core.models import AuditEvent, Region
-from tests.factories import make_region, post_form
+from tests.factories import make_region, make_user, post_form
 
 NIK = "3273015708900001"
 
@@ -19,15 +19,7 @@ NIK = "3273015708900001"
 @pytest.fixture
 def region(session: Session) -> Region:
     region = make_region(session, "kota-uji", "Kota Uji")
-    create_user(
-        session,
-        region,
-        email="warga@example.org",
-        full_name="Warga Uji",
-        password="sandi-warga-1",
-        kind=AccountKind.CITIZEN,
-        nik=NIK,
-    )
+    make_user(session, region, "warga@example.org", "sandi-warga-1", AccountKind.CITIZEN)
     session.flush()
     return region
 

@@ -10,31 +10,22 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import SESSION_COOKIE
 from simpul.accounts.models import AccountKind, StaffRoleName
-from simpul.accounts.service import RoleGrant, create_user
 from simpul.core.models import Region
-from tests.factories import make_region, post_form
+from tests.factories import make_region, make_user, post_form
 
 
 @pytest.fixture
 def region(session: Session) -> Region:
     region = make_region(session, "kota-uji", "Kota Uji")
-    create_user(
+    make_user(
         session,
         region,
-        email="petugas@example.org",
-        full_name="Petugas Uji",
-        password="sandi-petugas",
-        kind=AccountKind.STAFF,
-        roles=[RoleGrant("dinas-uji", StaffRoleName.VERIFIKATOR)],
+        "petugas@example.org",
+        "sandi-petugas",
+        AccountKind.STAFF,
+        roles=[("dinas-uji", StaffRoleName.VERIFIKATOR)],
     )
-    create_user(
-        session,
-        region,
-        email="admin@example.org",
-        full_name="Admin Uji",
-        password="sandi-admin-1",
-        kind=AccountKind.REGION_ADMIN,
-    )
+    make_user(session, region, "admin@example.org", "sandi-admin-1", AccountKind.REGION_ADMIN)
     session.flush()
     return region
 

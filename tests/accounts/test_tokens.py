@@ -12,23 +12,14 @@ from typer.testing import CliRunner
 
 from simpul import cli
 from simpul.accounts.models import AccountKind, ApiToken
-from simpul.accounts.service import create_user
 from simpul.core.models import Region
-from tests.factories import make_region, post_form
+from tests.factories import make_region, make_user, post_form
 
 
 @pytest.fixture
 def region(session: Session) -> Region:
     region = make_region(session, "kota-uji", "Kota Uji")
-    create_user(
-        session,
-        region,
-        email="warga@example.org",
-        full_name="Warga Uji",
-        password="sandi-warga-1",
-        kind=AccountKind.CITIZEN,
-        nik="3273015708900001",
-    )
+    make_user(session, region, "warga@example.org", "sandi-warga-1", AccountKind.CITIZEN)
     session.flush()
     return region
 

@@ -149,15 +149,7 @@ def register_citizen(session: Session, region: Region, data: CitizenRegistration
             _("NIK atau e-mail ini baru saja didaftarkan."),
             details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}],
         ) from exc
-    record_audit_event(
-        session,
-        region_id=region.id,
-        actor_id=user.id,
-        actor_label=email,
-        action="account.register",
-        target_type="user",
-        target_id=str(user.id),
-    )
+    _audit_own_action(session, user, "account.register", "user", user.id)
     return user
 
 
@@ -257,6 +249,27 @@ def create_user(
         details={"kind": kind.value, "roles": [f"{g.agency_slug}:{g.role.value}" for g in roles]},
     )
     return user
+
+
+def _audit_own_action(
+    session: Session,
+    user: User,
+    action: str,
+    target_type: str,
+    target_id: object,
+    details: dict[str, object] | None = None,
+) -> None:
+    """Record something a person did to their own account or tokens."""
+    record_audit_event(
+        session,
+        region_id=user.region_id,
+        actor_id=user.id,
+        actor_label=user.email,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        details=dict(details or {}),
+    )
 
 
 # -- login --------------------------------------------------------------------------------
@@ -373,28 +386,12 @@ def change_password(
     user.password_hash = hash_password(new)
     keep = token_digest(keep_session_token) if keep_session_token else None
     repository.delete_other_sessions(session, user.id, keep)
-    record_audit_event(
-        session,
-        region_id=user.region_id,
-        actor_id=user.id,
-        actor_label=user.email,
-        action="account.password_change",
-        target_type="user",
-        target_id=str(user.id),
-    )
+    _audit_own_action(session, user, "account.password_change", "user", user.id)
 
 
 def export_personal_data(session: Session, region: Region, user: User) -> dict[str, object]:
     """Everything the region holds about the account, for its owner (UU 27/2022, hak akses)."""
-    record_audit_event(
-        session,
-        region_id=region.id,
-        actor_id=user.id,
-        actor_label=user.email,
-        action="account.data_export",
-        target_type="user",
-        target_id=str(user.id),
-    )
+    _audit_own_action(session, user, "account.data_export", "user", user.id)
     session.flush()
     return {
         "region": {"slug": region.slug, "name": region.name},
@@ -450,14 +447,12 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
             token_hash=token_digest(raw),
         ),
     )
-    record_audit_event(
+    _audit_own_action(
         session,
-        region_id=user.region_id,
-        actor_id=user.id,
-        actor_label=user.email,
-        action="api_token.create",
-        target_type="api_token",
-        target_id=str(token.id),
+        user,
+        "api_token.create",
+        "api_token",
+        token.id,
         details={"name": name, "prefix": token.prefix},
     )
     return token, raw
@@ -473,15 +468,7 @@ def revoke_api_token(session: Session, user: User, token_id: uuid.UUID) -> ApiTo
         raise NotFound(_("Token tidak ditemukan."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        record_audit_event(
-            session,
-            region_id=user.region_id,
-            actor_id=user.id,
-            actor_label=user.email,
-            action="api_token.revoke",
-            target_type="api_token",
-            target_id=str(token.id),
-        )
+        _audit_own_action(session, user, "api_token.revoke", "api_token", token.id)
     return token
 
 
