@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint format typecheck pytest browser messages stop clean
+.PHONY: help install demo serve test lint format typecheck pytest browser messages stop clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,3 +63,6 @@ messages: install ## Extract messages and update the translation catalogues
 
 clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+bench: install ## Catalogue benchmark (prints ratios to a baseline measured in the same run)
+	$(BIN)/python bench/catalogue_search.py

@@ -117,3 +117,13 @@ def test_unpublished_services_are_hidden(
     session.flush()
     assert names(session, region, "reklame") == []
     assert client.get("/kota-uji/layanan/izin-reklame").status_code == 404
+
+
+def test_live_search_gets_only_the_results(client: TestClient, region: Region) -> None:
+    full = client.get("/kota-uji/layanan", params={"q": "reklame"})
+    live = client.get("/kota-uji/layanan", params={"q": "reklame"}, headers={"HX-Request": "true"})
+    assert live.status_code == 200
+    assert live.text.lstrip().startswith('<div id="hasil"')
+    assert "Perizinan Reklame" in live.text
+    assert "<html" not in live.text and len(live.text) < len(full.text)
+    assert "HX-Request" in live.headers["vary"]

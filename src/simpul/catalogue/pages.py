@@ -85,7 +85,15 @@ def catalogue(
             for event in item.life_events:
                 by_event.setdefault(event.id, []).append(item)
         context.update(by_agency=by_agency, by_event=by_event)
-    return render(request, "catalogue/catalogue.html", context)
+    # htmx live search swaps only the results: send just that part.
+    template = (
+        "catalogue/_results.html"
+        if request.headers.get("HX-Request")
+        else "catalogue/catalogue.html"
+    )
+    response = render(request, template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.get("/{region}/layanan/{slug}", response_class=HTMLResponse, name="service_page")

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, Text, cast, func, literal, select, text
+from sqlalchemy import Select, Text, cast, func, literal, select, text, true
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, selectinload
 
@@ -124,29 +124,34 @@ def search_published_services(
     *,
     relaxed: bool,
     limit: int,
-    offset: int,
-) -> tuple[Sequence[Service], int]:
+) -> Sequence[Service]:
     """Rank services for ``query_text`` with the ``indonesian`` stemmer and trigram similarity.
 
     Strict: every word must match (after stemming, so "akta lahir" finds "Akta
     Kelahiran"), or the whole text must be close to a name or keyword (typos). Relaxed: any
-    word may match; used when the strict search finds nothing.
+    word may match; used when the strict search finds nothing. Returns at most ``limit``
+    services, best first.
     """
+    # `<%` (word similarity above the threshold) can use the trigram index; the function
+    # form cannot. The threshold is set for this transaction only.
+    session.execute(
+        select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), true()))
+    )
     q = literal(query_text)
+    lowered = func.lower(q)
     strict = func.plainto_tsquery(text("'indonesian'::regconfig"), q)
     any_word = cast(func.replace(cast(strict, Text), " & ", " | "), TSQUERY)
     tsquery = any_word if relaxed else strict
-    similarity = func.word_similarity(func.lower(q), Service.search_text)
     matched = Service.search_vector.bool_op("@@")(tsquery)
+    close = lowered.bool_op("<%")(Service.search_text)
     rank = func.ts_rank_cd(Service.search_vector, tsquery, 32)
-    base = _published(region_id).where(matched | (similarity >= TRIGRAM_THRESHOLD))
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    items = session.scalars(
-        base.order_by(matched.desc(), (rank + similarity).desc(), Service.name)
+    similarity = func.word_similarity(lowered, Service.search_text)
+    return session.scalars(
+        _published(region_id)
+        .where(matched | close)
+        .order_by(matched.desc(), (rank + similarity).desc(), Service.name)
         .limit(limit)
-        .offset(offset)
     ).all()
-    return items, total
 
 
 def get_published_service_by_slug(

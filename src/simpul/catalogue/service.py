@@ -19,6 +19,8 @@ from simpul.core.models import Region
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
+#: Searches rank at most this many services (more than a region publishes in one field).
+MAX_SEARCH_RESULTS = 500
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ def find_services(
         )
         return ServicePage(items, total, limit, offset)
     for relaxed in (False, True):
-        items, total = repository.search_published_services(
-            session, region.id, text, relaxed=relaxed, limit=MAX_PAGE_SIZE * 5, offset=0
+        items = repository.search_published_services(
+            session, region.id, text, relaxed=relaxed, limit=MAX_SEARCH_RESULTS
         )
         kept = [
             s
@@ -137,7 +139,11 @@ def standard_of(service: Service) -> ServiceStandard:
 
 
 def eform_of(service: Service) -> EForm:
-    return EForm.model_validate(service.eform)
+    """The stored eForm, validated when it was written (checking the schema again on every
+    page view would cost more than rendering the page)."""
+    return EForm.model_construct(
+        json_schema=service.eform["schema"], ui=service.eform.get("ui", {})
+    )
 
 
 # -- loading and copying ------------------------------------------------------------------
