@@ -34,32 +34,26 @@ import itertools
 import logging
 import math
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
-import psycopg
-from psycopg import sql
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.catalogue.service import find_services
 from simpul.core.database import make_engine, make_session_factory, sqlalchemy_url
-from simpul.core.embedded import start_embedded_server, stop_embedded_server, with_database
-from simpul.core.migrate import upgrade_to_head
+from simpul.core.embedded import start_embedded_server, stop_embedded_server
 from simpul.core.regions import get_region_by_slug
 from simpul.core.settings import get_settings
-from simpul.demo.seed import seed_demo
+from simpul.devserver import migrate_and_seed_demo, recreate_database, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"
@@ -124,10 +118,6 @@ def scenarios() -> list[Scenario]:
 # -- database -------------------------------------------------------------------------------
 
 
-def libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 def server_url() -> str:
     """The PostgreSQL server to use: the configured one or the embedded one."""
     configured = os.environ.get("SIMPUL_BENCH_DATABASE_URL")
@@ -136,88 +126,12 @@ def server_url() -> str:
     return start_embedded_server(BENCH_PGDATA)
 
 
-def recreate_database(url: str) -> str:
-    """Drop and create ``simpul_bench`` on the server at ``url``; return its URL."""
-    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        name = sql.Identifier(BENCH_DATABASE)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    return with_database(url, BENCH_DATABASE)
-
-
-def migrate_and_seed(url: str) -> None:
-    upgrade_to_head(sqlalchemy_url(url))
-    engine = create_engine(sqlalchemy_url(url))
-    try:
-        with Session(engine) as session, session.begin():
-            report = seed_demo(session)
-            name = report.region.name
-        print(f"seeded {name}: {report.agencies} agencies, {report.services} services")
-    finally:
-        engine.dispose()
-
-
-# -- the server -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"simpul serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as error:
-            error.close()  # listening, but not healthy yet
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass  # not listening yet
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"simpul serve not healthy after {SERVER_START_TIMEOUT:.0f} s:\n{log.read_text()}"
-    )
-
-
-@contextmanager
-def running_server(database_url: str, data_dir: Path) -> Iterator[str]:
-    """``simpul serve`` in a subprocess on a free loopback port; yields its base URL."""
-    log = data_dir / "server.log"
-    port = free_port()
-    env = {
-        **os.environ,
-        "SIMPUL_DATABASE_URL": database_url,
-        "SIMPUL_DEBUG": "1",
-        "SIMPUL_SECRET_KEY": BENCH_SECRET,
-        "SIMPUL_DATA_DIR": str(data_dir),
-    }
-    simpul = Path(sys.executable).parent / "simpul"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(simpul), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,  # node_modules/ is looked up from the working directory
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base_url, server, log)
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def prepare_database() -> str:
+    """A fresh ``simpul_bench`` with the demo region; returns its URL."""
+    url = recreate_database(server_url(), BENCH_DATABASE)
+    report = migrate_and_seed_demo(url)
+    print(f"seeded {report.region.name}: {report.agencies} agencies, {report.services} services")
+    return url
 
 
 # -- HTTP load ------------------------------------------------------------------------------
@@ -452,9 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["SIMPUL_SECRET_KEY"] = BENCH_SECRET
         os.environ["SIMPUL_DATA_DIR"] = str(data_dir)
         try:
-            url = recreate_database(server_url())
-            migrate_and_seed(url)
-            with running_server(url, data_dir) as base_url:
+            url = prepare_database()
+            with running_server(
+                url, secret_key=BENCH_SECRET, data_dir=data_dir, timeout=SERVER_START_TIMEOUT
+            ) as base_url:
                 load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                 print(f"simpul serve at {base_url}; {os.cpu_count()} CPUs, load average {load}")
                 results = asyncio.run(

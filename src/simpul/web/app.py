@@ -25,8 +25,14 @@ from simpul.web.templating import render
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-#: Browser libraries come from installed npm packages (see package.json), never copied in.
-NODE_MODULES = Path.cwd() / "node_modules"
+
+
+def node_modules() -> Path:
+    """Browser libraries come from installed npm packages (package.json), never copied in:
+    ``node_modules`` of the source checkout, else of the working directory."""
+    checkout = Path(__file__).resolve().parents[3] / "node_modules"
+    return checkout if checkout.is_dir() else Path.cwd() / "node_modules"
+
 
 API_DESCRIPTION = """
 JSON API of every region hosted by this Simpul deployment, under `/api/{region}/`.
@@ -56,7 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
 
     app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
-    htmx_dir = NODE_MODULES / "htmx.org" / "dist"
+    htmx_dir = node_modules() / "htmx.org" / "dist"
     if htmx_dir.is_dir():
         app.mount("/static/htmx", StaticFiles(directory=htmx_dir), name="htmx")
     else:

@@ -1,0 +1,115 @@
+"""A throwaway Simpul for the browser tests and the benchmarks: a fresh database with the demo
+region, and a real ``simpul serve`` in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from simpul.core.database import sqlalchemy_url
+from simpul.core.embedded import with_database
+from simpul.core.migrate import upgrade_to_head
+from simpul.demo.seed import DemoReport, seed_demo
+
+
+def libpq_url(url: str) -> str:
+    """The URL as libpq (psycopg) reads it, whatever SQLAlchemy driver it names."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def recreate_database(server_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server of ``server_url``; return its URL."""
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        database = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
+    return with_database(server_url, name)
+
+
+def migrate_and_seed_demo(url: str) -> DemoReport:
+    """Migrate to head and seed the demo region Kota Bandung, committed."""
+    upgrade_to_head(sqlalchemy_url(url))
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            return seed_demo(session)
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(
+    base_url: str, server: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"simpul serve exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310 - loopback URL we built
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as error:
+            error.close()  # listening, but not healthy yet
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise RuntimeError(f"simpul serve not healthy after {timeout:.0f} s:\n{log.read_text()}")
+
+
+@contextmanager
+def running_server(
+    database_url: str, *, secret_key: str, data_dir: Path, timeout: float = 30.0
+) -> Iterator[str]:
+    """Run ``simpul serve`` against ``database_url`` until the block ends; yield its base URL.
+
+    ``secret_key`` must be the one the data was written with (it decrypts stored NIKs).
+    Raises ``RuntimeError`` with the server's output when it does not become healthy.
+    """
+    log = data_dir / "server.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "SIMPUL_DATABASE_URL": database_url,
+        "SIMPUL_DEBUG": "1",
+        "SIMPUL_SECRET_KEY": secret_key,
+        "SIMPUL_DATA_DIR": str(data_dir),
+    }
+    simpul = Path(sys.executable).parent / "simpul"
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
+            [str(simpul), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_until_healthy(base_url, server, log, timeout)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
