@@ -74,3 +74,9 @@ def test_demo_seed_loads_and_is_repeatable(session: Session, client: TestClient)
     top = client.get("/api/kota-bandung/services", params={"q": "izin reklame"}).json()[0]
     assert "Reklame" in top["name"]
     assert int(client.get("/api/kota-bandung/services").headers["X-Total-Count"]) >= 60
+
+
+def test_english_words_find_services_too(session: Session, client: TestClient) -> None:
+    seed_demo(session)
+    top = client.get("/api/kota-bandung/services", params={"q": "birth certificate"}).json()
+    assert top and "Birth" in top[0]["name_en"]

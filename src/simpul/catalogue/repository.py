@@ -139,7 +139,11 @@ def search_published_services(
     )
     q = literal(query_text)
     lowered = func.lower(q)
-    strict = func.plainto_tsquery(text("'indonesian'::regconfig"), q)
+    # Indonesian words against the Indonesian lexemes, or English words against the English
+    # name (the vector holds both), so "birth certificate" works in the English pages too.
+    strict = func.plainto_tsquery(text("'indonesian'::regconfig"), q).op("||")(
+        func.plainto_tsquery(text("'english'::regconfig"), q)
+    )
     any_word = cast(func.replace(cast(strict, Text), " & ", " | "), TSQUERY)
     tsquery = any_word if relaxed else strict
     matched = Service.search_vector.bool_op("@@")(tsquery)
