@@ -21,6 +21,7 @@ from simpul.accounts.models import (
     ACCOUNT_KIND_LABELS,
     STAFF_ROLE_LABELS,
     AccountKind,
+    StaffRoleName,
     User,
 )
 from simpul.accounts.schemas import CitizenRegistration
@@ -265,7 +266,13 @@ def staff_home(
     agencies = {a.agency.id: a for a in catalogue_service.list_agencies(session, region)}
     roles = [(agencies[r.agency_id].agency, r.role) for r in user.roles if r.agency_id in agencies]
     return render(
-        request, "accounts/staff_home.html", {"roles": roles, "role_labels": STAFF_ROLE_LABELS}
+        request,
+        "accounts/staff_home.html",
+        {
+            "roles": roles,
+            "role_labels": STAFF_ROLE_LABELS,
+            "can_edit": any(r.role is StaffRoleName.ADMIN_OPD for r in user.roles),
+        },
     )
 
 

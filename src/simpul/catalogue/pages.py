@@ -9,15 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from simpul.accounts.auth import PageUser
+from simpul.accounts.auth import CurrentPageStaff, PageUser
 from simpul.catalogue import service
 from simpul.catalogue.models import Service
 from simpul.catalogue.standard import (
     COMPONENT_LABELS,
     DELIVERY_COMPONENTS,
     MANAGEMENT_COMPONENTS,
+    STANDARD_COMPONENTS,
 )
 from simpul.core.database import DbSession
+from simpul.core.errors import Forbidden, InvalidInput
+from simpul.core.i18n import _
 from simpul.core.regions import CurrentRegion
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -122,3 +125,97 @@ def agency_page(
     agency = service.get_agency(session, region, slug)
     page = service.find_services(session, region, agency_slug=slug, limit=100)
     return render(request, "catalogue/agency.html", {"agency": agency, "services": page.items})
+
+
+# -- the region edits its own catalogue -----------------------------------------------------
+
+
+@router.get("/{region}/admin/layanan", response_class=HTMLResponse, name="admin_services")
+def admin_services(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff
+) -> HTMLResponse:
+    services = service.services_editable_by(session, region, user)
+    if not services:
+        raise Forbidden(_("Anda tidak berwenang mengubah layanan di wilayah ini."))
+    return render(request, "catalogue/admin_services.html", {"services": services})
+
+
+def _edit_page(
+    request: Request,
+    found: Service,
+    values: dict[str, object],
+    errors: dict[str, str],
+    status: int = 200,
+    **extra: object,
+) -> HTMLResponse:
+    return render(
+        request,
+        "catalogue/admin_service.html",
+        {
+            "service": found,
+            "values": values,
+            "errors": errors,
+            "delivery": DELIVERY_COMPONENTS,
+            "management": MANAGEMENT_COMPONENTS,
+            "labels": COMPONENT_LABELS,
+            **extra,
+        },
+        status_code=status,
+    )
+
+
+def _values_of(found: Service) -> dict[str, object]:
+    return {
+        "name": found.name,
+        "name_en": found.name_en,
+        "summary": found.summary,
+        "summary_en": found.summary_en,
+        "sla_working_days": found.sla_working_days,
+        "fee_rupiah": found.fee_rupiah,
+        "published": found.published,
+        **found.standard,
+    }
+
+
+@router.get("/{region}/admin/layanan/{slug}", response_class=HTMLResponse, name="edit_service")
+def edit_service_form(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff, slug: str
+) -> HTMLResponse:
+    found = service.get_service_for_editing(session, region, user, slug)
+    return _edit_page(request, found, _values_of(found), {})
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    """The submitted form's text fields (the edit form has a field per standard component)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/{region}/admin/layanan/{slug}", response_class=HTMLResponse)
+def edit_service(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    slug: str,
+    values: Annotated[dict[str, str], Depends(_form_values)],
+) -> HTMLResponse:
+    edit = service.ServiceEdit(
+        name=values.get("name", ""),
+        name_en=values.get("name_en", ""),
+        summary=values.get("summary", ""),
+        summary_en=values.get("summary_en", ""),
+        sla_working_days=values.get("sla_working_days", ""),
+        fee_rupiah=values.get("fee_rupiah", ""),
+        published=values.get("published") == "ya",
+        standard={k: values.get(k, "") for k in STANDARD_COMPONENTS},
+    )
+    try:
+        found = service.update_service(session, region, user, slug, edit)
+    except InvalidInput as exc:
+        found = service.get_service_for_editing(session, region, user, slug)
+        shown: dict[str, object] = {**values, "published": edit.published}
+        return _edit_page(
+            request, found, shown, exc.field_errors(), exc.status_code, message=exc.message
+        )
+    return _edit_page(request, found, _values_of(found), {}, saved=True)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.catalogue import repository
 from simpul.catalogue.models import Agency, LifeEvent, Service
 from simpul.catalogue.seed import AgencySeed, LifeEventSeed
-from simpul.catalogue.standard import EForm, ServiceStandard
+from simpul.catalogue.standard import STANDARD_COMPONENTS, EForm, ServiceStandard
 from simpul.core.audit import record_audit_event
-from simpul.core.errors import InvalidInput, NotFound
+from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
 
@@ -144,6 +145,128 @@ def eform_of(service: Service) -> EForm:
     return EForm.model_construct(
         json_schema=service.eform["schema"], ui=service.eform.get("ui", {})
     )
+
+
+# -- editing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceEdit:
+    """What a region changes in a service it publishes (its own copy)."""
+
+    name: str
+    name_en: str
+    summary: str
+    summary_en: str
+    sla_working_days: int | str
+    fee_rupiah: int | str
+    published: bool
+    standard: dict[str, str]
+
+
+def can_edit_service(user: User, service: Service) -> bool:
+    """The region admin edits every service; an agency's admin OPD edits its agency's."""
+    if user.region_id != service.region_id:
+        return False
+    if user.kind is AccountKind.REGION_ADMIN:
+        return True
+    return any(
+        r.agency_id == service.agency_id and r.role is StaffRoleName.ADMIN_OPD for r in user.roles
+    )
+
+
+def services_editable_by(session: Session, region: Region, user: User) -> list[Service]:
+    return [
+        s for s in repository.list_all_services(session, region.id) if can_edit_service(user, s)
+    ]
+
+
+def get_service_for_editing(session: Session, region: Region, user: User, slug: str) -> Service:
+    service = repository.get_service_by_slug(session, region.id, slug)
+    if service is None:
+        raise NotFound(_("Layanan tidak ditemukan di wilayah ini."))
+    if not can_edit_service(user, service):
+        raise Forbidden(_("Anda tidak berwenang mengubah layanan ini."))
+    return service
+
+
+def _whole_number(
+    value: int | str, field: str, low: int, high: int, errors: list[dict[str, str]]
+) -> int:
+    try:
+        number = int(str(value).strip().replace(".", ""))
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        errors.append(
+            {
+                "field": field,
+                "message": _("Isi angka %(low)d sampai %(high)d.") % {"low": low, "high": high},
+            }
+        )
+    return number
+
+
+def update_service(
+    session: Session, region: Region, user: User, slug: str, edit: ServiceEdit
+) -> Service:
+    """Apply a region's edit of one of its services; every problem is reported per field."""
+    service = get_service_for_editing(session, region, user, slug)
+    errors: list[dict[str, str]] = []
+    texts = {
+        "name": (" ".join(edit.name.split()), 5, 200),
+        "name_en": (" ".join(edit.name_en.split()), 5, 200),
+        "summary": (edit.summary.strip(), 20, 600),
+        "summary_en": (edit.summary_en.strip(), 20, 600),
+    }
+    for field, (value, low, high) in texts.items():
+        if not low <= len(value) <= high:
+            errors.append(
+                {
+                    "field": field,
+                    "message": _("Isi %(low)d sampai %(high)d karakter.")
+                    % {"low": low, "high": high},
+                }
+            )
+    sla = _whole_number(edit.sla_working_days, "sla_working_days", 0, 365, errors)
+    fee = _whole_number(edit.fee_rupiah, "fee_rupiah", 0, 1_000_000_000, errors)
+    standard = {key: edit.standard.get(key, "").strip() for key in STANDARD_COMPONENTS}
+    for key, value in standard.items():
+        if not 3 <= len(value) <= 4000:
+            errors.append(
+                {"field": key, "message": _("Komponen ini wajib diisi (3-4000 karakter).")}
+            )
+    if errors:
+        raise InvalidInput(
+            _("Perubahan belum disimpan. Periksa isian yang ditandai."), details=errors
+        )
+    new_values = {
+        "name": texts["name"][0],
+        "name_en": texts["name_en"][0],
+        "summary": texts["summary"][0],
+        "summary_en": texts["summary_en"][0],
+        "sla_working_days": sla,
+        "fee_rupiah": fee,
+        "published": edit.published,
+    }
+    changed = [k for k, v in new_values.items() if getattr(service, k) != v]
+    changed += [k for k in STANDARD_COMPONENTS if service.standard.get(k) != standard[k]]
+    for key, new_value in new_values.items():
+        setattr(service, key, new_value)
+    service.standard = ServiceStandard.model_validate(standard).model_dump()
+    if changed:
+        record_audit_event(
+            session,
+            region_id=region.id,
+            actor_id=user.id,
+            actor_label=user.email,
+            action="service.update",
+            target_type="service",
+            target_id=str(service.id),
+            details={"slug": service.slug, "changed": changed},
+        )
+    session.flush()
+    return service
 
 
 # -- loading and copying ------------------------------------------------------------------

@@ -19,6 +19,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "web" / "templates",
     _PACKAGE / "catalogue" / "templates",
     _PACKAGE / "accounts" / "templates",
+    _PACKAGE / "applications" / "templates",
 ]
 
 
