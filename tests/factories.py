@@ -58,23 +58,36 @@ def make_region(
 ) -> Region:
     """A region with one agency and the given services (published)."""
     region = create_region(session, slug=slug, name=name)
+    add_agency(
+        session,
+        region,
+        agency_slug,
+        f"Dinas Uji {name}",
+        services or [service_seed(f"{slug}-layanan", f"Layanan Khas {name}")],
+    )
+    return region
+
+
+def add_agency(
+    session: Session, region: Region, slug: str, name: str, services: list[dict[str, Any]]
+) -> None:
+    """Another agency of the region, with its services."""
     agency = AgencySeed.model_validate(
         {
-            "slug": agency_slug,
-            "name": f"Dinas Uji {name}",
-            "short_name": "Disuji",
-            "name_en": f"Test Agency of {name}",
-            "description": f"Instansi untuk pengujian di {name}.",
+            "slug": slug,
+            "name": name,
+            "short_name": "Disuji" if slug == "dinas-uji" else slug.upper()[:40],
+            "name_en": f"Test Agency {name}",
+            "description": f"Instansi untuk pengujian: {name}.",
             "address": "Jl. Uji No. 1",
             "phone": "(022) 000000",
             "email": "uji@example.org",
-            "services": services or [service_seed(f"{slug}-layanan", f"Layanan Khas {name}")],
+            "services": services,
         }
     )
     events = [LifeEventSeed(slug="usaha", name="Usaha", name_en="Business")]
     import_catalogue(session, region, life_events=events, agencies=[agency])
     session.flush()
-    return region
 
 
 def csrf_from(html: str) -> str:

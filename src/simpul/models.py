@@ -1,7 +1,8 @@
 """Imports every domain's models so the metadata is complete (Alembic, tests)."""
 
 from simpul.accounts import models as accounts_models
+from simpul.applications import models as applications_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 
-__all__ = ["accounts_models", "catalogue_models", "core_models"]
+__all__ = ["accounts_models", "applications_models", "catalogue_models", "core_models"]

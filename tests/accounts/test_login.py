@@ -37,7 +37,7 @@ def login(client: TestClient, email: str, password: str, **extra: str) -> Any:
 def test_staff_logs_in_to_their_desk_and_out_again(client: TestClient, region: Region) -> None:
     response = login(client, "PETUGAS@example.org", "sandi-petugas")
     assert response.status_code == 303
-    assert response.headers["location"] == "/kota-uji/petugas"
+    assert response.headers["location"] == "/kota-uji/petugas/kotak-masuk"
     desk = client.get("/kota-uji/petugas")
     assert desk.status_code == 200 and "Disuji" in desk.text and "Verifikator" in desk.text
     # A citizen page for admins is refused to staff.

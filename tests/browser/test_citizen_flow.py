@@ -128,17 +128,18 @@ def test_citizen_finds_a_service_registers_and_logs_in(phone: Page, screenshots:
     page.screenshot(path=screenshots / "06-masuk.png")
 
     _log_in(page, EMAIL, PASSWORD)
-    expect(page).to_have_url(_at(f"{REGION}/akun"))
-    expect(_heading(page)).to_have_text("Akun saya")
-    expect(page.get_by_role("status")).to_have_count(0)
+    expect(page).to_have_url(_at(f"{REGION}/permohonan"))
+    expect(_heading(page)).to_have_text("Permohonan saya")
 
 
 def test_officer_home_and_english_switch(phone: Page, screenshots: Path) -> None:
-    """The demo officer lands on their agency; "English" switches the pages and back."""
+    """The demo officer lands on the inbox and has their agency; "English" switches the pages."""
     page = phone
     page.goto(f"{REGION}/masuk")
     _log_in(page, "petugas.disdukcapil@example.org", "petugas-demo")
-    expect(page).to_have_url(_at(f"{REGION}/petugas"))
+    expect(page).to_have_url(_at(f"{REGION}/petugas/kotak-masuk"))
+    expect(_heading(page)).to_have_text("Kotak masuk")
+    page.goto(f"{REGION}/petugas")
     expect(_heading(page)).to_have_text("Beranda petugas")
     roles = page.locator("li.card")
     expect(roles).to_have_count(2)  # verifikator and penyetuju of the same agency

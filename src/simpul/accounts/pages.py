@@ -43,8 +43,8 @@ def _home_of(user: User, region: Region) -> str:
     if user.kind is AccountKind.REGION_ADMIN:
         return f"/{region.slug}/admin"
     if user.kind is AccountKind.STAFF:
-        return f"/{region.slug}/petugas"
-    return f"/{region.slug}/akun"
+        return f"/{region.slug}/petugas/kotak-masuk"
+    return f"/{region.slug}/permohonan"
 
 
 def _safe_next(region: Region, target: str | None) -> str | None:

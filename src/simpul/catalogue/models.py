@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -13,10 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from simpul.catalogue.standard import DEFAULT_WORKFLOW
 from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin
 
 #: Words a citizen may type, weighted: the name first, then keywords, then the summary and
@@ -127,6 +130,11 @@ class Service(IdMixin, TimestampMixin, RegionScoped, Base):
     standard: Mapped[dict[str, Any]]
     required_documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     eform: Mapped[dict[str, Any]]
+    #: The steps an application goes through (see ``standard.Workflow``).
+    workflow: Mapped[dict[str, Any]] = mapped_column(
+        default=lambda: dict(DEFAULT_WORKFLOW),
+        server_default=text(f"'{json.dumps(DEFAULT_WORKFLOW)}'::jsonb"),
+    )
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
     )

@@ -164,6 +164,14 @@ def get_published_service_by_slug(
     return session.scalars(_published(region_id).where(Service.slug == slug)).one_or_none()
 
 
+def get_service_by_id(
+    session: Session, region_id: uuid.UUID, service_id: uuid.UUID
+) -> Service | None:
+    return session.scalars(
+        select(Service).where(Service.region_id == region_id, Service.id == service_id)
+    ).one_or_none()
+
+
 def get_service_by_slug(session: Session, region_id: uuid.UUID, slug: str) -> Service | None:
     return session.scalars(
         select(Service).where(Service.region_id == region_id, Service.slug == slug)

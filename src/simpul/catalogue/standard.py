@@ -115,3 +115,59 @@ COMPONENT_LABELS: Final = {
     "jaminan_keamanan_keselamatan": lazy("Jaminan keamanan dan keselamatan pelayanan"),
     "evaluasi_kinerja_pelaksana": lazy("Evaluasi kinerja pelaksana"),
 }
+
+
+class WorkflowStep(BaseModel):
+    """One step of a service's workflow: who acts and what they may do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,38}$")
+    name: str = Field(min_length=3, max_length=120)
+    name_en: str = Field(min_length=3, max_length=120)
+    role: str = Field(pattern=r"^(verifikator|penyetuju|admin_opd)$")
+    #: Always includes "approve"; "return" sends it back to the citizen, "reject" ends it.
+    actions: list[str] = Field(min_length=1)
+
+    @field_validator("actions")
+    @classmethod
+    def _known_actions(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {"approve", "return", "reject"}
+        if unknown or "approve" not in value:
+            raise ValueError("actions are approve (required), return and reject")
+        return value
+
+
+class Workflow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[WorkflowStep] = Field(min_length=1, max_length=10)
+
+    def step(self, code: str | None) -> WorkflowStep | None:
+        return next((s for s in self.steps if s.code == code), None)
+
+    def next_step(self, code: str) -> WorkflowStep | None:
+        codes = [s.code for s in self.steps]
+        position = codes.index(code)
+        return self.steps[position + 1] if position + 1 < len(self.steps) else None
+
+
+#: What a service does unless it declares its own steps: verification, then approval.
+DEFAULT_WORKFLOW: Final[dict[str, Any]] = {
+    "steps": [
+        {
+            "code": "verifikasi",
+            "name": "Verifikasi berkas",
+            "name_en": "Document verification",
+            "role": "verifikator",
+            "actions": ["approve", "return", "reject"],
+        },
+        {
+            "code": "persetujuan",
+            "name": "Persetujuan",
+            "name_en": "Approval",
+            "role": "penyetuju",
+            "actions": ["approve", "return", "reject"],
+        },
+    ]
+}

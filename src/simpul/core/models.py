@@ -60,6 +60,10 @@ class Region(IdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(20))
     #: Kemendagri / BPS code, e.g. "32.73" for Kota Bandung.
     code: Mapped[str | None] = mapped_column(String(20))
+    #: The region's local time zone (WIB, WITA or WIT), for deadlines in working days.
+    timezone: Mapped[str] = mapped_column(
+        String(40), default="Asia/Jakarta", server_default="Asia/Jakarta"
+    )
 
 
 class AuditEvent(IdMixin, Base):

@@ -117,10 +117,11 @@ class RegionView:
     slug: str
     name: str
     kind: str
+    timezone: str = "Asia/Jakarta"
 
     @classmethod
     def of(cls, region: Region) -> RegionView:
-        return cls(region.id, region.slug, region.name, region.kind)
+        return cls(region.id, region.slug, region.name, region.kind, region.timezone)
 
 
 def current_region(region: str, session: DbSession, request: Request) -> Region:

@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,18 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=30, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    #: Where uploaded documents go: "local" (under ``storage_dir``) or "s3" (any S3-compatible).
+    storage_backend: Literal["local", "s3"] = "local"
+    #: Local document storage; unset: ``data_dir/uploads``.
+    storage_dir: Path | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_prefix: str = ""
+    #: Largest document a citizen may upload, in bytes.
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 
@@ -44,6 +57,9 @@ class Settings(BaseSettings):
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def uploads_dir(self) -> Path:
+        return self.storage_dir or self.data_dir / "uploads"
 
 
 @lru_cache

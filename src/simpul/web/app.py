@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine or get_engine())
+    from simpul.applications.uploads import storage_from_settings
+
+    app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
@@ -72,14 +75,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     from simpul.accounts import api as accounts_api
     from simpul.accounts import pages as accounts_pages
+    from simpul.applications import api as applications_api
+    from simpul.applications import backoffice, registration_api
+    from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.web import pages as web_pages
 
     app.include_router(catalogue_api.router)
     app.include_router(accounts_api.router)
+    app.include_router(applications_api.router)
+    app.include_router(registration_api.router)
     app.include_router(web_pages.router)
     app.include_router(accounts_pages.router)
+    app.include_router(applications_pages.router)
+    app.include_router(backoffice.router)
     app.include_router(catalogue_pages.router)  # last: its /{region} routes are the broadest
     return app
 

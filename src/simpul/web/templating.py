@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -84,12 +85,14 @@ def render(
     """Render a page with what every layout needs (locale, CSRF token, user, region)."""
     state = request.state
     csrf_cookie = getattr(state, "csrf_cookie", None)
+    region = getattr(state, "region", None)
     full = {
         "request": request,
+        "tz": ZoneInfo(region.timezone if region else "Asia/Jakarta"),
         "locale": getattr(state, "locale", i18n.DEFAULT_LOCALE),
         "csrf_token": csrf_token_for(csrf_cookie) if csrf_cookie else "",
         "user": getattr(state, "user", None),
-        "region": getattr(state, "region", None),
+        "region": region,
         "htmx": request.headers.get("HX-Request") == "true",
         **(context or {}),
     }

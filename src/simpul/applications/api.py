@@ -1,0 +1,122 @@
+"""Simpul's applications API: the caller's applications, one application's file, notifications.
+
+Integrated apps that submit and process applications use the GovStack Registration API
+(``registration_api.py``); this one is for a citizen's or an officer's own scripts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from simpul.accounts.auth import CurrentApiUser
+from simpul.applications import access, notices, repository, workflow
+from simpul.applications.models import Application
+from simpul.applications.schemas import (
+    ApplicationOut,
+    ApplicationSummaryOut,
+    DocumentOut,
+    EventOut,
+    NotificationOut,
+)
+from simpul.catalogue.models import Service
+from simpul.core.database import DbSession
+from simpul.core.regions import CurrentRegion
+from simpul.web.routing import CommittingRoute
+
+router = APIRouter(prefix="/api/{region}", tags=["applications"], route_class=CommittingRoute)
+
+
+def _summary(application: Application, service: Service, region_slug: str) -> ApplicationSummaryOut:
+    return ApplicationSummaryOut(
+        id=application.id,
+        tracking_number=application.tracking_number,
+        service=service.slug,
+        service_name=service.name,
+        status=application.status.value,
+        current_step=application.current_step,
+        submitted_at=application.submitted_at,
+        due_date=application.due_date,
+        finished_at=application.finished_at,
+        url=f"/api/{region_slug}/applications/{application.id}",
+    )
+
+
+@router.get("/applications", response_model=list[ApplicationSummaryOut])
+def list_applications(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentApiUser,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ApplicationSummaryOut]:
+    """A citizen's own applications (newest first); an officer's agencies' applications."""
+    roles = access.agency_roles(user)
+    items = repository.list_applications(
+        session,
+        region.id,
+        applicant_id=None if roles else user.id,
+        agency_ids=sorted({a for a, _r in roles}) if roles else None,
+        service_id=None,
+        newest_first=True,
+        limit=limit,
+        offset=offset,
+    )
+    return [_summary(a, repository.get_service_of(session, a), region.slug) for a in items]
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+def get_application(
+    region: CurrentRegion, session: DbSession, user: CurrentApiUser, application_id: uuid.UUID
+) -> ApplicationOut:
+    """One application with its data, documents and history (404 for anyone else's)."""
+    view = workflow.read_application(session, region, user, application_id)
+    summary = _summary(view.application, view.service, region.slug)
+    return ApplicationOut(
+        **summary.model_dump(),
+        data=view.application.data,
+        documents=[
+            DocumentOut(
+                id=d.id,
+                requirement=d.requirement_code,
+                filename=d.filename,
+                content_type=d.content_type,
+                size=d.size,
+                sha256=d.sha256,
+                url=f"/{region.slug}/dokumen/{d.id}",
+            )
+            for d in view.documents
+        ],
+        history=[
+            EventOut(
+                at=e.at,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                step=e.step,
+                actor=e.actor_label,
+                note=e.note,
+            )
+            for e in view.events
+        ],
+    )
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+def list_notifications(
+    region: CurrentRegion, session: DbSession, user: CurrentApiUser
+) -> list[NotificationOut]:
+    """The caller's in-app notifications, newest first (in the Accept-Language language)."""
+    return [
+        NotificationOut(
+            id=n.id,
+            application_id=n.application_id,
+            kind=n.kind,
+            text=notices.text_of(n),
+            created_at=n.created_at,
+            read=n.read_at is not None,
+        )
+        for n in notices.list_for(session, region, user.id)
+    ]

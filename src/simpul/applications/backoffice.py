@@ -1,0 +1,206 @@
+"""Officer pages: the agency inbox with SLA clocks, the application file, and decisions (htmx)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from simpul.accounts.auth import CurrentPageStaff
+from simpul.applications import access, repository, workflow
+from simpul.applications.display import describe
+from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
+from simpul.applications.models import TaskOutcome
+from simpul.applications.submission import today_in
+from simpul.catalogue import repository as catalogue_repository
+from simpul.core.database import DbSession
+from simpul.core.errors import DomainError, InvalidInput
+from simpul.core.i18n import _
+from simpul.core.models import Region
+from simpul.core.regions import CurrentRegion
+from simpul.web.csrf import csrf_protect
+from simpul.web.routing import CommittingRoute
+from simpul.web.templating import render
+
+router = APIRouter(
+    route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+
+LABELS = {
+    "status_labels": STATUS_LABELS,
+    "event_labels": EVENT_LABELS,
+    "outcome_labels": OUTCOME_LABELS,
+}
+PAGE_SIZE = 50
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@router.get("/{region}/petugas/kotak-masuk", response_class=HTMLResponse, name="inbox")
+def inbox(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    tampil: str = "terbuka",
+    layanan: str | None = None,
+    halaman: int = 1,
+) -> HTMLResponse:
+    view = tampil if tampil in workflow.INBOX_FILTERS else "terbuka"
+    service = (
+        catalogue_repository.get_service_by_slug(session, region.id, layanan) if layanan else None
+    )
+    page = workflow.inbox(
+        session,
+        region,
+        officer,
+        view=view,
+        service_id=service.id if service else None,
+        limit=PAGE_SIZE,
+        offset=(max(halaman, 1) - 1) * PAGE_SIZE,
+    )
+    agencies = {r.agency_id for r in officer.roles}
+    services = [
+        s
+        for s in catalogue_repository.list_all_services(session, region.id)
+        if s.agency_id in agencies
+    ]
+    return render(
+        request,
+        "applications/inbox.html",
+        {
+            "page": page,
+            "view": view,
+            "services": services,
+            "layanan": layanan or "",
+            "officer_id": officer.id,
+            **LABELS,
+        },
+    )
+
+
+@router.post("/{region}/petugas/tugas/{task_id}/ambil", name="claim_task")
+def claim(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    task_id: uuid.UUID,
+) -> Response:
+    task = workflow.claim_task(session, region, officer, task_id)
+    if _is_htmx(request):
+        row = next(
+            r
+            for r in repository.list_tasks(
+                session,
+                region.id,
+                agency_roles=access.agency_roles(officer),
+                application_id=task.application_id,
+                assignee_id=None,
+                newest_first=True,
+                limit=1,
+                offset=0,
+            )
+        )
+        return render(
+            request,
+            "applications/_inbox_row.html",
+            {"row": row, "today": today_in(region), "officer_id": officer.id, **LABELS},
+        )
+    return RedirectResponse(
+        f"/{region.slug}/petugas/permohonan/{task.application_id}", status_code=303
+    )
+
+
+def _file_page(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    officer: CurrentPageStaff,
+    application_id: uuid.UUID,
+    *,
+    status_code: int = 200,
+    **extra: object,
+) -> HTMLResponse:
+    view = workflow.read_application(session, region, officer, application_id)
+    task = view.open_task
+    can_act = task is not None and access.can_work_on(officer, task)
+    workflow_steps = view.service.workflow["steps"]
+    step = next((s for s in workflow_steps if task and s["code"] == task.step), None)
+    return render(
+        request,
+        "applications/officer_file.html",
+        {
+            "view": view,
+            "answers": describe(view.service.eform["schema"], view.application.data),
+            "can_act": can_act,
+            "actions": step["actions"] if step else [],
+            "officer_id": officer.id,
+            **LABELS,
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(
+    "/{region}/petugas/permohonan/{application_id}",
+    response_class=HTMLResponse,
+    name="officer_file",
+)
+def officer_file(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    application_id: uuid.UUID,
+) -> HTMLResponse:
+    return _file_page(request, session, region, officer, application_id)
+
+
+@router.post("/{region}/petugas/tugas/{task_id}/tindak", response_class=HTMLResponse, name="act")
+def act(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    task_id: uuid.UUID,
+    outcome: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Decide on the task; the page (or, with htmx, its decision panel) shows the result."""
+    task = repository.get_task(session, region.id, task_id)
+    application_id = task.application_id if task else None
+    try:
+        chosen = TaskOutcome(outcome)
+    except ValueError:
+        chosen = None
+    try:
+        if chosen is None or application_id is None:
+            raise InvalidInput(
+                _("Pilih tindakan: setujui, kembalikan, atau tolak."),
+                details=[{"field": "outcome", "message": _("Pilih salah satu tindakan.")}],
+            )
+        workflow.act_on_task(session, region, officer, task_id, chosen, note[:2000])
+    except DomainError as exc:
+        if application_id is None:
+            raise
+        return _file_page(
+            request,
+            session,
+            region,
+            officer,
+            application_id,
+            status_code=exc.status_code,
+            act_error=exc.message,
+            note=note,
+            errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
+        )
+    return RedirectResponse(
+        f"/{region.slug}/petugas/permohonan/{application_id}?selesai={chosen.value}",
+        status_code=303,
+    )

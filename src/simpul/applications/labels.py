@@ -1,0 +1,33 @@
+"""How statuses and history steps are named to people (translated at render time)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from simpul.core.i18n import lazy
+
+STATUS_LABELS: Final = {
+    "draft": lazy("Draf"),
+    "submitted": lazy("Diproses"),
+    "returned": lazy("Perlu perbaikan"),
+    "completed": lazy("Selesai"),
+    "rejected": lazy("Ditolak"),
+}
+
+EVENT_LABELS: Final = {
+    "draft": lazy("Draf dibuat"),
+    "submit": lazy("Permohonan diajukan"),
+    "claim": lazy("Diperiksa petugas"),
+    "approve": lazy("Disetujui, lanjut ke tahap berikutnya"),
+    "return": lazy("Dikembalikan untuk diperbaiki"),
+    "resubmit": lazy("Perbaikan dikirim"),
+    "complete": lazy("Selesai"),
+    "reject": lazy("Ditolak"),
+    "update": lazy("Data diperbarui petugas"),
+}
+
+OUTCOME_LABELS: Final = {
+    "approve": lazy("Setujui"),
+    "return": lazy("Kembalikan untuk perbaikan"),
+    "reject": lazy("Tolak"),
+}

@@ -1,0 +1,240 @@
+"""Applications (permohonan), their workflow tasks, history, documents and notifications."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Enum,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from simpul.accounts.models import StaffRoleName
+from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"  # the citizen is still filling it in
+    SUBMITTED = "submitted"  # at a workflow step, the agency's clock runs
+    RETURNED = "returned"  # sent back for revision: waiting on the citizen, clock paused
+    COMPLETED = "completed"  # every step approved: "Selesai"
+    REJECTED = "rejected"
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TaskOutcome(enum.StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"
+    REJECT = "reject"
+
+
+class Application(IdMixin, TimestampMixin, RegionScoped, Base):
+    """A citizen's application for a service, from draft to completion."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        UniqueConstraint("region_id", "tracking_number"),
+        UniqueConstraint("region_id", "id"),
+        UniqueConstraint("applicant_id", "idempotency_key"),
+        ForeignKeyConstraint(
+            ["region_id", "service_id"], ["service.region_id", "service.id"], ondelete="RESTRICT"
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "applicant_id"],
+            ["user_account.region_id", "user_account.id"],
+            ondelete="RESTRICT",
+        ),
+        Index("ix_application_region_status_due", "region_id", "status", "due_date"),
+    )
+
+    service_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    applicant_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    tracking_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[ApplicationStatus] = mapped_column(
+        _enum(ApplicationStatus, "application_status"), default=ApplicationStatus.DRAFT
+    )
+    #: Code of the workflow step the application waits at (while submitted or returned).
+    current_step: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    application_name: Mapped[str] = mapped_column(String(200), default="")
+    submitted_at: Mapped[datetime | None]
+    #: The date by which the agency must finish, in the region's local calendar.
+    due_date: Mapped[date | None]
+    #: When the application was returned to the citizen (the clock is paused since then).
+    paused_at: Mapped[datetime | None]
+    paused_working_days: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None]
+    #: A client's retry key: the same key from the same applicant returns the first result.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    #: Where it came from: "web", or "api" with the caller's Information Mediator identity.
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+    client_identity: Mapped[str | None] = mapped_column(String(300))
+
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="application",
+        order_by="Task.created_at",
+        foreign_keys="Task.application_id",
+        primaryjoin="Task.application_id == Application.id",
+        viewonly=True,
+    )
+
+
+class ApplicationEvent(IdMixin, RegionScoped, Base):
+    """One step in an application's history. Append-only (a trigger refuses the rest)."""
+
+    __tablename__ = "application_event"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "application_id"],
+            ["application.region_id", "application.id"],
+            ondelete="RESTRICT",
+        ),
+    )
+
+    application_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    actor_id: Mapped[uuid.UUID | None]
+    actor_label: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Task(IdMixin, RegionScoped, Base):
+    """Work for an agency role at one workflow step of an application."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "application_id"],
+            ["application.region_id", "application.id"],
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "agency_id"], ["agency.region_id", "agency.id"], ondelete="RESTRICT"
+        ),
+        Index(
+            "uq_task_one_open_per_application",
+            "application_id",
+            unique=True,
+            postgresql_where="status = 'open'",
+        ),
+        Index("ix_task_inbox", "region_id", "agency_id", "status"),
+    )
+
+    application_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    agency_id: Mapped[uuid.UUID]
+    step: Mapped[str] = mapped_column(String(40))
+    step_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[StaffRoleName] = mapped_column(
+        Enum(
+            StaffRoleName,
+            name="staff_role_name",
+            create_type=False,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    status: Mapped[TaskStatus] = mapped_column(
+        _enum(TaskStatus, "task_status"), default=TaskStatus.OPEN
+    )
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    completed_at: Mapped[datetime | None]
+    outcome: Mapped[TaskOutcome | None] = mapped_column(_enum(TaskOutcome, "task_outcome"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(
+        back_populates="tasks",
+        foreign_keys=[application_id],
+        primaryjoin="Task.application_id == Application.id",
+        viewonly=True,
+    )
+
+
+class Document(IdMixin, RegionScoped, Base):
+    """A file a citizen uploaded (PDF, JPEG, PNG), kept in the storage backend."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "owner_id"],
+            ["user_account.region_id", "user_account.id"],
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "application_id"],
+            ["application.region_id", "application.id"],
+            ondelete="RESTRICT",
+        ),
+    )
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: None while uploaded through the API and not yet attached to an application.
+    application_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    requirement_code: Mapped[str | None] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    #: A newer upload for the same requirement replaces this one (kept for the history).
+    replaced_at: Mapped[datetime | None]
+
+
+class DocumentAccess(IdMixin, RegionScoped, Base):
+    """An officer opened a citizen's document. Append-only (UU PDP accountability)."""
+
+    __tablename__ = "document_access"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    application_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+
+
+class Notification(IdMixin, RegionScoped, Base):
+    """An in-app message to a user about one of their applications."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    user_id: Mapped[uuid.UUID]
+    application_id: Mapped[uuid.UUID | None]
+    #: What happened (e.g. "returned"); the text is made from it in the reader's language.
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
+class CollectiveLeaveDay(IdMixin, RegionScoped, Base):
+    """A day off the region adds to the national holidays (cuti bersama)."""
+
+    __tablename__ = "collective_leave_day"
+    __table_args__ = (UniqueConstraint("region_id", "day"),)
+
+    day: Mapped[date]
+    description: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,258 @@
+"""Citizen pages: apply (eForm + documents), "Permohonan saya", the timeline, notifications."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from simpul.accounts.auth import CurrentPageUser
+from simpul.applications import documents, eform, notices, repository, submission, workflow
+from simpul.applications.display import describe
+from simpul.applications.labels import EVENT_LABELS, STATUS_LABELS
+from simpul.applications.models import Application, ApplicationStatus
+from simpul.applications.uploads import AppStorage, UploadLimit, store_upload
+from simpul.core.database import DbSession
+from simpul.core.errors import DomainError, InvalidInput
+from simpul.core.models import Region
+from simpul.core.regions import CurrentRegion
+from simpul.web.csrf import csrf_protect
+from simpul.web.routing import CommittingRoute
+from simpul.web.templating import render
+
+router = APIRouter(
+    route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+
+LABELS = {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS}
+
+
+async def _form(request: Request) -> Any:
+    return await request.form()
+
+
+FormData = Annotated[Any, Depends(_form)]
+
+
+@router.post("/{region}/layanan/{slug}/ajukan", name="apply")
+def apply(region: CurrentRegion, session: DbSession, user: CurrentPageUser, slug: str) -> Response:
+    """Start (or continue) the citizen's application for a service."""
+    draft = submission.start_draft(session, region, user, slug)
+    return RedirectResponse(f"/{region.slug}/permohonan/{draft.id}/isi", status_code=303)
+
+
+@router.get("/{region}/permohonan", response_class=HTMLResponse, name="my_applications")
+def my_applications(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
+) -> HTMLResponse:
+    items, _total = repository.list_applications_of_applicant(
+        session, region.id, user.id, limit=100, offset=0
+    )
+    services = {a.service_id: repository.get_service_of(session, a) for a in items}
+    return render(
+        request,
+        "applications/my_applications.html",
+        {
+            "applications": items,
+            "services": services,
+            "unread": notices.unread_count(session, region, user.id),
+            **LABELS,
+        },
+    )
+
+
+@router.get(
+    "/{region}/permohonan/{application_id}", response_class=HTMLResponse, name="application"
+)
+def application_page(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+) -> HTMLResponse:
+    view = workflow.read_application(session, region, user, application_id)
+    if view.application.applicant_id != user.id:  # officers work from the back office
+        return RedirectResponse(  # type: ignore[return-value]
+            f"/{region.slug}/petugas/permohonan/{application_id}", status_code=303
+        )
+    return render(
+        request,
+        "applications/application.html",
+        {
+            "view": view,
+            "answers": describe(view.service.eform["schema"], view.application.data),
+            "returned_note": _last_note(view.events, "return"),
+            **LABELS,
+        },
+    )
+
+
+def _last_note(events: Any, action: str) -> str:
+    notes = [e.note for e in events if e.action == action]
+    return notes[-1] if notes else ""
+
+
+def _form_page(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    application: Application,
+    *,
+    data: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    service = repository.get_service_of(session, application)
+    schema = service.eform["schema"]
+    ui = service.eform.get("ui", {})
+    all_errors = errors or {}
+    current = data if data is not None else application.data
+    present = {d.requirement_code: d for d in repository.current_documents(session, application.id)}
+    return render(
+        request,
+        "applications/form.html",
+        {
+            "application": application,
+            "service": service,
+            "fields": eform.build_fields(schema, ui, current, all_errors),
+            "documents": present,
+            "doc_errors": {
+                k[len("documents.") :]: v
+                for k, v in all_errors.items()
+                if k.startswith("documents.")
+            },
+            "returned_note": _last_note(repository.list_events(session, application.id), "return"),
+            **LABELS,
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(
+    "/{region}/permohonan/{application_id}/isi",
+    response_class=HTMLResponse,
+    name="application_form",
+)
+def application_form(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+    tersimpan: int = 0,
+) -> Response:
+    application = submission.get_own_application(session, region, user, application_id)
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+        return RedirectResponse(f"/{region.slug}/permohonan/{application.id}", status_code=303)
+    return _form_page(request, session, region, application, saved=bool(tersimpan))
+
+
+@router.post("/{region}/permohonan/{application_id}/isi", response_class=HTMLResponse)
+def save_application_form(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+    form: FormData,
+) -> Response:
+    """Save the answers; add/remove a row; or save and send to the agency."""
+    application = submission.get_own_application(session, region, user, application_id)
+    service = repository.get_service_of(session, application)
+    schema = service.eform["schema"]
+    action = str(form.get(eform.ACTION_FIELD) or "")
+    if action.startswith(("add:", "remove:")):
+        data = eform.apply_action(
+            schema, eform.parse_form(schema, form, keep_blank_rows=True), action
+        )
+        submission.save_draft(session, region, user, application.id, data)
+        return _form_page(request, session, region, application, data=data)
+    data = eform.parse_form(schema, form)
+    submission.save_draft(session, region, user, application.id, data)
+    if action != "kirim":
+        return RedirectResponse(
+            f"/{region.slug}/permohonan/{application.id}/isi?tersimpan=1", status_code=303
+        )
+    try:
+        submission.submit(session, region, user, application.id)
+    except InvalidInput as exc:
+        return _form_page(
+            request,
+            session,
+            region,
+            application,
+            data=data,
+            errors=exc.field_errors(),
+            status_code=exc.status_code,
+            message=exc.message,
+        )
+    return RedirectResponse(
+        f"/{region.slug}/permohonan/{application.id}?terkirim=1", status_code=303
+    )
+
+
+@router.post("/{region}/permohonan/{application_id}/dokumen", response_class=HTMLResponse)
+def upload_document(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    storage: AppStorage,
+    limit: UploadLimit,
+    application_id: uuid.UUID,
+    requirement: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Upload a file for one requirement; a problem is shown next to that requirement."""
+    application = submission.get_own_application(session, region, user, application_id)
+    try:
+        stored = store_upload(file.file, region, storage=storage, max_bytes=limit)
+        submission.attach_document(
+            session, region, user, application.id, requirement, stored, file.filename or "dokumen"
+        )
+    except DomainError as exc:
+        return _form_page(
+            request,
+            session,
+            region,
+            application,
+            errors={f"documents.{requirement}": exc.message},
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(
+        f"/{region.slug}/permohonan/{application.id}/isi#dokumen", status_code=303
+    )
+
+
+@router.get("/{region}/dokumen/{document_id}", name="document")
+def download_document(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    storage: AppStorage,
+    document_id: uuid.UUID,
+) -> StreamingResponse:
+    """The owner's or a responsible officer's download (officers' downloads are recorded)."""
+    document, stream = documents.open_document(session, region, storage, user, document_id)
+    return StreamingResponse(
+        stream, media_type=document.content_type, headers=documents.download_headers(document)
+    )
+
+
+@router.get("/{region}/notifikasi", response_class=HTMLResponse, name="notifications")
+def notifications_page(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
+) -> HTMLResponse:
+    items = notices.list_for(session, region, user.id)
+    page = render(
+        request,
+        "applications/notifications.html",
+        {"items": [(n, notices.text_of(n)) for n in items]},
+    )
+    notices.mark_all_read(session, region, user.id)
+    return page

@@ -1,0 +1,401 @@
+"""The use cases behind the GovStack Registration BB API (``registration_api``).
+
+The rules of applying and deciding stay in ``submission`` and ``workflow``; this module adds
+only what the API needs on top of them: who lists which files and tasks, paging, the spec's
+decisions (APPROVED / SENDBACK / REJECTED) and document URLs, and an audit record of each
+operator action taken through the API with the caller's Information Mediator identity.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountKind, User
+from simpul.applications import access, repository, submission, workflow
+from simpul.applications.models import Application, Document, Task, TaskOutcome
+from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue_service
+from simpul.catalogue.models import Service
+from simpul.core.audit import record_audit_event
+from simpul.core.errors import Forbidden, InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region
+
+MAX_PAGE_SIZE: Final = 100
+DEFAULT_PAGE_SIZE: Final = 20
+
+
+class Decision(enum.StrEnum):
+    APPROVED = "APPROVED"
+    SENDBACK = "SENDBACK"
+    REJECTED = "REJECTED"
+
+
+_OUTCOMES: Final = {
+    Decision.APPROVED: TaskOutcome.APPROVE,
+    Decision.SENDBACK: TaskOutcome.RETURN,
+    Decision.REJECTED: TaskOutcome.REJECT,
+}
+
+
+@dataclass(frozen=True)
+class Paging:
+    offset: int
+    limit: int
+    newest_first: bool
+
+
+@dataclass(frozen=True)
+class FileView:
+    """An application file as the API shows it."""
+
+    application: Application
+    service: Service
+    documents: Sequence[Document]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: Task
+    application: Application
+    service: Service
+
+
+@dataclass(frozen=True)
+class CompletedTask:
+    task: Task
+    application: Application
+    #: The task the decision opened (the next workflow step), if any.
+    next_task: Task | None
+
+
+def paging(
+    first_result: int | None, max_result: int | None, sort_by: str | None, sort_order: str | None
+) -> Paging:
+    """Check the spec's paging and sorting parameters; only ``created`` can be sorted by."""
+    offset = 0 if first_result is None else first_result
+    limit = DEFAULT_PAGE_SIZE if max_result is None else max_result
+    errors = []
+    if offset < 0:
+        errors.append({"field": "firstResult", "message": _("Nilai tidak boleh negatif.")})
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        errors.append({"field": "maxResult", "message": _("Nilai harus 1 sampai 100.")})
+    if sort_by not in (None, "created"):
+        errors.append({"field": "sortBy", "message": _("Urutan hanya bisa menurut created.")})
+    if sort_order not in (None, "asc", "desc"):
+        errors.append({"field": "sortOrder", "message": _("Isi asc atau desc.")})
+    if errors:
+        raise InvalidInput(_("Parameter halaman tidak valid."), details=errors)
+    return Paging(offset, limit, newest_first=sort_order != "asc")
+
+
+def _uuid_filter(raw: str | None, field: str) -> uuid.UUID | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise InvalidInput(
+            _("Parameter tidak valid."),
+            details=[{"field": field, "message": _("Isi dengan ID (UUID).")}],
+        ) from None
+
+
+def _require_operator(user: User) -> list[tuple[uuid.UUID, str]]:
+    roles = access.agency_roles(user)
+    if not roles:
+        raise Forbidden(_("Tugas hanya untuk petugas instansi."))
+    return roles
+
+
+def _audit(
+    session: Session,
+    region: Region,
+    user: User,
+    action: str,
+    application: Application,
+    client_identity: str | None,
+    **details: str,
+) -> None:
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=user.id,
+        actor_label=user.email,
+        action=action,
+        target_type="application",
+        target_id=str(application.id),
+        details={"channel": "api", "client": client_identity, **details},
+    )
+
+
+# -- services -----------------------------------------------------------------------------
+
+
+def published_services(session: Session, region: Region, name: str | None) -> list[Service]:
+    """Published services whose name contains ``name`` (any case), in name order."""
+    wanted = " ".join((name or "").split()).casefold()
+    services = catalogue_service.all_published_services(session, region)
+    return [s for s in services if wanted in s.name.casefold()]
+
+
+def published_service(session: Session, region: Region, service_id: uuid.UUID) -> Service:
+    service = catalogue_repository.get_service_by_id(session, region.id, service_id)
+    if service is None or not service.published:
+        raise NotFound(_("Layanan tidak ditemukan di wilayah ini."))
+    return service
+
+
+def published_eform(session: Session, region: Region, eform_id: uuid.UUID) -> Service:
+    """The service whose eForm this is (a service has exactly one eForm, with its id)."""
+    service = catalogue_repository.get_service_by_id(session, region.id, eform_id)
+    if service is None or not service.published:
+        raise NotFound(_("Formulir tidak ditemukan."))
+    return service
+
+
+# -- application files --------------------------------------------------------------------
+
+
+def _document_ids(region: Region, urls: Sequence[str]) -> list[uuid.UUID]:
+    """IDs from URLs answered by ``POST /documents`` (absolute or not), or bare IDs."""
+    prefix = f"/api/{region.slug}/registration/documents/"
+    ids: list[uuid.UUID] = []
+    errors = []
+    for position, url in enumerate(urls):
+        path = urlsplit(url.strip()).path
+        raw = path.removeprefix(prefix) if path.startswith(prefix) else path
+        try:
+            document_id = uuid.UUID(raw)
+        except ValueError:
+            errors.append(
+                {
+                    "field": f"documentUrls.{position}",
+                    "message": _("Pakai URL dari jawaban POST /documents."),
+                }
+            )
+            continue
+        if document_id not in ids:
+            ids.append(document_id)
+    if errors:
+        raise InvalidInput(_("Ada URL dokumen yang tidak dikenal."), details=errors)
+    return ids
+
+
+def submit_file(
+    session: Session,
+    region: Region,
+    applicant: User,
+    service_id: uuid.UUID,
+    *,
+    applicant_id: str,
+    data: Mapping[str, Any],
+    eform_id: str | None,
+    document_urls: Sequence[str],
+    application_name: str | None,
+    idempotency_key: str | None,
+    client_identity: str | None,
+) -> tuple[FileView, bool]:
+    """Submit in one call for the calling citizen; True when this call created the file.
+
+    A repeated Idempotency-Key returns the first file and creates nothing.
+    """
+    if applicant_id.strip() != str(applicant.id):
+        raise Forbidden(_("applicantId harus ID akun Anda sendiri."))
+    if eform_id and eform_id.strip() != str(service_id):
+        raise InvalidInput(
+            _("Formulir ini bukan milik layanan yang dipilih."),
+            details=[{"field": "formData.eFormId", "message": _("Isi dengan ID layanan.")}],
+        )
+    result = submission.submit_new(
+        session,
+        region,
+        applicant,
+        service_id,
+        dict(data),
+        document_ids=_document_ids(region, document_urls),
+        idempotency_key=idempotency_key,
+        application_name=application_name,
+        channel="api",
+        client_identity=client_identity,
+    )
+    return _view(session, result.application), result.created
+
+
+def _view(session: Session, application: Application) -> FileView:
+    return FileView(
+        application,
+        repository.get_service_of(session, application),
+        repository.current_documents(session, application.id),
+    )
+
+
+def read_file(session: Session, region: Region, user: User, file_id: uuid.UUID) -> FileView:
+    """The applicant's own file or one of an officer's agency (the read is audited)."""
+    file = workflow.read_application(session, region, user, file_id)
+    return FileView(file.application, file.service, file.documents)
+
+
+@dataclass(frozen=True)
+class FilePage:
+    rows: list[repository.ApplicationListRow]
+    documents: Mapping[uuid.UUID, Sequence[Document]]
+    total: int
+
+
+def list_files(
+    session: Session,
+    region: Region,
+    user: User,
+    *,
+    service_id: uuid.UUID | None,
+    applicant_id: str | None,
+    page: Paging,
+) -> FilePage:
+    """A citizen's own files, or an officer's: those of the services of their agencies."""
+    wanted_applicant = _uuid_filter(applicant_id, "applicantId")
+    if user.kind is AccountKind.CITIZEN:
+        if wanted_applicant not in (None, user.id):
+            return FilePage([], {}, 0)
+        agency_ids = None
+        wanted_applicant = user.id
+    else:
+        roles = access.agency_roles(user)
+        if not roles:
+            raise Forbidden(_("Permohonan hanya bisa dilihat pemohon dan petugas instansi."))
+        agency_ids = sorted({agency for agency, _role in roles})
+    rows, total = repository.list_application_rows(
+        session,
+        region.id,
+        applicant_id=wanted_applicant,
+        agency_ids=agency_ids,
+        service_id=service_id,
+        newest_first=page.newest_first,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    documents = repository.current_documents_of_applications(
+        session, [r.application.id for r in rows]
+    )
+    return FilePage(rows, documents, total)
+
+
+def update_file(
+    session: Session,
+    region: Region,
+    officer: User,
+    file_id: uuid.UUID,
+    *,
+    applicant_id: str,
+    data: Mapping[str, Any],
+    client_identity: str | None,
+) -> FileView:
+    """An officer corrects the form data of a file waiting at their step (``workflow``)."""
+    _require_operator(officer)
+    application = workflow.update_data_as_officer(session, region, officer, file_id, dict(data))
+    if applicant_id.strip() != str(application.applicant_id):
+        # Raised after the update so a stranger learns nothing; the request rolls back.
+        raise InvalidInput(
+            _("applicantId tidak sesuai dengan pemohon berkas ini."),
+            details=[{"field": "applicantId", "message": _("Isi dengan ID pemohon berkas.")}],
+        )
+    _audit(session, region, officer, "application.update", application, client_identity)
+    return _view(session, application)
+
+
+# -- tasks --------------------------------------------------------------------------------
+
+
+def list_tasks(
+    session: Session,
+    region: Region,
+    officer: User,
+    *,
+    main_task_id: str | None,
+    file_id: str | None,
+    assignee_id: str | None,
+    page: Paging,
+) -> tuple[list[repository.InboxRow], int]:
+    """Tasks (open and done) at the steps of the officer's roles in their agencies."""
+    roles = _require_operator(officer)
+    return repository.list_visible_tasks(
+        session,
+        region.id,
+        roles,
+        task_id=_uuid_filter(main_task_id, "mainTaskId"),
+        application_id=_uuid_filter(file_id, "fileId"),
+        assignee_id=_uuid_filter(assignee_id, "assigneeId"),
+        newest_first=page.newest_first,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def read_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> TaskView:
+    """A task of the officer's agency with the application's data (the read is audited)."""
+    _require_operator(officer)
+    task = repository.get_task(session, region.id, task_id)
+    if task is None or not access.is_officer_of(officer, task.agency_id):
+        raise NotFound(_("Tugas tidak ditemukan."))
+    file = workflow.read_application(session, region, officer, task.application_id)
+    return TaskView(task, file.application, file.service)
+
+
+def complete_task(
+    session: Session,
+    region: Region,
+    officer: User,
+    task_id: uuid.UUID,
+    variables: Mapping[str, Any],
+    *,
+    client_identity: str | None,
+) -> CompletedTask:
+    """Decide a task: ``{"decision": "APPROVED"|"SENDBACK"|"REJECTED", "comment": "..."}``.
+
+    SENDBACK and REJECTED need a comment the applicant can act on (``workflow.act_on_task``).
+    """
+    _require_operator(officer)
+    raw_decision = variables.get("decision")
+    comment = variables.get("comment")
+    comment = "" if comment is None else comment
+    errors = []
+    try:
+        decision = Decision(str(raw_decision).strip().upper())
+    except ValueError:
+        errors.append(
+            {"field": "data.decision", "message": _("Isi APPROVED, SENDBACK atau REJECTED.")}
+        )
+    if not isinstance(comment, str):
+        errors.append({"field": "data.comment", "message": _("Isi dengan teks.")})
+    if errors:
+        raise InvalidInput(_("Keputusan tidak valid."), details=errors)
+    try:
+        application = workflow.act_on_task(
+            session, region, officer, task_id, _OUTCOMES[decision], comment
+        )
+    except InvalidInput as error:
+        # The workflow names the reason "note"; this API calls it data.comment.
+        details = [
+            {**d, "field": "data.comment"} if d.get("field") == "note" else d for d in error.details
+        ]
+        raise InvalidInput(error.message, details=details) from None
+    _audit(
+        session,
+        region,
+        officer,
+        "application.decide",
+        application,
+        client_identity,
+        task=str(task_id),
+        decision=decision.value,
+    )
+    task = repository.get_task(session, region.id, task_id)
+    assert task is not None
+    return CompletedTask(task, application, repository.open_task_of(session, application.id))

@@ -1,0 +1,546 @@
+"""Every query about applications, tasks, documents, history and notifications."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    CollectiveLeaveDay,
+    Document,
+    DocumentAccess,
+    Notification,
+    Task,
+    TaskStatus,
+)
+from simpul.catalogue.models import Service
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)
+
+
+def get_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID, *, for_update: bool = False
+) -> Application | None:
+    query = select(Application).where(
+        Application.region_id == region_id, Application.id == application_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def get_application_by_tracking_number(
+    session: Session, region_id: uuid.UUID, tracking_number: str
+) -> Application | None:
+    return session.scalars(
+        select(Application).where(
+            Application.region_id == region_id, Application.tracking_number == tracking_number
+        )
+    ).one_or_none()
+
+
+def get_application_by_idempotency_key(
+    session: Session, applicant_id: uuid.UUID, key: str
+) -> Application | None:
+    return session.scalars(
+        select(Application).where(
+            Application.applicant_id == applicant_id, Application.idempotency_key == key
+        )
+    ).one_or_none()
+
+
+def tracking_number_exists(session: Session, region_id: uuid.UUID, number: str) -> bool:
+    return (
+        session.scalar(
+            select(func.count(Application.id)).where(
+                Application.region_id == region_id, Application.tracking_number == number
+            )
+        )
+        != 0
+    )
+
+
+def list_applications_of_applicant(
+    session: Session, region_id: uuid.UUID, applicant_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[Sequence[Application], int]:
+    query = select(Application).where(
+        Application.region_id == region_id, Application.applicant_id == applicant_id
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.order_by(Application.created_at.desc()).limit(limit).offset(offset)
+    ).all()
+    return items, total
+
+
+def list_applications(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    applicant_id: uuid.UUID | None,
+    agency_ids: Sequence[uuid.UUID] | None,
+    service_id: uuid.UUID | None,
+    newest_first: bool,
+    limit: int,
+    offset: int,
+) -> Sequence[Application]:
+    """Applications filtered by applicant and/or the agencies whose services they are for."""
+    query = select(Application).where(
+        Application.region_id == region_id, Application.status != ApplicationStatus.DRAFT
+    )
+    if applicant_id is not None:
+        query = query.where(Application.applicant_id == applicant_id)
+    if agency_ids is not None:
+        query = query.where(
+            Application.service_id.in_(select(Service.id).where(Service.agency_id.in_(agency_ids)))
+        )
+    if service_id is not None:
+        query = query.where(Application.service_id == service_id)
+    order = Application.created_at.desc() if newest_first else Application.created_at.asc()
+    return session.scalars(query.order_by(order, Application.id).limit(limit).offset(offset)).all()
+
+
+def get_service_of(session: Session, application: Application) -> Service:
+    return session.scalars(
+        select(Service)
+        .where(Service.id == application.service_id)
+        .options(selectinload(Service.agency))
+    ).one()
+
+
+def list_events(session: Session, application_id: uuid.UUID) -> Sequence[ApplicationEvent]:
+    return session.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application_id)
+        .order_by(ApplicationEvent.at, ApplicationEvent.id)
+    ).all()
+
+
+def open_task_of(
+    session: Session, application_id: uuid.UUID, *, for_update: bool = False
+) -> Task | None:
+    query = select(Task).where(
+        Task.application_id == application_id, Task.status == TaskStatus.OPEN
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def get_task(
+    session: Session, region_id: uuid.UUID, task_id: uuid.UUID, *, for_update: bool = False
+) -> Task | None:
+    query = select(Task).where(Task.region_id == region_id, Task.id == task_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task: Task
+    application: Application
+    service: Service
+
+
+def _inbox_query(
+    region_id: uuid.UUID, agency_roles: Sequence[tuple[uuid.UUID, str]]
+) -> Select[Task, Application, Service]:
+    visible = or_(*(and_(Task.agency_id == a, Task.role == r) for a, r in agency_roles))
+    return (
+        select(Task, Application, Service)
+        .join(Application, Application.id == Task.application_id)
+        .join(Service, Service.id == Application.service_id)
+        .where(Task.region_id == region_id, visible)
+    )
+
+
+def list_inbox(
+    session: Session,
+    region_id: uuid.UUID,
+    agency_roles: Sequence[tuple[uuid.UUID, str]],
+    *,
+    statuses: Sequence[TaskStatus],
+    assignee_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[InboxRow], int]:
+    """Tasks the given (agency, role) pairs may work on, closest deadline first."""
+    if not agency_roles:
+        return [], 0
+    query = _inbox_query(region_id, agency_roles).where(Task.status.in_(statuses))
+    if assignee_id is not None:
+        query = query.where(Task.assignee_id == assignee_id)
+    if service_id is not None:
+        query = query.where(Application.service_id == service_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(Application.due_date.asc().nulls_last(), Task.created_at.asc(), Task.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [InboxRow(t, a, s) for t, a, s in rows], total
+
+
+def count_overdue_open_tasks(
+    session: Session,
+    region_id: uuid.UUID,
+    agency_roles: Sequence[tuple[uuid.UUID, str]],
+    today: date,
+) -> int:
+    if not agency_roles:
+        return 0
+    query = _inbox_query(region_id, agency_roles).where(
+        Task.status == TaskStatus.OPEN, Application.due_date < today
+    )
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def list_tasks(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    agency_roles: Sequence[tuple[uuid.UUID, str]],
+    application_id: uuid.UUID | None,
+    assignee_id: uuid.UUID | None,
+    newest_first: bool,
+    limit: int,
+    offset: int,
+) -> list[InboxRow]:
+    if not agency_roles:
+        return []
+    query = _inbox_query(region_id, agency_roles)
+    if application_id is not None:
+        query = query.where(Task.application_id == application_id)
+    if assignee_id is not None:
+        query = query.where(Task.assignee_id == assignee_id)
+    order = Task.created_at.desc() if newest_first else Task.created_at.asc()
+    rows = session.execute(query.order_by(order, Task.id).limit(limit).offset(offset)).all()
+    return [InboxRow(t, a, s) for t, a, s in rows]
+
+
+# -- documents ----------------------------------------------------------------------------
+
+
+def get_document(session: Session, region_id: uuid.UUID, document_id: uuid.UUID) -> Document | None:
+    return session.scalars(
+        select(Document).where(Document.region_id == region_id, Document.id == document_id)
+    ).one_or_none()
+
+
+def current_documents(session: Session, application_id: uuid.UUID) -> Sequence[Document]:
+    """The latest upload for each requirement (older ones stay, marked replaced)."""
+    return session.scalars(
+        select(Document)
+        .where(Document.application_id == application_id, Document.replaced_at.is_(None))
+        .order_by(Document.created_at)
+    ).all()
+
+
+def replace_documents(
+    session: Session, application_id: uuid.UUID, requirement_code: str, now: datetime
+) -> None:
+    session.execute(
+        update(Document)
+        .where(
+            Document.application_id == application_id,
+            Document.requirement_code == requirement_code,
+            Document.replaced_at.is_(None),
+        )
+        .values(replaced_at=now)
+    )
+
+
+def unattached_documents_of(
+    session: Session, owner_id: uuid.UUID, document_ids: Sequence[uuid.UUID]
+) -> Sequence[Document]:
+    return session.scalars(
+        select(Document).where(
+            Document.owner_id == owner_id,
+            Document.id.in_(document_ids),
+            Document.application_id.is_(None),
+        )
+    ).all()
+
+
+def add_document_access(session: Session, access: DocumentAccess) -> None:
+    session.add(access)
+
+
+def count_document_accesses(session: Session, document_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count(DocumentAccess.id)).where(DocumentAccess.document_id == document_id)
+        )
+        or 0
+    )
+
+
+# -- notifications and calendar -----------------------------------------------------------
+
+
+def list_notifications(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, *, limit: int
+) -> Sequence[Notification]:
+    return session.scalars(
+        select(Notification)
+        .where(Notification.region_id == region_id, Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def count_unread_notifications(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.region_id == region_id,
+                Notification.user_id == user_id,
+                Notification.read_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def mark_notifications_read(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> None:
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.region_id == region_id,
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+    )
+
+
+def collective_leave_days(session: Session, region_id: uuid.UUID) -> Sequence[date]:
+    return session.scalars(
+        select(CollectiveLeaveDay.day).where(CollectiveLeaveDay.region_id == region_id)
+    ).all()
+
+
+def application_counts(
+    session: Session, region_id: uuid.UUID, *, since: datetime | None, until: datetime | None
+) -> dict[ApplicationStatus, int]:
+    query = select(Application.status, func.count(Application.id)).where(
+        Application.region_id == region_id
+    )
+    if since is not None:
+        query = query.where(Application.created_at >= since)
+    if until is not None:
+        query = query.where(Application.created_at < until)
+    return {status: int(n) for status, n in session.execute(query.group_by(Application.status))}
+
+
+# -- GovStack Registration BB API ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationListRow:
+    """An application with its service, the task open on it (if any) and who holds that task."""
+
+    application: Application
+    service: Service
+    open_task: Task | None
+    assignee_name: str | None
+
+
+def list_application_rows(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    applicant_id: uuid.UUID | None,
+    agency_ids: Sequence[uuid.UUID] | None,
+    service_id: uuid.UUID | None,
+    newest_first: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[ApplicationListRow], int]:
+    """Submitted (never draft) applications by applicant and/or the agencies of their services,
+    each with its open task and the name of the officer holding it, and the total."""
+    from simpul.accounts.models import User
+
+    open_task = and_(Task.application_id == Application.id, Task.status == TaskStatus.OPEN)
+    query = (
+        select(Application, Service, Task, User.full_name)
+        .join(Service, Service.id == Application.service_id)
+        .outerjoin(Task, open_task)
+        .outerjoin(User, User.id == Task.assignee_id)
+        .where(Application.region_id == region_id, Application.status != ApplicationStatus.DRAFT)
+    )
+    if applicant_id is not None:
+        query = query.where(Application.applicant_id == applicant_id)
+    if agency_ids is not None:
+        query = query.where(Service.agency_id.in_(agency_ids))
+    if service_id is not None:
+        query = query.where(Application.service_id == service_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = Application.created_at.desc() if newest_first else Application.created_at.asc()
+    rows = session.execute(query.order_by(order, Application.id).limit(limit).offset(offset)).all()
+    return [ApplicationListRow(a, s, t, name) for a, s, t, name in rows], total
+
+
+def current_documents_of_applications(
+    session: Session, application_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Document]]:
+    """The current (not replaced) documents of several applications, oldest first."""
+    found: dict[uuid.UUID, list[Document]] = {i: [] for i in application_ids}
+    if not application_ids:
+        return found
+    for document in session.scalars(
+        select(Document)
+        .where(Document.application_id.in_(application_ids), Document.replaced_at.is_(None))
+        .order_by(Document.created_at, Document.id)
+    ):
+        assert document.application_id is not None
+        found[document.application_id].append(document)
+    return found
+
+
+def list_visible_tasks(
+    session: Session,
+    region_id: uuid.UUID,
+    agency_roles: Sequence[tuple[uuid.UUID, str]],
+    *,
+    task_id: uuid.UUID | None,
+    application_id: uuid.UUID | None,
+    assignee_id: uuid.UUID | None,
+    newest_first: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[InboxRow], int]:
+    """Tasks (open and done) of the given (agency, role) pairs, by creation time, and the total."""
+    if not agency_roles:
+        return [], 0
+    query = _inbox_query(region_id, agency_roles)
+    if task_id is not None:
+        query = query.where(Task.id == task_id)
+    if application_id is not None:
+        query = query.where(Task.application_id == application_id)
+    if assignee_id is not None:
+        query = query.where(Task.assignee_id == assignee_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = Task.created_at.desc() if newest_first else Task.created_at.asc()
+    rows = session.execute(query.order_by(order, Task.id).limit(limit).offset(offset)).all()
+    return [InboxRow(t, a, s) for t, a, s in rows], total
+
+
+@dataclass(frozen=True)
+class DecisionCounts:
+    """Decisions officers took in one period (``period`` is its local start, or None)."""
+
+    period: datetime | None
+    returned: int
+    rejected: int
+    #: Approvals at an application's last step, which complete it.
+    completing_approvals: int
+
+
+def count_decisions(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    timezone: str,
+    unit: str | None,
+    service_name: str | None,
+    operator_name: str | None,
+    role: str | None,
+) -> list[DecisionCounts]:
+    """Decisions on completed tasks per local period, filtered by the service's name, the
+    deciding officer's name (both case-insensitive substrings) and the task's role.
+
+    An approval completes its application when no task of that application was opened after
+    it (an approval at an earlier step always opens the next step's task).
+    """
+    from sqlalchemy import null
+    from sqlalchemy.orm import aliased
+
+    from simpul.accounts.models import User
+    from simpul.applications.models import TaskOutcome
+
+    later = aliased(Task)
+    last_task = ~(
+        select(later.id)
+        .where(later.application_id == Task.application_id, later.created_at > Task.created_at)
+        .exists()
+    )
+    local = func.timezone(timezone, Task.completed_at)
+    period = (func.date_trunc(unit, local) if unit else null()).label("period")
+    query = (
+        select(
+            period,
+            func.count().filter(Task.outcome == TaskOutcome.RETURN),
+            func.count().filter(Task.outcome == TaskOutcome.REJECT),
+            func.count().filter(and_(Task.outcome == TaskOutcome.APPROVE, last_task)),
+        )
+        .join(Application, Application.id == Task.application_id)
+        .join(Service, Service.id == Application.service_id)
+        .outerjoin(User, User.id == Task.assignee_id)
+        .where(Task.region_id == region_id, Task.status == TaskStatus.COMPLETED)
+    )
+    if since is not None:
+        query = query.where(Task.completed_at >= since)
+    if until is not None:
+        query = query.where(Task.completed_at < until)
+    if service_name:
+        # strpos, not LIKE: the text needs no escaping of % and _.
+        query = query.where(func.strpos(func.lower(Service.name), service_name.lower()) > 0)
+    if operator_name:
+        query = query.where(func.strpos(func.lower(User.full_name), operator_name.lower()) > 0)
+    if role is not None:
+        query = query.where(Task.role == role)
+    if unit is not None:
+        query = query.group_by(period).order_by(period)
+    return [
+        DecisionCounts(p, int(returned), int(rejected), int(approved))
+        for p, returned, rejected, approved in session.execute(query)
+    ]
+
+
+def count_received(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    timezone: str,
+    unit: str | None,
+    service_name: str | None,
+) -> dict[datetime | None, int]:
+    """Applications first submitted per local period, optionally of services named like
+    ``service_name`` (case-insensitive substring)."""
+    from sqlalchemy import null
+
+    local = func.timezone(timezone, Application.submitted_at)
+    period = (func.date_trunc(unit, local) if unit else null()).label("period")
+    query = (
+        select(period, func.count(Application.id))
+        .join(Service, Service.id == Application.service_id)
+        .where(Application.region_id == region_id, Application.submitted_at.is_not(None))
+    )
+    if since is not None:
+        query = query.where(Application.submitted_at >= since)
+    if until is not None:
+        query = query.where(Application.submitted_at < until)
+    if service_name:
+        query = query.where(func.strpos(func.lower(Service.name), service_name.lower()) > 0)
+    if unit is not None:
+        query = query.group_by(period)
+    return {p: int(n) for p, n in session.execute(query)}

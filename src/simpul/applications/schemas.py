@@ -1,0 +1,57 @@
+"""JSON shapes of Simpul's own applications API (GovStack shapes: registration_schemas)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ApplicationSummaryOut(BaseModel):
+    id: uuid.UUID
+    tracking_number: str
+    service: str = Field(description="Service slug.")
+    service_name: str
+    status: str = Field(description="draft, submitted, returned, completed or rejected.")
+    current_step: str | None
+    submitted_at: datetime | None
+    due_date: date | None = Field(description="The agency's deadline (working days, local date).")
+    finished_at: datetime | None
+    url: str
+
+
+class EventOut(BaseModel):
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    step: str | None
+    actor: str
+    note: str
+
+
+class DocumentOut(BaseModel):
+    id: uuid.UUID
+    requirement: str | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class ApplicationOut(ApplicationSummaryOut):
+    data: dict[str, Any]
+    documents: list[DocumentOut]
+    history: list[EventOut]
+
+
+class NotificationOut(BaseModel):
+    id: uuid.UUID
+    application_id: uuid.UUID | None
+    kind: str
+    text: str
+    created_at: datetime
+    read: bool

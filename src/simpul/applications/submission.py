@@ -1,0 +1,434 @@
+"""Applying: drafts, documents, submission (with idempotency), resubmission after revision."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountKind, StaffRoleName, User
+from simpul.applications import repository
+from simpul.applications.eform import validate as validate_form_data
+from simpul.applications.files import StoredFile, safe_filename
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Document,
+    Task,
+)
+from simpul.applications.notices import notify_applicant
+from simpul.applications.sla import WorkingCalendar, local_date
+from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue.models import Service
+from simpul.catalogue.standard import Workflow, WorkflowStep
+from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region, utcnow
+
+#: Tracking numbers avoid letters and digits people confuse (0/O, 1/I/L).
+_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_IDEMPOTENCY_KEY = 200
+
+
+@dataclass(frozen=True)
+class Submission:
+    application: Application
+    #: False when an Idempotency-Key repeated an earlier submission: nothing new was made.
+    created: bool
+
+
+# -- helpers shared with the workflow ----------------------------------------------------
+
+
+def calendar_for(session: Session, region: Region) -> WorkingCalendar:
+    """Working days of the region: weekends, national holidays and its cuti bersama."""
+    return WorkingCalendar(repository.collective_leave_days(session, region.id))
+
+
+def today_in(region: Region, now: datetime | None = None) -> date:
+    return local_date(now or utcnow(), region.timezone)
+
+
+def workflow_of(service: Service) -> Workflow:
+    return Workflow.model_validate(service.workflow)
+
+
+def record_event(
+    session: Session,
+    application: Application,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: ApplicationStatus | None,
+    note: str = "",
+    actor_label: str | None = None,
+) -> None:
+    """Append a step to the application's history (never updated or deleted)."""
+    repository.add(
+        session,
+        ApplicationEvent(
+            region_id=application.region_id,
+            application_id=application.id,
+            actor_id=actor.id if actor else None,
+            actor_label=actor_label or (actor.full_name if actor else "sistem"),
+            action=action,
+            from_status=from_status.value if from_status else None,
+            to_status=application.status.value,
+            step=application.current_step,
+            note=note,
+        ),
+    )
+
+
+def open_task(
+    session: Session, application: Application, service: Service, step: WorkflowStep
+) -> Task:
+    """Put the application in the inbox of the agency role that acts at ``step``."""
+    task = Task(
+        region_id=application.region_id,
+        application_id=application.id,
+        agency_id=service.agency_id,
+        step=step.code,
+        step_name=step.name,
+        role=StaffRoleName(step.role),
+    )
+    application.current_step = step.code
+    repository.add(session, task)
+    return task
+
+
+# -- drafts -------------------------------------------------------------------------------
+
+
+def _require_citizen(user: User) -> None:
+    if user.kind is not AccountKind.CITIZEN:
+        raise Forbidden(_("Permohonan diajukan dengan akun warga."))
+
+
+def _published_service(
+    session: Session, region: Region, service_id_or_slug: str | uuid.UUID
+) -> Service:
+    if isinstance(service_id_or_slug, uuid.UUID):
+        service = catalogue_repository.get_service_by_id(session, region.id, service_id_or_slug)
+    else:
+        service = catalogue_repository.get_published_service_by_slug(
+            session, region.id, service_id_or_slug
+        )
+    if service is None or not service.published:
+        raise NotFound(_("Layanan tidak ditemukan di wilayah ini."))
+    if not service.online:
+        raise Conflict(_("Layanan ini belum bisa diajukan secara daring."))
+    return service
+
+
+def new_tracking_number(session: Session, region: Region, now: datetime) -> str:
+    """A short number the citizen can read over the phone: 2611-7K3Q-X9MA."""
+    while True:
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+        number = f"{now:%y%m}-{code[:4]}-{code[4:]}"
+        if not repository.tracking_number_exists(session, region.id, number):
+            return number
+
+
+def start_draft(
+    session: Session, region: Region, applicant: User, service_slug: str
+) -> Application:
+    """Open a draft for the service, or return the draft the citizen already has for it."""
+    _require_citizen(applicant)
+    service = _published_service(session, region, service_slug)
+    items, _total = repository.list_applications_of_applicant(
+        session, region.id, applicant.id, limit=50, offset=0
+    )
+    for existing in items:
+        if existing.service_id == service.id and existing.status is ApplicationStatus.DRAFT:
+            return existing
+    now = utcnow()
+    application = Application(
+        id=uuid.uuid4(),
+        region_id=region.id,
+        service_id=service.id,
+        applicant_id=applicant.id,
+        tracking_number=new_tracking_number(session, region, now),
+        status=ApplicationStatus.DRAFT,
+        application_name=service.name,
+        data={},
+    )
+    repository.add(session, application)
+    session.flush()
+    record_event(session, application, actor=applicant, action="draft", from_status=None)
+    return application
+
+
+def get_own_application(
+    session: Session,
+    region: Region,
+    applicant: User,
+    application_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Application:
+    """The applicant's own application; someone else's is reported as not found."""
+    application = repository.get_application(
+        session, region.id, application_id, for_update=for_update
+    )
+    if application is None or application.applicant_id != applicant.id:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    return application
+
+
+def _editable(application: Application) -> None:
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+        raise Conflict(_("Permohonan ini sedang diproses dan tidak bisa diubah."))
+
+
+def save_draft(
+    session: Session,
+    region: Region,
+    applicant: User,
+    application_id: uuid.UUID,
+    data: dict[str, Any],
+) -> Application:
+    """Keep what the citizen typed so far, even if incomplete."""
+    application = get_own_application(session, region, applicant, application_id, for_update=True)
+    _editable(application)
+    application.data = data
+    return application
+
+
+def attach_document(
+    session: Session,
+    region: Region,
+    applicant: User,
+    application_id: uuid.UUID,
+    requirement_code: str,
+    stored: StoredFile,
+    filename: str,
+) -> Document:
+    """Attach an uploaded file to a requirement; an earlier file for it is marked replaced."""
+    application = get_own_application(session, region, applicant, application_id, for_update=True)
+    _editable(application)
+    service = repository.get_service_of(session, application)
+    if requirement_code not in {d["code"] for d in service.required_documents}:
+        raise InvalidInput(
+            _("Dokumen ini tidak diminta oleh layanan."),
+            details=[
+                {"field": "requirement", "message": _("Pilih salah satu dokumen persyaratan.")}
+            ],
+        )
+    now = utcnow()
+    repository.replace_documents(session, application.id, requirement_code, now)
+    document = _document_row(region, applicant, stored, filename, application.id, requirement_code)
+    repository.add(session, document)
+    return document
+
+
+def upload_unattached(
+    session: Session, region: Region, owner: User, stored: StoredFile, filename: str
+) -> Document:
+    """A file uploaded ahead of a submission (GovStack /documents); attached when submitted."""
+    document = _document_row(region, owner, stored, filename, None, None)
+    repository.add(session, document)
+    session.flush()
+    return document
+
+
+def _document_row(
+    region: Region,
+    owner: User,
+    stored: StoredFile,
+    filename: str,
+    application_id: uuid.UUID | None,
+    requirement_code: str | None,
+) -> Document:
+    return Document(
+        id=uuid.uuid4(),
+        region_id=region.id,
+        owner_id=owner.id,
+        application_id=application_id,
+        requirement_code=requirement_code,
+        filename=safe_filename(filename)[:200],
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+
+
+# -- submitting ---------------------------------------------------------------------------
+
+
+def _problems(
+    service: Service, data: dict[str, Any], documents: Sequence[Document]
+) -> list[dict[str, str]]:
+    """What stops a submission: eForm fields, then missing required documents."""
+    ui = service.eform.get("ui", {})
+    errors = [
+        {"field": path, "message": message}
+        for path, message in validate_form_data(service.eform["schema"], data, ui=ui).items()
+    ]
+    present = {d.requirement_code for d in documents}
+    errors.extend(
+        {
+            "field": f"documents.{requirement['code']}",
+            "message": _("Unggah %(name)s.") % {"name": requirement["name"]},
+        }
+        for requirement in service.required_documents
+        if requirement.get("required", True) and requirement["code"] not in present
+    )
+    return errors
+
+
+def _enter_workflow(
+    session: Session, region: Region, application: Application, service: Service, now: datetime
+) -> None:
+    calendar = calendar_for(session, region)
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = now
+    application.due_date = calendar.add_working_days(
+        today_in(region, now), service.sla_working_days
+    )
+    open_task(session, application, service, workflow_of(service).steps[0])
+
+
+def submit(
+    session: Session, region: Region, applicant: User, application_id: uuid.UUID
+) -> Application:
+    """Send a draft to the agency, or send a returned application back after revision."""
+    application = get_own_application(session, region, applicant, application_id, for_update=True)
+    _editable(application)
+    service = repository.get_service_of(session, application)
+    documents = repository.current_documents(session, application.id)
+    errors = _problems(service, application.data, documents)
+    if errors:
+        raise InvalidInput(
+            _("Permohonan belum bisa dikirim. Periksa isian yang ditandai."), details=errors
+        )
+    now = utcnow()
+    before = application.status
+    if before is ApplicationStatus.DRAFT:
+        _enter_workflow(session, region, application, service, now)
+        record_event(session, application, actor=applicant, action="submit", from_status=before)
+        notify_applicant(
+            session, application, "submitted", service=service.name, due=_date(application.due_date)
+        )
+        return application
+    # Back from revision: the days spent with the citizen do not count against the agency.
+    calendar = calendar_for(session, region)
+    assert application.paused_at is not None
+    assert application.due_date is not None
+    waited = calendar.working_days_between(
+        today_in(region, application.paused_at), today_in(region, now)
+    )
+    application.due_date = calendar.add_working_days(application.due_date, waited)
+    application.paused_working_days += waited
+    application.paused_at = None
+    application.status = ApplicationStatus.SUBMITTED
+    step = workflow_of(service).step(application.current_step) or workflow_of(service).steps[0]
+    open_task(session, application, service, step)
+    record_event(session, application, actor=applicant, action="resubmit", from_status=before)
+    notify_applicant(session, application, "resubmitted", due=_date(application.due_date))
+    return application
+
+
+def submit_new(
+    session: Session,
+    region: Region,
+    applicant: User,
+    service_id: uuid.UUID,
+    data: dict[str, Any],
+    *,
+    document_ids: Sequence[uuid.UUID] = (),
+    idempotency_key: str | None = None,
+    application_name: str | None = None,
+    channel: str = "api",
+    client_identity: str | None = None,
+) -> Submission:
+    """Submit in one call (the API). A repeated Idempotency-Key returns the first result."""
+    _require_citizen(applicant)
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise InvalidInput(
+                _("Idempotency-Key harus 1-200 karakter."),
+                details=[{"field": "Idempotency-Key", "message": _("Panjang tidak sesuai.")}],
+            )
+        earlier = repository.get_application_by_idempotency_key(
+            session, applicant.id, idempotency_key
+        )
+        if earlier is not None:
+            return Submission(earlier, created=False)
+    service = _published_service(session, region, service_id)
+    order = {document_id: n for n, document_id in enumerate(document_ids)}
+    documents = sorted(
+        repository.unattached_documents_of(session, applicant.id, document_ids),
+        key=lambda d: order[d.id],
+    )
+    if len(documents) != len(set(document_ids)):
+        raise InvalidInput(
+            _("Dokumen tidak ditemukan atau sudah dipakai permohonan lain."),
+            details=[
+                {"field": "documentUrls", "message": _("Unggah dokumen lagi lewat /documents.")}
+            ],
+        )
+    _assign_requirements(service, documents)
+    errors = _problems(service, data, documents)
+    if errors:
+        raise InvalidInput(
+            _("Permohonan belum bisa dikirim. Periksa isian yang ditandai."), details=errors
+        )
+    now = utcnow()
+    application = Application(
+        id=uuid.uuid4(),
+        region_id=region.id,
+        service_id=service.id,
+        applicant_id=applicant.id,
+        tracking_number=new_tracking_number(session, region, now),
+        status=ApplicationStatus.DRAFT,
+        application_name=(application_name or service.name)[:200],
+        data=data,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        client_identity=client_identity,
+    )
+    try:
+        with session.begin_nested():
+            repository.add(session, application)
+            session.flush()
+    except IntegrityError:
+        # The same key arrived twice at once: the other request made it.
+        if idempotency_key is None:
+            raise
+        earlier = repository.get_application_by_idempotency_key(
+            session, applicant.id, idempotency_key
+        )
+        if earlier is None:
+            raise
+        return Submission(earlier, created=False)
+    for document in documents:
+        document.application_id = application.id
+    _enter_workflow(session, region, application, service, now)
+    record_event(session, application, actor=applicant, action="submit", from_status=None)
+    notify_applicant(
+        session, application, "submitted", service=service.name, due=_date(application.due_date)
+    )
+    session.flush()
+    return Submission(application, created=True)
+
+
+def _assign_requirements(service: Service, documents: Sequence[Document]) -> None:
+    """API uploads carry no requirement: they fill the service's requirements in the order
+    the client listed them (``documentUrls``)."""
+    codes = [d["code"] for d in service.required_documents]
+    for document, code in zip(documents, codes, strict=False):
+        if document.requirement_code is None:
+            document.requirement_code = code
+
+
+def _date(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else "-"

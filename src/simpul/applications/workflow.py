@@ -1,0 +1,273 @@
+"""The back office: inboxes, claiming tasks, approving, returning for revision, rejecting."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import User
+from simpul.applications import access, repository
+from simpul.applications.eform import validate as validate_form_data
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Document,
+    Task,
+    TaskOutcome,
+    TaskStatus,
+)
+from simpul.applications.notices import notify_applicant
+from simpul.applications.submission import open_task, record_event, today_in, workflow_of
+from simpul.catalogue.models import Service
+from simpul.core.audit import record_audit_event
+from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region, utcnow
+
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[repository.InboxRow]
+    total: int
+    overdue: int
+    today: date
+
+
+#: Inbox filters: what officers choose between.
+INBOX_FILTERS = ("terbuka", "saya", "selesai")
+
+
+def inbox(
+    session: Session,
+    region: Region,
+    officer: User,
+    *,
+    view: str = "terbuka",
+    service_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> InboxPage:
+    """The officer's tasks, closest deadline (and so overdue) first, with the overdue count."""
+    roles = access.agency_roles(officer)
+    if not roles:
+        raise Forbidden(_("Kotak masuk hanya untuk petugas instansi."))
+    statuses = [TaskStatus.COMPLETED] if view == "selesai" else [TaskStatus.OPEN]
+    assignee = officer.id if view == "saya" else None
+    rows, total = repository.list_inbox(
+        session,
+        region.id,
+        roles,
+        statuses=statuses,
+        assignee_id=assignee,
+        service_id=service_id,
+        limit=limit,
+        offset=offset,
+    )
+    today = today_in(region)
+    overdue = repository.count_overdue_open_tasks(session, region.id, roles, today)
+    return InboxPage(rows, total, overdue, today)
+
+
+def _task_for(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
+    task = repository.get_task(session, region.id, task_id, for_update=True)
+    if task is None or not access.is_officer_of(officer, task.agency_id):
+        raise NotFound(_("Tugas tidak ditemukan."))
+    if not access.can_work_on(officer, task):
+        raise Forbidden(_("Tahap ini dikerjakan oleh peran %(role)s.") % {"role": task.role.value})
+    return task
+
+
+def claim_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
+    """Take a task so colleagues see it is being handled."""
+    task = _task_for(session, region, officer, task_id)
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(_("Tugas ini sudah selesai."))
+    if task.assignee_id not in (None, officer.id):
+        raise Conflict(_("Tugas ini sudah diambil petugas lain."))
+    if task.assignee_id is None:
+        task.assignee_id = officer.id
+        task.claimed_at = utcnow()
+        application = repository.get_application(session, region.id, task.application_id)
+        assert application is not None
+        record_event(
+            session, application, actor=officer, action="claim", from_status=application.status
+        )
+    return task
+
+
+def act_on_task(
+    session: Session,
+    region: Region,
+    officer: User,
+    task_id: uuid.UUID,
+    outcome: TaskOutcome,
+    note: str = "",
+) -> Application:
+    """Approve (to the next step or to completion), return for revision, or reject, with a note.
+
+    A task nobody has claimed is claimed by acting on it; one claimed by a colleague is not
+    the officer's to decide.
+    """
+    task = _task_for(session, region, officer, task_id)
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(_("Tugas ini sudah selesai."))
+    if task.assignee_id not in (None, officer.id):
+        raise Conflict(_("Tugas ini sudah diambil petugas lain."))
+    application = repository.get_application(
+        session, region.id, task.application_id, for_update=True
+    )
+    assert application is not None
+    if application.status is not ApplicationStatus.SUBMITTED:
+        raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
+    service = repository.get_service_of(session, application)
+    workflow = workflow_of(service)
+    step = workflow.step(task.step)
+    note = " ".join(note.split())[:MAX_NOTE]
+    if step is None or outcome.value not in step.actions:
+        raise Conflict(
+            _("Tindakan ini tidak tersedia pada tahap %(step)s.") % {"step": task.step_name}
+        )
+    if outcome is not TaskOutcome.APPROVE and len(note) < 5:
+        raise InvalidInput(
+            _("Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."),
+            details=[{"field": "note", "message": _("Alasan wajib diisi (minimal 5 karakter).")}],
+        )
+    now = utcnow()
+    task.assignee_id = officer.id
+    task.claimed_at = task.claimed_at or now
+    task.status = TaskStatus.COMPLETED
+    task.completed_at = now
+    task.outcome = outcome
+    task.note = note
+    session.flush()  # the open task is closed before a next one may open
+    before = application.status
+    if outcome is TaskOutcome.APPROVE:
+        following = workflow.next_step(task.step)
+        if following is not None:
+            open_task(session, application, service, following)
+            record_event(
+                session, application, actor=officer, action="approve", from_status=before, note=note
+            )
+            notify_applicant(session, application, "advanced", step=task.step_name)
+        else:
+            application.status = ApplicationStatus.COMPLETED
+            application.finished_at = now
+            record_event(
+                session,
+                application,
+                actor=officer,
+                action="complete",
+                from_status=before,
+                note=note,
+            )
+            notify_applicant(session, application, "completed")
+    elif outcome is TaskOutcome.RETURN:
+        application.status = ApplicationStatus.RETURNED
+        application.paused_at = now
+        record_event(
+            session, application, actor=officer, action="return", from_status=before, note=note
+        )
+        notify_applicant(session, application, "returned", note=note)
+    else:
+        application.status = ApplicationStatus.REJECTED
+        application.finished_at = now
+        record_event(
+            session, application, actor=officer, action="reject", from_status=before, note=note
+        )
+        notify_applicant(session, application, "rejected", note=note)
+    return application
+
+
+@dataclass(frozen=True)
+class ApplicationFile:
+    """An application with what its pages show."""
+
+    application: Application
+    service: Service
+    documents: Sequence[Document]
+    events: Sequence[ApplicationEvent]
+    open_task: Task | None
+
+
+def read_application(
+    session: Session, region: Region, user: User, application_id: uuid.UUID
+) -> ApplicationFile:
+    """The applicant's or a responsible officer's view; anyone else gets 404.
+
+    An officer's read of a citizen's file is recorded in the audit trail (UU PDP).
+    """
+    application = repository.get_application(session, region.id, application_id)
+    if application is None:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    service = repository.get_service_of(session, application)
+    if not access.can_read(user, application, service):
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    if application.applicant_id != user.id:
+        if application.status is ApplicationStatus.DRAFT:
+            raise NotFound(_("Permohonan tidak ditemukan."))
+        record_audit_event(
+            session,
+            region_id=region.id,
+            actor_id=user.id,
+            actor_label=user.email,
+            action="application.read",
+            target_type="application",
+            target_id=str(application.id),
+        )
+    return ApplicationFile(
+        application,
+        service,
+        repository.current_documents(session, application.id),
+        repository.list_events(session, application.id),
+        repository.open_task_of(session, application.id),
+    )
+
+
+def update_data_as_officer(
+    session: Session,
+    region: Region,
+    officer: User,
+    application_id: uuid.UUID,
+    data: dict[str, object],
+    *,
+    note: str = "",
+) -> Application:
+    """An officer corrects the form data of an application waiting at their step.
+
+    The new data must pass the service's eForm; the change is kept in the history.
+    """
+    application = repository.get_application(session, region.id, application_id, for_update=True)
+    if application is None:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    service = repository.get_service_of(session, application)
+    if not access.can_read(officer, application, service) or application.applicant_id == officer.id:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    task = repository.open_task_of(session, application.id)
+    if task is None or application.status is not ApplicationStatus.SUBMITTED:
+        raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
+    if not access.can_work_on(officer, task):
+        raise Forbidden(_("Tahap ini dikerjakan oleh peran %(role)s.") % {"role": task.role.value})
+    ui = service.eform.get("ui", {})
+    errors = validate_form_data(service.eform["schema"], data, ui=ui)
+    if errors:
+        raise InvalidInput(
+            _("Data belum disimpan. Periksa isian yang ditandai."),
+            details=[{"field": f, "message": m} for f, m in errors.items()],
+        )
+    application.data = dict(data)
+    record_event(
+        session,
+        application,
+        actor=officer,
+        action="update",
+        from_status=application.status,
+        note=" ".join(note.split())[:MAX_NOTE],
+    )
+    return application
