@@ -115,21 +115,23 @@ def serve(
 @app.command("seed-demo")
 def seed_demo_command() -> None:
     """Create (or complete) the demo region Kota Bandung with its catalogue and accounts."""
+    from simpul.applications.uploads import storage_from_settings
     from simpul.demo.seed import seed_demo
 
     with session_scope() as session, domain_errors():
-        report = seed_demo(session)
-    if report.created_region or report.services or report.accounts:
+        report = seed_demo(session, storage_from_settings(get_settings()))
+    if report.created_region or report.services or report.accounts or report.applications:
         typer.echo(
             _(
                 "Wilayah demo %(region)s: ditambah %(agencies)d instansi, "
-                "%(services)d layanan, %(accounts)d akun."
+                "%(services)d layanan, %(accounts)d akun, %(applications)d permohonan."
             )
             % {
                 "region": report.region.name,
                 "agencies": report.agencies,
                 "services": report.services,
                 "accounts": report.accounts,
+                "applications": report.applications,
             }
         )
     else:
@@ -262,6 +264,35 @@ def region_copy_catalogue(
         )
         % {"source": src.name, "target": dst.name}
     )
+
+
+@region_app.command("leave-days")
+def region_leave_days(
+    region: Annotated[str, typer.Argument(help="Region slug.")],
+    add: Annotated[
+        str | None, typer.Option(help="Add a day off: YYYY-MM-DD (with --description).")
+    ] = None,
+    remove: Annotated[str | None, typer.Option(help="Remove a day off: YYYY-MM-DD.")] = None,
+    description: Annotated[str, typer.Option(help="What the day is, e.g. Cuti bersama.")] = "",
+) -> None:
+    """List, add or remove the region's own days off (cuti bersama) that deadlines skip."""
+    import datetime as dt
+
+    from simpul.applications.leave_days import add_leave_day, list_leave_days, remove_leave_day
+
+    try:
+        added = dt.date.fromisoformat(add) if add else None
+        removed = dt.date.fromisoformat(remove) if remove else None
+    except ValueError:
+        raise fail(_("Tanggal harus berbentuk YYYY-MM-DD, misalnya 2026-12-24.")) from None
+    with session_scope() as session, domain_errors():
+        the_region = _region(session, region)
+        if added:
+            add_leave_day(session, the_region, added, description)
+        if removed:
+            remove_leave_day(session, the_region, removed)
+        for row in list_leave_days(session, the_region):
+            typer.echo(f"{row.day.isoformat()}  {row.description}")
 
 
 # -- users --------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from simpul import cli
 from simpul.applications import submission, workflow
 from simpul.applications.models import (
     Application,
@@ -195,3 +197,36 @@ def test_time_waiting_on_the_citizen_extends_the_deadline(session: Session, worl
     submission.submit(session, world.region, world.citizen, application.id)
     assert application.paused_working_days == waited
     assert application.due_date == calendar.add_working_days(due, waited)
+
+
+def test_region_leave_days_push_the_deadline(
+    session: Session,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    session_factory: sessionmaker[Session],
+) -> None:
+    calendar = submission.calendar_for(session, world.region)
+    today = submission.today_in(world.region)
+    next_working = calendar.add_working_days(today, 1)
+    monkeypatch.setattr(cli, "session_factory", lambda: session_factory)
+    added = CliRunner().invoke(
+        cli.app,
+        [
+            "region",
+            "leave-days",
+            "kota-uji",
+            "--add",
+            next_working.isoformat(),
+            "--description",
+            "Cuti bersama uji",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert next_working.isoformat() in added.output
+    application = submitted(session, world)
+    with_leave = submission.calendar_for(session, world.region)
+    assert not with_leave.is_working_day(next_working)
+    assert application.due_date == with_leave.add_working_days(today, 3)
+    assert application.due_date == calendar.add_working_days(today, 4)
+    bad = CliRunner().invoke(cli.app, ["region", "leave-days", "kota-uji", "--add", "24-12-2026"])
+    assert bad.exit_code == 1

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simpul.applications.models import Application
 from simpul.catalogue.seed import DEMO_FOLDER, CatalogueSeed, load_catalogue_folder
 from simpul.catalogue.standard import STANDARD_COMPONENTS
+from simpul.core.storage import LocalStorage
 from simpul.demo.seed import DEMO_ACCOUNTS, seed_demo
 
 
@@ -63,11 +67,18 @@ def test_every_eform_is_a_valid_schema_with_fields(demo: CatalogueSeed) -> None:
             assert service.required_documents, service.slug
 
 
-def test_demo_seed_loads_and_is_repeatable(session: Session, client: TestClient) -> None:
-    first = seed_demo(session)
+def test_demo_seed_loads_and_is_repeatable(
+    session: Session, client: TestClient, tmp_path: Path
+) -> None:
+    storage = LocalStorage(tmp_path)
+    first = seed_demo(session, storage)
     assert first.created_region and first.services >= 60 and first.accounts == len(DEMO_ACCOUNTS)
-    second = seed_demo(session)
+    assert first.applications == 3
+    second = seed_demo(session, storage)
     assert not second.created_region and second.services == 0 and second.accounts == 0
+    assert second.applications == 0
+    statuses = sorted(a.status.value for a in session.scalars(select(Application)))
+    assert statuses == ["completed", "returned", "submitted"]
     # The examples, on the real catalogue.
     top = client.get("/api/kota-bandung/services", params={"q": "akta lahir"}).json()[0]
     assert "Akta Kelahiran" in top["name"]

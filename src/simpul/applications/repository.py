@@ -544,3 +544,23 @@ def count_received(
     if unit is not None:
         query = query.group_by(period)
     return {p: int(n) for p, n in session.execute(query)}
+
+
+def list_leave_days(session: Session, region_id: uuid.UUID) -> Sequence[CollectiveLeaveDay]:
+    return session.scalars(
+        select(CollectiveLeaveDay)
+        .where(CollectiveLeaveDay.region_id == region_id)
+        .order_by(CollectiveLeaveDay.day)
+    ).all()
+
+
+def get_leave_day(session: Session, region_id: uuid.UUID, day: date) -> CollectiveLeaveDay | None:
+    return session.scalars(
+        select(CollectiveLeaveDay).where(
+            CollectiveLeaveDay.region_id == region_id, CollectiveLeaveDay.day == day
+        )
+    ).one_or_none()
+
+
+def delete(session: Session, row: object) -> None:
+    session.delete(row)

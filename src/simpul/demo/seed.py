@@ -5,17 +5,25 @@ Running it again adds only what is missing, so `make demo` can call it every tim
 
 from __future__ import annotations
 
+import io
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts import service as accounts_service
-from simpul.accounts.models import AccountKind, StaffRoleName
+from simpul.accounts.models import AccountKind, StaffRoleName, User
+from simpul.applications import eform, submission, workflow
+from simpul.applications import repository as applications_repository
+from simpul.applications.models import TaskOutcome
+from simpul.applications.uploads import store_upload
+from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
+from simpul.core.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -64,10 +72,16 @@ class DemoReport:
     agencies: int
     services: int
     accounts: int
+    applications: int = 0
 
 
-def seed_demo(session: Session) -> DemoReport:
-    """Create or complete the demo region; returns what was added."""
+def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
+    """Create or complete the demo region; returns what was added.
+
+    With a ``storage``, the demo citizen also gets applications in several states (one
+    waiting at Disdukcapil, one completed, one returned by DPMPTSP), so every page has
+    something to show.
+    """
     seed = load_catalogue_folder(DEMO_FOLDER)
     region = get_region_by_slug(session, seed.region.slug)
     created = region is None
@@ -108,4 +122,75 @@ def seed_demo(session: Session) -> DemoReport:
             actor_label="demo",
         )
         accounts += 1
-    return DemoReport(region, created, report.agencies, report.services, accounts)
+    applications = seed_demo_applications(session, region, storage) if storage else 0
+    return DemoReport(region, created, report.agencies, report.services, accounts, applications)
+
+
+#: A one-page PDF standing in for a scanned document in the demo.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_application(
+    session: Session, region: Region, storage: Storage, citizen: User, slug: str
+) -> uuid.UUID:
+    """A submitted application with valid sample answers and every required document."""
+    draft = submission.start_draft(session, region, citizen, slug)
+    service = catalogue_repository.get_service_by_slug(session, region.id, slug)
+    assert service is not None
+    submission.save_draft(
+        session, region, citizen, draft.id, eform.sample_data(service.eform["schema"])
+    )
+    for requirement in service.required_documents:
+        stored = store_upload(io.BytesIO(DEMO_PDF), region, storage=storage, max_bytes=1_000_000)
+        submission.attach_document(
+            session,
+            region,
+            citizen,
+            draft.id,
+            requirement["code"],
+            stored,
+            f"{requirement['code']}.pdf",
+        )
+    submission.submit(session, region, citizen, draft.id)
+    return draft.id
+
+
+def seed_demo_applications(session: Session, region: Region, storage: Storage) -> int:
+    """Applications of the demo citizen in several states (only once)."""
+    citizen = accounts_repository.get_user_by_email(session, region.id, "warga@example.org")
+    disdukcapil = accounts_repository.get_user_by_email(
+        session, region.id, "petugas.disdukcapil@example.org"
+    )
+    dpmptsp = accounts_repository.get_user_by_email(
+        session, region.id, "petugas.dpmptsp@example.org"
+    )
+    if citizen is None or disdukcapil is None or dpmptsp is None:
+        return 0
+    _items, count = applications_repository.list_applications_of_applicant(
+        session, region.id, citizen.id, limit=1, offset=0
+    )
+    if count:
+        return 0
+    _demo_application(session, region, storage, citizen, "akta-kelahiran")
+    completed = _demo_application(session, region, storage, citizen, "kartu-identitas-anak")
+    for _step in range(2):  # verification, then approval: the demo officer holds both roles
+        task = applications_repository.open_task_of(session, completed)
+        assert task is not None
+        workflow.act_on_task(session, region, disdukcapil, task.id, TaskOutcome.APPROVE)
+    returned = _demo_application(session, region, storage, citizen, "izin-reklame")
+    task = applications_repository.open_task_of(session, returned)
+    assert task is not None
+    workflow.act_on_task(
+        session,
+        region,
+        dpmptsp,
+        task.id,
+        TaskOutcome.RETURN,
+        "Foto lokasi reklame belum menunjukkan titik pemasangan; unggah foto yang lebih jelas.",
+    )
+    return 3
