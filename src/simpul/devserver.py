@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -113,3 +114,58 @@ def running_server(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A running ``simpul serve``: where it listens, its process and its output file."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextmanager
+def server_process(
+    database_url: str,
+    *,
+    secret_key: str,
+    data_dir: Path,
+    workers: int = 1,
+    timeout: float = 30.0,
+) -> Iterator[ServerProcess]:
+    """Like ``running_server``, with ``--workers`` and the process handle exposed.
+
+    The block may kill the process itself (a crash test); otherwise it is stopped when the
+    block ends. The output goes to ``data_dir/server-{port}.log``, so that several servers
+    may share ``data_dir`` one after the other. Raises ``RuntimeError`` with the server's
+    output when it does not become healthy.
+    """
+    port = free_port()
+    log = data_dir / f"server-{port}.log"
+    env = {
+        **os.environ,
+        "SIMPUL_DATABASE_URL": database_url,
+        "SIMPUL_DEBUG": "1",
+        "SIMPUL_SECRET_KEY": secret_key,
+        "SIMPUL_DATA_DIR": str(data_dir),
+    }
+    simpul = Path(sys.executable).parent / "simpul"
+    command = [str(simpul), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
+            command, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_until_healthy(base_url, server, log, timeout)
+        yield ServerProcess(base_url, server, log)
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from simpul import cli
+from simpul.accounts.models import AccountKind, StaffRoleName
 from simpul.applications import submission, workflow
 from simpul.applications.models import (
     Application,
@@ -22,6 +23,7 @@ from simpul.applications.models import (
 )
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.applications.conftest import VALID_DATA, World
+from tests.factories import make_user
 
 
 def submitted(session: Session, world: World) -> Application:
@@ -230,3 +232,28 @@ def test_region_leave_days_push_the_deadline(
     assert application.due_date == calendar.add_working_days(today, 4)
     bad = CliRunner().invoke(cli.app, ["region", "leave-days", "kota-uji", "--add", "24-12-2026"])
     assert bad.exit_code == 1
+
+
+def test_admin_opd_assigns_a_task_to_an_officer_with_the_role(
+    session: Session, world: World
+) -> None:
+    manager = make_user(
+        session,
+        world.region,
+        "kepala@example.org",
+        "sandi-kepala-1",
+        AccountKind.STAFF,
+        roles=[("dinas-uji", StaffRoleName.ADMIN_OPD)],
+    )
+    submitted(session, world)
+    task = workflow.inbox(session, world.region, world.verifier).rows[0].task
+    with pytest.raises(Forbidden):  # a verifier does not hand out work
+        workflow.assign_task(session, world.region, world.verifier, task.id, world.verifier.id)
+    with pytest.raises(InvalidInput):  # the approver does not verify
+        workflow.assign_task(session, world.region, manager, task.id, world.approver.id)
+    workflow.assign_task(session, world.region, manager, task.id, world.verifier.id)
+    assert task.assignee_id == world.verifier.id
+    assert (
+        workflow.inbox(session, world.region, world.verifier, view="saya").rows[0].task.id
+        == task.id
+    )

@@ -218,3 +218,20 @@ def last_successful_login(
             LoginAttempt.succeeded.is_(True),
         )
     )
+
+
+def list_officers_with_role(
+    session: Session, region_id: uuid.UUID, agency_id: uuid.UUID, role: str
+) -> Sequence[User]:
+    """Active staff holding ``role`` in the agency, by name."""
+    return session.scalars(
+        select(User)
+        .join(StaffRole, StaffRole.user_id == User.id)
+        .where(
+            User.region_id == region_id,
+            User.is_active.is_(True),
+            StaffRole.agency_id == agency_id,
+            StaffRole.role == role,
+        )
+        .order_by(User.full_name)
+    ).all()

@@ -131,11 +131,17 @@ def _file_page(
     can_act = task is not None and access.can_work_on(officer, task)
     workflow_steps = view.service.workflow["steps"]
     step = next((s for s in workflow_steps if task and s["code"] == task.step), None)
+    assignees = (
+        workflow.assignable_officers(session, region, task)
+        if task is not None and workflow.can_assign(officer, task)
+        else []
+    )
     return render(
         request,
         "applications/officer_file.html",
         {
             "view": view,
+            "assignees": assignees,
             "answers": describe(view.service.eform["schema"], view.application.data),
             "can_act": can_act,
             "actions": step["actions"] if step else [],
@@ -203,4 +209,19 @@ def act(
     return RedirectResponse(
         f"/{region.slug}/petugas/permohonan/{application_id}?selesai={chosen.value}",
         status_code=303,
+    )
+
+
+@router.post("/{region}/petugas/tugas/{task_id}/tugaskan", name="assign_task")
+def assign(
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    task_id: uuid.UUID,
+    officer_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    """An admin OPD hands the task to a named officer."""
+    task = workflow.assign_task(session, region, officer, task_id, officer_id)
+    return RedirectResponse(
+        f"/{region.slug}/petugas/permohonan/{task.application_id}?ditugaskan=1", status_code=303
     )

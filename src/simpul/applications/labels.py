@@ -18,6 +18,7 @@ EVENT_LABELS: Final = {
     "draft": lazy("Draf dibuat"),
     "submit": lazy("Permohonan diajukan"),
     "claim": lazy("Diperiksa petugas"),
+    "assign": lazy("Ditugaskan kepada petugas"),
     "approve": lazy("Disetujui, lanjut ke tahap berikutnya"),
     "return": lazy("Dikembalikan untuk diperbaiki"),
     "resubmit": lazy("Perbaikan dikirim"),

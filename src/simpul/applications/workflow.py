@@ -9,7 +9,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import User
+from simpul.accounts import repository as accounts_repository
+from simpul.accounts.models import StaffRoleName, User
 from simpul.applications import access, repository
 from simpul.applications.eform import validate as validate_form_data
 from simpul.applications.models import (
@@ -271,3 +272,57 @@ def update_data_as_officer(
         note=" ".join(note.split())[:MAX_NOTE],
     )
     return application
+
+
+def can_assign(user: User, task: Task) -> bool:
+    """An agency's admin OPD hands its tasks to officers."""
+    return any(
+        r.agency_id == task.agency_id and r.role is StaffRoleName.ADMIN_OPD for r in user.roles
+    )
+
+
+def assignable_officers(session: Session, region: Region, task: Task) -> Sequence[User]:
+    """Officers who hold the role the task's step needs, in the task's agency."""
+    return accounts_repository.list_officers_with_role(
+        session, region.id, task.agency_id, task.role.value
+    )
+
+
+def assign_task(
+    session: Session, region: Region, manager: User, task_id: uuid.UUID, officer_id: uuid.UUID
+) -> Task:
+    """Give an open task to a named officer who holds the step's role (admin OPD only)."""
+    task = repository.get_task(session, region.id, task_id, for_update=True)
+    if task is None or not access.is_officer_of(manager, task.agency_id):
+        raise NotFound(_("Tugas tidak ditemukan."))
+    if not can_assign(manager, task):
+        raise Forbidden(_("Hanya admin OPD yang dapat menugaskan petugas."))
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(_("Tugas ini sudah selesai."))
+    officer = next(
+        (o for o in assignable_officers(session, region, task) if o.id == officer_id), None
+    )
+    if officer is None:
+        raise InvalidInput(
+            _("Petugas ini tidak memegang peran untuk tahap ini."),
+            details=[
+                {
+                    "field": "officer",
+                    "message": _("Pilih petugas dengan peran %(role)s.")
+                    % {"role": task.role.value},
+                }
+            ],
+        )
+    task.assignee_id = officer.id
+    task.claimed_at = utcnow()
+    application = repository.get_application(session, region.id, task.application_id)
+    assert application is not None
+    record_event(
+        session,
+        application,
+        actor=manager,
+        action="assign",
+        from_status=application.status,
+        note=officer.full_name,
+    )
+    return task
