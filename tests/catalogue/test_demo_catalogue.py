@@ -91,3 +91,13 @@ def test_english_words_find_services_too(session: Session, client: TestClient) -
     seed_demo(session)
     top = client.get("/api/kota-bandung/services", params={"q": "birth certificate"}).json()
     assert top and "Birth" in top[0]["name_en"]
+
+
+def test_eform_questions_keep_their_order(session: Session, client: TestClient) -> None:
+    seed_demo(session)
+    seed = load_catalogue_folder(DEMO_FOLDER)
+    wanted = next(s for a in seed.agencies for s in a.services if s.slug == "pindah-datang")
+    served = client.get("/api/kota-bandung/services/pindah-datang").json()
+    assert list(served["eform"]["schema"]["properties"]) == list(
+        wanted.eform.json_schema["properties"]
+    )

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from simpul.accounts.auth import CurrentPageStaff
 from simpul.applications import access, repository, workflow
 from simpul.applications.display import describe
-from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
+from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
 from simpul.applications.submission import today_in
 from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import DbSession
-from simpul.core.errors import DomainError, InvalidInput
+from simpul.core.errors import Conflict, DomainError, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
@@ -91,28 +91,22 @@ def claim(
     officer: CurrentPageStaff,
     task_id: uuid.UUID,
 ) -> Response:
-    task = workflow.claim_task(session, region, officer, task_id)
-    if _is_htmx(request):
-        row = next(
-            r
-            for r in repository.list_tasks(
-                session,
-                region.id,
-                agency_roles=access.agency_roles(officer),
-                application_id=task.application_id,
-                assignee_id=None,
-                newest_first=True,
-                limit=1,
-                offset=0,
-            )
+    """Take a task; with htmx only its inbox row is sent back (showing who has it)."""
+    try:
+        task = workflow.claim_task(session, region, officer, task_id)
+    except Conflict:
+        if not _is_htmx(request):
+            raise
+        task = workflow.visible_task(session, region, officer, task_id)
+    if not _is_htmx(request):
+        return RedirectResponse(
+            f"/{region.slug}/petugas/permohonan/{task.application_id}", status_code=303
         )
-        return render(
-            request,
-            "applications/_inbox_row.html",
-            {"row": row, "today": today_in(region), "officer_id": officer.id, **LABELS},
-        )
-    return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{task.application_id}", status_code=303
+    row = workflow.inbox_row(session, region, officer, task)
+    return render(
+        request,
+        "applications/_inbox_row.html",
+        {"row": row, "today": today_in(region), "officer_id": officer.id, **LABELS},
     )
 
 
@@ -142,6 +136,7 @@ def _file_page(
         {
             "view": view,
             "assignees": assignees,
+            "step_names": step_names(view.service.workflow),
             "answers": describe(view.service.eform["schema"], view.application.data),
             "can_act": can_act,
             "actions": step["actions"] if step else [],
@@ -175,7 +170,7 @@ def act(
     session: DbSession,
     officer: CurrentPageStaff,
     task_id: uuid.UUID,
-    outcome: Annotated[str, Form()],
+    outcome: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Decide on the task; the page (or, with htmx, its decision panel) shows the result."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from simpul.core.i18n import lazy
 
@@ -32,3 +32,8 @@ OUTCOME_LABELS: Final = {
     "return": lazy("Kembalikan untuk perbaikan"),
     "reject": lazy("Tolak"),
 }
+
+
+def step_names(workflow: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """A service's step codes with their Indonesian and English names, for timelines."""
+    return {s["code"]: (s["name"], s["name_en"]) for s in workflow.get("steps", [])}

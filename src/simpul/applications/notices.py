@@ -16,8 +16,8 @@ from simpul.core.models import Region, utcnow
 #: What each kind of notification says; ``%(...)s`` come from its params.
 TEXTS: Final = {
     "submitted": lazy(
-        "Permohonan %(number)s (%(service)s) diterima. Instansi menyelesaikannya paling lambat "
-        "%(due)s."
+        "Permohonan %(number)s untuk layanan %(service)s diterima. Instansi menyelesaikannya "
+        "paling lambat %(due)s."
     ),
     "advanced": lazy("Permohonan %(number)s lolos tahap %(step)s dan lanjut ke tahap berikutnya."),
     "returned": lazy(
@@ -51,7 +51,8 @@ def text_of(notice: Notification) -> str:
     template = TEXTS.get(notice.kind)
     if template is None:
         return notice.kind
-    params = {k: str(v) for k, v in notice.params.items()}
+    # A note ends the officer's sentence; the text adds its own full stop.
+    params = {k: str(v).rstrip(" .") if k == "note" else str(v) for k, v in notice.params.items()}
     try:
         return _(template) % params
     except (KeyError, ValueError):  # a notice written before its text gained a parameter

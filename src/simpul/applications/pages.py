@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from simpul.accounts.auth import CurrentPageUser
 from simpul.applications import documents, eform, notices, repository, submission, workflow
 from simpul.applications.display import describe
-from simpul.applications.labels import EVENT_LABELS, STATUS_LABELS
+from simpul.applications.labels import EVENT_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.applications.uploads import AppStorage, UploadLimit, store_upload
 from simpul.core.database import DbSession
@@ -85,6 +85,7 @@ def application_page(
             "view": view,
             "answers": describe(view.service.eform["schema"], view.application.data),
             "returned_note": _last_note(view.events, "return"),
+            "step_names": step_names(view.service.workflow),
             **LABELS,
         },
     )
@@ -225,7 +226,7 @@ def upload_document(
             status_code=exc.status_code,
         )
     return RedirectResponse(
-        f"/{region.slug}/permohonan/{application.id}/isi#dokumen", status_code=303
+        f"/{region.slug}/permohonan/{application.id}/isi#dok-{requirement}", status_code=303
     )
 
 

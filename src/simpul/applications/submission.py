@@ -69,8 +69,12 @@ def record_event(
     from_status: ApplicationStatus | None,
     note: str = "",
     actor_label: str | None = None,
+    step: str | None = None,
 ) -> None:
-    """Append a step to the application's history (never updated or deleted)."""
+    """Append a step to the application's history (never updated or deleted).
+
+    ``step`` is the workflow step the event happened at (default: the current one).
+    """
     repository.add(
         session,
         ApplicationEvent(
@@ -81,7 +85,7 @@ def record_event(
             action=action,
             from_status=from_status.value if from_status else None,
             to_status=application.status.value,
-            step=application.current_step,
+            step=step or application.current_step,
             note=note,
         ),
     )

@@ -85,6 +85,21 @@ def _task_for(session: Session, region: Region, officer: User, task_id: uuid.UUI
     return task
 
 
+def visible_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
+    """A task of the officer's agency (any state); 404 otherwise."""
+    task = repository.get_task(session, region.id, task_id)
+    if task is None or not access.is_officer_of(officer, task.agency_id):
+        raise NotFound(_("Tugas tidak ditemukan."))
+    return task
+
+
+def inbox_row(session: Session, region: Region, officer: User, task: Task) -> repository.InboxRow:
+    """One task as its inbox row (after a claim)."""
+    application = repository.get_application(session, region.id, task.application_id)
+    assert application is not None
+    return repository.InboxRow(task, application, repository.get_service_of(session, application))
+
+
 def claim_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
     """Take a task so colleagues see it is being handled."""
     task = _task_for(session, region, officer, task_id)
@@ -154,7 +169,13 @@ def act_on_task(
         if following is not None:
             open_task(session, application, service, following)
             record_event(
-                session, application, actor=officer, action="approve", from_status=before, note=note
+                session,
+                application,
+                actor=officer,
+                action="approve",
+                from_status=before,
+                note=note,
+                step=task.step,
             )
             notify_applicant(session, application, "advanced", step=task.step_name)
         else:

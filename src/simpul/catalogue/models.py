@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import JSON, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simpul.catalogue.standard import DEFAULT_WORKFLOW
@@ -129,7 +129,8 @@ class Service(IdMixin, TimestampMixin, RegionScoped, Base):
     published: Mapped[bool] = mapped_column(default=True)
     standard: Mapped[dict[str, Any]]
     required_documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    eform: Mapped[dict[str, Any]]
+    #: JSON, not JSONB: JSONB reorders object keys, and the order of a form's questions matters.
+    eform: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: The steps an application goes through (see ``standard.Workflow``).
     workflow: Mapped[dict[str, Any]] = mapped_column(
         default=lambda: dict(DEFAULT_WORKFLOW),

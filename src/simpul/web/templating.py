@@ -31,6 +31,15 @@ def rupiah(amount: int) -> str:
     return "Rp" + f"{amount:,}".replace(",", ".")
 
 
+def filesize(size: int) -> str:
+    """A size people read: "< 1 KB", "240 KB", "1,4 MB" (Indonesian decimal comma)."""
+    if size < 1024:
+        return "< 1 KB"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
 def text_block(value: str) -> Markup:
     """Render standard text: lines starting with "- " or "1. " become lists, others paragraphs."""
     html: list[str] = []
@@ -76,6 +85,7 @@ def environment() -> Environment:
     )
     env.filters["rupiah"] = rupiah
     env.filters["text_block"] = text_block
+    env.filters["filesize"] = filesize
     return env
 
 

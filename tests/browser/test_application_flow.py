@@ -1,0 +1,352 @@
+"""A whole online application on phones: a citizen applies for a replacement KTP-el with
+documents and an eForm, the Disdukcapil officer returns it, the citizen fixes it, and the
+officer approves both steps. Screenshots go to docs/screenshots (08-14)."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.browser
+
+REGION = "/kota-bandung"
+SERVICE = f"{REGION}/layanan/ktp-el-penggantian"
+SERVICE_NAME = "Penerbitan KTP-el Pengganti (Rusak, Hilang, atau Perubahan Data)"
+#: A valid Kota Bandung NIK (3273 01, woman born 23-03-1992), used by no other test.
+NIK = "3273016303920004"
+NAME = "Dewi Lestari"
+EMAIL = "dewi.lestari@example.org"
+PHONE = "081322334455"
+PASSWORD = "rahasia-dewi-2024"
+OFFICER_EMAIL = "petugas.disdukcapil@example.org"
+OFFICER_PASSWORD = "petugas-demo"
+#: Another Kota Bandung NIK (woman born 01-07-1988) for the second test's citizen.
+OTHER_NIK = "3273014107880005"
+NOTE = "Foto KTP kurang jelas, unggah ulang."
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+DECIDED = "Keputusan tersimpan dan pemohon sudah diberi tahu."
+
+
+def _at(path: str) -> re.Pattern[str]:
+    """Matches the page URL whose path (and query) is ``path``, itself a regular expression."""
+    return re.compile(rf"^https?://[^/]+{path}$")
+
+
+def _heading(page: Page) -> Locator:
+    return page.get_by_role("heading", level=1)
+
+
+def _fact(page: Page, term: str) -> Locator:
+    """The value of ``term`` in the page's facts list (tracking number, status, ...)."""
+    return page.locator(f"dl.facts dt:text-is('{term}') + dd")
+
+
+def _pdf(text: str) -> bytes:
+    """A small valid one-page PDF showing ``text``, with a correct cross-reference table."""
+    content = f"BT /F1 12 Tf 20 50 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 100] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A valid RGB PNG of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _upload_form(page: Page, requirement: str) -> Locator:
+    """The upload form of one required document, found by its label."""
+    return page.locator("form.upload").filter(has=page.get_by_label(requirement))
+
+
+def _upload(page: Page, requirement: str, file: Path, button: str) -> None:
+    """Choose ``file`` for ``requirement``, press ``button`` and see it listed as uploaded."""
+    form = _upload_form(page, requirement)
+    form.locator("input[type=file]").set_input_files(file)
+    form.get_by_role("button", name=button).click()
+    expect(_upload_form(page, requirement).locator(".ok-line")).to_have_text(
+        f"✓ Terunggah: {file.name}"
+    )
+
+
+def _log_in(page: Page, email: str, password: str) -> None:
+    """Log in from the login page."""
+    page.goto(f"{REGION}/masuk")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("main").get_by_role("button", name="Masuk").click()
+
+
+def _register(page: Page, nik: str, name: str, email: str) -> None:
+    """Create a citizen account (the citizen is then logged in)."""
+    page.goto(f"{REGION}/daftar")
+    page.get_by_label("NIK (Nomor Induk Kependudukan)").fill(nik)
+    page.get_by_label("Nama lengkap").fill(name)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Nomor HP").fill(PHONE)
+    page.get_by_label("Kata sandi", exact=True).fill(PASSWORD)
+    page.get_by_label("Ulangi kata sandi").fill(PASSWORD)
+    page.get_by_label("Saya menyetujui").check()
+    page.get_by_role("button", name="Buat akun").click()
+    expect(page).to_have_url(_at(f"{REGION}/akun\\?baru=1"))
+
+
+def _send_application(page: Page, family_card: Path) -> str:
+    """From the service page: apply, upload the family card, fill the eForm and send.
+
+    Returns the application's path (``/kota-bandung/permohonan/{id}``).
+    """
+    page.goto(SERVICE)
+    page.get_by_role("button", name="Ajukan permohonan").click()
+    _upload(page, "Kartu Keluarga", family_card, "Unggah")
+    eform = page.get_by_role("region", name="2. Isi formulir")
+    eform.get_by_label("NIK pemohon").fill(OTHER_NIK)
+    eform.get_by_label("Perubahan data").check()
+    eform.get_by_label("Data yang berubah").fill("Status perkawinan: belum kawin menjadi kawin.")
+    eform.get_by_label("Lokasi pengambilan").select_option(value="disdukcapil")
+    eform.get_by_label("Nomor telepon/WhatsApp").fill(PHONE)
+    eform.get_by_role("button", name="Kirim permohonan").click()
+    expect(_fact(page, "Status")).to_have_text("Diproses")
+    return urlsplit(page.url).path
+
+
+def _decide(page: Page, step: str, outcome: str, note: str = "") -> None:
+    """Choose ``outcome`` at ``step`` on the officer's file page, with ``note``, and save."""
+    panel = page.locator("#keputusan-panel")
+    expect(panel.get_by_role("heading")).to_have_text(f"Keputusan tahap {step}")
+    panel.get_by_label(outcome, exact=True).check()
+    panel.get_by_label("Catatan untuk pemohon").fill(note)
+    panel.get_by_role("button", name="Simpan keputusan").click()
+
+
+def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
+    phone: Page, second_phone: Page, screenshots: Path, tmp_path: Path
+) -> None:
+    """Apply with documents and eForm (an error first) → inbox, claim, download → return with
+    a note (a missing note first) → revision → approve twice → completed, with notifications."""
+    citizen, officer = phone, second_phone
+    family_card = tmp_path / "kartu-keluarga.pdf"
+    family_card.write_bytes(_pdf("Kartu Keluarga Dewi Lestari"))
+    blurred = tmp_path / "foto-ktp-rusak.png"
+    blurred.write_bytes(_png(48, 30, (180, 180, 190)))
+    sharp = tmp_path / "foto-ktp-rusak-jelas.png"
+    sharp.write_bytes(_png(96, 60, (40, 90, 160)))
+
+    # 1. A new citizen registers and starts an application from the service page.
+    _register(citizen, NIK, NAME, EMAIL)
+    citizen.goto(SERVICE)
+    expect(_heading(citizen)).to_have_text(SERVICE_NAME)
+    citizen.get_by_role("button", name="Ajukan permohonan").click()
+    expect(citizen).to_have_url(_at(f"{REGION}/permohonan/{UUID}/isi"))
+    form_url = citizen.url
+    expect(_heading(citizen)).to_have_text(SERVICE_NAME)
+
+    # 2. The documents: the required family card as a PDF, the damaged KTP-el as a photo.
+    _upload(citizen, "Kartu Keluarga", family_card, "Unggah")
+    _upload(citizen, "Foto KTP-el yang rusak", blurred, "Unggah")
+    citizen.screenshot(path=screenshots / "08-unggah-dokumen.png")
+
+    # 3. The eForm; sending without the phone number shows the error next to it and on top.
+    eform = citizen.get_by_role("region", name="2. Isi formulir")
+    eform.get_by_label("NIK pemohon").fill(NIK)
+    eform.get_by_label("KTP-el rusak").check()
+    eform.get_by_label("Lokasi pengambilan").select_option(label="Kantor Kecamatan Coblong")
+    eform.get_by_label("Saya juga ingin mengaktifkan").check()
+    eform.get_by_role("button", name="Kirim permohonan").click()
+    expect(citizen).to_have_url(form_url)
+    phone_input = citizen.get_by_label("Nomor telepon/WhatsApp")
+    expect(eform.locator(".field", has=phone_input).locator(".error")).to_have_text("Wajib diisi.")
+    expect(phone_input).to_have_attribute("aria-invalid", "true")
+    expect(eform.locator(".field .error")).to_have_count(1)
+    summary = eform.get_by_role("alert")
+    expect(summary.get_by_role("heading")).to_have_text("Periksa kembali isian berikut")
+    expect(summary.get_by_role("listitem")).to_have_text(["Nomor telepon/WhatsApp: Wajib diisi."])
+    summary.get_by_role("link", name="Nomor telepon/WhatsApp").click()
+    expect(phone_input).to_be_focused()
+    expect(citizen.get_by_role("alert").first).to_have_text(
+        "Permohonan belum bisa dikirim. Periksa isian yang ditandai."
+    )
+    expect(eform.get_by_label("NIK pemohon")).to_have_value(NIK)
+    expect(eform.get_by_label("KTP-el rusak")).to_be_checked()
+    citizen.screenshot(path=screenshots / "09-isian-salah.png", full_page=True)
+
+    phone_input.fill(PHONE)
+    eform.get_by_role("button", name="Kirim permohonan").click()
+    expect(citizen).to_have_url(_at(f"{REGION}/permohonan/({UUID})\\?terkirim=1"))
+    application_url = citizen.url.split("?")[0]
+    tracking = _fact(citizen, "Nomor permohonan").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", tracking), tracking
+    expect(citizen.get_by_role("status")).to_have_text(
+        f"Permohonan terkirim. Simpan nomor permohonan Anda: {tracking}."
+    )
+    expect(_fact(citizen, "Status")).to_have_text("Diproses")
+    expect(_fact(citizen, "Batas selesai")).to_have_text(re.compile(r"^\d{2}-\d{2}-\d{4}$"))
+    expect(_fact(citizen, "Instansi")).to_contain_text("Kependudukan")
+    citizen.screenshot(path=screenshots / "10-permohonan-terkirim.png")
+
+    # 4. The officer, on their own phone, claims it in the inbox: htmx swaps only the row.
+    _log_in(officer, OFFICER_EMAIL, OFFICER_PASSWORD)
+    expect(officer).to_have_url(_at(f"{REGION}/petugas/kotak-masuk"))
+    row = officer.locator("table.inbox tbody tr", has_text=tracking)
+    expect(row).to_contain_text("Verifikasi berkas")
+    inbox_url = officer.url
+    officer.wait_for_load_state()  # htmx has processed the page: "Ambil" is an htmx request
+    officer.evaluate("document.body.dataset.sameDocument = 'ya'")
+    row.get_by_role("button", name="Ambil").click()
+    expect(row.locator("td").last).to_have_text("Anda")
+    expect(row.get_by_role("button", name="Ambil")).to_have_count(0)
+    assert officer.url == inbox_url
+    expect(officer.locator("body")).to_have_attribute("data-same-document", "ya")
+    row.scroll_into_view_if_needed()
+    officer.screenshot(path=screenshots / "11-kotak-masuk.png")
+
+    row.get_by_role("link", name=tracking).click()
+    expect(officer).to_have_url(_at(f"{REGION}/petugas/permohonan/{UUID}"))
+    file_url = officer.url
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Verifikasi berkas")
+    expect(officer.locator("dl.answers")).to_contain_text("Kantor Kecamatan Coblong")
+    with officer.expect_download() as download_info:
+        officer.get_by_role("link", name=family_card.name).click()
+    download = download_info.value
+    assert download.suggested_filename == family_card.name
+    assert download.path().read_bytes() == family_card.read_bytes()
+
+    # Returning without a note is refused (the message itself: see the xfail test below).
+    with officer.expect_response(re.compile(r"/tindak$")) as refused:
+        _decide(officer, "Verifikasi berkas", "Kembalikan untuk perbaikan")
+    assert refused.value.status == 422
+    officer.goto(file_url)
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Verifikasi berkas")
+    _decide(officer, "Verifikasi berkas", "Kembalikan untuk perbaikan", NOTE)
+    expect(officer.get_by_role("status")).to_have_text(DECIDED)
+    expect(_fact(officer, "Status")).to_have_text("Perlu perbaikan")
+    expect(officer.locator("#keputusan-panel")).to_have_count(0)
+    officer.screenshot(path=screenshots / "12-keputusan-petugas.png")
+
+    # 5. The citizen sees the note in "Permohonan saya", replaces the photo and sends again.
+    citizen.get_by_role("banner").get_by_role("link", name="Permohonan saya").click()
+    expect(_heading(citizen)).to_have_text("Permohonan saya")
+    expect(citizen.get_by_role("status")).to_have_text("2 pemberitahuan baru")
+    item = citizen.locator("li.service-item", has_text=tracking)
+    expect(item.locator(".status")).to_have_text("Perlu perbaikan")
+    item.get_by_role("link", name=SERVICE_NAME).click()
+    expect(citizen).to_have_url(application_url)
+    expect(_fact(citizen, "Status")).to_have_text("Perlu perbaikan")
+    returned = citizen.get_by_role("alert")
+    expect(returned).to_contain_text(f"Perlu perbaikan: {NOTE}")
+    returned.get_by_role("link", name="Perbaiki permohonan").click()
+    expect(citizen).to_have_url(form_url)
+    expect(citizen.get_by_role("alert")).to_have_text(f"Perlu perbaikan: {NOTE}")
+    expect(citizen.get_by_label("Nomor telepon/WhatsApp")).to_have_value(PHONE)
+    _upload(citizen, "Foto KTP-el yang rusak", sharp, "Ganti")
+    citizen.screenshot(path=screenshots / "13-perbaikan.png", full_page=True)
+    citizen.get_by_role("button", name="Kirim perbaikan").click()
+    expect(citizen).to_have_url(f"{application_url}?terkirim=1")
+    expect(_fact(citizen, "Status")).to_have_text("Diproses")
+    expect(citizen.locator("ul.docs")).to_contain_text(sharp.name)
+    expect(citizen.locator("ul.docs")).not_to_contain_text(blurred.name)
+
+    # 6. The officer approves the verification, then (as penyetuju too) the approval.
+    officer.goto(file_url)
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Verifikasi berkas")
+    _decide(officer, "Verifikasi berkas", "Setujui")
+    expect(officer.get_by_role("status")).to_have_text(DECIDED)
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Persetujuan")
+    _decide(officer, "Persetujuan", "Setujui")
+    expect(officer.get_by_role("status")).to_have_text(DECIDED)
+    expect(_fact(officer, "Status")).to_have_text("Selesai")
+    expect(officer.locator("#keputusan-panel")).to_have_count(0)
+
+    # 7. The citizen's application is completed, with its whole history and notifications.
+    citizen.goto(application_url)
+    expect(_fact(citizen, "Status")).to_have_text("Selesai")
+    expect(citizen.get_by_role("status")).to_have_text(
+        "Selesai · Permohonan Anda telah selesai diproses."
+    )
+    expect(citizen.locator("dl.facts")).not_to_contain_text("Batas selesai")
+    expect(citizen.locator("ol.timeline > li > p:first-child > strong")).to_have_text(
+        [
+            "Draf dibuat",
+            "Permohonan diajukan",
+            "Diperiksa petugas",
+            "Dikembalikan untuk diperbaiki",
+            "Perbaikan dikirim",
+            "Disetujui, lanjut ke tahap berikutnya",
+            "Selesai",
+        ]
+    )
+    expect(citizen.locator("ol.timeline li.event-return .note-text")).to_have_text(NOTE)
+    citizen.screenshot(path=screenshots / "14-selesai.png", full_page=True)
+
+    citizen.goto(f"{REGION}/notifikasi")
+    expect(_heading(citizen)).to_have_text("Pemberitahuan")
+    notices = citizen.locator("li.service-item", has_text=tracking)
+    expect(notices).to_have_count(5)
+    for text in (
+        "diterima. Instansi menyelesaikannya paling lambat",
+        f"dikembalikan untuk diperbaiki: {NOTE}",
+        "Perbaikan permohonan",
+        "lolos tahap Verifikasi berkas",
+        f"Permohonan {tracking} selesai.",
+    ):
+        expect(notices.filter(has_text=text)).to_have_count(1)
+
+
+def test_officer_sees_why_a_return_without_a_note_is_refused(
+    phone: Page, second_phone: Page, tmp_path: Path
+) -> None:
+    """Returning an application without a note shows "Alasan wajib diisi" next to the note."""
+    citizen, officer = phone, second_phone
+    family_card = tmp_path / "kk.pdf"
+    family_card.write_bytes(_pdf("Kartu Keluarga"))
+    _register(citizen, OTHER_NIK, "Rina Wulandari", "rina.wulandari@example.org")
+    application = _send_application(citizen, family_card)
+
+    _log_in(officer, OFFICER_EMAIL, OFFICER_PASSWORD)
+    officer.goto(application.replace("/permohonan/", "/petugas/permohonan/"))
+    _decide(officer, "Verifikasi berkas", "Kembalikan untuk perbaikan")
+    note_input = officer.get_by_label("Catatan untuk pemohon")
+    expect(officer.locator(".field", has=note_input).locator(".error")).to_have_text(
+        "Alasan wajib diisi (minimal 5 karakter)."
+    )
+    expect(note_input).to_have_attribute("aria-invalid", "true")
+    expect(officer.locator("#keputusan-panel").get_by_role("alert")).to_have_text(
+        "Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."
+    )
