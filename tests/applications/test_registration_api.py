@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,13 @@ from simpul.core.models import AuditEvent
 from tests.applications.conftest import EFORM, PDF_BYTES, VALID_DATA, World, png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_DIR = ROOT.parent / "shared" / "govstack" / "registration"
+#: The GovStack documents live beside the checkout (``../shared``), where CI puts them too;
+#: SIMPUL_GOVSTACK_DIR points elsewhere. They are not copied into the repository.
+SPEC_DIR = (
+    Path(os.environ["SIMPUL_GOVSTACK_DIR"])
+    if os.environ.get("SIMPUL_GOVSTACK_DIR")
+    else ROOT.parent / "shared" / "govstack"
+) / "registration"
 MAIN_SPEC = "GovStack_Registration_BB_API.json"
 STATISTICS_SPEC = "GovStack_Registration_BB_API_statistics.json"
 IMC = "eGovStack/GOV/90000009/digitalregistries"
