@@ -86,8 +86,9 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
 
+    #: Loaded when first used (citizens, most API callers, never need them).
     roles: Mapped[list[StaffRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
     )
 
 

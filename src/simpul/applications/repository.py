@@ -564,3 +564,13 @@ def get_leave_day(session: Session, region_id: uuid.UUID, day: date) -> Collecti
 
 def delete(session: Session, row: object) -> None:
     session.delete(row)
+
+
+def lock_idempotency_key(session: Session, applicant_id: uuid.UUID, key: str) -> None:
+    """Serialise submissions carrying the same key until the transaction ends.
+
+    A retry that races its original waits here, then finds the original's application.
+    """
+    session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"{applicant_id}:{key}", 0)))
+    )

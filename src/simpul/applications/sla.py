@@ -12,9 +12,10 @@ Dates are local calendar dates: turn a timestamp into one with ``local_date`` fi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,18 @@ import holidays
 
 DEFAULT_TIMEZONE: Final = "Asia/Jakarta"
 _ONE_DAY: Final = timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def _national_holidays(country: str, year: int, categories: tuple[str, ...]) -> Mapping[date, str]:
+    """A year's national holidays, computed once per process (a calendar is made per request)."""
+    found = holidays.country_holidays(country, years=year, categories=categories, language="id")
+    return MappingProxyType(dict(found.items()))
+
+
+@lru_cache(maxsize=8)
+def _weekend_of(country: str) -> frozenset[int]:
+    return frozenset(holidays.country_holidays(country, years=()).weekend)
 
 
 class WorkingCalendar:
@@ -44,23 +57,11 @@ class WorkingCalendar:
         self.country = country
         self.extra_days_off = frozenset(extra_days_off)
         self._categories = ("public", "government") if national_collective_leave else ("public",)
-        self._weekend = frozenset(holidays.country_holidays(country, years=()).weekend)
-        self._holidays_by_year: dict[int, Mapping[date, str]] = {}
-        self._lock = threading.Lock()
+        self._weekend = _weekend_of(country)
 
     def holidays_in(self, year: int) -> Mapping[date, str]:
         """The national days off of ``year`` with their Indonesian names, loaded once."""
-        loaded = self._holidays_by_year.get(year)
-        if loaded is None:
-            with self._lock:
-                loaded = self._holidays_by_year.get(year)
-                if loaded is None:
-                    found = holidays.country_holidays(
-                        self.country, years=year, categories=self._categories, language="id"
-                    )
-                    loaded = dict(found.items())
-                    self._holidays_by_year[year] = loaded
-        return loaded
+        return _national_holidays(self.country, year, self._categories)
 
     def holiday_name(self, day: date) -> str | None:
         """The name of the national holiday on ``day`` (in Indonesian), if there is one."""

@@ -362,6 +362,7 @@ def submit_new(
                 _("Idempotency-Key harus 1-200 karakter."),
                 details=[{"field": "Idempotency-Key", "message": _("Panjang tidak sesuai.")}],
             )
+        repository.lock_idempotency_key(session, applicant.id, idempotency_key)
         earlier = repository.get_application_by_idempotency_key(
             session, applicant.id, idempotency_key
         )
