@@ -54,7 +54,7 @@ def list_applications(
 ) -> list[ApplicationSummaryOut]:
     """A citizen's own applications (newest first); an officer's agencies' applications."""
     roles = access.agency_roles(user)
-    items = repository.list_applications(
+    rows, _total = repository.list_application_rows(
         session,
         region.id,
         applicant_id=None if roles else user.id,
@@ -64,7 +64,7 @@ def list_applications(
         limit=limit,
         offset=offset,
     )
-    return [_summary(a, repository.get_service_of(session, a), region.slug) for a in items]
+    return [_summary(row.application, row.service, region.slug) for row in rows]
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)

@@ -83,33 +83,6 @@ def list_applications_of_applicant(
     return items, total
 
 
-def list_applications(
-    session: Session,
-    region_id: uuid.UUID,
-    *,
-    applicant_id: uuid.UUID | None,
-    agency_ids: Sequence[uuid.UUID] | None,
-    service_id: uuid.UUID | None,
-    newest_first: bool,
-    limit: int,
-    offset: int,
-) -> Sequence[Application]:
-    """Applications filtered by applicant and/or the agencies whose services they are for."""
-    query = select(Application).where(
-        Application.region_id == region_id, Application.status != ApplicationStatus.DRAFT
-    )
-    if applicant_id is not None:
-        query = query.where(Application.applicant_id == applicant_id)
-    if agency_ids is not None:
-        query = query.where(
-            Application.service_id.in_(select(Service.id).where(Service.agency_id.in_(agency_ids)))
-        )
-    if service_id is not None:
-        query = query.where(Application.service_id == service_id)
-    order = Application.created_at.desc() if newest_first else Application.created_at.asc()
-    return session.scalars(query.order_by(order, Application.id).limit(limit).offset(offset)).all()
-
-
 def get_service_of(session: Session, application: Application) -> Service:
     return session.scalars(
         select(Service)
