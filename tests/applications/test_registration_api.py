@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.service import create_api_token
 from simpul.applications import submission
-from simpul.applications.models import Application, Document, DocumentAccess, Task
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    Document,
+    DocumentAccess,
+    Task,
+)
 from simpul.catalogue.standard import STANDARD_COMPONENTS
 from simpul.core.models import AuditEvent
 from tests.applications.conftest import EFORM, PDF_BYTES, VALID_DATA, World, png_bytes
@@ -358,6 +364,10 @@ def test_officer_updates_form_data(api: Api, session: Session, world: World) -> 
         select(AuditEvent).where(AuditEvent.action == "application.update")
     ).one()
     assert audit.details["client"] == IMC
+    event = session.scalars(
+        select(ApplicationEvent).where(ApplicationEvent.action == "update")
+    ).one()
+    assert event.note == "Diubah: Jumlah pegawai."
     wrong = {**body, "applicantId": str(world.other_citizen.id), "formData": {"data": VALID_DATA}}
     assert api("PUT", f"/applications/{file_id}", "verifier", json=wrong).status_code == 422
     invalid = {**body, "formData": {"data": {"nama_usaha": ""}}}

@@ -283,14 +283,22 @@ def update_data_as_officer(
             _("Data belum disimpan. Periksa isian yang ditandai."),
             details=[{"field": f, "message": m} for f, m in errors.items()],
         )
+    properties = service.eform["schema"].get("properties", {})
+    changed = [
+        str(properties.get(key, {}).get("title", key))
+        for key in dict.fromkeys([*application.data, *data])
+        if application.data.get(key) != data.get(key)
+    ]
     application.data = dict(data)
+    # The history says which answers changed (their questions), so the citizen can see it.
+    summary = _("Diubah: %(fields)s.") % {"fields": ", ".join(changed)} if changed else ""
     record_event(
         session,
         application,
         actor=officer,
         action="update",
         from_status=application.status,
-        note=" ".join(note.split())[:MAX_NOTE],
+        note=" ".join(f"{summary} {note}".split())[:MAX_NOTE],
     )
     return application
 
