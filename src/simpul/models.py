@@ -4,5 +4,12 @@ from simpul.accounts import models as accounts_models
 from simpul.applications import models as applications_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
+from simpul.gateway import models as gateway_models
 
-__all__ = ["accounts_models", "applications_models", "catalogue_models", "core_models"]
+__all__ = [
+    "accounts_models",
+    "applications_models",
+    "catalogue_models",
+    "core_models",
+    "gateway_models",
+]

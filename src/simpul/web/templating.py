@@ -21,6 +21,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "catalogue" / "templates",
     _PACKAGE / "accounts" / "templates",
     _PACKAGE / "applications" / "templates",
+    _PACKAGE / "gateway" / "templates",
 ]
 
 
