@@ -24,6 +24,7 @@ from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
+from simpul.demo.inventory import seed_demo_inventory
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class DemoReport:
     services: int
     accounts: int
     applications: int = 0
+    apps: int = 0
 
 
 def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
@@ -97,6 +99,7 @@ def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
     report = catalogue_service.import_catalogue(
         session, region, life_events=seed.region.life_events, agencies=seed.agencies
     )
+    apps = seed_demo_inventory(session, region)
     accounts = 0
     for account in DEMO_ACCOUNTS:
         if accounts_repository.get_user_by_email(session, region.id, account.email) is not None:
@@ -123,7 +126,9 @@ def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
         )
         accounts += 1
     applications = seed_demo_applications(session, region, storage) if storage else 0
-    return DemoReport(region, created, report.agencies, report.services, accounts, applications)
+    return DemoReport(
+        region, created, report.agencies, report.services, accounts, applications, apps
+    )
 
 
 #: A one-page PDF standing in for a scanned document in the demo.

@@ -64,6 +64,8 @@ REQUIRED: Final = (
     "area_spbe",
     "klasifikasi_data",
 )
+#: Codes that are page addresses under /{region}/aplikasi/.
+RESERVED_CODES: Final = frozenset({"peta-jalan"})
 _CODE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -122,7 +124,7 @@ def _agency_lookup(agencies: Sequence[Agency]) -> dict[str, Agency]:
     return found
 
 
-def parse_row(
+def parse_row(  # noqa: PLR0912 - one check per column, in the order of the file
     row: Mapping[str, str | None], agencies: Mapping[str, Agency]
 ) -> tuple[AppData | None, list[tuple[str, str]]]:
     """Check one row; return its data, or the (column, message) problems found."""
@@ -149,6 +151,8 @@ def parse_row(
     code = value["kode"].lower()
     if code and (not _CODE.match(code) or len(code) > 60):
         problems.append(("kode", _("Kode hanya huruf kecil, angka, - dan _ (maks. 60).")))
+    elif code in RESERVED_CODES:
+        problems.append(("kode", _("Kode ini dipakai sistem; pilih yang lain.")))
     if len(value["nama"]) > 200:
         problems.append(("nama", _("Maksimal %(n)d karakter.") % {"n": 200}))
     agency = agencies.get(value["opd"].lower()) if value["opd"] else None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from simpul.gateway.models import App
+from simpul.gateway.models import App, RoadmapTarget
 
 
 def add(session: Session, row: object) -> None:
@@ -68,3 +68,39 @@ def count_apps_by(session: Session, region_id: uuid.UUID, column: str) -> dict[s
         select(attribute, func.count(App.id)).where(App.region_id == region_id).group_by(attribute)
     ).all()
     return {str(getattr(k, "value", k)): int(n) for k, n in rows}
+
+
+# -- the integration roadmap -----------------------------------------------------------------
+
+
+def list_roadmap_apps(session: Session, region_id: uuid.UUID) -> Sequence[App]:
+    """Apps planned for a year or already integrated, by name (what the roadmap counts)."""
+    return session.scalars(
+        select(App)
+        .where(
+            App.region_id == region_id,
+            App.integration_state.in_(["planned", "integrated"]),
+        )
+        .order_by(App.name, App.code)
+    ).all()
+
+
+def list_roadmap_targets(session: Session, region_id: uuid.UUID) -> Sequence[RoadmapTarget]:
+    return session.scalars(
+        select(RoadmapTarget)
+        .where(RoadmapTarget.region_id == region_id)
+        .order_by(RoadmapTarget.year)
+    ).all()
+
+
+def get_roadmap_target(session: Session, region_id: uuid.UUID, year: int) -> RoadmapTarget | None:
+    return session.scalars(
+        select(RoadmapTarget).where(
+            RoadmapTarget.region_id == region_id, RoadmapTarget.year == year
+        )
+    ).one_or_none()
+
+
+def count_apps(session: Session, region_id: uuid.UUID) -> int:
+    """How many apps the region's inventory holds."""
+    return session.scalar(select(func.count(App.id)).where(App.region_id == region_id)) or 0
