@@ -244,3 +244,23 @@ def test_citizens_may_not_see_the_inventory(
 ) -> None:
     log_in(app_client, "warga@example.org", "sandi-warga-12")
     assert app_client.get(path).status_code == 403
+
+
+def test_admin_home_links_to_the_inventory(client: TestClient, session: Session) -> None:
+    region = make_region(session, "kota-tautan", "Kota Tautan")
+    make_user(session, region, "admin@example.org", "sandi-admin-1", AccountKind.REGION_ADMIN)
+    assert (
+        post_form(
+            client,
+            "/kota-tautan/masuk",
+            {"email": "admin@example.org", "password": "sandi-admin-1"},
+        ).status_code
+        == 303
+    )
+    home = client.get("/kota-tautan/admin").text
+    for link in (
+        "/kota-tautan/aplikasi",
+        "/kota-tautan/admin/aplikasi/impor",
+        "/kota-tautan/aplikasi/peta-jalan",
+    ):
+        assert f'href="{link}"' in home
