@@ -77,45 +77,6 @@ def _wait_until_healthy(
     raise RuntimeError(f"simpul serve not healthy after {timeout:.0f} s:\n{log.read_text()}")
 
 
-@contextmanager
-def running_server(
-    database_url: str, *, secret_key: str, data_dir: Path, timeout: float = 30.0
-) -> Iterator[str]:
-    """Run ``simpul serve`` against ``database_url`` until the block ends; yield its base URL.
-
-    ``secret_key`` must be the one the data was written with (it decrypts stored NIKs).
-    Raises ``RuntimeError`` with the server's output when it does not become healthy.
-    """
-    log = data_dir / "server.log"
-    port = free_port()
-    env = {
-        **os.environ,
-        "SIMPUL_DATABASE_URL": database_url,
-        "SIMPUL_DEBUG": "1",
-        "SIMPUL_SECRET_KEY": secret_key,
-        "SIMPUL_DATA_DIR": str(data_dir),
-    }
-    simpul = Path(sys.executable).parent / "simpul"
-    with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
-            [str(simpul), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(base_url, server, log, timeout)
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 @dataclass(frozen=True)
 class ServerProcess:
     """A running ``simpul serve``: where it listens, its process and its output file."""
@@ -134,12 +95,13 @@ def server_process(
     workers: int = 1,
     timeout: float = 30.0,
 ) -> Iterator[ServerProcess]:
-    """Like ``running_server``, with ``--workers`` and the process handle exposed.
+    """Run ``simpul serve`` against ``database_url`` until the block ends.
 
-    The block may kill the process itself (a crash test); otherwise it is stopped when the
-    block ends. The output goes to ``data_dir/server-{port}.log``, so that several servers
-    may share ``data_dir`` one after the other. Raises ``RuntimeError`` with the server's
-    output when it does not become healthy.
+    ``secret_key`` must be the one the data was written with (it decrypts stored NIKs). The
+    block may kill the process itself (a crash test); otherwise it is stopped when it ends.
+    Output goes to ``data_dir/server-{port}.log``, so several servers may share ``data_dir``
+    one after the other. Raises ``RuntimeError`` with that output when the server does not
+    become healthy.
     """
     port = free_port()
     log = data_dir / f"server-{port}.log"
@@ -169,3 +131,14 @@ def server_process(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@contextmanager
+def running_server(
+    database_url: str, *, secret_key: str, data_dir: Path, timeout: float = 30.0
+) -> Iterator[str]:
+    """``server_process`` with one worker, yielding only its base URL."""
+    with server_process(
+        database_url, secret_key=secret_key, data_dir=data_dir, timeout=timeout
+    ) as server:
+        yield server.base_url

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import struct
 import uuid
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from simpul.applications.files import StoredFile, receive_upload
 from simpul.core.models import Region
 from simpul.core.storage import LocalStorage
 from tests.factories import add_agency, make_region, make_user, service_seed
+from tests.samples import pdf_bytes
 
 EFORM = {
     "schema": {
@@ -37,24 +36,7 @@ DOCUMENTS = [
 VALID_DATA = {"nama_usaha": "Warung Sunda Bu Siti", "jumlah_pegawai": 3}
 
 
-def png_bytes() -> bytes:
-    """A real 1x1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+PDF_BYTES = pdf_bytes()
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -21,49 +20,10 @@ from simpul.applications.files import (
 )
 from simpul.core.errors import DomainError
 from simpul.core.storage import LocalStorage
+from tests.samples import pdf_bytes, png_bytes
 
 KEY = "kota-bandung/2026/11/5f0e7d8e-2c1b-4c55-8d7e-0c6f1b0e9a21"
 MB = 1024 * 1024
-
-
-def minimal_pdf() -> bytes:
-    """A valid one-page PDF, with a correct cross-reference table."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def minimal_png() -> bytes:
-    """A valid 1x1 white PNG, built chunk by chunk."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
-    pixels = zlib.compress(b"\x00\xff\xff\xff")  # filter byte + one white pixel
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def minimal_jpeg() -> bytes:
@@ -110,8 +70,8 @@ def stored_files(storage: LocalStorage) -> list[Path]:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (minimal_pdf(), "application/pdf"),
-        (minimal_png(), "image/png"),
+        (pdf_bytes(), "application/pdf"),
+        (png_bytes(), "image/png"),
         (minimal_jpeg(), "image/jpeg"),
         (windows_executable(), None),
         (b"<html><script>alert(1)</script></html>", None),
@@ -126,8 +86,8 @@ def test_type_is_decided_by_content(content: bytes, expected: str | None) -> Non
 @pytest.mark.parametrize(
     ("content", "content_type"),
     [
-        (minimal_pdf(), "application/pdf"),
-        (minimal_png(), "image/png"),
+        (pdf_bytes(), "application/pdf"),
+        (png_bytes(), "image/png"),
         (minimal_jpeg(), "image/jpeg"),
     ],
 )
@@ -144,7 +104,7 @@ def test_accepted_file_is_stored_with_its_checksum(
 
 
 def test_large_accepted_file_is_hashed_across_chunks(storage: LocalStorage) -> None:
-    content = minimal_pdf() + b"%" + bytes(range(256)) * 12_000  # ~3 MB, spooled to disk
+    content = pdf_bytes() + b"%" + bytes(range(256)) * 12_000  # ~3 MB, spooled to disk
 
     stored = receive_upload(io.BytesIO(content), max_bytes=5 * MB, storage=storage, key=KEY)
 
@@ -177,7 +137,7 @@ def test_unsupported_type_is_refused_without_reading_the_rest(storage: LocalStor
 
 
 def test_oversized_file_is_refused_early_and_not_stored(storage: LocalStorage) -> None:
-    upload = CountingStream(minimal_pdf())
+    upload = CountingStream(pdf_bytes())
 
     with pytest.raises(FileTooLarge) as caught:
         receive_upload(io.BufferedReader(upload), max_bytes=MB, storage=storage, key=KEY)
@@ -190,7 +150,7 @@ def test_oversized_file_is_refused_early_and_not_stored(storage: LocalStorage) -
 
 
 def test_limit_is_inclusive(storage: LocalStorage) -> None:
-    pdf = minimal_pdf()
+    pdf = pdf_bytes()
     exactly = pdf + b"\n" * (MB - len(pdf))
 
     stored = receive_upload(io.BytesIO(exactly), max_bytes=MB, storage=storage, key=KEY)

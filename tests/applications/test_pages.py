@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from simpul.applications.models import Application, Document, DocumentAccess, Task
-from tests.applications.conftest import PDF_BYTES, World, png_bytes
+from tests.applications.conftest import PDF_BYTES, World
 from tests.factories import csrf_from, post_form
+from tests.samples import png_bytes
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_citizen_applies_officers_process_citizen_sees_selesai(
     form_page = start(web)
     assert form_page.endswith("/isi")
     page = web.get(form_page)
-    assert 'for="f.nama_usaha"' in page.text or "Nama usaha" in page.text
+    assert 'for="f-f.nama_usaha"' in page.text and 'id="f-f.nama_usaha"' in page.text
     # Sending with nothing filled in: each field says what is missing, nothing is submitted.
     empty = post_form(web, form_page, {"_action": "kirim"})
     assert empty.status_code == 422

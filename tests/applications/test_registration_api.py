@@ -32,7 +32,8 @@ from simpul.applications.models import (
 )
 from simpul.catalogue.standard import STANDARD_COMPONENTS
 from simpul.core.models import AuditEvent
-from tests.applications.conftest import EFORM, PDF_BYTES, VALID_DATA, World, png_bytes
+from tests.applications.conftest import EFORM, PDF_BYTES, VALID_DATA, World
+from tests.samples import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The GovStack documents live beside the checkout (``../shared``), where CI puts them too;

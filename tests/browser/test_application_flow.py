@@ -5,13 +5,13 @@ officer approves both steps. Screenshots go to docs/screenshots (08-14)."""
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+
+from tests.samples import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -45,50 +45,6 @@ def _heading(page: Page) -> Locator:
 def _fact(page: Page, term: str) -> Locator:
     """The value of ``term`` in the page's facts list (tracking number, status, ...)."""
     return page.locator(f"dl.facts dt:text-is('{term}') + dd")
-
-
-def _pdf(text: str) -> bytes:
-    """A small valid one-page PDF showing ``text``, with a correct cross-reference table."""
-    content = f"BT /F1 12 Tf 20 50 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 100] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A valid RGB PNG of one colour."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _upload_form(page: Page, requirement: str) -> Locator:
@@ -163,11 +119,11 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     a note (a missing note first) → revision → approve twice → completed, with notifications."""
     citizen, officer = phone, second_phone
     family_card = tmp_path / "kartu-keluarga.pdf"
-    family_card.write_bytes(_pdf("Kartu Keluarga Dewi Lestari"))
+    family_card.write_bytes(pdf_bytes("Kartu Keluarga Dewi Lestari"))
     blurred = tmp_path / "foto-ktp-rusak.png"
-    blurred.write_bytes(_png(48, 30, (180, 180, 190)))
+    blurred.write_bytes(png_bytes(48, 30, (180, 180, 190)))
     sharp = tmp_path / "foto-ktp-rusak-jelas.png"
-    sharp.write_bytes(_png(96, 60, (40, 90, 160)))
+    sharp.write_bytes(png_bytes(96, 60, (40, 90, 160)))
 
     # 1. A new citizen registers and starts an application from the service page.
     _register(citizen, NIK, NAME, EMAIL)
@@ -335,7 +291,7 @@ def test_officer_sees_why_a_return_without_a_note_is_refused(
     """Returning an application without a note shows "Alasan wajib diisi" next to the note."""
     citizen, officer = phone, second_phone
     family_card = tmp_path / "kk.pdf"
-    family_card.write_bytes(_pdf("Kartu Keluarga"))
+    family_card.write_bytes(pdf_bytes("Kartu Keluarga"))
     _register(citizen, OTHER_NIK, "Rina Wulandari", "rina.wulandari@example.org")
     application = _send_application(citizen, family_card)
 

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simpul.core.i18n import lazy
-from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow
+from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow, value_enum
 
 
 class AccountKind(enum.StrEnum):
@@ -70,9 +69,7 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
     )
 
-    kind: Mapped[AccountKind] = mapped_column(
-        Enum(AccountKind, name="account_kind", values_callable=lambda e: [m.value for m in e])
-    )
+    kind: Mapped[AccountKind] = mapped_column(value_enum(AccountKind, "account_kind"))
     email: Mapped[str] = mapped_column(String(254))
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20), default="")
@@ -110,9 +107,7 @@ class StaffRole(IdMixin, RegionScoped, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(index=True)
     agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    role: Mapped[StaffRoleName] = mapped_column(
-        Enum(StaffRoleName, name="staff_role_name", values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[StaffRoleName] = mapped_column(value_enum(StaffRoleName, "staff_role_name"))
 
     user: Mapped[User] = relationship(
         back_populates="roles",

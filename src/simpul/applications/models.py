@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Enum,
     ForeignKeyConstraint,
     Index,
     String,
@@ -20,11 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simpul.accounts.models import StaffRoleName
-from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, utcnow, value_enum
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -70,7 +65,7 @@ class Application(IdMixin, TimestampMixin, RegionScoped, Base):
     applicant_id: Mapped[uuid.UUID] = mapped_column(index=True)
     tracking_number: Mapped[str] = mapped_column(String(20))
     status: Mapped[ApplicationStatus] = mapped_column(
-        _enum(ApplicationStatus, "application_status"), default=ApplicationStatus.DRAFT
+        value_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.DRAFT
     )
     #: Code of the workflow step the application waits at (while submitted or returned).
     current_step: Mapped[str | None] = mapped_column(String(40))
@@ -148,21 +143,16 @@ class Task(IdMixin, RegionScoped, Base):
     step: Mapped[str] = mapped_column(String(40))
     step_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[StaffRoleName] = mapped_column(
-        Enum(
-            StaffRoleName,
-            name="staff_role_name",
-            create_type=False,
-            values_callable=lambda e: [m.value for m in e],
-        )
+        value_enum(StaffRoleName, "staff_role_name", create_type=False)
     )
     status: Mapped[TaskStatus] = mapped_column(
-        _enum(TaskStatus, "task_status"), default=TaskStatus.OPEN
+        value_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN
     )
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
     completed_at: Mapped[datetime | None]
-    outcome: Mapped[TaskOutcome | None] = mapped_column(_enum(TaskOutcome, "task_outcome"))
+    outcome: Mapped[TaskOutcome | None] = mapped_column(value_enum(TaskOutcome, "task_outcome"))
     note: Mapped[str] = mapped_column(Text, default="")
 
     application: Mapped[Application] = relationship(

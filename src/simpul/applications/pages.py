@@ -72,10 +72,10 @@ def application_page(
     session: DbSession,
     user: CurrentPageUser,
     application_id: uuid.UUID,
-) -> HTMLResponse:
+) -> Response:
     view = workflow.read_application(session, region, user, application_id)
     if view.application.applicant_id != user.id:  # officers work from the back office
-        return RedirectResponse(  # type: ignore[return-value]
+        return RedirectResponse(
             f"/{region.slug}/petugas/permohonan/{application_id}", status_code=303
         )
     return render(

@@ -76,20 +76,21 @@ def inbox(
     return InboxPage(rows, total, overdue, today)
 
 
-def _task_for(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
-    task = repository.get_task(session, region.id, task_id, for_update=True)
+def visible_task(
+    session: Session, region: Region, officer: User, task_id: uuid.UUID, *, for_update: bool = False
+) -> Task:
+    """A task of the officer's agency (any state); 404 otherwise."""
+    task = repository.get_task(session, region.id, task_id, for_update=for_update)
     if task is None or not access.is_officer_of(officer, task.agency_id):
         raise NotFound(_("Tugas tidak ditemukan."))
-    if not access.can_work_on(officer, task):
-        raise Forbidden(_("Tahap ini dikerjakan oleh peran %(role)s.") % {"role": task.role.value})
     return task
 
 
-def visible_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
-    """A task of the officer's agency (any state); 404 otherwise."""
-    task = repository.get_task(session, region.id, task_id)
-    if task is None or not access.is_officer_of(officer, task.agency_id):
-        raise NotFound(_("Tugas tidak ditemukan."))
+def _task_for(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
+    """A task the officer may act on (locked for the decision); 404 or 403 otherwise."""
+    task = visible_task(session, region, officer, task_id, for_update=True)
+    if not access.can_work_on(officer, task):
+        raise Forbidden(_("Tahap ini dikerjakan oleh peran %(role)s.") % {"role": task.role.value})
     return task
 
 

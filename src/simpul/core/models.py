@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, String, func
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -17,6 +18,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def value_enum(cls: type[enum.Enum], name: str, *, create_type: bool = True) -> Enum:
+    """A PostgreSQL enum type named ``name`` storing the members' values (not their names)."""
+    return Enum(
+        cls, name=name, create_type=create_type, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 def utcnow() -> datetime:

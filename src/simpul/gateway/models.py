@@ -6,15 +6,11 @@ import enum
 import uuid
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.i18n import lazy
-from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+from simpul.core.models import Base, IdMixin, RegionScoped, TimestampMixin, value_enum
 
 
 class AppStatus(enum.StrEnum):
@@ -116,16 +112,16 @@ class App(IdMixin, TimestampMixin, RegionScoped, Base):
     name: Mapped[str] = mapped_column(String(200))
     agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
     purpose: Mapped[str] = mapped_column(Text, default="")
-    users: Mapped[AppUsers] = mapped_column(_enum(AppUsers, "app_users"))
+    users: Mapped[AppUsers] = mapped_column(value_enum(AppUsers, "app_users"))
     url: Mapped[str] = mapped_column(String(300), default="")
-    hosting: Mapped[Hosting] = mapped_column(_enum(Hosting, "app_hosting"))
-    status: Mapped[AppStatus] = mapped_column(_enum(AppStatus, "app_status"), index=True)
+    hosting: Mapped[Hosting] = mapped_column(value_enum(Hosting, "app_hosting"))
+    status: Mapped[AppStatus] = mapped_column(value_enum(AppStatus, "app_status"), index=True)
     spbe_area: Mapped[str] = mapped_column(String(40))
     data_classification: Mapped[DataClassification] = mapped_column(
-        _enum(DataClassification, "data_classification")
+        value_enum(DataClassification, "data_classification")
     )
     integration_state: Mapped[IntegrationState] = mapped_column(
-        _enum(IntegrationState, "integration_state"), default=IntegrationState.NOT_PLANNED
+        value_enum(IntegrationState, "integration_state"), default=IntegrationState.NOT_PLANNED
     )
     planned_year: Mapped[int | None]
     integrated_on: Mapped[date | None]
