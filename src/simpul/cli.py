@@ -6,9 +6,12 @@ import getpass
 import json
 import logging
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -150,17 +153,21 @@ def seed_demo_command() -> None:
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    gateway_port: Annotated[int, typer.Option(help="Port of the gateway.")] = 8080,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve after seeding.")
     ] = True,
 ) -> None:
-    """Migrate, seed the demo region, print the demo accounts and serve."""
+    """Migrate, seed the demo region, print the demo accounts, serve the portal and the gateway."""
+    from simpul.demo.gateway import DEMO_GATEWAY_KEY, point_demo_gateway_at
     from simpul.demo.seed import DEMO_ACCOUNTS
 
     migrate()
     seed_demo_command()
-    typer.echo("")
     base = f"http://{host}:{port}"
+    with session_scope() as session, domain_errors():
+        demo_gateway = point_demo_gateway_at(session, base)
+    typer.echo("")
     typer.echo(
         _("Simpul demo: %(url)s   (dokumentasi API: %(docs)s)")
         % {"url": f"{base}/kota-bandung", "docs": f"{base}/api/docs"}
@@ -172,8 +179,39 @@ def demo(
             + _("kata sandi: %(password)s") % {"password": account.password}
         )
     typer.echo("")
+    gateway_base = f"http://{host}:{gateway_port}"
+    typer.echo(_("Gateway integrasi: %(url)s   coba panggil:") % {"url": gateway_base})
+    typer.echo(
+        f"  curl -H 'Information-Mediator-Client: {demo_gateway.client_header}' \\\n"
+        f"       -H 'X-API-Key: {DEMO_GATEWAY_KEY}' \\\n"
+        f"       '{gateway_base}{demo_gateway.call_path}?q=akta'"
+    )
+    typer.echo("")
     if serve_after:
-        serve(host=host, port=port, workers=1)
+        gateway = _start_gateway_process(host, gateway_port)
+
+        def stop(signum: int, _frame: object) -> None:
+            # uvicorn re-raises SIGTERM after its own shutdown: take the gateway down with us.
+            gateway.terminate()
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGHUP, stop)
+        try:
+            serve(host=host, port=port, workers=1)
+        finally:
+            gateway.terminate()
+            try:
+                gateway.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                gateway.kill()
+
+
+def _start_gateway_process(host: str, port: int) -> subprocess.Popen[bytes]:
+    """``simpul gateway`` beside the portal (the demo runs both; production runs them apart)."""
+    simpul = Path(sys.executable).parent / "simpul"
+    command = [str(simpul), "gateway", "--host", host, "--port", str(port)]
+    return subprocess.Popen(command)  # noqa: S603 - our own executable, fixed arguments
 
 
 # -- database -----------------------------------------------------------------------------
@@ -181,8 +219,9 @@ def demo(
 
 @db_app.command("url")
 def db_url() -> None:
-    """Print the database URL in use (starting the embedded server if that is the one)."""
-    typer.echo(get_engine().url.render_as_string(hide_password=True))
+    """Print the database URL in use, as psql reads it (a password is shown as ***)."""
+    url = get_engine().url.set(drivername="postgresql")
+    typer.echo(url.render_as_string(hide_password=bool(url.password)))
 
 
 @db_app.command("stop")
@@ -524,6 +563,60 @@ def apps_template(
 
     _write_file(file, template_rows()[1])
     typer.echo(_("Templat ditulis ke %(path)s.") % {"path": file})
+
+
+# -- the gateway's data plane and the message log --------------------------------------------
+
+
+def serve_gateway(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address (default SIMPUL_GATEWAY_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default SIMPUL_GATEWAY_PORT, 8080).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the gateway (GovStack Information Mediator addressing) on its own port.
+
+    Without a sub-command this runs the data plane; the sub-commands manage providers,
+    services, clients, keys and grants.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    settings = get_settings()
+    get_engine()  # start the embedded database (if used) before the workers fork
+    uvicorn.run(
+        "simpul.gateway.dataplane:create_gateway",
+        factory=True,
+        host=host or settings.gateway_host,
+        port=port or settings.gateway_port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        date_header=False,
+    )
+
+
+def _mount_gateway_commands() -> None:
+    from simpul.gateway.audit_cli import audit_app
+    from simpul.gateway.cli import gateway_admin
+
+    app.add_typer(
+        gateway_admin,
+        name="gateway",
+        callback=serve_gateway,
+        invoke_without_command=True,
+        help="The integration gateway: serve it, or manage its services, clients and grants.",
+    )
+    app.add_typer(audit_app, name="audit", help="Check and seal the gateway's message log.")
+
+
+_mount_gateway_commands()
 
 
 def main() -> None:

@@ -10,10 +10,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import psycopg
 from psycopg import sql
@@ -64,7 +65,7 @@ def _wait_until_healthy(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"simpul serve exited with {server.returncode}:\n{log.read_text()}")
+            raise RuntimeError(f"{server.args!r} exited with {server.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310 - loopback URL we built
                 if response.status == 200:
@@ -74,7 +75,7 @@ def _wait_until_healthy(
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass  # not listening yet
         time.sleep(0.2)
-    raise RuntimeError(f"simpul serve not healthy after {timeout:.0f} s:\n{log.read_text()}")
+    raise RuntimeError(f"{server.args!r} not healthy after {timeout:.0f} s:\n{log.read_text()}")
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,10 @@ def server_process(
     data_dir: Path,
     workers: int = 1,
     timeout: float = 30.0,
+    program: Literal["serve", "gateway"] = "serve",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[ServerProcess]:
-    """Run ``simpul serve`` against ``database_url`` until the block ends.
+    """Run ``simpul serve`` (or ``simpul gateway``) against ``database_url`` until the block ends.
 
     ``secret_key`` must be the one the data was written with (it decrypts stored NIKs). The
     block may kill the process itself (a crash test); otherwise it is stopped when it ends.
@@ -104,20 +107,21 @@ def server_process(
     become healthy.
     """
     port = free_port()
-    log = data_dir / f"server-{port}.log"
-    env = {
+    log = data_dir / f"{program}-{port}.log"
+    environment = {
         **os.environ,
+        **(env or {}),
         "SIMPUL_DATABASE_URL": database_url,
         "SIMPUL_DEBUG": "1",
         "SIMPUL_SECRET_KEY": secret_key,
         "SIMPUL_DATA_DIR": str(data_dir),
     }
     simpul = Path(sys.executable).parent / "simpul"
-    command = [str(simpul), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(simpul), program, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
-            command, env=env, stdout=output, stderr=subprocess.STDOUT
+            command, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
     try:
         base_url = f"http://127.0.0.1:{port}"

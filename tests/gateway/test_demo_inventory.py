@@ -7,6 +7,7 @@ from collections import Counter
 
 from sqlalchemy.orm import Session
 
+from simpul.demo.gateway import PROVIDER_APP
 from simpul.demo.inventory import demo_inventory_rows, seed_demo_inventory
 from simpul.demo.seed import seed_demo
 from simpul.gateway import inventory, repository
@@ -19,12 +20,14 @@ def test_demo_rows_pass_the_import_checks_and_match_bandungs_counts(session: Ses
     again = inventory.import_apps(session, region, demo_inventory_rows(), all_or_nothing=True)
     assert again.problems == [] and again.created == 0 and again.updated == 394
 
+    # Bandung's 2017 count, plus Simpul itself: the provider the demo gateway serves.
     assert repository.count_apps_by(session, region.id, "status") == {
-        "operating": 239,
+        "operating": 239 + 1,
         "in_development": 122,
         "retired": 33,
     }
-    apps = repository.list_all_apps(session, region.id)
+    apps = [a for a in repository.list_all_apps(session, region.id) if a.code != PROVIDER_APP]
+    assert len(apps) == 394
     integrated = Counter(a.integrated_on.year for a in apps if a.integrated_on)
     assert integrated == {2022: 10, 2023: 10, 2024: 10, 2025: 10}
     planned = Counter(a.planned_year for a in apps if a.planned_year)
@@ -46,4 +49,4 @@ def test_seed_imports_only_into_an_empty_inventory(session: Session) -> None:
     assert first.apps == 394
     assert seed_demo_inventory(session, first.region) == 0
     assert seed_demo(session).apps == 0
-    assert repository.count_apps(session, first.region.id) == 394
+    assert repository.count_apps(session, first.region.id) == 394 + 1  # and Simpul itself

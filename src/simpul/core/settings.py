@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    #: Where ``simpul gateway`` listens (the data plane has its own port).
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8080, ge=1, le=65535)
+    #: Largest request body a client may send through the gateway (a service may lower it).
+    gateway_max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    #: Pooled connections to providers, per gateway process.
+    gateway_upstream_connections: int = Field(default=100, ge=1)
+    #: Seconds between checks that the cached configuration is current (changes are also
+    #: pushed with PostgreSQL NOTIFY, so this is only the fallback).
+    gateway_refresh_seconds: float = Field(default=5.0, gt=0)
+    #: Bodies kept in the message log for services that ask for it are cut at this size.
+    gateway_logged_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    #: Redis for rate limits shared by every gateway process; unset: limits per process.
+    redis_url: str | None = None
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

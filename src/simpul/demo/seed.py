@@ -24,6 +24,7 @@ from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
+from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.inventory import seed_demo_inventory
 
 
@@ -75,6 +76,7 @@ class DemoReport:
     accounts: int
     applications: int = 0
     apps: int = 0
+    gateway: bool = False
 
 
 def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
@@ -100,6 +102,7 @@ def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
         session, region, life_events=seed.region.life_events, agencies=seed.agencies
     )
     apps = seed_demo_inventory(session, region)
+    gateway = seed_demo_gateway(session, region).created
     accounts = 0
     for account in DEMO_ACCOUNTS:
         if accounts_repository.get_user_by_email(session, region.id, account.email) is not None:
@@ -127,7 +130,7 @@ def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
         accounts += 1
     applications = seed_demo_applications(session, region, storage) if storage else 0
     return DemoReport(
-        region, created, report.agencies, report.services, accounts, applications, apps
+        region, created, report.agencies, report.services, accounts, applications, apps, gateway
     )
 
 

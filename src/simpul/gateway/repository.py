@@ -1,4 +1,4 @@
-"""Every query of the integration layer (today: the app inventory)."""
+"""Queries of the app inventory and the roadmap (the gateway's own are in registry_repository)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from simpul.gateway.models import App, RoadmapTarget
+from simpul.gateway.models import App, GatewayService, RoadmapTarget
 
 
 def add(session: Session, row: object) -> None:
@@ -104,3 +104,13 @@ def get_roadmap_target(session: Session, region_id: uuid.UUID, year: int) -> Roa
 def count_apps(session: Session, region_id: uuid.UUID) -> int:
     """How many apps the region's inventory holds."""
     return session.scalar(select(func.count(App.id)).where(App.region_id == region_id)) or 0
+
+
+def apps_reachable_through_gateway(session: Session, region_id: uuid.UUID) -> set[uuid.UUID]:
+    """Apps with at least one enabled service on the gateway."""
+    rows = session.scalars(
+        select(GatewayService.app_id)
+        .where(GatewayService.region_id == region_id, GatewayService.enabled)
+        .distinct()
+    )
+    return set(rows)

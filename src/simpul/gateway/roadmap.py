@@ -7,6 +7,7 @@ ten apps a year). Only the region admin sets targets; each change is audited.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -37,6 +38,9 @@ class YearRow:
     target_is_default: bool
     planned_apps: list[App] = field(default_factory=list)
     integrated_apps: list[App] = field(default_factory=list)
+    #: Of ``integrated_apps``, those whose services are reachable through the gateway now
+    #: (the others were declared integrated in the inventory, e.g. through an older bus).
+    through_gateway: set[uuid.UUID] = field(default_factory=set)
 
     @property
     def planned(self) -> int:
@@ -67,6 +71,7 @@ def roadmap_rows(session: Session, region: Region, this_year: int) -> list[YearR
     Later years that have planned apps or a target are shown too, so nothing planned hides.
     """
     apps = repository.list_roadmap_apps(session, region.id)
+    reachable = repository.apps_reachable_through_gateway(session, region.id)
     targets = {t.year: t.target for t in repository.list_roadmap_targets(session, region.id)}
     years = [y for y in (year_of(app) for app in apps) if y is not None]
     first = min([*years, this_year])
@@ -88,6 +93,8 @@ def roadmap_rows(session: Session, region: Region, this_year: int) -> list[YearR
             row.planned_apps.append(app)
         else:
             row.integrated_apps.append(app)
+            if app.id in reachable:
+                row.through_gateway.add(app.id)
     return list(rows.values())
 
 

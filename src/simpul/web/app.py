@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
-    from simpul.gateway import inventory_pages
+    from simpul.gateway import admin_pages, inventory_pages, monitor_pages
     from simpul.gateway import pages as gateway_pages
     from simpul.web import pages as web_pages
 
@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(backoffice.router)
     app.include_router(inventory_pages.router)
     app.include_router(gateway_pages.router)
+    app.include_router(monitor_pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(catalogue_pages.router)  # last: its /{region} routes are the broadest
     return app
 

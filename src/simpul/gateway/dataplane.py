@@ -1,0 +1,772 @@
+"""The gateway's data plane: ``simpul gateway``, a bare ASGI app on its own port.
+
+A call ``/r1/{instance}/{class}/{member}/{app}/{service}/{path}`` from a client naming itself in
+``Information-Mediator-Client`` and proving it with ``X-API-Key`` goes through, in order:
+
+1. authentication (401): the key is known, unexpired and belongs to the named client;
+2. the client's rate limit (429 with ``Retry-After``);
+3. the address (404): the service exists and the path matches one of its OpenAPI endpoints;
+4. access (403): service and endpoint enabled, and an approved grant for the client;
+5. the body limit (413), then forwarding with pooled connections and the service's timeout
+   (502 when the provider cannot be reached, 504 when it is too slow).
+
+Every exchange, refused or answered, is written to the message log (``gateway.msglog``).
+A response's last bytes are held back until its record is committed, so a client never holds
+a complete answer whose record could still be lost, even if the gateway is killed.
+
+The hot path touches no database: configuration is an immutable ``Snapshot`` replaced when the
+region's config version changes (PostgreSQL NOTIFY, with polling as a fallback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+import aiohttp
+import psycopg
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from simpul.core import i18n
+from simpul.core.database import database_url, make_engine, ping
+from simpul.core.i18n import _
+from simpul.core.security import token_digest
+from simpul.core.settings import Settings, get_settings
+from simpul.gateway import directory
+from simpul.gateway.config import (
+    ClientConf,
+    ServiceConf,
+    Snapshot,
+    SubsystemId,
+    current_versions,
+    load_snapshot,
+)
+from simpul.gateway.health import UpstreamProber
+from simpul.gateway.metrics import GatewayMetrics
+from simpul.gateway.msglog import LogWriter, MessageRecord
+from simpul.gateway.ratelimit import Limiter, make_limiter, retry_after_header
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+CLIENT_HEADER = b"information-mediator-client"
+GOVSTACK_CLIENT_HEADER = b"x-govstack-client"
+KEY_HEADER = b"x-api-key"
+REQUEST_ID_HEADER = "X-Request-Id"
+#: RFC 9110 section 7.6.1, plus the gateway's own credential (never sent on to a provider).
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length", KEY_HEADER}
+METASERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
+NOTIFY_CHANNEL = "simpul_gateway_config"
+
+
+class Refusal(Exception):
+    """The gateway answers the call itself with ``status`` and a JSON error body."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+class Exchange:
+    """What the message log and the metrics need to know about one call."""
+
+    __slots__ = (
+        "client",
+        "endpoint",
+        "error",
+        "method",
+        "path",
+        "region_id",
+        "request_body",
+        "request_bytes",
+        "request_id",
+        "response_body",
+        "response_bytes",
+        "service",
+        "started",
+        "status",
+        "wants_bodies",
+    )
+
+    def __init__(self, method: str) -> None:
+        self.request_id = uuid.uuid4()
+        self.started = time.perf_counter()
+        self.method = method
+        self.client = ""
+        self.service = ""
+        self.endpoint = ""
+        self.path = ""
+        self.region_id: uuid.UUID | None = None
+        self.status = 0
+        self.error = ""
+        self.request_bytes = 0
+        self.response_bytes = 0
+        self.wants_bodies = False
+        self.request_body = b""
+        self.response_body = bytearray()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _parse_subsystem(value: str | None) -> SubsystemId | None:
+    if not value:
+        return None
+    parts = value.strip().split("/")
+    if len(parts) != 4 or not all(parts):
+        return None
+    return (parts[0], parts[1], parts[2], parts[3])
+
+
+def _locale(scope: Scope) -> str:
+    return i18n.pick_locale(None, _header(scope, b"accept-language"))
+
+
+class Gateway:
+    """The ASGI application; one per process."""
+
+    def __init__(self, settings: Settings, url: str) -> None:
+        self.settings = settings
+        self.url = url
+        self.snapshot = Snapshot(
+            versions={},
+            instances={},
+            services={},
+            subsystems={},
+            clients={},
+            clients_by_id={},
+            credentials={},
+        )
+        self.metrics = GatewayMetrics()
+        self.prober = UpstreamProber()
+        self._engine: Engine | None = None
+        self._writer: LogWriter | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._limiter: Limiter | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._reload_lock = asyncio.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        self._engine = make_engine(self.url, self.settings)
+        self.snapshot = await asyncio.to_thread(self._load)
+        self._writer = LogWriter(_libpq(self.url))
+        await self._writer.start()
+        connector = aiohttp.TCPConnector(
+            limit=self.settings.gateway_upstream_connections,
+            keepalive_timeout=30,
+            ttl_dns_cache=300,
+        )
+        self._http = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            timeout=aiohttp.ClientTimeout(total=None),
+        )
+        self._limiter = make_limiter(self.settings.redis_url)
+        self._tasks = [
+            asyncio.create_task(self._listen_for_changes()),
+        ]
+        self.prober.start(lambda: self.snapshot)
+
+    async def shutdown(self) -> None:
+        await self.prober.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._writer is not None:
+            await self._writer.close()
+        if self._http is not None:
+            await self._http.close()
+        if self._limiter is not None:
+            await self._limiter.close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _load(self) -> Snapshot:
+        assert self._engine is not None
+        with Session(self._engine) as session:
+            return load_snapshot(session)
+
+    def _versions(self) -> dict[uuid.UUID, int]:
+        assert self._engine is not None
+        with Session(self._engine) as session:
+            return current_versions(session)
+
+    async def refresh(self) -> bool:
+        """Reload the snapshot if any region's config version moved; True if it did."""
+        async with self._reload_lock:
+            versions = await asyncio.to_thread(self._versions)
+            if versions == dict(self.snapshot.versions):
+                return False
+            self.snapshot = await asyncio.to_thread(self._load)
+            self.metrics.set_config_versions(self.snapshot)
+            log.info("gateway configuration reloaded")
+            return True
+
+    async def _listen_for_changes(self) -> None:
+        """Reload on NOTIFY; poll every ``gateway_refresh_seconds`` in case a notice is lost."""
+        interval = self.settings.gateway_refresh_seconds
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    _libpq(self.url), autocommit=True
+                ) as conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    await self.refresh()  # anything changed while we were not listening
+                    while True:
+                        async for _notice in conn.notifies(timeout=interval, stop_after=1):
+                            await asyncio.sleep(0.05)  # let a burst of changes land first
+                        await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("configuration listener failed; retrying")
+                await asyncio.sleep(min(interval, 2.0))
+
+    # -- ASGI --------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("gateway failed to start")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if path.startswith("/r1/"):
+            await self._r1(scope, receive, send)
+        elif path == "/listClients":
+            await self._directory_call(scope, send, None, "listClients")
+        elif path in {"/healthz", "/health"}:
+            await self._health(send)
+        elif path == "/metrics":
+            body, content_type = self.metrics.render()
+            await _send_bytes(send, 200, body, content_type)
+        else:
+            token = i18n.current_locale.set(_locale(scope))
+            try:
+                await _send_json(
+                    send,
+                    404,
+                    {
+                        "error": {
+                            "code": "not_found",
+                            "details": [],
+                            "message": _(
+                                "Alamat tidak dikenal. Layanan dipanggil lewat "
+                                "/r1/{instance}/{memberClass}/{memberCode}/{applicationCode}/"
+                                "{serviceCode}/..."
+                            ),
+                        },
+                    },
+                )
+            finally:
+                i18n.current_locale.reset(token)
+
+    async def _r1(self, scope: Scope, receive: Receive, send: Send) -> None:
+        parts = scope["path"][4:].split("/", 5)
+        if len(parts) == 5 and parts[4] in METASERVICES:
+            provider: SubsystemId = (parts[0], parts[1], parts[2], parts[3])
+            await self._directory_call(scope, send, provider, parts[4])
+            return
+        await self._data_call(scope, receive, send, parts)
+
+    # -- data calls --------------------------------------------------------------------------
+
+    async def _data_call(
+        self, scope: Scope, receive: Receive, send: Send, parts: list[str]
+    ) -> None:
+        snapshot = self.snapshot
+        ex = Exchange(scope["method"])
+        ex.client = _header(scope, CLIENT_HEADER) or ""
+        if len(parts) >= 5 and all(parts[:5]):
+            ex.service = "/".join(parts[:5])
+            ex.path = "/" + parts[5] if len(parts) == 6 else "/"
+            ex.region_id = snapshot.instances.get(parts[0])
+        else:
+            ex.path = scope["path"]
+        locale_token = i18n.current_locale.set(_locale(scope))
+        try:
+            try:
+                client = await self._authenticate(snapshot, scope, ex)
+                ex.region_id = ex.region_id or client.region_id
+                await self._limit(client)
+                service = self._resolve(snapshot, parts, ex)
+                self._authorise(snapshot, client, service, ex)
+                body = await self._read_body(scope, receive, service, ex)
+            except Refusal as refusal:
+                await self._refuse(send, ex, refusal)
+                return
+            await self._forward(scope, send, service, client, body, ex)
+        finally:
+            i18n.current_locale.reset(locale_token)
+
+    async def _authenticate(self, snapshot: Snapshot, scope: Scope, ex: Exchange) -> ClientConf:
+        ident = _parse_subsystem(ex.client)
+        if ident is None:
+            raise Refusal(
+                401,
+                "client_missing",
+                _(
+                    "Sebutkan aplikasi pemanggil di header Information-Mediator-Client: "
+                    "INSTANCE/CLASS/MEMBER/APPLICATION."
+                ),
+            )
+        key = _header(scope, KEY_HEADER)
+        if not key:
+            raise Refusal(401, "key_missing", _("Kunci API tidak ada: kirim header X-API-Key."))
+        credential = snapshot.credentials.get(token_digest(key))
+        client = snapshot.clients_by_id.get(credential.client_id) if credential else None
+        if credential is None or client is None or client.ident != ident:
+            raise _key_invalid()
+        if credential.expires_at is not None and credential.expires_at <= datetime.now(UTC):
+            raise Refusal(
+                401, "key_expired", _("Kunci API sudah kedaluwarsa: pakai kunci yang baru.")
+            )
+        if not client.enabled:
+            raise Refusal(403, "client_disabled", _("Aplikasi pemanggil sedang dinonaktifkan."))
+        return client
+
+    async def _limit(self, client: ClientConf) -> None:
+        assert self._limiter is not None
+        wait = await self._limiter.acquire(str(client.id), client.rate_limit_per_minute)
+        if wait is not None:
+            raise Refusal(
+                429,
+                "rate_limited",
+                _("Batas %(n)d permintaan per menit terlampaui. Coba lagi sebentar lagi.")
+                % {"n": client.rate_limit_per_minute},
+                {"Retry-After": retry_after_header(wait)},
+            )
+
+    def _resolve(self, snapshot: Snapshot, parts: list[str], ex: Exchange) -> ServiceConf:
+        service = (
+            snapshot.services.get((parts[0], parts[1], parts[2], parts[3], parts[4]))
+            if len(parts) >= 5
+            else None
+        )
+        if service is None:
+            raise Refusal(404, "unknown_service", _("Layanan tidak dikenal di alamat ini."))
+        ex.region_id = service.region_id
+        ex.wants_bodies = service.log_bodies
+        return service
+
+    def _authorise(
+        self, snapshot: Snapshot, client: ClientConf, service: ServiceConf, ex: Exchange
+    ) -> None:
+        endpoint = service.match(ex.method, ex.path)
+        if endpoint is None:
+            raise Refusal(
+                404,
+                "unknown_endpoint",
+                _("Layanan ini tidak punya %(method)s %(path)s dalam dokumen OpenAPI-nya.")
+                % {"method": ex.method, "path": ex.path},
+            )
+        ex.endpoint = endpoint.label
+        if not service.enabled or not endpoint.enabled:
+            raise Refusal(403, "disabled", _("Layanan atau endpoint ini sedang dinonaktifkan."))
+        if client.region_id != service.region_id or not snapshot.allowed(
+            client.id, service, endpoint
+        ):
+            raise Refusal(
+                403,
+                "no_grant",
+                _("Aplikasi pemanggil belum diberi akses ke layanan ini. Ajukan hak akses."),
+            )
+
+    async def _read_body(
+        self, scope: Scope, receive: Receive, service: ServiceConf, ex: Exchange
+    ) -> bytes:
+        limit = min(service.max_body_bytes, self.settings.gateway_max_body_bytes)
+        too_large = Refusal(
+            413,
+            "body_too_large",
+            _("Isi permintaan melebihi batas %(n)d bajt.") % {"n": limit},
+        )
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            ex.request_bytes = int(declared)
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                ex.request_bytes = size
+                raise too_large
+            if chunk:
+                chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        ex.request_bytes = len(body)
+        if ex.wants_bodies:
+            ex.request_body = body[: self.settings.gateway_logged_body_bytes]
+        return body
+
+    def _upstream_headers(self, scope: Scope, ex: Exchange) -> list[tuple[str, str]]:
+        connection_listed: set[bytes] = set()
+        for key, value in scope["headers"]:
+            if key == b"connection":
+                connection_listed |= {v.strip().lower() for v in bytes(value).split(b",")}
+        headers = [
+            (key.decode("latin-1"), bytes(value).decode("latin-1"))
+            for key, value in scope["headers"]
+            if key not in _NOT_FORWARDED and key not in connection_listed
+        ]
+        headers.append((REQUEST_ID_HEADER, str(ex.request_id)))
+        client_addr = scope.get("client")
+        if client_addr:
+            headers.append(("X-Forwarded-For", str(client_addr[0])))
+        return headers
+
+    async def _forward(
+        self,
+        scope: Scope,
+        send: Send,
+        service: ServiceConf,
+        client: ClientConf,
+        body: bytes,
+        ex: Exchange,
+    ) -> None:
+        assert self._http is not None
+        url = service.upstream_url + ex.path
+        query: bytes = scope.get("query_string", b"")
+        if query:
+            url += "?" + query.decode("latin-1")
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            sock_connect=min(service.timeout_seconds, 10.0),
+            sock_read=service.timeout_seconds,
+        )
+        try:
+            response = await self._http.request(
+                ex.method,
+                url,
+                headers=self._upstream_headers(scope, ex),
+                data=body or None,
+                allow_redirects=False,
+                timeout=timeout,
+            )
+        except TimeoutError:
+            await self._refuse(
+                send,
+                ex,
+                Refusal(
+                    504,
+                    "upstream_timeout",
+                    _("Aplikasi penyedia tidak menjawab dalam %(s)s detik.")
+                    % {"s": f"{service.timeout_seconds:g}"},
+                ),
+            )
+            return
+        except aiohttp.ClientError as exc:
+            log.warning("upstream %s failed: %s", service.text, type(exc).__name__)
+            await self._refuse(
+                send,
+                ex,
+                Refusal(
+                    502,
+                    "upstream_unreachable",
+                    _("Aplikasi penyedia tidak dapat dihubungi. Coba lagi nanti."),
+                ),
+            )
+            return
+        async with response:
+            ex.status = response.status
+            headers = [(k, v) for k, v in response.raw_headers if k.lower() not in HOP_BY_HOP]
+            headers.append((b"x-request-id", str(ex.request_id).encode()))
+            await send(
+                {"type": "http.response.start", "status": response.status, "headers": headers}
+            )
+            held = b""
+            try:
+                async for chunk in response.content.iter_any():
+                    if held:
+                        await send({"type": "http.response.body", "body": held, "more_body": True})
+                    held = chunk
+                    ex.response_bytes += len(chunk)
+                    if (
+                        ex.wants_bodies
+                        and len(ex.response_body) < self.settings.gateway_logged_body_bytes
+                    ):
+                        ex.response_body += chunk
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                # Headers are gone already: log what happened and cut the response short,
+                # so the client sees an incomplete answer rather than a wrong one.
+                ex.error = "upstream_timeout" if isinstance(exc, TimeoutError) else "upstream_broke"
+                await self._log(ex)
+                raise
+            await self._log(ex)  # durable before the last bytes leave
+            await send({"type": "http.response.body", "body": held, "more_body": False})
+
+    # -- refusals, logging, directory, health ------------------------------------------------
+
+    async def _refuse(self, send: Send, ex: Exchange, refusal: Refusal) -> None:
+        ex.status = refusal.status
+        ex.error = refusal.code
+        payload = {
+            "error": {"code": refusal.code, "message": refusal.message, "details": []},
+            "request_id": str(ex.request_id),
+        }
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        ex.response_bytes = len(body)
+        if ex.wants_bodies:
+            ex.response_body += body
+        try:
+            await self._log(ex)
+        except Exception:
+            log.exception("message log unavailable")
+            body = json.dumps(
+                {
+                    "error": {
+                        "code": "log_unavailable",
+                        "message": _("Log pesan tidak dapat ditulis; permintaan tidak diproses."),
+                        "details": [],
+                    },
+                    "request_id": str(ex.request_id),
+                }
+            ).encode()
+            await _send_bytes(send, 503, body, "application/json")
+            return
+        headers = {**refusal.headers, REQUEST_ID_HEADER: str(ex.request_id)}
+        await _send_bytes(send, refusal.status, body, "application/json", headers)
+
+    async def _log(self, ex: Exchange) -> None:
+        duration = time.perf_counter() - ex.started
+        self.metrics.observe(
+            ex.service or "-",
+            ex.client or "-",
+            ex.status,
+            ex.error,
+            duration,
+            ex.request_bytes,
+            ex.response_bytes,
+        )
+        if ex.region_id is None:
+            return  # no region named and no client known: there is no region's log to write
+        assert self._writer is not None
+        bodies = None
+        if ex.wants_bodies:
+            bodies = json.dumps(
+                {
+                    "request": base64.b64encode(ex.request_body).decode(),
+                    "response": base64.b64encode(bytes(ex.response_body)).decode(),
+                }
+            ).encode()
+        await self._writer.append(
+            MessageRecord(
+                region_id=ex.region_id,
+                at=datetime.now(UTC),
+                request_id=ex.request_id,
+                client=ex.client[:300],
+                service=ex.service[:300],
+                endpoint=ex.endpoint[:600],
+                method=ex.method[:10],
+                path=ex.path,
+                status=ex.status,
+                error=ex.error,
+                duration_us=int(duration * 1_000_000),
+                request_bytes=ex.request_bytes,
+                response_bytes=ex.response_bytes,
+                bodies=bodies,
+            )
+        )
+
+    async def _directory_call(
+        self, scope: Scope, send: Send, provider: SubsystemId | None, method: str
+    ) -> None:
+        snapshot = self.snapshot
+        ex = Exchange(scope["method"])
+        ex.client = _header(scope, GOVSTACK_CLIENT_HEADER) or _header(scope, CLIENT_HEADER) or ""
+        ex.path = "/" + method
+        locale_token = i18n.current_locale.set(_locale(scope))
+        try:
+            caller = self._directory_caller(snapshot, scope, ex)
+            if provider is not None:
+                ex.service = "/".join(provider) + "/" + method
+                ex.region_id = snapshot.instances.get(provider[0])
+            elif caller is not None:
+                ex.region_id = caller.region_id
+            ex.endpoint = f"GET {method}"
+            body, content_type = self._directory_body(snapshot, scope, provider, method, caller)
+        except directory.DirectoryError as exc:
+            await self._refuse(send, ex, Refusal(exc.status, exc.code, exc.message))
+            return
+        except Refusal as refusal:
+            await self._refuse(send, ex, refusal)
+            return
+        finally:
+            i18n.current_locale.reset(locale_token)
+        ex.status = 200
+        ex.response_bytes = len(body)
+        await self._log(ex)
+        await _send_bytes(send, 200, body, content_type, {REQUEST_ID_HEADER: str(ex.request_id)})
+
+    def _directory_body(
+        self,
+        snapshot: Snapshot,
+        scope: Scope,
+        provider: SubsystemId | None,
+        method: str,
+        caller: ClientConf | None,
+    ) -> tuple[bytes, str]:
+        """Answer one metaservice; raises ``Refusal`` or ``directory.DirectoryError``."""
+        if scope["method"] not in {"GET", "HEAD"}:
+            raise Refusal(405, "method_not_allowed", _("Layanan direktori hanya menerima GET."))
+        query: dict[str, list[str]] = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+
+        def param(name: str) -> str | None:
+            values = query.get(name)
+            return values[0] if values else None
+
+        if provider is None:  # listClients
+            instance = param("instanceId")
+            if instance is None and caller is not None:
+                instance = caller.ident[0]
+            return _json(directory.list_clients(snapshot, instance)), "application/json"
+        if method == "listMethods":
+            payload = directory.list_methods(snapshot, provider, param("serviceId"))
+            return _json(payload), "application/json"
+        if method == "allowedMethods":
+            if caller is None:
+                raise Refusal(
+                    400,
+                    "client_missing",
+                    _("Sebutkan aplikasi pemanggil terdaftar di header X-GovStack-Client."),
+                )
+            payload = directory.allowed_methods(snapshot, provider, caller, param("serviceId"))
+            return _json(payload), "application/json"
+        return directory.get_openapi(snapshot, provider, param("serviceCode") or "")
+
+    def _directory_caller(
+        self, snapshot: Snapshot, scope: Scope, ex: Exchange
+    ) -> ClientConf | None:
+        """The named caller, if it is a known client; a key, when sent, must be its own."""
+        ident = _parse_subsystem(ex.client)
+        caller = snapshot.clients.get(ident) if ident else None
+        key = _header(scope, KEY_HEADER)
+        if key is not None:
+            credential = snapshot.credentials.get(token_digest(key))
+            if credential is None or caller is None or credential.client_id != caller.id:
+                raise _key_invalid()
+        return caller
+
+    async def _health(self, send: Send) -> None:
+        try:
+            assert self._engine is not None
+            await asyncio.wait_for(asyncio.to_thread(self._ping), timeout=3.0)
+            database_ok = True
+        except Exception:  # noqa: BLE001 - any failure means the database is not usable
+            database_ok = False
+        status, payload = self.prober.report(self.snapshot, database_ok)
+        await _send_json(send, status, payload)
+
+    def _ping(self) -> None:
+        assert self._engine is not None
+        with Session(self._engine) as session:
+            ping(session)
+
+
+def _key_invalid() -> Refusal:
+    return Refusal(
+        401,
+        "key_invalid",
+        _("Kunci API tidak dikenal, sudah dicabut, atau bukan milik aplikasi pemanggil."),
+    )
+
+
+def _json(payload: object) -> bytes:
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+async def _send_bytes(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    raw = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _send_json(send: Send, status: int, payload: object) -> None:
+    await _send_bytes(send, status, _json(payload), "application/json")
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def create_gateway() -> Gateway:
+    """The uvicorn factory (``simpul gateway``): settings from the environment."""
+    settings = get_settings()
+    return Gateway(settings, database_url(settings))
