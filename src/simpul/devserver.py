@@ -65,7 +65,8 @@ def _wait_until_healthy(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"{server.args!r} exited with {server.returncode}:\n{log.read_text()}")
+            output = log.read_text()
+            raise RuntimeError(f"{server.args!r} exited with {server.returncode}:\n{output}")
         try:
             with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310 - loopback URL we built
                 if response.status == 200:
@@ -102,7 +103,7 @@ def server_process(
 
     ``secret_key`` must be the one the data was written with (it decrypts stored NIKs). The
     block may kill the process itself (a crash test); otherwise it is stopped when it ends.
-    Output goes to ``data_dir/server-{port}.log``, so several servers may share ``data_dir``
+    Output goes to ``data_dir/{program}-{port}.log``, so several servers may share ``data_dir``
     one after the other. Raises ``RuntimeError`` with that output when the server does not
     become healthy.
     """

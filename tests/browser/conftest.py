@@ -62,13 +62,15 @@ def live_server(
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it
+    is open, and tests after the browser ones call ``asyncio.run``."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium; a missing browser fails the run (CI must have it), never skips."""
     if not CHROMIUM.is_file():

@@ -147,102 +147,9 @@ def _percent(errors: int, total: int) -> str:
     return f"{errors / total * 100:.1f}".replace(".", ",") + "%"
 
 
-def test_admin_approves_a_client_and_watches_the_gateway(
-    phone: Page, calls: Calls, screenshots: Path
-) -> None:
-    """Overview with Gampil's request → service endpoints → a key for Gampil (refused: no
-    grant) → approve → Gampil's calls pass → the monitor counts every call."""
-    page = phone
-    _log_in_as_admin(page)
-
-    # 1. The overview: the counts, Gampil's request waiting first, the provider service.
-    expect(_heading(page)).to_have_text("Integrasi aplikasi")
-    waiting = page.get_by_role("table", name="Permintaan akses yang menunggu persetujuan")
-    gampil_request = waiting.locator("tbody tr", has_text="Gampil")
-    expect(gampil_request).to_have_count(1)
-    expect(gampil_request).to_contain_text("Menunggu persetujuan")
-    expect(gampil_request.get_by_role("button", name="Setujui")).to_be_visible()
-    expect(page.get_by_role("list", name="Ringkasan gateway")).to_contain_text(
-        "1 permintaan akses menunggu"
-    )
-    page.screenshot(path=screenshots / "15-integrasi-ringkasan.png")
-
-    # 2. The service: its GovStack address, upstream and endpoints, each with its switch.
-    page.get_by_role("link", name=SERVICE_TITLE).first.click()
-    expect(_heading(page)).to_have_text(SERVICE_TITLE)
-    service_url = page.url
-    expect(page.locator("#alamat")).to_have_text(f"/r1/{ADDRESS}/")
-    expect(_fact(page, "Diteruskan ke (upstream)")).to_have_text(re.compile(r"/api/kota-bandung$"))
-    endpoints = page.locator("table.endpoints tbody tr")
-    expect(endpoints.filter(has_text="/services").first).to_be_visible()
-    assert endpoints.count() >= 3
-    expect(endpoints.get_by_role("button", name="Nonaktifkan GET /services", exact=True)).to_be_visible()
-    expect(endpoints.locator(".status")).to_have_text(["Aktif"] * endpoints.count())
-    page.screenshot(path=screenshots / "16-layanan-gateway.png", full_page=True)
-
-    # 3. Gampil gets a key, shown once; without an approved grant the gateway refuses it.
-    page.goto(f"{AREA}/klien")
-    page.get_by_role("link", name="Gampil", exact=True).first.click()
-    expect(_heading(page)).to_have_text("Gampil")
-    gampil = _fact(page, "Identitas di gateway").inner_text().strip()
-    assert re.fullmatch(r"kota-bandung/GOV/[a-z0-9-]+/gampil", gampil), gampil
-    page.get_by_label("Keterangan kunci (boleh kosong)").fill("Server produksi Gampil")
-    page.get_by_role("button", name="Terbitkan kunci").click()
-    key_box = page.locator("section.key-box")
-    expect(key_box.get_by_role("heading")).to_have_text("Kunci API baru: Server produksi Gampil")
-    key = page.locator("#kunci-baru-isi").inner_text().strip()
-    assert key.startswith("sgw_"), key
-    key_box.scroll_into_view_if_needed()
-    page.screenshot(path=screenshots / "17-kunci-api-baru.png")
-    page.reload()  # the key is not shown again
-    expect(page.locator("section.key-box")).to_have_count(0)
-    expect(page.locator("table.keys tbody tr")).to_contain_text("Server produksi Gampil")
-
-    refused = calls.until(gampil, key, 403)  # 401 until the gateway has loaded the new key
-    assert refused.status_code == 403, refused.text
-    assert refused.json()["error"]["code"] == "no_grant", refused.text
-    for _ in range(REFUSED_CALLS):
-        assert calls.search(gampil, key).status_code == 403
-
-    # 4. The admin approves Gampil's request on the overview; then its calls go through.
-    page.goto(AREA)
-    gampil_request = page.locator("table.grants tbody tr", has_text="Gampil")
-    gampil_request.get_by_label("Catatan (wajib bila ditolak)").fill("Untuk tautan izin.")
-    gampil_request.get_by_role("button", name="Setujui").click()
-    expect(page.locator(".notice[role=status]")).to_be_visible()
-    expect(page.get_by_text("Tidak ada permintaan akses yang menunggu.")).to_be_visible()
-    page.goto(f"{AREA}/akses")
-    expect(page.locator("table.grants tbody tr", has_text="Gampil")).to_contain_text("Disetujui")
-
-    answered = calls.until(gampil, key, 200)
-    assert answered.status_code == 200, answered.text
-    assert any("akta" in s["name"].lower() for s in answered.json())
-
-    # 5. The monitor counts every call of this test, per client, with the error rate.
-    page.goto(f"{AREA}/pantau")
-    expect(_heading(page)).to_have_text("Pantauan gateway integrasi")
-    assert _number(page.locator("#total-permintaan").inner_text()) == calls.total()
-    expect(page.locator("#total-galat")).to_contain_text(
-        _percent(calls.errors(), calls.total())
-    )
-    assert calls.errors() > 0
-    per_client = page.locator("#per-klien tbody tr")
-    for client in (DEMO_CLIENT, gampil):
-        row = per_client.filter(has_text=client.removeprefix("kota-bandung/"))
-        expect(row.locator(".requests")).to_have_text(str(calls.of(client)))
-    demo_row = per_client.filter(has_text="satu-data-bandung")
-    expect(demo_row.locator(".client-errors")).to_have_text(str(WRONG_KEY_CALLS))
-    expect(page.locator("svg rect.bar-error").first).to_be_attached()
-    expect(page.locator("#per-layanan tbody tr").filter(has_text=SERVICE)).to_have_count(1)
-    page.screenshot(path=screenshots / "18-pantau-gateway.png", full_page=True)
-
-    page.goto(service_url)  # the service page still lists Gampil, now approved
-    expect(page.locator("table.grants tbody tr", has_text="Gampil")).to_contain_text("Disetujui")
-
-
 def test_gateway_admin_pages_pass_axe(phone: Page, calls: Calls) -> None:
-    """No serious accessibility problem on the overview, a service and the monitor (with
-    traffic, so its charts and tables are there)."""
+    """No serious accessibility problem on the overview (Gampil's request still waiting: this
+    test runs first), a service and the monitor (with traffic: its charts and tables)."""
     assert AXE.exists(), "run `make install` (npm ci) to install axe-core"
     page = phone
     _log_in_as_admin(page)
@@ -259,3 +166,108 @@ def test_gateway_admin_pages_pass_axe(phone: Page, calls: Calls) -> None:
             found[path] = problems
     expect(page.locator("#total-permintaan")).to_be_visible()
     assert not found, found
+
+
+def test_admin_approves_a_client_and_watches_the_gateway(
+    phone: Page, calls: Calls, screenshots: Path
+) -> None:
+    """Overview with Gampil's request → service endpoints → a key for Gampil (refused: no
+    grant) → approve → Gampil's calls pass → the monitor counts every call."""
+    page = phone
+    _log_in_as_admin(page)
+
+    # 1. The overview: the counts, Gampil's request waiting first, the provider service.
+    expect(_heading(page)).to_have_text("Integrasi aplikasi")
+    waiting = page.get_by_role("table", name="Permintaan akses yang menunggu persetujuan")
+    gampil_request = waiting.locator("tbody tr", has_text="Gampil")
+    expect(gampil_request).to_have_count(1)
+    expect(gampil_request).to_contain_text("Menunggu persetujuan")
+    expect(gampil_request.get_by_role("button", name="Setujui")).to_be_visible()
+    # on a phone the rows are cards; the caption above them is a line, not a column of letters
+    caption = waiting.locator("caption")
+    expect(caption).to_be_visible()
+    caption_box, table_box = caption.bounding_box(), waiting.bounding_box()
+    assert caption_box and table_box and caption_box["width"] > table_box["width"] * 0.8
+    stats = page.get_by_role("list", name="Ringkasan gateway")
+    expect(stats).to_contain_text("1 permintaan akses menunggu")
+    stats.evaluate("list => list.scrollIntoView()")  # the counts, then the request
+    page.screenshot(path=screenshots / "15-integrasi-ringkasan.png")
+
+    # 2. The service: its GovStack address, upstream and endpoints, each with its switch.
+    page.get_by_role("link", name=SERVICE_TITLE).first.click()
+    expect(_heading(page)).to_have_text(SERVICE_TITLE)
+    service_url = page.url
+    expect(page.locator("#alamat")).to_have_text(f"/r1/{ADDRESS}/")
+    expect(_fact(page, "Diteruskan ke (upstream)")).to_have_text(re.compile(r"/api/kota-bandung$"))
+    endpoints = page.locator("table.endpoints tbody tr")
+    expect(endpoints.filter(has_text="/services").first).to_be_visible()
+    assert endpoints.count() >= 3
+    expect(
+        endpoints.get_by_role("button", name="Nonaktifkan GET /services", exact=True)
+    ).to_be_visible()
+    expect(endpoints.locator(".status")).to_have_text(["Aktif"] * endpoints.count())
+    page.screenshot(path=screenshots / "16-layanan-gateway.png", full_page=True)
+
+    # 3. Gampil gets a key, shown once; without an approved grant the gateway refuses it.
+    page.goto(f"{AREA}/klien")
+    page.get_by_role("link", name="Gampil", exact=True).first.click()
+    expect(_heading(page)).to_have_text("Gampil")
+    client_url = page.url
+    gampil = _fact(page, "Identitas di gateway").inner_text().strip()
+    assert re.fullmatch(r"kota-bandung/GOV/[a-z0-9-]+/gampil", gampil), gampil
+    page.get_by_label("Keterangan kunci (boleh kosong)").fill("Server produksi Gampil")
+    page.get_by_role("button", name="Terbitkan kunci").click()
+    key_box = page.locator("section.key-box")
+    expect(key_box.get_by_role("heading")).to_have_text("Kunci API baru: Server produksi Gampil")
+    key = page.locator("#kunci-baru-isi").inner_text().strip()
+    assert key.startswith("sgw_"), key
+    key_box.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "17-kunci-api-baru.png")
+    page.reload()  # the browser sends the form again: no second key, and it says why
+    expect(page.get_by_role("alert")).to_contain_text("hanya ditampilkan sekali")
+    expect(page.locator("section.key-box")).to_have_count(0)
+    page.goto(client_url)  # the key is not shown again, only its hint
+    expect(page.locator("section.key-box")).to_have_count(0)
+    expect(page.locator("table.keys tbody tr")).to_have_count(1)
+    expect(page.locator("table.keys tbody tr")).to_contain_text("Server produksi Gampil")
+    expect(page.locator("table.keys")).not_to_contain_text(key)
+
+    refused = calls.until(gampil, key, 403)  # 401 until the gateway has loaded the new key
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "no_grant", refused.text
+    for _ in range(REFUSED_CALLS):
+        assert calls.search(gampil, key).status_code == 403
+
+    # 4. The admin approves Gampil's request on the overview; then its calls go through.
+    page.goto(AREA)
+    gampil_request = page.locator("table.grants tbody tr", has_text="Gampil")
+    gampil_request.get_by_label("Catatan (wajib bila ditolak)").fill("Untuk tautan izin.")
+    gampil_request.get_by_role("button", name="Setujui").click()
+    expect(page).to_have_url(re.compile(rf"^https?://[^/]+{AREA}\?pesan=disetujui#akses-"))
+    expect(page.locator(".notice[role=status]")).to_have_text("Akses disetujui.")
+    expect(page.get_by_text("Tidak ada permintaan akses yang menunggu.")).to_be_visible()
+    page.goto(f"{AREA}/akses")
+    expect(page.locator("table.grants tbody tr", has_text="Gampil")).to_contain_text("Disetujui")
+
+    answered = calls.until(gampil, key, 200)
+    assert answered.status_code == 200, answered.text
+    assert any("akta" in s["name"].lower() for s in answered.json())
+
+    # 5. The monitor counts every call of this test, per client, with the error rate.
+    page.goto(f"{AREA}/pantau")
+    expect(_heading(page)).to_have_text("Pantauan gateway integrasi")
+    assert _number(page.locator("#total-permintaan").inner_text()) == calls.total()
+    expect(page.locator("#total-galat")).to_contain_text(_percent(calls.errors(), calls.total()))
+    assert calls.errors() > 0
+    per_client = page.locator("#per-klien tbody tr")
+    for client in (DEMO_CLIENT, gampil):
+        row = per_client.filter(has_text=client.removeprefix("kota-bandung/"))
+        expect(row.locator(".requests")).to_have_text(str(calls.of(client)))
+    demo_row = per_client.filter(has_text="satu-data-bandung")
+    expect(demo_row.locator(".client-errors")).to_have_text(str(WRONG_KEY_CALLS))
+    expect(page.locator("svg rect.bar-error").first).to_be_attached()
+    expect(page.locator("#per-layanan tbody tr").filter(has_text=SERVICE)).to_have_count(1)
+    page.screenshot(path=screenshots / "18-pantau-gateway.png", full_page=True)
+
+    page.goto(service_url)  # the service page still lists Gampil, now approved
+    expect(page.locator("table.grants tbody tr", has_text="Gampil")).to_contain_text("Disetujui")

@@ -115,15 +115,23 @@ def submit(
     files: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Any:
-    """Submit a form of ``page`` as a browser does (with the page's CSRF token)."""
-    token = csrf_from(client.get(page).text)
+    """Submit a form of ``page`` as a browser does (with the page's CSRF token, and the key
+    forms' one-time token if the page has one)."""
+    html = client.get(page).text
     return client.post(
         path,
-        data={**data, "csrf_token": token},
+        data={**form_token_of(html), **data, "csrf_token": csrf_from(html)},
         files=files,
         headers=headers,
         follow_redirects=False,
     )
+
+
+def form_token_of(html: str) -> dict[str, str]:
+    """The one-time token of a client page's key forms (each rendering makes a new one)."""
+    tokens = set(re.findall(r'name="form_token" value="([^"]+)"', html))
+    assert len(tokens) <= 1, tokens
+    return {"form_token": tokens.pop()} if tokens else {}
 
 
 def register_sample(client: TestClient, **extra: str) -> Any:
@@ -160,6 +168,10 @@ def register_portal_client(client: TestClient, session: Session, world: World) -
 
 
 KEY = re.compile(r'<code class="token" id="kunci-baru-isi"[^>]*>(sgw_[^<]+)</code>')
+SENT_AGAIN = (
+    "Kunci untuk formulir ini sudah diterbitkan dan hanya ditampilkan sekali. "
+    "Terbitkan kunci baru bila kunci itu hilang."
+)
 
 
 # -- provider services ---------------------------------------------------------------------
@@ -476,6 +488,90 @@ def test_rotation_shows_the_new_key_once_and_the_old_one_expires(
     assert second.group(1) not in admin_client.get(page).text
 
 
+def credentials_of(session: Session, client: GatewayClient) -> list[GatewayCredential]:
+    return list(
+        session.scalars(select(GatewayCredential).where(GatewayCredential.client_id == client.id))
+    )
+
+
+def test_sending_a_key_form_again_issues_no_second_key(
+    admin_client: TestClient, world: World, session: Session
+) -> None:
+    """A reload of the page that shows a new key sends its form again: no second key."""
+    log_in(admin_client, *ADMIN)
+    client = register_portal_client(admin_client, session, world)
+    page = f"{BASE}/klien/{client.id}"
+    html = admin_client.get(page).text
+    form = {"label": "server produksi", "csrf_token": csrf_from(html), **form_token_of(html)}
+    assert form.get("form_token")
+
+    first = admin_client.post(f"{page}/kunci", data=form, follow_redirects=False)
+    assert first.status_code == 200 and KEY.search(first.text)
+    again = admin_client.post(f"{page}/kunci", data=form, follow_redirects=False)
+    assert again.status_code == 409
+    assert SENT_AGAIN in again.text
+    assert "kunci-baru-isi" not in again.text
+    assert again.headers["cache-control"] == "no-store"
+    assert len(credentials_of(session, client)) == 1
+    # the answer carries a fresh form, which issues a key
+    fresh = submit(admin_client, f"{page}/kunci", {}, page=page)
+    assert fresh.status_code == 200 and KEY.search(fresh.text)
+    assert len(credentials_of(session, client)) == 2
+
+    # a rotation sent again is refused the same way and rotates nothing more
+    html = admin_client.get(page).text
+    old = credentials_of(session, client)[0]
+    rotation = {"grace_hours": "2", "csrf_token": csrf_from(html), **form_token_of(html)}
+    rotated = admin_client.post(f"{page}/kunci/{old.id}/rotasi", data=rotation)
+    assert rotated.status_code == 200 and KEY.search(rotated.text)
+    rotated_again = admin_client.post(f"{page}/kunci/{old.id}/rotasi", data=rotation)
+    assert rotated_again.status_code == 409 and SENT_AGAIN in rotated_again.text
+    assert len(credentials_of(session, client)) == 3
+
+    # the used tokens are not changes of the gateway: the trail does not list them
+    trail = admin_client.get(f"{BASE}/jejak").text
+    assert "gateway.key.form" not in trail and form["form_token"] not in trail
+    actions = re.findall(r'<td data-label="Tindakan">([^<]+)</td>', trail)
+    assert actions == [
+        "Kunci API dirotasi",
+        "Kunci API diterbitkan",
+        "Kunci API diterbitkan",
+        "Klien didaftarkan",
+    ]
+    assert "4 catatan" in trail
+
+
+def test_a_key_form_without_its_token_issues_nothing_and_a_refused_one_stays_usable(
+    admin_client: TestClient, world: World, session: Session
+) -> None:
+    """A form from a page without the token issues nothing; a refused form can be corrected
+    and sent again with the same token."""
+    log_in(admin_client, *ADMIN)
+    client = register_portal_client(admin_client, session, world)
+    page = f"{BASE}/klien/{client.id}"
+    html = admin_client.get(page).text
+    untokened = admin_client.post(
+        f"{page}/kunci", data={"label": "", "csrf_token": csrf_from(html)}
+    )
+    assert untokened.status_code == 400
+    assert "Formulir ini sudah usang. Muat ulang halaman, lalu kirim lagi." in untokened.text
+    assert credentials_of(session, client) == []
+
+    assert KEY.search(submit(admin_client, f"{page}/kunci", {}, page=page).text)
+    [old] = credentials_of(session, client)
+    html = admin_client.get(page).text
+    form = {"csrf_token": csrf_from(html), **form_token_of(html)}
+    refused = admin_client.post(f"{page}/kunci/{old.id}/rotasi", data={**form, "grace_hours": "x"})
+    assert refused.status_code == 422
+    assert f'id="e-grace-{old.id}">Masa tenggang harus bilangan bulat jam' in refused.text
+    assert len(credentials_of(session, client)) == 1
+    corrected = admin_client.post(
+        f"{page}/kunci/{old.id}/rotasi", data={**form, "grace_hours": "2"}
+    )
+    assert corrected.status_code == 200 and KEY.search(corrected.text)
+    assert len(credentials_of(session, client)) == 2
+
+
 def test_revoking_a_key_needs_a_reason(
     admin_client: TestClient, world: World, session: Session
 ) -> None:
@@ -560,7 +656,12 @@ def test_a_grant_is_requested_then_approved_by_the_region_admin(
     assert approved.headers["location"] == f"{BASE}?pesan=disetujui#akses-{grant.id}"
     session.refresh(grant)
     assert grant.status is GrantStatus.APPROVED and grant.decided_by == ADMIN[0]
-    assert "Tidak ada permintaan akses yang menunggu." in admin_client.get(BASE).text
+    overview = admin_client.get(approved.headers["location"]).text
+    assert '<div class="notice" role="status">Akses disetujui.</div>' in overview
+    assert "Tidak ada permintaan akses yang menunggu." in overview
+    # only the known notices are shown, never text from the URL
+    other = admin_client.get(BASE, params={"pesan": "Akses dicabut oleh peretas"}).text
+    assert "peretas" not in other and 'class="notice"' not in other
     approved_list = admin_client.get(f"{BASE}/akses", params={"status": "approved"}).text
     assert f'id="akses-{grant.id}"' in approved_list
     pending_list = admin_client.get(f"{BASE}/akses", params={"status": "pending"}).text

@@ -395,8 +395,12 @@ def test_directory_metrics_and_health(
     assert document.status_code == 200
     assert "/penduduk/{nik}" in document.json()["paths"]
 
+    intruder = {"Information-Mediator-Client": "x/GOV/y/penyusup-acak", "X-API-Key": "sgw_x"}
+    assert httpx2.get(gateway + wired.base + "/status", headers=intruder).status_code == 401
     metrics = httpx2.get(gateway + "/metrics").text
     assert "simpul_gateway_requests_total" in metrics
+    assert wired.client_id in metrics  # resolved callers are labelled ...
+    assert "penyusup-acak" not in metrics  # ... unauthenticated names never become series
     health = httpx2.get(gateway + "/healthz")
     assert health.status_code == 200
     assert health.json()["database"]["ok"] is True

@@ -2,20 +2,26 @@
 
 A new key is shown once, in the response to the POST that made it (never in a URL, never
 cached); afterwards only its first characters are shown, as the database holds only a digest.
+Each rendering of the key forms carries a one-time token, so a browser sending the form again
+(a reload of that response) gets a notice instead of a second key.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageAdmin
+from simpul.accounts.models import User
+from simpul.core.audit import record_audit_event
 from simpul.core.database import DbSession
-from simpul.core.errors import DomainError, NotFound
+from simpul.core.errors import Conflict, DomainError, NotFound
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
@@ -35,7 +41,7 @@ from simpul.gateway.admin_forms import (
     whole_number,
 )
 from simpul.gateway.admin_repository import GrantQuery
-from simpul.gateway.models import GOVERNMENT_MEMBER_CLASS, GatewayCredential
+from simpul.gateway.models import GOVERNMENT_MEMBER_CLASS, GatewayClient, GatewayCredential
 from simpul.gateway.registry_repository import ClientRow
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -49,6 +55,10 @@ RATE_MESSAGE = lazy("Batas permintaan harus bilangan bulat per menit, misalnya 6
 Short = Annotated[str, Form(max_length=20)]
 Note = Annotated[str, Form(max_length=2000)]
 Pesan = Annotated[str | None, Query(max_length=40)]
+FormToken = Annotated[str, Form(max_length=100)]
+
+#: A key form's one-time token as ``_client_page`` makes it (``secrets.token_urlsafe(16)``).
+FORM_TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def _client_or_404(session: Session, region: Region, client_id: str) -> ClientRow:
@@ -210,6 +220,7 @@ def _client_page(
             "values": values or {},
             "settings": settings,
             "back": f"{area(region)}/klien/{client.id}",
+            "form_token": secrets.token_urlsafe(16),
             "max_grace_hours": registry.MAX_GRACE_HOURS,
             "shown_hint": registry.shown_hint,
         },
@@ -236,6 +247,39 @@ def client_page(
     return _client_page(request, session, region, row, pesan=pesan)
 
 
+def _key_form_refusal(
+    session: Session, region: Region, row: ClientRow, form_token: str
+) -> DomainError | None:
+    """Why a key form is not acted on: it has no token (a page from before tokens), or its
+    key was already issued (the browser sent the form again); else ``None``."""
+    if not FORM_TOKEN.fullmatch(form_token):
+        return DomainError(_("Formulir ini sudah usang. Muat ulang halaman, lalu kirim lagi."))
+    if admin_repository.key_form_was_used(session, region.id, row.client.id, form_token):
+        return Conflict(
+            _(
+                "Kunci untuk formulir ini sudah diterbitkan dan hanya ditampilkan sekali. "
+                "Terbitkan kunci baru bila kunci itu hilang."
+            )
+        )
+    return None
+
+
+def _use_key_form(
+    session: Session, region: Region, row: ClientRow, user: User, form_token: str
+) -> None:
+    """Mark the form's token as used, in the transaction that issues its key."""
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=user.id,
+        actor_label=actor_of(user).label,
+        action=admin_repository.KEY_FORM_ACTION,
+        target_type=GatewayClient.__tablename__,
+        target_id=str(row.client.id),
+        details={"token": form_token},
+    )
+
+
 @router.post("/{region}/admin/integrasi/klien/{client_id}/kunci", response_class=HTMLResponse)
 def issue_key(
     request: Request,
@@ -244,13 +288,19 @@ def issue_key(
     user: CurrentPageAdmin,
     client_id: str,
     label: Annotated[str, Form(max_length=100)] = "",
+    form_token: FormToken = "",
 ) -> Response:
-    """Issue a key and show it in this response only."""
+    """Issue a key and show it in this response only; the same form sent again issues none."""
     row = _client_or_404(session, region, client_id)
-    result = attempt(
-        session,
-        lambda: registry.issue_key(session, region, row.client.id, actor_of(user), label.strip()),
-    )
+    refusal = _key_form_refusal(session, region, row, form_token)
+    if refusal is not None:
+        return _client_page(request, session, region, row, error=refusal)
+
+    def change() -> Any:
+        _use_key_form(session, region, row, user, form_token)
+        return registry.issue_key(session, region, row.client.id, actor_of(user), label.strip())
+
+    result = attempt(session, change)
     if isinstance(result, DomainError):
         return _client_page(
             request, session, region, row, error=result, form="issue", values={"label": label}
@@ -271,12 +321,17 @@ def rotate_key(
     client_id: str,
     credential_id: str,
     grace_hours: Short = "",
+    form_token: FormToken = "",
 ) -> Response:
     """Replace a key: the old one keeps working for the grace hours, the new one is shown once."""
     row = _client_or_404(session, region, client_id)
     credential = _credential_or_404(session, region, row, credential_id)
+    refusal = _key_form_refusal(session, region, row, form_token)
+    if refusal is not None:
+        return _client_page(request, session, region, row, error=refusal)
 
     def change() -> Any:
+        _use_key_form(session, region, row, user, form_token)
         hours = whole_number(
             grace_hours or "24",
             "grace_hours",

@@ -27,7 +27,7 @@ from simpul.gateway import (
     registry,
     registry_repository,
 )
-from simpul.gateway.admin_forms import PAGE_SIZE, area, page
+from simpul.gateway.admin_forms import PAGE_SIZE, area, notice, page
 from simpul.gateway.admin_repository import GrantQuery
 from simpul.gateway.models import GRANT_STATUS_LABELS, INTEGRATION_LABELS, GrantStatus
 from simpul.web.csrf import csrf_protect
@@ -80,9 +80,14 @@ VALUE_LABELS: Final = {**GRANT_STATUS_LABELS, **INTEGRATION_LABELS}
 
 @router.get("/{region}/admin/integrasi", response_class=HTMLResponse, name="integration_home")
 def integration_home(
-    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageAdmin
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    pesan: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
-    """Counts, the grants waiting for approval (first), and the provider services."""
+    """Counts, the grants waiting for approval (first), and the provider services; after a
+    decision made here, what it did (``?pesan=``, one of ``admin_forms.NOTICES``)."""
     pending, pending_total = admin_repository.list_grants_for_review(
         session, region.id, GrantQuery(status=GrantStatus.PENDING), limit=PAGE_SIZE
     )
@@ -99,6 +104,7 @@ def integration_home(
             "pending_more": pending_total - len(pending),
             "services": services,
             "services_more": services_total - len(services),
+            "notice": notice(pesan),
             "back": area(region),
         },
     )
@@ -115,7 +121,7 @@ def audit_page(
     halaman: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
     """Every change to the gateway's configuration, newest first, 50 a page."""
-    events, total = registry_repository.list_gateway_audit_events(
+    events, total = admin_repository.list_audit_trail(
         session, region.id, limit=PAGE_SIZE, offset=(halaman - 1) * PAGE_SIZE
     )
     return page(

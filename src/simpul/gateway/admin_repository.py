@@ -1,17 +1,20 @@
 """Queries of the region admin's gateway pages that ``registry_repository`` does not offer:
 the overview's counts, a client's groups, every endpoint
-of the region at once, and grants with those waiting for approval first (optionally those of
-a client directly or through its groups). Every query is scoped to one region.
+of the region at once, grants with those waiting for approval first (optionally those of
+a client directly or through its groups), the audit trail as the pages show it, and whether
+a key form was already used. Every query is scoped to one region.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from simpul.core.models import AuditEvent
 from simpul.gateway.models import (
     App,
     GatewayClient,
@@ -22,6 +25,12 @@ from simpul.gateway.models import (
     GatewayService,
     GrantStatus,
 )
+from simpul.gateway.registry_repository import AUDIT_PREFIX
+
+#: The audit action that marks a key form's one-time token as used (target: the client), so
+#: that a browser sending the form again issues no second key. It records no change of the
+#: gateway, so the audit trail page leaves it out.
+KEY_FORM_ACTION: Final = "gateway.key.form"
 
 
 @dataclass(frozen=True)
@@ -166,3 +175,44 @@ def list_grants_for_review(
         .offset(offset)
     )
     return [GrantRow(*row) for row in rows], total
+
+
+def key_form_was_used(
+    session: Session, region_id: uuid.UUID, client_id: uuid.UUID, token: str
+) -> bool:
+    """Whether a key form of this client carrying ``token`` was already acted on.
+
+    First locks the token until the transaction ends: a double click waits for the first
+    submission to commit, then finds it.
+    """
+    session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"{KEY_FORM_ACTION}:{token}", 0)))
+    )
+    found = session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.region_id == region_id,
+            AuditEvent.action == KEY_FORM_ACTION,
+            AuditEvent.target_id == str(client_id),
+            AuditEvent.details.contains({"token": token}),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def list_audit_trail(
+    session: Session, region_id: uuid.UUID, *, limit: int, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """The region's gateway changes (``gateway.*``, without the used key forms), newest
+    first, and how many there are."""
+    query = select(AuditEvent).where(
+        AuditEvent.region_id == region_id,
+        AuditEvent.action.like(AUDIT_PREFIX + "%"),
+        AuditEvent.action != KEY_FORM_ACTION,
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
+    )
+    return list(events), total

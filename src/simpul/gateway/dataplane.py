@@ -7,7 +7,8 @@ A call ``/r1/{instance}/{class}/{member}/{app}/{service}/{path}`` from a client 
 2. the client's rate limit (429 with ``Retry-After``);
 3. the address (404): the service exists and the path matches one of its OpenAPI endpoints;
 4. access (403): service and endpoint enabled, and an approved grant for the client;
-5. the body limit (413), then forwarding with pooled connections and the service's timeout
+5. the body limit (413), then forwarding with pooled keep-alive connections (``upstream``)
+   and the service's timeout
    (502 when the provider cannot be reached, 504 when it is too slow).
 
 Every exchange, refused or answered, is written to the message log (``gateway.msglog``).
@@ -32,7 +33,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-import aiohttp
 import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -55,6 +55,14 @@ from simpul.gateway.health import UpstreamProber
 from simpul.gateway.metrics import GatewayMetrics
 from simpul.gateway.msglog import LogWriter, MessageRecord
 from simpul.gateway.ratelimit import Limiter, make_limiter, retry_after_header
+from simpul.gateway.upstream import (
+    Origin,
+    UpstreamClient,
+    UpstreamFailed,
+    UpstreamResponse,
+    UpstreamTimeout,
+    split_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +90,7 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length", KEY_HEADER}
+_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length", b"expect", KEY_HEADER}
 METASERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
 NOTIFY_CHANNEL = "simpul_gateway_config"
 
@@ -105,6 +113,7 @@ class Exchange:
 
     __slots__ = (
         "client",
+        "client_label",
         "endpoint",
         "error",
         "method",
@@ -116,6 +125,7 @@ class Exchange:
         "response_body",
         "response_bytes",
         "service",
+        "service_label",
         "started",
         "status",
         "wants_bodies",
@@ -127,6 +137,10 @@ class Exchange:
         self.method = method
         self.client = ""
         self.service = ""
+        # Metric labels: only identities the gateway resolved, never raw header values (a
+        # caller must not be able to create a new time series per request).
+        self.client_label = "-"
+        self.service_label = "-"
         self.endpoint = ""
         self.path = ""
         self.region_id: uuid.UUID | None = None
@@ -178,7 +192,8 @@ class Gateway:
         self.prober = UpstreamProber()
         self._engine: Engine | None = None
         self._writer: LogWriter | None = None
-        self._http: aiohttp.ClientSession | None = None
+        self._upstream: UpstreamClient | None = None
+        self._origins: dict[str, tuple[Origin, str]] = {}
         self._limiter: Limiter | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
@@ -190,17 +205,7 @@ class Gateway:
         self.snapshot = await asyncio.to_thread(self._load)
         self._writer = LogWriter(_libpq(self.url))
         await self._writer.start()
-        connector = aiohttp.TCPConnector(
-            limit=self.settings.gateway_upstream_connections,
-            keepalive_timeout=30,
-            ttl_dns_cache=300,
-        )
-        self._http = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-            timeout=aiohttp.ClientTimeout(total=None),
-        )
+        self._upstream = UpstreamClient(limit=self.settings.gateway_upstream_connections)
         self._limiter = make_limiter(self.settings.redis_url)
         self._tasks = [
             asyncio.create_task(self._listen_for_changes()),
@@ -216,8 +221,8 @@ class Gateway:
                 await task
         if self._writer is not None:
             await self._writer.close()
-        if self._http is not None:
-            await self._http.close()
+        if self._upstream is not None:
+            await self._upstream.close()
         if self._limiter is not None:
             await self._limiter.close()
         if self._engine is not None:
@@ -380,6 +385,7 @@ class Gateway:
             raise Refusal(
                 401, "key_expired", _("Kunci API sudah kedaluwarsa: pakai kunci yang baru.")
             )
+        ex.client_label = client.text
         if not client.enabled:
             raise Refusal(403, "client_disabled", _("Aplikasi pemanggil sedang dinonaktifkan."))
         return client
@@ -405,6 +411,7 @@ class Gateway:
         if service is None:
             raise Refusal(404, "unknown_service", _("Layanan tidak dikenal di alamat ini."))
         ex.region_id = service.region_id
+        ex.service_label = service.text
         ex.wants_bodies = service.log_bodies
         return service
 
@@ -438,7 +445,7 @@ class Gateway:
         too_large = Refusal(
             413,
             "body_too_large",
-            _("Isi permintaan melebihi batas %(n)d bajt.") % {"n": limit},
+            _("Isi permintaan melebihi batas %(n)d bita.") % {"n": limit},
         )
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -465,21 +472,27 @@ class Gateway:
             ex.request_body = body[: self.settings.gateway_logged_body_bytes]
         return body
 
-    def _upstream_headers(self, scope: Scope, ex: Exchange) -> list[tuple[str, str]]:
-        connection_listed: set[bytes] = set()
+    def _upstream_headers(self, scope: Scope, ex: Exchange) -> list[tuple[bytes, bytes]]:
+        headers: list[tuple[bytes, bytes]] = []
+        connection_listed: tuple[bytes, ...] = ()
         for key, value in scope["headers"]:
             if key == b"connection":
-                connection_listed |= {v.strip().lower() for v in bytes(value).split(b",")}
-        headers = [
-            (key.decode("latin-1"), bytes(value).decode("latin-1"))
-            for key, value in scope["headers"]
-            if key not in _NOT_FORWARDED and key not in connection_listed
-        ]
-        headers.append((REQUEST_ID_HEADER, str(ex.request_id)))
+                connection_listed += tuple(v.strip().lower() for v in bytes(value).split(b","))
+            elif key not in _NOT_FORWARDED:
+                headers.append((key, value))
+        if connection_listed:
+            headers = [(k, v) for k, v in headers if k not in connection_listed]
+        headers.append((b"x-request-id", str(ex.request_id).encode()))
         client_addr = scope.get("client")
         if client_addr:
-            headers.append(("X-Forwarded-For", str(client_addr[0])))
+            headers.append((b"x-forwarded-for", str(client_addr[0]).encode()))
         return headers
+
+    def _origin(self, service: ServiceConf) -> tuple[Origin, str]:
+        cached = self._origins.get(service.upstream_url)
+        if cached is None:
+            cached = self._origins[service.upstream_url] = split_url(service.upstream_url)
+        return cached
 
     async def _forward(
         self,
@@ -490,26 +503,24 @@ class Gateway:
         body: bytes,
         ex: Exchange,
     ) -> None:
-        assert self._http is not None
-        url = service.upstream_url + ex.path
+        assert self._upstream is not None
+        origin, base = self._origin(service)
+        target = base + ex.path
         query: bytes = scope.get("query_string", b"")
         if query:
-            url += "?" + query.decode("latin-1")
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            sock_connect=min(service.timeout_seconds, 10.0),
-            sock_read=service.timeout_seconds,
-        )
+            target += "?" + query.decode("latin-1")
+        timeout = service.timeout_seconds
         try:
-            response = await self._http.request(
+            response = await self._upstream.request(
                 ex.method,
-                url,
-                headers=self._upstream_headers(scope, ex),
-                data=body or None,
-                allow_redirects=False,
-                timeout=timeout,
+                origin,
+                target,
+                self._upstream_headers(scope, ex),
+                body,
+                connect_timeout=min(timeout, 10.0),
+                read_timeout=timeout,
             )
-        except TimeoutError:
+        except UpstreamTimeout:
             await self._refuse(
                 send,
                 ex,
@@ -517,12 +528,12 @@ class Gateway:
                     504,
                     "upstream_timeout",
                     _("Aplikasi penyedia tidak menjawab dalam %(s)s detik.")
-                    % {"s": f"{service.timeout_seconds:g}"},
+                    % {"s": f"{timeout:g}"},
                 ),
             )
             return
-        except aiohttp.ClientError as exc:
-            log.warning("upstream %s failed: %s", service.text, type(exc).__name__)
+        except UpstreamFailed as exc:
+            log.warning("upstream %s failed: %s", service.text, exc)
             await self._refuse(
                 send,
                 ex,
@@ -533,33 +544,37 @@ class Gateway:
                 ),
             )
             return
-        async with response:
-            ex.status = response.status
-            headers = [(k, v) for k, v in response.raw_headers if k.lower() not in HOP_BY_HOP]
-            headers.append((b"x-request-id", str(ex.request_id).encode()))
-            await send(
-                {"type": "http.response.start", "status": response.status, "headers": headers}
-            )
-            held = b""
-            try:
-                async for chunk in response.content.iter_any():
-                    if held:
-                        await send({"type": "http.response.body", "body": held, "more_body": True})
-                    held = chunk
-                    ex.response_bytes += len(chunk)
-                    if (
-                        ex.wants_bodies
-                        and len(ex.response_body) < self.settings.gateway_logged_body_bytes
-                    ):
-                        ex.response_body += chunk
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                # Headers are gone already: log what happened and cut the response short,
-                # so the client sees an incomplete answer rather than a wrong one.
-                ex.error = "upstream_timeout" if isinstance(exc, TimeoutError) else "upstream_broke"
-                await self._log(ex)
-                raise
-            await self._log(ex)  # durable before the last bytes leave
-            await send({"type": "http.response.body", "body": held, "more_body": False})
+        try:
+            await self._relay(send, response, ex, timeout)
+        finally:
+            response.release()
+
+    async def _relay(
+        self, send: Send, response: UpstreamResponse, ex: Exchange, read_timeout: float
+    ) -> None:
+        """Stream the provider's answer, holding its last bytes until the record is durable."""
+        ex.status = response.status
+        headers = [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]
+        headers.append((b"x-request-id", str(ex.request_id).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        held = b""
+        keep = ex.wants_bodies
+        try:
+            async for chunk in response.chunks(read_timeout):
+                if held:
+                    await send({"type": "http.response.body", "body": held, "more_body": True})
+                held = chunk
+                ex.response_bytes += len(chunk)
+                if keep and len(ex.response_body) < self.settings.gateway_logged_body_bytes:
+                    ex.response_body += chunk
+        except UpstreamFailed as exc:
+            # Headers are gone already: log what happened and cut the response short,
+            # so the client sees an incomplete answer rather than a wrong one.
+            ex.error = "upstream_timeout" if isinstance(exc, UpstreamTimeout) else "upstream_broke"
+            await self._log(ex)
+            raise
+        await self._log(ex)  # durable before the last bytes leave
+        await send({"type": "http.response.body", "body": held, "more_body": False})
 
     # -- refusals, logging, directory, health ------------------------------------------------
 
@@ -596,8 +611,8 @@ class Gateway:
     async def _log(self, ex: Exchange) -> None:
         duration = time.perf_counter() - ex.started
         self.metrics.observe(
-            ex.service or "-",
-            ex.client or "-",
+            ex.service_label,
+            ex.client_label,
             ex.status,
             ex.error,
             duration,
@@ -644,6 +659,9 @@ class Gateway:
         locale_token = i18n.current_locale.set(_locale(scope))
         try:
             caller = self._directory_caller(snapshot, scope, ex)
+            ex.service_label = method  # the metaservice: a fixed, small set of labels
+            if caller is not None:
+                ex.client_label = caller.text
             if provider is not None:
                 ex.service = "/".join(provider) + "/" + method
                 ex.region_id = snapshot.instances.get(provider[0])

