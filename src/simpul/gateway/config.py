@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -136,6 +137,11 @@ class ClientConf:
     @property
     def text(self) -> str:
         return subsystem_text(self.ident)
+
+    @cached_property
+    def key(self) -> str:
+        """The client's rate-limit bucket."""
+        return str(self.id)
 
 
 @dataclass(frozen=True)

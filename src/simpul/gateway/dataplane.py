@@ -54,7 +54,7 @@ from simpul.gateway.config import (
 from simpul.gateway.health import UpstreamProber
 from simpul.gateway.metrics import GatewayMetrics
 from simpul.gateway.msglog import LogWriter, MessageRecord
-from simpul.gateway.ratelimit import Limiter, make_limiter, retry_after_header
+from simpul.gateway.ratelimit import Limiter, LocalLimiter, make_limiter, retry_after_header
 from simpul.gateway.upstream import (
     Origin,
     UpstreamClient,
@@ -154,10 +154,12 @@ class Exchange:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
+    """One request header (the last, if repeated); the lookup table is built once per request."""
+    table: dict[bytes, bytes] | None = scope.get("simpul.headers")
+    if table is None:
+        table = scope["simpul.headers"] = dict(scope["headers"])
+    value = table.get(name)
+    return None if value is None else bytes(value).decode("latin-1")
 
 
 def _parse_subsystem(value: str | None) -> SubsystemId | None:
@@ -391,8 +393,12 @@ class Gateway:
         return client
 
     async def _limit(self, client: ClientConf) -> None:
-        assert self._limiter is not None
-        wait = await self._limiter.acquire(str(client.id), client.rate_limit_per_minute)
+        limiter = self._limiter
+        assert limiter is not None
+        if isinstance(limiter, LocalLimiter):  # no I/O: skip the coroutine on the hot path
+            wait = limiter.take(client.key, client.rate_limit_per_minute, time.monotonic())
+        else:
+            wait = await limiter.acquire(client.key, client.rate_limit_per_minute)
         if wait is not None:
             raise Refusal(
                 429,
