@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint format typecheck pytest browser messages stop clean bench
+.PHONY: help install demo serve test lint format typecheck pytest browser messages stop clean bench bench-gateway
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,3 +66,6 @@ clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
 
 bench: install ## Catalogue benchmark (prints ratios to a baseline measured in the same run)
 	$(BIN)/python bench/catalogue_search.py
+
+bench-gateway: install ## Gateway against nginx, one worker each (installs nginx and h2load as root if missing)
+	$(BIN)/python bench/gateway.py
