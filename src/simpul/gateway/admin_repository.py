@@ -11,21 +11,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
 
 from simpul.core.models import AuditEvent
 from simpul.gateway.models import (
-    App,
     GatewayClient,
-    GatewayClientGroup,
     GatewayClientGroupMember,
     GatewayEndpoint,
     GatewayGrant,
     GatewayService,
     GrantStatus,
 )
-from simpul.gateway.registry_repository import AUDIT_PREFIX
+from simpul.gateway.registry_repository import AUDIT_PREFIX, GrantRow, grant_query
 
 #: The audit action that marks a key form's one-time token as used (target: the client), so
 #: that a browser sending the form again issues no second key. It records no change of the
@@ -92,18 +90,6 @@ def list_endpoints_by_service(
 
 
 @dataclass(frozen=True)
-class GrantRow:
-    """A grant with what it names: the service, the endpoint (if one) and the grantee."""
-
-    grant: GatewayGrant
-    service: GatewayService
-    provider: App
-    endpoint: GatewayEndpoint | None
-    client_app: App | None
-    group: GatewayClientGroup | None
-
-
-@dataclass(frozen=True)
 class GrantQuery:
     status: GrantStatus | None = None
     service_id: uuid.UUID | None = None
@@ -117,47 +103,7 @@ def list_grants_for_review(
 ) -> tuple[list[GrantRow], int]:
     """Grants matching ``where``: those waiting for approval first, then the newest; and the
     total. A client's grants include those given to its groups."""
-    client_app = aliased(App)
-    query = (
-        select(GatewayGrant, GatewayService, App, GatewayEndpoint, client_app, GatewayClientGroup)
-        .join(
-            GatewayService,
-            and_(
-                GatewayService.region_id == GatewayGrant.region_id,
-                GatewayService.id == GatewayGrant.service_id,
-            ),
-        )
-        .join(App, and_(App.region_id == GatewayService.region_id, App.id == GatewayService.app_id))
-        .outerjoin(
-            GatewayEndpoint,
-            and_(
-                GatewayEndpoint.region_id == GatewayGrant.region_id,
-                GatewayEndpoint.id == GatewayGrant.endpoint_id,
-            ),
-        )
-        .outerjoin(
-            GatewayClient,
-            and_(
-                GatewayClient.region_id == GatewayGrant.region_id,
-                GatewayClient.id == GatewayGrant.client_id,
-            ),
-        )
-        .outerjoin(
-            client_app,
-            and_(
-                client_app.region_id == GatewayClient.region_id,
-                client_app.id == GatewayClient.app_id,
-            ),
-        )
-        .outerjoin(
-            GatewayClientGroup,
-            and_(
-                GatewayClientGroup.region_id == GatewayGrant.region_id,
-                GatewayClientGroup.id == GatewayGrant.group_id,
-            ),
-        )
-        .where(GatewayGrant.region_id == region_id)
-    )
+    query = grant_query(region_id)
     if where.status is not None:
         query = query.where(GatewayGrant.status == where.status)
     if where.service_id is not None:

@@ -519,7 +519,7 @@ def find_open_grant(
     ).first()
 
 
-def _grant_query(
+def grant_query(
     region_id: uuid.UUID,
 ) -> Select[
     GatewayGrant,
@@ -591,7 +591,7 @@ def list_grants(
 ) -> tuple[list[GrantRow], int]:
     """Grants matching the filter, newest first, with what they name."""
     where = where or GrantFilter()
-    query = _grant_query(region_id)
+    query = grant_query(region_id)
     if where.status is not None:
         query = query.where(GatewayGrant.status == where.status)
     if where.service_id is not None:
@@ -609,7 +609,7 @@ def list_grants(
 
 def get_grant_row(session: Session, region_id: uuid.UUID, grant_id: uuid.UUID) -> GrantRow | None:
     """One grant as ``list_grants`` shows it."""
-    row = session.execute(_grant_query(region_id).where(GatewayGrant.id == grant_id)).one_or_none()
+    row = session.execute(grant_query(region_id).where(GatewayGrant.id == grant_id)).one_or_none()
     return GrantRow(*row) if row else None
 
 
