@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint format typecheck pytest browser messages stop clean bench bench-gateway
+.PHONY: help install demo serve test lint format typecheck pytest tools browser messages stop clean bench bench-gateway
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,12 +34,19 @@ serve: install ## Serve the portal and API (uses SIMPUL_DATABASE_URL, else the e
 stop: ## Stop the embedded PostgreSQL
 	$(BIN)/simpul db stop
 
-browser: ## Make sure Debian's Chromium is there for the browser tests
-	@if [ ! -x $(CHROMIUM) ]; then \
+# Debian packages the tests drive for real: the browser, Poppler's pdfsig, NSS's certutil.
+TEST_TOOLS := $(CHROMIUM):chromium /usr/bin/pdfsig:poppler-utils /usr/bin/certutil:libnss3-tools
+
+tools: ## Make sure the Debian tools the tests use are there (Chromium, pdfsig, certutil)
+	@missing=""; for pair in $(TEST_TOOLS); do \
+	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)); \
-	  else echo "Chromium is missing: install Debian's chromium package (browser tests will fail)"; fi; \
+	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing)); \
+	  else echo "Missing Debian packages:$$missing (the tests that use them will fail)"; fi; \
 	fi
+
+browser: tools ## Same as tools (kept for old habits)
 
 lint: install ## ruff (lint and format check)
 	$(BIN)/ruff check .
@@ -52,10 +59,10 @@ format: install ## Format the code
 typecheck: install ## mypy, strict on src/
 	$(BIN)/mypy
 
-pytest: install browser ## Run the tests only
+pytest: install tools ## Run the tests only
 	$(BIN)/pytest
 
-test: install browser lint typecheck pytest ## Everything: lint, type check and every test (browser included)
+test: install tools lint typecheck pytest ## Everything: lint, type check and every test (browser included)
 
 messages: install ## Extract messages and update the translation catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k lazy -o src/simpul/locale/messages.pot --no-location --omit-header --sort-output src/simpul
