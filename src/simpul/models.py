@@ -4,6 +4,7 @@ from simpul.accounts import models as accounts_models
 from simpul.applications import models as applications_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
+from simpul.documents import models as documents_models
 from simpul.gateway import models as gateway_models
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "applications_models",
     "catalogue_models",
     "core_models",
+    "documents_models",
     "gateway_models",
 ]

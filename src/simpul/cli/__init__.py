@@ -21,6 +21,7 @@ from simpul.cli.regions import check_catalogue, region_app
 from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
 from simpul.cli.users import user_app
 from simpul.core.i18n import current_locale
+from simpul.documents.cli import doc_app, pki_app
 from simpul.gateway.audit_cli import audit_app
 from simpul.gateway.cli import gateway_admin
 
@@ -53,6 +54,8 @@ app.add_typer(
     help="The integration gateway: serve it, or manage its services, clients and grants.",
 )
 app.add_typer(audit_app, name="audit", help="Check and seal the gateway's message log.")
+app.add_typer(pki_app, name="pki", help="The region's signing keys: a CA and officer certificates.")
+app.add_typer(doc_app, name="doc", help="Issued documents: verify a signed PDF, revoke one.")
 
 
 def main() -> None:

@@ -1,0 +1,199 @@
+"""``simpul pki ...`` and ``simpul doc ...``: the region's signing keys and verifying a document.
+
+``pki init`` writes a region CA and officer certificates (demo and tests). ``doc verify``
+prints the verdict as JSON on stdout and a sentence on stderr; it exits 0 only for a valid,
+unrevoked document of the region, 1 for every other verdict, 2 on a usage error (a file that
+cannot be read, an unknown region, no CA certificate). ``doc revoke`` revokes a document as
+the operator (exit 2 when refused: unknown code, already revoked, no reason). The main CLI
+mounts ``pki_app`` and ``doc_app``; its helpers are imported inside functions (``simpul.cli``
+imports this module).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simpul.core.i18n import _
+
+USAGE_ERROR = 2
+
+pki_app = typer.Typer(help="The region's signing keys: CA and officer certificates.")
+doc_app = typer.Typer(help="Issued documents: verify a signed PDF, revoke a document.")
+
+
+def _usage_error(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=USAGE_ERROR)
+
+
+@pki_app.callback()
+def _pki() -> None:
+    """The region's signing keys."""
+
+
+@doc_app.callback()
+def _doc() -> None:
+    """Issued documents."""
+
+
+def _region_name(slug: str, name: str | None) -> str:
+    if name:
+        return name
+    from simpul.cli import _region, session_scope
+
+    try:
+        with session_scope() as session:
+            return _region(session, slug).name
+    except typer.Exit:
+        raise typer.Exit(code=USAGE_ERROR) from None
+
+
+@pki_app.command("init")
+def init(
+    region: Annotated[str, typer.Option(help="Region slug.")],
+    out: Annotated[Path, typer.Option(help="Directory to write ca.pem and officer-*.p12 to.")],
+    passphrase_env: Annotated[
+        str, typer.Option(help="Environment variable holding the PKCS#12 passphrase.")
+    ],
+    officer: Annotated[
+        list[str] | None, typer.Option(help='A signing officer, "Nama <email>"; repeatable.')
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Region name for the certificates (default: from the db).")
+    ] = None,
+) -> None:
+    """Create a region CA and one certificate (PKCS#12) per signing officer."""
+    from simpul.documents.pki import OfficerSpec, init_region_pki
+
+    passphrase = os.environ.get(passphrase_env, "")
+    if not passphrase:
+        raise _usage_error(
+            _("Variabel lingkungan %(var)s kosong; isi dengan kata sandi berkas PKCS#12.")
+            % {"var": passphrase_env}
+        )
+    if not officer:
+        raise _usage_error(_('Sebutkan minimal satu petugas: --officer "Nama <email>".'))
+    officers: list[OfficerSpec] = []
+    for text in officer:
+        try:
+            officers.append(OfficerSpec.parse(text))
+        except ValueError:
+            raise _usage_error(
+                _('Petugas "%(text)s" harus ditulis "Nama <email>".') % {"text": text}
+            ) from None
+    region_name = _region_name(region, name)
+    try:
+        result = init_region_pki(out, region, region_name, officers, passphrase.encode())
+    except (FileExistsError, ValueError) as exc:
+        raise _usage_error(
+            _("Kunci wilayah tidak dibuat: %(error)s") % {"error": str(exc)}
+        ) from None
+    except OSError as exc:
+        raise _usage_error(
+            _("Direktori %(path)s tidak bisa ditulisi: %(error)s")
+            % {"path": out, "error": exc.strerror or exc}
+        ) from None
+    typer.echo(
+        json.dumps(
+            {
+                "ca": str(result.ca_path),
+                "officers": {email: str(path) for email, path in result.officer_paths.items()},
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _usage_error(
+            _("Berkas %(what)s %(path)s tidak bisa dibaca: %(error)s")
+            % {"what": what, "path": path, "error": exc.strerror or exc}
+        ) from None
+
+
+@doc_app.command("verify")
+def verify(
+    file: Annotated[Path, typer.Argument(help="The PDF to verify.")],
+    region: Annotated[str, typer.Option(help="Region slug whose document it claims to be.")],
+    ca: Annotated[
+        Path | None,
+        typer.Option(help="The region's CA certificate (default: <data_dir>/pki/<region>/ca.pem)."),
+    ] = None,
+) -> None:
+    """Is this PDF a valid, unrevoked document of the region? Exit 0 only if so."""
+    from simpul.cli import _region, session_scope
+    from simpul.core.settings import get_settings
+    from simpul.documents.pki import default_pki_dir
+    from simpul.documents.service import issued_record_lookup
+    from simpul.documents.verify import verify_pdf
+
+    pdf_bytes = _read(file, "PDF")
+    ca_path = ca or default_pki_dir(get_settings().data_dir, region) / "ca.pem"
+    trust_root = _read(ca_path, "CA")
+    try:
+        with session_scope() as session:
+            the_region = _region(session, region)
+            verdict = verify_pdf(
+                pdf_bytes, trust_root, lookup=issued_record_lookup(session, the_region)
+            )
+    except typer.Exit:
+        raise typer.Exit(code=USAGE_ERROR) from None
+    except ValueError as exc:  # the CA file is not a certificate
+        raise _usage_error(
+            _("%(path)s bukan sertifikat CA: %(error)s") % {"path": ca_path, "error": exc}
+        ) from None
+    typer.echo(json.dumps({"region": region, **verdict.as_dict()}, ensure_ascii=False))
+    typer.echo(verdict_sentence(verdict.status.value), err=True)
+    raise typer.Exit(code=0 if verdict.accepted else 1)
+
+
+@doc_app.command("revoke")
+def revoke(
+    code: Annotated[str, typer.Argument(help="The document's verification code (in its QR URL).")],
+    region: Annotated[str, typer.Option(help="Region slug.")],
+    reason: Annotated[str, typer.Option(help="Why it is revoked (shown to whoever verifies).")],
+) -> None:
+    """Revoke an issued document as the operator (``cli``); verification says so from then on."""
+    from simpul.cli import _region, domain_errors, session_scope
+    from simpul.documents.service import get_issued_document, revoke_document
+
+    try:
+        with session_scope() as session, domain_errors():
+            the_region = _region(session, region)
+            document = get_issued_document(session, the_region, code)
+            revoke_document(
+                session, the_region, document, reason=reason, actor_id=None, actor_label="cli"
+            )
+            result = {
+                "number": document.number,
+                "code": document.code,
+                "revoked_at": document.revoked_at.isoformat() if document.revoked_at else None,
+                "revoked_reason": document.revoked_reason,
+            }
+    except typer.Exit:
+        raise typer.Exit(code=USAGE_ERROR) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+def verdict_sentence(status: str) -> str:
+    """What a verdict means, in a sentence for people."""
+    sentences = {
+        "valid": _("Dokumen sah: ditandatangani wilayah ini dan tidak diubah."),
+        "invalid": _("Tanda tangan tidak cocok dengan isi berkas: dokumen rusak atau dipalsukan."),
+        "changed": _("Dokumen diubah setelah ditandatangani."),
+        "unknown": _("Kode dokumen tidak dikenal wilayah ini."),
+        "revoked": _("Dokumen sudah dicabut."),
+        "not_pdf": _("Berkas ini bukan PDF."),
+        "unsigned": _("PDF ini tidak bertanda tangan elektronik."),
+        "foreign": _("PDF ini ditandatangani pihak lain, bukan oleh wilayah ini."),
+    }
+    return sentences[status]

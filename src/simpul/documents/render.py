@@ -1,0 +1,225 @@
+"""Render a service's product (a certificate, permit or letter) to PDF bytes with fpdf2.
+
+Rendering needs no database: the caller fills a ``DocumentContent``. The document number and
+the verification code are also written into the PDF's XMP metadata (``simpul:documentNumber``,
+``simpul:verificationCode``) so ``verify.verify_pdf`` can read them back from the signed
+revision. The lower right of the page (``SIGNATURE_BOX``) is left for the visible signature,
+whose stamp carries the QR code of the verification URL (see ``signing.sign_pdf``).
+
+Text is set in DejaVu Sans (Debian's fonts-dejavu-core) when installed, so any name an
+applicant types prints; otherwise in the PDF core font Helvetica, which covers Latin-1 only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+from typing import Final, cast
+
+from fpdf import FPDF
+
+# fontTools reports every table it drops while subsetting DejaVu; none matter for our text.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+#: Indonesian month names: an official document states its date in Indonesian whatever the
+#: reader's language.
+MONTHS_ID: Final = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+FONT_DIR: Final = Path("/usr/share/fonts/truetype/dejavu")
+MM: Final = 72 / 25.4
+PAGE_HEIGHT_MM: Final = 297.0
+#: Where the visible signature goes, in millimetres from the top left: (left, top, right, bottom).
+SIGNATURE_BOX_MM: Final = (105.0, 228.0, 195.0, 268.0)
+#: The same box in PDF points from the bottom left (x1, y1, x2, y2), as pyHanko wants it.
+SIGNATURE_BOX: Final = (
+    round(SIGNATURE_BOX_MM[0] * MM),
+    round((PAGE_HEIGHT_MM - SIGNATURE_BOX_MM[3]) * MM),
+    round(SIGNATURE_BOX_MM[2] * MM),
+    round((PAGE_HEIGHT_MM - SIGNATURE_BOX_MM[1]) * MM),
+)
+XMP_NAMESPACE: Final = "https://simpul.id/ns/document/1.0/"
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    """Everything printed on an issued document.
+
+    ``title`` is the product named in the service standard (``produk_pelayanan``); ``rows``
+    are the application's data as (label, value) pairs in the order they are printed.
+    """
+
+    region_name: str
+    agency_name: str
+    title: str
+    number: str
+    code: str
+    applicant_name: str
+    issued_on: date
+    verification_url: str
+    service_name: str = ""
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    signer_name: str = ""
+    signer_position: str = ""
+
+
+def verification_url(base_url: str, region_slug: str, code: str) -> str:
+    """``{base_url}/{region}/verifikasi/{code}``: what the QR code opens."""
+    return f"{base_url.rstrip('/')}/{region_slug}/verifikasi/{code}"
+
+
+def indonesian_date(day: date) -> str:
+    """``date(2026, 11, 27)`` -> ``"27 November 2026"``."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def _xmp(content: DocumentContent) -> str:
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description rdf:about="" xmlns:simpul="{XMP_NAMESPACE}"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<simpul:documentNumber>{escape(content.number)}</simpul:documentNumber>"
+        f"<simpul:verificationCode>{escape(content.code)}</simpul:verificationCode>"
+        f"<simpul:region>{escape(content.region_name)}</simpul:region>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+
+
+class _Document(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            self.add_font("Body", "", str(regular))
+            self.add_font("Body", "B", str(bold))
+            self.body_font = "Body"
+            self.unicode = True
+        else:
+            self.body_font = "Helvetica"
+            self.unicode = False
+
+    def printable(self, value: str) -> str:
+        """The value as the chosen font can print it (Latin-1 for the core font)."""
+        if self.unicode:
+            return value
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+
+def render_document(content: DocumentContent, *, created_at: datetime | None = None) -> bytes:
+    """The document as PDF bytes (one A4 page; long data flows onto further pages).
+
+    Its wording is Indonesian whatever the reader's language: it is an official document.
+    """
+    pdf = _Document()
+    pdf.set_title(content.title)
+    pdf.set_subject(f"{content.title} {content.number}")
+    pdf.set_author(content.agency_name)
+    pdf.set_creator("Simpul")
+    pdf.set_keywords(f"{content.number} {content.code}")
+    pdf.set_xmp_metadata(_xmp(content))
+    if created_at is not None:
+        pdf.set_creation_date(created_at)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(20, 18, 20)
+    pdf.add_page()
+    _letterhead(pdf, content)
+    _body(pdf, content)
+    _signature_block(pdf, content)
+    return bytes(pdf.output())
+
+
+def _letterhead(pdf: _Document, content: DocumentContent) -> None:
+    """Region and agency over a double rule, then the title and the number."""
+    t, width = pdf.printable, pdf.epw
+    pdf.set_font(pdf.body_font, "B", 13)
+    pdf.cell(width, 7, t(content.region_name.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.body_font, "B", 15)
+    pdf.multi_cell(
+        width, 7, t(content.agency_name.upper()), align="C", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.ln(2)
+    y = pdf.get_y()
+    pdf.set_line_width(0.8)
+    pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
+    pdf.set_line_width(0.2)
+    pdf.line(pdf.l_margin, y + 1.2, pdf.l_margin + width, y + 1.2)
+    pdf.ln(8)
+    pdf.set_font(pdf.body_font, "B", 14)
+    pdf.multi_cell(width, 7, t(content.title.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.body_font, "", 11)
+    pdf.cell(width, 6, t(f"Nomor: {content.number}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+
+
+def _body(pdf: _Document, content: DocumentContent) -> None:
+    """The statement and the application's data as label : value rows."""
+    t, width = pdf.printable, pdf.epw
+    pdf.set_font(pdf.body_font, "", 11)
+    intro = "Yang bertanda tangan di bawah ini menerangkan bahwa permohonan"
+    if content.service_name:
+        intro += f" {content.service_name}"
+    intro += " atas nama berikut telah disetujui:"
+    pdf.multi_cell(width, 6, t(intro), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    label_width = 60.0
+    for label, value in [("Nama pemohon", content.applicant_name), *content.rows]:
+        pdf.set_font(pdf.body_font, "", 11)
+        top = pdf.get_y()
+        pdf.multi_cell(label_width, 6, t(label), new_x="RIGHT", new_y="TOP")
+        label_lines = cast(
+            "list[str]",
+            pdf.multi_cell(label_width, 6, t(label), dry_run=True, output="LINES"),
+        )
+        label_bottom = top + 6 * len(label_lines)
+        pdf.cell(4, 6, ":")
+        pdf.set_font(pdf.body_font, "B", 11)
+        pdf.multi_cell(width - label_width - 4, 6, t(value or "-"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), label_bottom))
+    pdf.ln(6)
+    pdf.set_font(pdf.body_font, "", 11)
+    pdf.multi_cell(
+        width,
+        6,
+        t("Dokumen ini diterbitkan secara elektronik dan sah tanpa tanda tangan basah."),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def _signature_block(pdf: _Document, content: DocumentContent) -> None:
+    """Date and position above ``SIGNATURE_BOX_MM`` (left for the stamp), a footer beside it."""
+    t = pdf.printable
+    left, top, right, _bottom = SIGNATURE_BOX_MM
+    if pdf.get_y() > top - 16:
+        pdf.add_page()
+    pdf.set_xy(left, top - 14)
+    pdf.cell(right - left, 6, t(f"Ditetapkan pada {indonesian_date(content.issued_on)}"))
+    pdf.set_xy(left, top - 8)
+    pdf.multi_cell(right - left, 6, t(content.signer_position or content.agency_name))
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_font(pdf.body_font, "", 8)
+    pdf.set_xy(pdf.l_margin, PAGE_HEIGHT_MM - 24)
+    pdf.multi_cell(
+        left - pdf.l_margin - 5,
+        4,
+        align="L",
+        text=t(
+            "Keaslian dokumen dapat diperiksa dengan memindai kode QR atau membuka "
+            f"{content.verification_url}"
+        ),
+    )

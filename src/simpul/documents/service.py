@@ -1,0 +1,156 @@
+"""The documents domain's rules that need the database: recording, revoking, looking up.
+
+Services flush, never commit: the caller's boundary (a request, a job, a CLI command) does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountKind, StaffRoleName, User
+from simpul.core.audit import record_audit_event
+from simpul.core.errors import Conflict, InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region, utcnow
+from simpul.documents import repository
+from simpul.documents.models import IssuedDocument
+from simpul.documents.verify import IssuedRecord, Lookup
+
+#: Random bytes in a verification code: 128 bits, so codes cannot be guessed or enumerated.
+CODE_BYTES = 16
+REASON_MIN = 10
+REASON_MAX = 1000
+#: Agency roles that may revoke what their agency issued (besides the region admin).
+REVOKING_ROLES = frozenset({StaffRoleName.PENYETUJU, StaffRoleName.ADMIN_OPD})
+
+
+def new_verification_code() -> str:
+    """A fresh random, URL-safe verification code (22 characters)."""
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def issued_record_lookup(session: Session, region: Region) -> Lookup:
+    """``verify.verify_pdf``'s ``lookup`` for ``region``: its issued documents by code."""
+
+    def lookup(code: str) -> IssuedRecord | None:
+        document = repository.get_issued_document_by_code(session, region.id, code)
+        if document is None:
+            return None
+        return IssuedRecord(
+            code=document.code,
+            number=document.number,
+            revoked_at=document.revoked_at,
+            revoked_reason=document.revoked_reason,
+        )
+
+    return lookup
+
+
+def get_issued_document(session: Session, region: Region, code: str) -> IssuedDocument:
+    """The region's issued document with this code; ``NotFound`` otherwise."""
+    document = repository.get_issued_document_by_code(session, region.id, code.strip())
+    if document is None:
+        raise NotFound(_("Dokumen dengan kode itu tidak diterbitkan wilayah ini."))
+    return document
+
+
+def record_issued_document(
+    session: Session,
+    region: Region,
+    *,
+    application_id: uuid.UUID,
+    number: str,
+    code: str,
+    signed_pdf: bytes,
+    storage_key: str,
+    signer_name: str,
+    signed_at: datetime,
+) -> IssuedDocument:
+    """Register a signed PDF that was stored under ``storage_key`` (the worker's last step)."""
+    document = IssuedDocument(
+        region_id=region.id,
+        application_id=application_id,
+        number=number,
+        code=code,
+        sha256=hashlib.sha256(signed_pdf).hexdigest(),
+        storage_key=storage_key,
+        signer_name=signer_name,
+        signed_at=signed_at,
+    )
+    session.add(document)
+    session.flush()
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=None,
+        actor_label="system",
+        action="document.issue",
+        target_type="issued_document",
+        target_id=str(document.id),
+        details={"number": number, "application_id": str(application_id)},
+    )
+    return document
+
+
+def can_revoke(session: Session, user: User, document: IssuedDocument) -> bool:
+    """The region admin, or an approver or agency admin of the agency that issued it."""
+    if user.region_id != document.region_id:
+        return False
+    if user.kind is AccountKind.REGION_ADMIN:
+        return True
+    if user.kind is not AccountKind.STAFF:
+        return False
+    agency_id = repository.get_agency_id_of_document(session, document.region_id, document)
+    return any(r.agency_id == agency_id and r.role in REVOKING_ROLES for r in user.roles)
+
+
+def revoke_document(
+    session: Session,
+    region: Region,
+    document: IssuedDocument,
+    *,
+    reason: str,
+    actor_id: uuid.UUID | None,
+    actor_label: str,
+) -> IssuedDocument:
+    """Revoke ``document`` with a reason; verification says so from then on.
+
+    The caller has checked ``can_revoke`` (pages) or is the operator (``cli``). A revoked
+    document stays: its row, file and hash remain for the record.
+    """
+    reason = reason.strip()
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise InvalidInput(
+            _("Alasan pencabutan belum lengkap."),
+            details=[
+                {
+                    "field": "reason",
+                    "message": _("Tulis alasan pencabutan, %(min)d sampai %(max)d karakter.")
+                    % {"min": REASON_MIN, "max": REASON_MAX},
+                }
+            ],
+        )
+    if document.region_id != region.id:
+        raise NotFound(_("Dokumen dengan kode itu tidak diterbitkan wilayah ini."))
+    if document.revoked_at is not None:
+        raise Conflict(_("Dokumen ini sudah dicabut sebelumnya."))
+    document.revoked_at = utcnow()
+    document.revoked_reason = reason
+    document.revoked_by = actor_id
+    session.flush()
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action="document.revoke",
+        target_type="issued_document",
+        target_id=str(document.id),
+        details={"number": document.number, "reason": reason},
+    )
+    return document
