@@ -6,6 +6,7 @@ from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.gateway import models as gateway_models
+from simpul.notify import models as notify_models
 
 __all__ = [
     "accounts_models",
@@ -14,4 +15,5 @@ __all__ = [
     "core_models",
     "documents_models",
     "gateway_models",
+    "notify_models",
 ]

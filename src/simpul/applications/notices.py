@@ -12,6 +12,7 @@ from simpul.applications import repository
 from simpul.applications.models import Application, Notification
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
+from simpul.notify.outbox import enqueue_for_notification
 
 #: What each kind of notification says; ``%(...)s`` come from its params.
 TEXTS: Final = {
@@ -43,6 +44,8 @@ def notify_applicant(
         params={"number": application.tracking_number, **params},
     )
     repository.add(session, notice)
+    # The same transaction queues its e-mail/webhook deliveries: they exist only if it commits.
+    enqueue_for_notification(session, notice)
     return notice
 
 

@@ -24,6 +24,7 @@ from simpul.core.i18n import current_locale
 from simpul.documents.cli import doc_app, pki_app
 from simpul.gateway.audit_cli import audit_app
 from simpul.gateway.cli import gateway_admin
+from simpul.notify.cli import worker_app
 
 __all__ = [
     "_region",
@@ -56,6 +57,11 @@ app.add_typer(
 app.add_typer(audit_app, name="audit", help="Check and seal the gateway's message log.")
 app.add_typer(pki_app, name="pki", help="The region's signing keys: a CA and officer certificates.")
 app.add_typer(doc_app, name="doc", help="Issued documents: verify a signed PDF, revoke one.")
+app.add_typer(
+    worker_app,
+    name="worker",
+    help="Deliver queued notifications (e-mail, webhook); --once stops when none are due.",
+)
 
 
 def main() -> None:

@@ -59,6 +59,25 @@ class Settings(BaseSettings):
     gateway_logged_body_bytes: int = Field(default=1024 * 1024, ge=0)
     #: Redis for rate limits shared by every gateway process; unset: limits per process.
     redis_url: str | None = None
+    #: Where links in messages (e-mail, webhook) and on documents point: the portal's address.
+    public_url: str = "http://127.0.0.1:8000"
+    #: Outgoing e-mail. The defaults suit a local test server (`python -m aiosmtpd -n`).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    #: Turn on in production (STARTTLS; implicit TLS on 465 is not supported).
+    smtp_starttls: bool = False
+    smtp_from: str = "Simpul <noreply@localhost>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: One JSON webhook for every region (a WhatsApp/SMS adapter), until regions set their own.
+    notify_webhook_url: str | None = None
+    notify_max_attempts: int = Field(default=8, ge=1)
+    notify_retry_base_seconds: float = Field(default=30.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    #: A delivery being sent is taken over by another worker after this (longer than timeouts).
+    notify_lease_seconds: float = Field(default=300.0, gt=0)
+    notify_poll_seconds: float = Field(default=5.0, gt=0)
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

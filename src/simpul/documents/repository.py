@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simpul.applications.models import Application
-from simpul.catalogue.models import Service
+from simpul.catalogue.models import Agency, Service
 from simpul.documents.models import IssuedDocument
 
 
@@ -52,3 +52,21 @@ def get_agency_id_of_document(
             Service.region_id == region_id,
         )
     )
+
+
+def get_service_and_agency_of_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> tuple[Service, Agency] | None:
+    """The service an application was for, and its agency (what a verification page names)."""
+    row = session.execute(
+        select(Service, Agency)
+        .join(Application, Application.service_id == Service.id)
+        .join(Agency, Agency.id == Service.agency_id)
+        .where(
+            Application.region_id == region_id,
+            Application.id == application_id,
+            Service.region_id == region_id,
+            Agency.region_id == region_id,
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])

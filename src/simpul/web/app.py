@@ -80,8 +80,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
+    from simpul.documents import pages as documents_pages
     from simpul.gateway import admin_pages, inventory_pages, monitor_pages
     from simpul.gateway import pages as gateway_pages
+    from simpul.notify import pages as notify_pages
     from simpul.web import pages as web_pages
 
     app.include_router(catalogue_api.router)
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(gateway_pages.router)
     app.include_router(monitor_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(notify_pages.router)
+    app.include_router(documents_pages.router)
     app.include_router(catalogue_pages.router)  # last: its /{region} routes are the broadest
     return app
 

@@ -22,6 +22,8 @@ TEMPLATE_DIRS = [
     _PACKAGE / "accounts" / "templates",
     _PACKAGE / "applications" / "templates",
     _PACKAGE / "gateway" / "templates",
+    _PACKAGE / "notify" / "templates",
+    _PACKAGE / "documents" / "templates",
 ]
 
 

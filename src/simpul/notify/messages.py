@@ -1,0 +1,98 @@
+"""What a delivery says, in its reader's language: the in-app text, a subject and a link."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from simpul.accounts.models import User
+from simpul.applications.models import Notification
+from simpul.applications.notices import text_of
+from simpul.core import i18n
+from simpul.core.models import Region
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification worded for one reader."""
+
+    locale: str
+    title: str
+    body: str
+    url: str
+    greeting: str
+    #: The words of the link to the application.
+    link_label: str
+    region_name: str
+    footer: str
+
+
+@contextmanager
+def in_locale(locale: str) -> Iterator[None]:
+    """Translate in ``locale`` inside the block (the worker has no request to set it)."""
+    token = i18n.current_locale.set(locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        i18n.current_locale.reset(token)
+
+
+def compose(notice: Notification, user: User, region: Region, public_url: str) -> Message:
+    """Word ``notice`` for ``user``: Indonesian unless their locale is English."""
+    locale = user.locale if user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    number = str(notice.params.get("number", ""))
+    base = public_url.rstrip("/")
+    url = (
+        f"{base}/{region.slug}/permohonan/{notice.application_id}"
+        if notice.application_id
+        else f"{base}/{region.slug}/notifikasi"
+    )
+    with in_locale(locale):
+        return Message(
+            locale=locale,
+            title=i18n.gettext("Kabar permohonan %(number)s") % {"number": number},
+            body=text_of(notice),
+            url=url,
+            greeting=i18n.gettext("Yth. %(name)s,") % {"name": user.full_name},
+            link_label=i18n.gettext("Lihat permohonan Anda"),
+            region_name=region.name,
+            footer=i18n.gettext(
+                "Pesan ini dikirim otomatis oleh layanan daring %(region)s. Anda dapat memilih "
+                "saluran pemberitahuan di halaman akun Anda."
+            )
+            % {"region": region.name},
+        )
+
+
+@lru_cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(_TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    return env
+
+
+def render_email(message: Message) -> tuple[str, str]:
+    """The e-mail's plain-text and HTML bodies."""
+    env = _environment()
+    with in_locale(message.locale):
+        context = {"message": message}
+        return (
+            env.get_template("email/notification.txt").render(context),
+            env.get_template("email/notification.html").render(context),
+        )

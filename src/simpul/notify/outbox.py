@@ -1,0 +1,84 @@
+"""Queue a notification's deliveries in the transaction that makes the notification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountKind, User
+from simpul.applications.models import Notification
+from simpul.core.errors import InvalidInput
+from simpul.core.i18n import _
+from simpul.core.models import Region
+from simpul.notify import repository
+from simpul.notify.config import NotifyConfig, notify_config
+from simpul.notify.models import Channel, Delivery
+
+
+def channel_defaults(user: User, config: NotifyConfig) -> dict[Channel, bool]:
+    """What a user gets before choosing: e-mail for citizens who have an address, and the
+    region's messaging gateway when one is configured."""
+    return {
+        Channel.EMAIL: user.kind is AccountKind.CITIZEN and bool(user.email),
+        Channel.WEBHOOK: config.webhook_url is not None,
+    }
+
+
+def channels_for(session: Session, user: User, config: NotifyConfig) -> dict[Channel, bool]:
+    """The user's channels: their choices over the defaults (a channel needs its address)."""
+    chosen = {
+        **channel_defaults(user, config),
+        **repository.preferences_of(session, user.region_id, user.id),
+    }
+    chosen[Channel.EMAIL] = chosen[Channel.EMAIL] and bool(user.email)
+    chosen[Channel.WEBHOOK] = chosen[Channel.WEBHOOK] and config.webhook_url is not None
+    return chosen
+
+
+def enqueue_for_notification(
+    session: Session, notification: Notification, *, config: NotifyConfig | None = None
+) -> Sequence[Delivery]:
+    """Queue the deliveries of an in-app notification to its reader's chosen channels.
+
+    Call it in the transaction that writes the notification: the deliveries commit or roll
+    back with it, and the workers are woken only if it commits. Only flushes.
+    """
+    config = config or notify_config()
+    user = repository.get_user(session, notification.region_id, notification.user_id)
+    if user is None or not user.is_active:
+        return []
+    if notification.id is None:
+        session.flush()  # the deliveries refer to the notification's id
+    recipients = {Channel.EMAIL: user.email, Channel.WEBHOOK: config.webhook_url or ""}
+    deliveries = [
+        Delivery(
+            region_id=notification.region_id,
+            notification_id=notification.id,
+            user_id=user.id,
+            channel=channel,
+            recipient=recipients[channel],
+        )
+        for channel, enabled in channels_for(session, user, config).items()
+        if enabled
+    ]
+    for delivery in deliveries:
+        repository.add(session, delivery)
+    if deliveries:
+        session.flush()
+        repository.wake_workers(session)
+    return deliveries
+
+
+def set_channel(
+    session: Session, region: Region, user: User, channel: str, *, enabled: bool
+) -> None:
+    """Record a user's choice for one channel (in the caller's transaction)."""
+    try:
+        chosen = Channel(channel)
+    except ValueError:
+        raise InvalidInput(
+            _("Saluran pemberitahuan tidak dikenal."),
+            details=[{"field": "channel", "message": _("Pilih e-mail atau pesan.")}],
+        ) from None
+    repository.set_preference(session, region.id, user.id, chosen, enabled=enabled)

@@ -1,0 +1,253 @@
+"""The delivery worker: claim due deliveries, send them outside any transaction, record how
+each try went, and retry with exponential backoff until delivered or out of attempts.
+
+Several workers may run at once: claiming uses ``FOR UPDATE SKIP LOCKED`` and marks the rows
+``sending`` with a lease before the transaction commits, so no two send the same delivery. A
+worker that dies mid-send leaves its rows ``sending``; when the lease runs out another worker
+takes them over (the lost try counts as an attempt). An idle worker sleeps until PostgreSQL
+NOTIFY says deliveries were queued, or for ``poll_seconds`` so due retries go out.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from simpul.core.models import utcnow
+from simpul.notify import repository
+from simpul.notify.channels import ChannelSender, DeliveryError, Job, senders_from
+from simpul.notify.config import NotifyConfig, notify_config
+from simpul.notify.messages import compose
+from simpul.notify.models import AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+_random = random.SystemRandom()
+
+
+def retry_delay(config: NotifyConfig, attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed try: doubling from the base, capped,
+    with half of it random so many failed deliveries do not come back in one burst."""
+    delay = min(config.retry_max_seconds, config.retry_base_seconds * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay / 2 + _random.uniform(0, delay / 2))
+
+
+def _attempt_row(
+    delivery: Delivery, outcome: AttemptOutcome, detail: str, at: datetime
+) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        region_id=delivery.region_id,
+        delivery_id=delivery.id,
+        number=delivery.attempts,
+        at=at,
+        outcome=outcome,
+        detail=detail[:300],
+    )
+
+
+def _job_for(session: Session, delivery: Delivery, config: NotifyConfig) -> Job | None:
+    notice = repository.get_notification(session, delivery.notification_id)
+    user = repository.get_user(session, delivery.region_id, delivery.user_id)
+    region = repository.get_region(session, delivery.region_id)
+    if notice is None or user is None or region is None:
+        return None
+    return Job(
+        delivery_id=delivery.id,
+        region_id=delivery.region_id,
+        attempt=delivery.attempts,
+        channel=delivery.channel,
+        recipient=delivery.recipient,
+        region_slug=region.slug,
+        event=notice.kind,
+        message=compose(notice, user, region, config.public_url),
+        person={
+            "id": str(user.id),
+            "name": user.full_name,
+            "email": user.email,
+            "phone": user.phone,
+        },
+    )
+
+
+def _settle_unsent(
+    session: Session, delivery: Delivery, config: NotifyConfig, now: datetime, why: str
+) -> None:
+    """A try that failed before sending: retried later, or dead after the last attempt."""
+    out_of_tries = delivery.attempts >= config.max_attempts
+    delivery.status = DeliveryStatus.DEAD if out_of_tries else DeliveryStatus.FAILED
+    delivery.next_attempt_at = now + retry_delay(config, delivery.attempts)
+    delivery.last_error = why
+    repository.add(session, _attempt_row(delivery, AttemptOutcome.FAILED, why, now))
+
+
+def claim(session: Session, config: NotifyConfig, now: datetime) -> tuple[list[Job], int]:
+    """Take due deliveries for this worker (in the caller's transaction, which must commit
+    before sending). Returns the jobs and how many rows were settled without sending."""
+    jobs: list[Job] = []
+    settled = 0
+    for delivery in repository.claim_due(session, now, config.batch_size):
+        if delivery.status is DeliveryStatus.SENDING:  # its worker's lease ran out
+            repository.add(
+                session,
+                _attempt_row(delivery, AttemptOutcome.LOST, "worker stopped while sending", now),
+            )
+            if delivery.attempts >= config.max_attempts:
+                delivery.status = DeliveryStatus.DEAD
+                delivery.last_error = "worker stopped while sending"
+                settled += 1
+                continue
+        delivery.attempts += 1
+        try:
+            job = _job_for(session, delivery, config)
+        except Exception:  # one message that cannot be worded must not stop the rest
+            log.exception("delivery %s: the message could not be composed", delivery.id)
+            _settle_unsent(session, delivery, config, now, "the message could not be composed")
+            settled += 1
+            continue
+        if job is None:
+            _settle_unsent(session, delivery, config, now, "the notification or its reader is gone")
+            delivery.status = DeliveryStatus.DEAD
+            settled += 1
+            continue
+        delivery.status = DeliveryStatus.SENDING
+        delivery.next_attempt_at = now + timedelta(seconds=config.lease_seconds)
+        jobs.append(job)
+    session.flush()
+    return jobs, settled
+
+
+def record(
+    session: Session,
+    job: Job,
+    error: DeliveryError | None,
+    detail: str,
+    config: NotifyConfig,
+    now: datetime,
+) -> DeliveryStatus | None:
+    """Write how ``job`` went; None if another worker took the delivery over meanwhile."""
+    values: dict[str, object]
+    if error is None:
+        status = DeliveryStatus.DELIVERED
+        values = {"status": status, "delivered_at": now, "last_error": ""}
+        outcome = AttemptOutcome.DELIVERED
+    else:
+        out_of_tries = job.attempt >= config.max_attempts
+        status = DeliveryStatus.DEAD if error.permanent or out_of_tries else DeliveryStatus.FAILED
+        values = {"status": status, "last_error": error.detail}
+        if status is DeliveryStatus.FAILED:
+            values["next_attempt_at"] = now + retry_delay(config, job.attempt)
+        outcome = AttemptOutcome.FAILED
+        detail = error.detail
+    if not repository.finish_attempt(session, job.delivery_id, job.attempt, values):
+        return None
+    repository.add(
+        session,
+        DeliveryAttempt(
+            region_id=job.region_id,
+            delivery_id=job.delivery_id,
+            number=job.attempt,
+            at=now,
+            outcome=outcome,
+            detail=detail[:300],
+        ),
+    )
+    session.flush()
+    return status
+
+
+def deliver_due(
+    engine: Engine,
+    config: NotifyConfig | None = None,
+    *,
+    senders: Mapping[Any, ChannelSender] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Claim one batch of due deliveries, send them and record the outcomes.
+
+    Returns how many deliveries were worked on (0: nothing was due). ``now`` fixes the clock
+    (tests); otherwise each step reads the time when it happens.
+    """
+
+    def clock() -> datetime:
+        return now or utcnow()
+
+    config = config or notify_config()
+    senders = senders or senders_from(config.smtp, config.webhook_timeout)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    with sessions() as session, session.begin():
+        jobs, settled = claim(session, config, clock())
+    for job in jobs:
+        try:
+            detail = senders[job.channel].send(job)
+            error = None
+        except DeliveryError as exc:
+            detail, error = exc.detail, exc
+        except Exception as exc:  # a channel's bug fails this try, not the worker
+            log.exception("delivery %s: the channel failed unexpectedly", job.delivery_id)
+            error = DeliveryError(f"unexpected error ({type(exc).__name__})")
+            detail = error.detail
+        with sessions() as session, session.begin():
+            status = record(session, job, error, detail, config, clock())
+        log.info(
+            "delivery %s via %s, attempt %d: %s",
+            job.delivery_id,
+            job.channel.value,
+            job.attempt,
+            status.value if status else "taken over by another worker",
+        )
+    return len(jobs) + settled
+
+
+def _wait_for_work(listener: Any, timeout: float, stop: threading.Event) -> None:
+    """Sleep until deliveries are queued (NOTIFY), ``timeout`` passes or ``stop`` is set.
+
+    ``listener`` is a psycopg connection that LISTENs; notices sent while the worker was busy
+    wait on it, so none is missed between two waits.
+    """
+    remaining = timeout
+    while remaining > 0 and not stop.is_set():
+        step = min(remaining, 1.0)  # look at ``stop`` at least once a second
+        for _notice in listener.notifies(timeout=step, stop_after=1):
+            return
+        remaining -= step
+
+
+def run_worker(
+    engine: Engine,
+    *,
+    once: bool = False,
+    config: NotifyConfig | None = None,
+    senders: Mapping[Any, ChannelSender] | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Deliver until ``stop`` is set (or, with ``once``, until nothing is due).
+
+    Returns how many deliveries were worked on.
+    """
+    config = config or notify_config()
+    senders = senders or senders_from(config.smtp, config.webhook_timeout)
+    stop = stop or threading.Event()
+    total = 0
+    if once:
+        while done := deliver_due(engine, config, senders=senders):
+            total += done
+        return total
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        listener: Any = conn.connection.driver_connection
+        listener.execute(f"LISTEN {repository.OUTBOX_CHANNEL}")
+        try:
+            while not stop.is_set():
+                done = deliver_due(engine, config, senders=senders)
+                total += done
+                if not done:
+                    _wait_for_work(listener, config.poll_seconds, stop)
+        finally:
+            listener.execute(f"UNLISTEN {repository.OUTBOX_CHANNEL}")
+    return total
