@@ -7,6 +7,7 @@ from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.gateway import models as gateway_models
 from simpul.notify import models as notify_models
+from simpul.savings import models as savings_models
 
 __all__ = [
     "accounts_models",
@@ -16,4 +17,5 @@ __all__ = [
     "documents_models",
     "gateway_models",
     "notify_models",
+    "savings_models",
 ]

@@ -22,6 +22,7 @@ from simpul.applications.models import (
     TaskStatus,
 )
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from simpul.savings.models import SavingsEntry
 from tests.applications.conftest import VALID_DATA, World
 from tests.factories import make_user
 
@@ -99,6 +100,11 @@ def test_return_resubmit_approve_to_selesai(session: Session, world: World) -> N
     workflow.act_on_task(session, world.region, world.approver, third.id, TaskOutcome.APPROVE)
     assert application.status is ApplicationStatus.COMPLETED
     assert application.finished_at is not None
+    # Completed online: the savings ledger records what the offline path would have cost.
+    entry = session.scalars(
+        select(SavingsEntry).where(SavingsEntry.application_id == application.id)
+    ).one()
+    assert entry.citizen_trips > 0
     actions = [
         e.action
         for e in session.scalars(

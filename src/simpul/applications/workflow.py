@@ -29,6 +29,7 @@ from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.savings import ledger as savings_ledger
 
 MAX_NOTE = 2000
 
@@ -182,6 +183,8 @@ def act_on_task(
         else:
             application.status = ApplicationStatus.COMPLETED
             application.finished_at = now
+            # What the offline path would have cost, at today's rates (the savings ledger).
+            savings_ledger.record_completion(session, application)
             record_event(
                 session,
                 application,

@@ -26,6 +26,7 @@ from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.inventory import seed_demo_inventory
+from simpul.savings import ledger as savings_ledger
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
         )
         accounts += 1
     applications = seed_demo_applications(session, region, storage) if storage else 0
+    # The demo's completed applications did not pass through the officer's approval.
+    savings_ledger.record_missing(session, region.id)
     return DemoReport(
         region, created, report.agencies, report.services, accounts, applications, apps, gateway
     )

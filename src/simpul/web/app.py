@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.gateway import admin_pages, inventory_pages, monitor_pages
     from simpul.gateway import pages as gateway_pages
     from simpul.notify import pages as notify_pages
+    from simpul.savings import pages as savings_pages
     from simpul.web import pages as web_pages
 
     app.include_router(catalogue_api.router)
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(admin_pages.router)
     app.include_router(notify_pages.router)
     app.include_router(documents_pages.router)
+    app.include_router(savings_pages.router)
     app.include_router(catalogue_pages.router)  # last: its /{region} routes are the broadest
     return app
 

@@ -24,6 +24,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "gateway" / "templates",
     _PACKAGE / "notify" / "templates",
     _PACKAGE / "documents" / "templates",
+    _PACKAGE / "savings" / "templates",
 ]
 
 

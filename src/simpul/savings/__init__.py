@@ -1,0 +1,1 @@
+"""What online services saved: paper, printed copies, courier trips and citizens' trips."""

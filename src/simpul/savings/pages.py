@@ -1,0 +1,251 @@
+"""The region admin's savings pages: the dashboard, its export, and the unit costs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from simpul.accounts.auth import CurrentPageAdmin
+from simpul.catalogue.models import Service
+from simpul.core.database import DbSession
+from simpul.core.errors import InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region
+from simpul.core.regions import CurrentRegion
+from simpul.gateway import spreadsheet
+from simpul.savings import ledger, profiles, rates, report, repository
+from simpul.web.csrf import csrf_protect
+from simpul.web.routing import CommittingRoute
+from simpul.web.templating import render
+
+router = APIRouter(
+    route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+
+Day = Annotated[str | None, Query(max_length=10)]
+
+
+@router.get("/{region}/admin/penghematan", response_class=HTMLResponse, name="savings_dashboard")
+def dashboard(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    dari: Day = None,
+    sampai: Day = None,
+) -> HTMLResponse:
+    """Totals in sheets, trips and rupiah for a period, per month, agency and service."""
+    period, errors = report.parse_period(dari, sampai, report.today_in(region))
+    return render(
+        request,
+        "savings/dashboard.html",
+        {
+            "report": report.build_report(session, region, period),
+            "errors": errors,
+            "month_names": report.MONTH_NAMES,
+            "values": {"dari": dari or period.start.isoformat(), "sampai": sampai or ""},
+            "query": f"dari={period.start.isoformat()}&sampai={period.end.isoformat()}",
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+def _download(
+    session: DbSession, region: Region, dari: str | None, sampai: str | None, extension: str
+) -> Response:
+    period, errors = report.parse_period(dari, sampai, report.today_in(region))
+    if errors:
+        raise InvalidInput(
+            next(iter(errors.values())),
+            details=[{"field": name, "message": message} for name, message in errors.items()],
+        )
+    rows = report.export_rows(session, region, period)
+    header = report.EXPORT_COLUMNS
+    if extension == "xlsx":
+        content = spreadsheet.write_xlsx(rows, header, title="penghematan")
+        media_type = spreadsheet.XLSX_MEDIA_TYPE
+    else:
+        content, media_type = spreadsheet.write_csv(rows, header), spreadsheet.CSV_MEDIA_TYPE
+    filename = (
+        f"penghematan-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}.{extension}"
+    )
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/{region}/admin/penghematan/ekspor.csv", name="savings_export_csv")
+def export_csv(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    dari: Day = None,
+    sampai: Day = None,
+) -> Response:
+    """Totals per month, agency and service as CSV."""
+    return _download(session, region, dari, sampai, "csv")
+
+
+@router.get("/{region}/admin/penghematan/ekspor.xlsx", name="savings_export_xlsx")
+def export_xlsx(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    dari: Day = None,
+    sampai: Day = None,
+) -> Response:
+    """Totals per month, agency and service as XLSX."""
+    return _download(session, region, dari, sampai, "xlsx")
+
+
+def _rates_page(
+    request: Request,
+    current: ledger.Rates,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    saved: bool = False,
+    status: int = 200,
+) -> HTMLResponse:
+    context: dict[str, Any] = {
+        "current": current,
+        "defaults": ledger.DEFAULT_RATES,
+        "values": values,
+        "errors": errors,
+        "saved": saved,
+        "max_rupiah": rates.MAX_RUPIAH,
+    }
+    return render(request, "savings/rates.html", context, status_code=status)
+
+
+@router.get("/{region}/admin/penghematan/tarif", response_class=HTMLResponse, name="savings_rates")
+def rates_form(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    disimpan: Annotated[str | None, Query(max_length=2)] = None,
+) -> HTMLResponse:
+    """The unit costs in force, in a form the admin can change."""
+    current = ledger.rates_for(session, region.id)
+    return _rates_page(request, current, rates.form_values(current), {}, saved=bool(disimpan))
+
+
+@router.post("/{region}/admin/penghematan/tarif", response_class=HTMLResponse)
+def rates_save(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    kertas: Annotated[str, Form(max_length=20)] = "",
+    cetak: Annotated[str, Form(max_length=20)] = "",
+    kurir: Annotated[str, Form(max_length=20)] = "",
+    perjalanan: Annotated[str, Form(max_length=20)] = "",
+    sumber: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Store the unit costs for completions from now on; a bad value shows its error."""
+    form = rates.parse_rate_form(
+        {
+            "kertas": kertas,
+            "cetak": cetak,
+            "kurir": kurir,
+            "perjalanan": perjalanan,
+            "sumber": sumber,
+        }
+    )
+    if form.rates is None:
+        current = ledger.rates_for(session, region.id)
+        return _rates_page(request, current, form.values, form.errors, status=422)
+    rates.set_rates(session, region, user, form.rates)
+    return RedirectResponse(f"/{region.slug}/admin/penghematan/tarif?disimpan=1", status_code=303)
+
+
+@router.get(
+    "/{region}/admin/penghematan/layanan", response_class=HTMLResponse, name="savings_services"
+)
+def service_list(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    disimpan: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    """Every service's offline path, set by the region or derived (marked as an assumption)."""
+    return render(
+        request,
+        "savings/services.html",
+        {"rows": profiles.service_rows(session, region), "saved": disimpan},
+    )
+
+
+def _service(session: DbSession, region: Region, slug: str) -> Service:
+    service = repository.get_service_by_slug(session, region.id, slug)
+    if service is None:
+        raise NotFound(_("Layanan tidak ditemukan."))
+    return service
+
+
+def _profile_page(
+    request: Request,
+    service: Service,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    status: int = 200,
+) -> HTMLResponse:
+    context: dict[str, Any] = {
+        "service": service,
+        "defaults": ledger.default_quantities(service),
+        "values": values,
+        "errors": errors,
+        "max_quantity": profiles.MAX_QUANTITY,
+    }
+    return render(request, "savings/service_form.html", context, status_code=status)
+
+
+@router.get("/{region}/admin/penghematan/layanan/{slug}", response_class=HTMLResponse)
+def profile_form(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageAdmin, slug: str
+) -> HTMLResponse:
+    """The service's offline path in a form the admin can change."""
+    service = _service(session, region, slug)
+    return _profile_page(request, service, profiles.form_values(session, service), {})
+
+
+@router.post("/{region}/admin/penghematan/layanan/{slug}", response_class=HTMLResponse)
+def profile_save(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    slug: str,
+    lembar: Annotated[str, Form(max_length=10)] = "",
+    salinan: Annotated[str, Form(max_length=10)] = "",
+    kurir: Annotated[str, Form(max_length=10)] = "",
+    perjalanan: Annotated[str, Form(max_length=10)] = "",
+    catatan: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Store the service's offline path for completions from now on."""
+    service = _service(session, region, slug)
+    form = profiles.parse_profile_form(
+        {
+            "lembar": lembar,
+            "salinan": salinan,
+            "kurir": kurir,
+            "perjalanan": perjalanan,
+            "catatan": catatan,
+        }
+    )
+    if form.quantities is None:
+        return _profile_page(request, service, form.values, form.errors, status=422)
+    profiles.set_profile(session, region, user, service, form.quantities, form.values["catatan"])
+    return RedirectResponse(
+        f"/{region.slug}/admin/penghematan/layanan?disimpan={service.slug}", status_code=303
+    )

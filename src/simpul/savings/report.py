@@ -1,0 +1,251 @@
+"""Totals per month, agency and service for a period, the monthly chart and the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from simpul.core.i18n import _, lazy
+from simpul.core.models import Region
+from simpul.savings import repository
+from simpul.savings.ledger import Rates, rates_for
+from simpul.savings.repository import MonthTotals, NamedTotals, Totals
+
+#: A period longer than this is refused: the chart and the export stay readable.
+MAX_MONTHS: Final = 60
+
+
+#: Short month names for the chart and tables, translated at render time.
+MONTH_NAMES: Final = (
+    lazy("Jan"),
+    lazy("Feb"),
+    lazy("Mar"),
+    lazy("Apr"),
+    lazy("Mei"),
+    lazy("Jun"),
+    lazy("Jul"),
+    lazy("Agu"),
+    lazy("Sep"),
+    lazy("Okt"),
+    lazy("Nov"),
+    lazy("Des"),
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days in the region's calendar, both ends included."""
+
+    start: dt.date
+    end: dt.date
+
+    def bounds(self, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+        """The period as UTC-aware instants [start, end)."""
+        zone = ZoneInfo(timezone)
+        start = dt.datetime.combine(self.start, dt.time(), tzinfo=zone)
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        return start, end
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def default_period(today: dt.date) -> Period:
+    """The last twelve months, this one included."""
+    return Period(_months_back(today, 11), today)
+
+
+def today_in(region: Region) -> dt.date:
+    return dt.datetime.now(ZoneInfo(region.timezone)).date()
+
+
+def parse_period(
+    dari: str | None, sampai: str | None, today: dt.date
+) -> tuple[Period, dict[str, str]]:
+    """The period asked for in the query (YYYY-MM-DD), or the default with what was wrong."""
+    fallback = default_period(today)
+    errors: dict[str, str] = {}
+    days: dict[str, dt.date] = {}
+    for name, raw, default in (("dari", dari, fallback.start), ("sampai", sampai, fallback.end)):
+        if not raw:
+            days[name] = default
+            continue
+        try:
+            days[name] = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("Tanggal tidak dikenali: tulis sebagai TTTT-BB-HH.")
+            days[name] = default
+    if errors:
+        return fallback, errors
+    period = Period(days["dari"], days["sampai"])
+    if period.end < period.start:
+        return fallback, {"sampai": _("Tanggal akhir tidak boleh sebelum tanggal awal.")}
+    if _months_back(period.end, MAX_MONTHS) > period.start:
+        return fallback, {"dari": _("Periode paling panjang %(n)d bulan.") % {"n": MAX_MONTHS}}
+    return period, {}
+
+
+def months_of(period: Period) -> list[dt.date]:
+    """The first day of every month the period touches."""
+    months: list[dt.date] = []
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    month: dt.date
+    totals: Totals
+    x: float
+    y: float
+    height: float
+    centre_x: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A server-drawn bar chart of rupiah saved per month (inline SVG, no JavaScript)."""
+
+    bars: list[ChartBar]
+    ticks: list[tuple[int, float]]
+    width: int = 720
+    height: int = 260
+    left: int = 96
+    right: int = 708
+    top: int = 16
+    baseline: int = 220
+    label_size: int = 12
+    bar_width: float = 0.0
+    #: With more than twelve months only every n-th month is labelled, so labels never overlap.
+    label_every: int = 1
+
+
+def _nice_ceiling(value: int) -> int:
+    """1, 2 or 5 times a power of ten, at least ``value``."""
+    if value <= 0:
+        return 1
+    magnitude = int(10 ** (len(str(value)) - 1))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def chart_of(months: list[tuple[dt.date, Totals]]) -> Chart:
+    """Bars scaled to a nice ceiling of the biggest month, with four grid lines."""
+    base = Chart(bars=[], ticks=[])
+    ceiling = _nice_ceiling(max((t.total_rupiah for _m, t in months), default=0))
+    plot_height = base.baseline - base.top
+    slot = (base.right - base.left) / max(len(months), 1)
+    bar_width = max(slot * 0.7, 2.0)
+
+    def y(value: int) -> float:
+        return round(base.baseline - plot_height * value / ceiling, 1)
+
+    bars = []
+    for index, (month, totals) in enumerate(months):
+        x = base.left + index * slot + (slot - bar_width) / 2
+        top = y(totals.total_rupiah)
+        bars.append(
+            ChartBar(
+                month=month,
+                totals=totals,
+                x=round(x, 1),
+                y=top,
+                height=round(base.baseline - top, 1),
+                centre_x=round(x + bar_width / 2, 1),
+            )
+        )
+    ticks = [(ceiling * step // 4, y(ceiling * step // 4)) for step in range(5)]
+    return Chart(
+        bars=bars,
+        ticks=ticks,
+        bar_width=round(bar_width, 1),
+        label_every=max(1, math.ceil(len(months) / 12)),
+    )
+
+
+@dataclass(frozen=True)
+class SavingsReport:
+    period: Period
+    totals: Totals
+    months: list[tuple[dt.date, Totals]]
+    agencies: list[NamedTotals]
+    services: list[NamedTotals]
+    rates: Rates
+    chart: Chart = field(default_factory=lambda: Chart(bars=[], ticks=[]))
+
+
+def _fill_months(period: Period, found: list[MonthTotals]) -> list[tuple[dt.date, Totals]]:
+    by_month = {row.month.date(): row.totals for row in found}
+    return [(month, by_month.get(month, Totals())) for month in months_of(period)]
+
+
+def build_report(session: Session, region: Region, period: Period) -> SavingsReport:
+    """Everything the dashboard shows for the period."""
+    start, end = period.bounds(region.timezone)
+    months = _fill_months(
+        period, repository.totals_by_month(session, region.id, region.timezone, start, end)
+    )
+    return SavingsReport(
+        period=period,
+        totals=repository.totals(session, region.id, start, end),
+        months=months,
+        agencies=repository.totals_by_agency(session, region.id, start, end),
+        services=repository.totals_by_service(session, region.id, start, end),
+        rates=rates_for(session, region.id),
+        chart=chart_of(months),
+    )
+
+
+EXPORT_COLUMNS: Final = (
+    "bulan",
+    "opd",
+    "layanan",
+    "permohonan",
+    "lembar_kertas",
+    "salinan_cetak",
+    "perjalanan_kurir",
+    "perjalanan_warga",
+    "rupiah_kertas",
+    "rupiah_cetak",
+    "rupiah_kurir",
+    "rupiah_perjalanan_warga",
+    "rupiah_total",
+)
+
+
+def export_rows(session: Session, region: Region, period: Period) -> list[dict[str, str]]:
+    """One row per month, agency and service, in EXPORT_COLUMNS."""
+    start, end = period.bounds(region.timezone)
+    rows = repository.totals_by_month_agency_service(
+        session, region.id, region.timezone, start, end
+    )
+    return [
+        {
+            "bulan": row.month.strftime("%Y-%m"),
+            "opd": row.agency_name,
+            "layanan": row.service_name,
+            "permohonan": str(row.totals.applications),
+            "lembar_kertas": str(row.totals.sheets),
+            "salinan_cetak": str(row.totals.printed_copies),
+            "perjalanan_kurir": str(row.totals.courier_trips),
+            "perjalanan_warga": str(row.totals.citizen_trips),
+            "rupiah_kertas": str(row.totals.sheet_rupiah),
+            "rupiah_cetak": str(row.totals.printed_copy_rupiah),
+            "rupiah_kurir": str(row.totals.courier_rupiah),
+            "rupiah_perjalanan_warga": str(row.totals.citizen_trip_rupiah),
+            "rupiah_total": str(row.totals.total_rupiah),
+        }
+        for row in rows
+    ]
