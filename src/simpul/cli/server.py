@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -118,11 +119,12 @@ def demo(
     )
     typer.echo("")
     if serve_after:
-        gateway = _start_gateway_process(host, gateway_port)
+        helpers = _start_demo_helpers(host, gateway_port)
 
         def stop(signum: int, _frame: object) -> None:
-            # uvicorn re-raises SIGTERM after its own shutdown: take the gateway down with us.
-            gateway.terminate()
+            # uvicorn re-raises SIGTERM after its own shutdown: take the helpers down with us.
+            for process in helpers:
+                process.terminate()
             raise SystemExit(128 + signum)
 
         signal.signal(signal.SIGTERM, stop)
@@ -130,18 +132,33 @@ def demo(
         try:
             serve(host=host, port=port, workers=1)
         finally:
-            gateway.terminate()
-            try:
-                gateway.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                gateway.kill()
+            for process in helpers:
+                process.terminate()
+            for process in helpers:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
-def _start_gateway_process(host: str, port: int) -> subprocess.Popen[bytes]:
-    """``simpul gateway`` beside the portal (the demo runs both; production runs them apart)."""
-    simpul = Path(sys.executable).parent / "simpul"
-    command = [str(simpul), "gateway", "--host", host, "--port", str(port)]
-    return subprocess.Popen(command)  # noqa: S603 - our own executable, fixed arguments
+def _start_demo_helpers(host: str, gateway_port: int) -> list[subprocess.Popen[bytes]]:
+    """What runs beside the portal in the demo (production runs each on its own):
+    ``simpul gateway``, ``simpul worker`` (notifications), and, when the SMTP settings are the
+    local defaults and aiosmtpd is installed, a mail server that prints what it receives."""
+    simpul = str(Path(sys.executable).parent / "simpul")
+    commands = [
+        [simpul, "gateway", "--host", host, "--port", str(gateway_port)],
+        [simpul, "worker"],
+    ]
+    settings = get_settings()
+    if settings.smtp_host == "127.0.0.1" and importlib.util.find_spec("aiosmtpd") is not None:
+        typer.echo(
+            _("Surel demo dicetak di sini (server SMTP lokal di port %(port)d).")
+            % {"port": settings.smtp_port}
+        )
+        listen = f"127.0.0.1:{settings.smtp_port}"
+        commands.append([sys.executable, "-m", "aiosmtpd", "-n", "-l", listen])
+    return [subprocess.Popen(command) for command in commands]  # noqa: S603 - fixed commands
 
 
 def serve_gateway(
