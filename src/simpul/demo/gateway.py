@@ -113,7 +113,7 @@ def seed_demo_gateway(
     result = DemoGateway(
         created=created, call_path=call_path, client_header=client_header, key=DEMO_GATEWAY_KEY
     )
-    if registry_repository.find_service(session, region.id, provider.id, SERVICE_CODE):
+    if registry_repository.get_service_by_code(session, region.id, provider.id, SERVICE_CODE):
         return result
 
     service = registry.register_service(
@@ -174,7 +174,7 @@ def point_demo_gateway_at(session: Session, base_url: str) -> DemoGateway:
     demo = seed_demo_gateway(session, region, base_url=base_url)
     provider = repository.get_app_by_code(session, region.id, PROVIDER_APP)
     assert provider is not None
-    service = registry_repository.find_service(session, region.id, provider.id, SERVICE_CODE)
+    service = registry_repository.get_service_by_code(session, region.id, provider.id, SERVICE_CODE)
     assert service is not None
     wanted = upstream_url(base_url, region)
     if service.upstream_url != wanted:

@@ -56,6 +56,14 @@ def subsystem_text(ident: Iterable[str]) -> str:
     return "/".join(ident)
 
 
+def parse_subsystem(text: str | None) -> SubsystemId | None:
+    """``INSTANCE/CLASS/MEMBER/APPLICATION`` (a caller's header) as a tuple, or None."""
+    parts = (text or "").strip().split("/")
+    if len(parts) != 4 or not all(parts):
+        return None
+    return (parts[0], parts[1], parts[2], parts[3])
+
+
 @dataclass(frozen=True)
 class EndpointConf:
     id: uuid.UUID

@@ -50,11 +50,12 @@ from simpul.gateway.config import (
     SubsystemId,
     current_versions,
     load_snapshot,
+    parse_subsystem,
 )
 from simpul.gateway.health import UpstreamProber
 from simpul.gateway.metrics import GatewayMetrics
 from simpul.gateway.msglog import LogWriter, MessageRecord
-from simpul.gateway.ratelimit import Limiter, LocalLimiter, make_limiter, retry_after_header
+from simpul.gateway.ratelimit import Limiter, make_limiter, retry_after_header
 from simpul.gateway.upstream import (
     Origin,
     UpstreamClient,
@@ -160,15 +161,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         table = scope["simpul.headers"] = dict(scope["headers"])
     value = table.get(name)
     return None if value is None else bytes(value).decode("latin-1")
-
-
-def _parse_subsystem(value: str | None) -> SubsystemId | None:
-    if not value:
-        return None
-    parts = value.strip().split("/")
-    if len(parts) != 4 or not all(parts):
-        return None
-    return (parts[0], parts[1], parts[2], parts[3])
 
 
 def _locale(scope: Scope) -> str:
@@ -366,7 +358,7 @@ class Gateway:
             i18n.current_locale.reset(locale_token)
 
     async def _authenticate(self, snapshot: Snapshot, scope: Scope, ex: Exchange) -> ClientConf:
-        ident = _parse_subsystem(ex.client)
+        ident = parse_subsystem(ex.client)
         if ident is None:
             raise Refusal(
                 401,
@@ -393,12 +385,8 @@ class Gateway:
         return client
 
     async def _limit(self, client: ClientConf) -> None:
-        limiter = self._limiter
-        assert limiter is not None
-        if isinstance(limiter, LocalLimiter):  # no I/O: skip the coroutine on the hot path
-            wait = limiter.take(client.key, client.rate_limit_per_minute, time.monotonic())
-        else:
-            wait = await limiter.acquire(client.key, client.rate_limit_per_minute)
+        assert self._limiter is not None
+        wait = await self._limiter.acquire(client.key, client.rate_limit_per_minute)
         if wait is not None:
             raise Refusal(
                 429,
@@ -641,10 +629,10 @@ class Gateway:
                 region_id=ex.region_id,
                 at=datetime.now(UTC),
                 request_id=ex.request_id,
-                client=ex.client[:300],
-                service=ex.service[:300],
-                endpoint=ex.endpoint[:600],
-                method=ex.method[:10],
+                client=ex.client,
+                service=ex.service,
+                endpoint=ex.endpoint,
+                method=ex.method,
                 path=ex.path,
                 status=ex.status,
                 error=ex.error,
@@ -728,7 +716,7 @@ class Gateway:
         self, snapshot: Snapshot, scope: Scope, ex: Exchange
     ) -> ClientConf | None:
         """The named caller, if it is a known client; a key, when sent, must be its own."""
-        ident = _parse_subsystem(ex.client)
+        ident = parse_subsystem(ex.client)
         caller = snapshot.clients.get(ident) if ident else None
         key = _header(scope, KEY_HEADER)
         if key is not None:

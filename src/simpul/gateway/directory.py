@@ -21,6 +21,7 @@ from simpul.gateway.config import (
     Snapshot,
     SubsystemConf,
     SubsystemId,
+    parse_subsystem,
 )
 
 JSON_CONTENT_TYPE: Final = "application/json"
@@ -49,8 +50,8 @@ class DirectoryError(DomainError):
 
 def parse_subsystem_id(text: str) -> SubsystemId:
     """``INSTANCE/CLASS/MEMBER/APPLICATION`` (the ``X-GovStack-Client`` header) as a tuple."""
-    parts = text.strip().split("/")
-    if len(parts) != 4 or not all(parts):
+    ident = parse_subsystem(text)
+    if ident is None:
         raise DirectoryError(
             400,
             "invalid_client_id",
@@ -59,7 +60,7 @@ def parse_subsystem_id(text: str) -> SubsystemId:
                 "misalnya kota-bandung/GOV/diskominfo/portal."
             ),
         )
-    return (parts[0], parts[1], parts[2], parts[3])
+    return ident
 
 
 def gateway_path(service: ServiceConf) -> str:

@@ -107,10 +107,6 @@ def get_service_by_code(
     ).one_or_none()
 
 
-#: The same lookup under the name the demo seeding uses.
-find_service = get_service_by_code
-
-
 def list_services(
     session: Session,
     region_id: uuid.UUID,
