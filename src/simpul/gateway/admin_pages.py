@@ -121,8 +121,12 @@ def audit_page(
     halaman: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
     """Every change to the gateway's configuration, newest first, 50 a page."""
-    events, total = admin_repository.list_audit_trail(
-        session, region.id, limit=PAGE_SIZE, offset=(halaman - 1) * PAGE_SIZE
+    events, total = registry_repository.list_gateway_audit_events(
+        session,
+        region.id,
+        except_action=admin_repository.KEY_FORM_ACTION,
+        limit=PAGE_SIZE,
+        offset=(halaman - 1) * PAGE_SIZE,
     )
     return page(
         request,

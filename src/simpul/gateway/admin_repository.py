@@ -23,7 +23,7 @@ from simpul.gateway.models import (
     GatewayService,
     GrantStatus,
 )
-from simpul.gateway.registry_repository import AUDIT_PREFIX, GrantRow, grant_query
+from simpul.gateway.registry_repository import GrantRow, grant_query
 
 #: The audit action that marks a key form's one-time token as used (target: the client), so
 #: that a browser sending the form again issues no second key. It records no change of the
@@ -145,20 +145,3 @@ def key_form_was_used(
         .limit(1)
     )
     return found is not None
-
-
-def list_audit_trail(
-    session: Session, region_id: uuid.UUID, *, limit: int, offset: int = 0
-) -> tuple[list[AuditEvent], int]:
-    """The region's gateway changes (``gateway.*``, without the used key forms), newest
-    first, and how many there are."""
-    query = select(AuditEvent).where(
-        AuditEvent.region_id == region_id,
-        AuditEvent.action.like(AUDIT_PREFIX + "%"),
-        AuditEvent.action != KEY_FORM_ACTION,
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    events = session.scalars(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
-    )
-    return list(events), total

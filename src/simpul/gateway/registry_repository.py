@@ -626,13 +626,17 @@ def list_gateway_audit_events(
     region_id: uuid.UUID,
     *,
     target_id: str | None = None,
+    except_action: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[AuditEvent], int]:
-    """The region's gateway events (``gateway.*``), newest first; of one target if given."""
+    """The region's gateway events (``gateway.*``), newest first; of one target if given,
+    leaving out ``except_action`` (bookkeeping a reader need not see) if given."""
     query = select(AuditEvent).where(
         AuditEvent.region_id == region_id, AuditEvent.action.like(AUDIT_PREFIX + "%")
     )
+    if except_action is not None:
+        query = query.where(AuditEvent.action != except_action)
     if target_id is not None:
         query = query.where(AuditEvent.target_id == target_id)
     total = _total(session, query)
