@@ -73,12 +73,12 @@ def test_demo_seed_loads_and_is_repeatable(
     storage = LocalStorage(tmp_path)
     first = seed_demo(session, storage)
     assert first.created_region and first.services >= 60 and first.accounts == len(DEMO_ACCOUNTS)
-    assert first.applications == 3
+    assert first.applications == 4
     second = seed_demo(session, storage)
     assert not second.created_region and second.services == 0 and second.accounts == 0
     assert second.applications == 0
     statuses = sorted(a.status.value for a in session.scalars(select(Application)))
-    assert statuses == ["completed", "returned", "submitted"]
+    assert statuses == ["completed", "completed", "returned", "submitted"]
     # The examples, on the real catalogue.
     top = client.get("/api/kota-bandung/services", params={"q": "akta lahir"}).json()[0]
     assert "Akta Kelahiran" in top["name"]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from simpul.core import database
-from simpul.notify import worker
+from simpul.notify import config as notify_config_module
 from simpul.notify.cli import worker_app
 from simpul.notify.models import DeliveryStatus
 from tests.notify.conftest import NotifyWorld, make_config, notify, running_mail_server
@@ -23,13 +23,13 @@ def test_worker_once_delivers_and_exits(
     monkeypatch.setattr(database, "get_engine", lambda: committed_engine)
     with running_mail_server() as mail:
         config = make_config(mail.port)
-        monkeypatch.setattr(worker, "notify_config", lambda: config)
+        monkeypatch.setattr(notify_config_module, "notify_config", lambda: config)
         _, (delivery,) = notify(committed_sessions, notify_world.application, config)
         result = CliRunner().invoke(worker_app, ["--once"])
         assert result.exit_code == 0, result.output
-        assert "1 pengiriman dikerjakan." in result.output
+        assert "1 pekerjaan dikerjakan." in result.output
         assert CliRunner().invoke(worker_app, ["--once"]).output.strip() == (
-            "0 pengiriman dikerjakan."
+            "0 pekerjaan dikerjakan."
         )
     assert len(mail.messages) == 1
     with committed_sessions() as session:

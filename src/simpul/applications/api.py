@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from simpul.accounts.auth import CurrentApiUser
 from simpul.applications import access, notices, repository, workflow
@@ -21,15 +22,20 @@ from simpul.applications.schemas import (
     EventOut,
     NotificationOut,
 )
+from simpul.applications.uploads import AppStorage
 from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
 from simpul.core.regions import CurrentRegion
+from simpul.documents import repository as documents_repository
+from simpul.documents import service as documents_service
 from simpul.web.routing import CommittingRoute
 
 router = APIRouter(prefix="/api/{region}", tags=["applications"], route_class=CommittingRoute)
 
 
-def _summary(application: Application, service: Service, region_slug: str) -> ApplicationSummaryOut:
+def _summary(
+    application: Application, service: Service, region_slug: str, *, has_document: bool
+) -> ApplicationSummaryOut:
     return ApplicationSummaryOut(
         id=application.id,
         tracking_number=application.tracking_number,
@@ -41,6 +47,9 @@ def _summary(application: Application, service: Service, region_slug: str) -> Ap
         due_date=application.due_date,
         finished_at=application.finished_at,
         url=f"/api/{region_slug}/applications/{application.id}",
+        document_url=(
+            f"/api/{region_slug}/applications/{application.id}/document" if has_document else None
+        ),
     )
 
 
@@ -64,7 +73,18 @@ def list_applications(
         limit=limit,
         offset=offset,
     )
-    return [_summary(row.application, row.service, region.slug) for row in rows]
+    issued = documents_repository.issued_document_ids_of(
+        session, region.id, [row.application.id for row in rows]
+    )
+    return [
+        _summary(
+            row.application,
+            row.service,
+            region.slug,
+            has_document=row.application.id in issued,
+        )
+        for row in rows
+    ]
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)
@@ -73,7 +93,10 @@ def get_application(
 ) -> ApplicationOut:
     """One application with its data, documents and history (404 for anyone else's)."""
     view = workflow.read_application(session, region, user, application_id)
-    summary = _summary(view.application, view.service, region.slug)
+    issued = documents_repository.issued_document_ids_of(session, region.id, [view.application.id])
+    summary = _summary(
+        view.application, view.service, region.slug, has_document=view.application.id in issued
+    )
     return ApplicationOut(
         **summary.model_dump(),
         data=view.application.data,
@@ -101,6 +124,30 @@ def get_application(
             )
             for e in view.events
         ],
+    )
+
+
+@router.get(
+    "/applications/{application_id}/document",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The signed PDF."},
+        404: {"description": "No such application for the caller, or no document (yet)."},
+    },
+)
+def get_application_document(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentApiUser,
+    storage: AppStorage,
+    application_id: uuid.UUID,
+) -> StreamingResponse:
+    """The signed PDF issued for the application (owner or responsible officer; audited)."""
+    document, stream = documents_service.open_issued_document(
+        session, region, storage, user, application_id
+    )
+    return StreamingResponse(
+        stream, media_type="application/pdf", headers=documents_service.download_headers(document)
     )
 
 

@@ -13,13 +13,16 @@ from simpul.applications import access, repository, workflow
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
-from simpul.applications.submission import today_in
+from simpul.applications.submission import today_in, workflow_of
 from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import DbSession
-from simpul.core.errors import Conflict, DomainError, InvalidInput
+from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.documents import credentials, issuing
+from simpul.documents import repository as documents_repository
+from simpul.documents import service as documents_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -130,11 +133,30 @@ def _file_page(
         if task is not None and workflow.can_assign(officer, task)
         else []
     )
+    final_step = task is not None and workflow_of(view.service).next_step(task.step) is None
+    credential = credentials.active_credential(session, region, officer)
+    issued = documents_repository.get_issued_documents_of_application(
+        session, region.id, application_id
+    )
+    current_document = next((d for d in issued if d.revoked_at is None), None)
     return render(
         request,
         "applications/officer_file.html",
         {
             "view": view,
+            "signing": {
+                "needed": can_act
+                and final_step
+                and "approve" in (step["actions"] if step else [])
+                and credentials.region_signs_documents(session, region),
+                "signer": credential.subject_name if credential else None,
+            },
+            "document": issuing.document_state(session, region, application_id),
+            "current_document": current_document,
+            "can_revoke": current_document is not None
+            and documents_service.can_revoke(session, officer, current_document),
+            "can_reissue": credential is not None
+            and issuing.may_issue(officer, view.service.agency_id),
             "assignees": assignees,
             "step_names": step_names(view.service.workflow),
             "answers": describe(view.service.eform["schema"], view.application.data),
@@ -172,8 +194,13 @@ def act(
     task_id: uuid.UUID,
     outcome: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    passphrase: Annotated[str, Form()] = "",
 ) -> Response:
-    """Decide on the task; the page (or, with htmx, its decision panel) shows the result."""
+    """Decide on the task; the page (or, with htmx, its decision panel) shows the result.
+
+    The last approval in a region that signs documents also takes the officer's signing
+    passphrase; it is never echoed back into the page.
+    """
     task = repository.get_task(session, region.id, task_id)
     application_id = task.application_id if task else None
     try:
@@ -186,7 +213,15 @@ def act(
                 _("Pilih tindakan: setujui, kembalikan, atau tolak."),
                 details=[{"field": "outcome", "message": _("Pilih salah satu tindakan.")}],
             )
-        workflow.act_on_task(session, region, officer, task_id, chosen, note[:2000])
+        workflow.act_on_task(
+            session,
+            region,
+            officer,
+            task_id,
+            chosen,
+            note[:2000],
+            signing_passphrase=passphrase or None,
+        )
     except DomainError as exc:
         if application_id is None:
             raise
@@ -204,6 +239,85 @@ def act(
     return RedirectResponse(
         f"/{region.slug}/petugas/permohonan/{application_id}?selesai={chosen.value}",
         status_code=303,
+    )
+
+
+@router.post(
+    "/{region}/petugas/permohonan/{application_id}/dokumen-hasil/cabut",
+    response_class=HTMLResponse,
+    name="revoke_issued_document",
+)
+def revoke_issued_document(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    application_id: uuid.UUID,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Revoke the application's issued document with a reason (approvers, agency admins)."""
+    view = workflow.read_application(session, region, officer, application_id)
+    issued = documents_repository.get_issued_documents_of_application(
+        session, region.id, view.application.id
+    )
+    current = next((d for d in issued if d.revoked_at is None), None)
+    try:
+        if current is None:
+            raise Conflict(_("Tidak ada dokumen berlaku yang dapat dicabut."))
+        if not documents_service.can_revoke(session, officer, current):
+            raise Forbidden(_("Anda tidak berwenang mencabut dokumen ini."))
+        documents_service.revoke_document(
+            session,
+            region,
+            current,
+            reason=reason,
+            actor_id=officer.id,
+            actor_label=officer.email,
+        )
+    except DomainError as exc:
+        return _file_page(
+            request,
+            session,
+            region,
+            officer,
+            application_id,
+            status_code=exc.status_code,
+            revoke_error=exc.message,
+            reason=reason,
+        )
+    return RedirectResponse(
+        f"/{region.slug}/petugas/permohonan/{application_id}?dicabut=1", status_code=303
+    )
+
+
+@router.post(
+    "/{region}/petugas/permohonan/{application_id}/dokumen-hasil/terbitkan",
+    response_class=HTMLResponse,
+    name="reissue_document",
+)
+def reissue_document(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    application_id: uuid.UUID,
+    passphrase: Annotated[str, Form()] = "",
+) -> Response:
+    """Make and sign the document again after it failed or was revoked."""
+    try:
+        issuing.reissue(session, region, officer, application_id, passphrase)
+    except DomainError as exc:
+        return _file_page(
+            request,
+            session,
+            region,
+            officer,
+            application_id,
+            status_code=exc.status_code,
+            reissue_error=exc.message,
+        )
+    return RedirectResponse(
+        f"/{region.slug}/petugas/permohonan/{application_id}?diterbitkan=1", status_code=303
     )
 
 

@@ -25,6 +25,7 @@ EVENT_LABELS: Final = {
     "complete": lazy("Selesai"),
     "reject": lazy("Ditolak"),
     "update": lazy("Data diperbarui petugas"),
+    "document_issued": lazy("Dokumen hasil diterbitkan dan ditandatangani secara elektronik"),
 }
 
 OUTCOME_LABELS: Final = {

@@ -26,6 +26,10 @@ TEXTS: Final = {
     ),
     "resubmitted": lazy("Perbaikan permohonan %(number)s diterima. Batas selesai: %(due)s."),
     "completed": lazy("Permohonan %(number)s selesai."),
+    "document_issued": lazy(
+        "Dokumen hasil permohonan %(number)s sudah terbit dengan nomor %(document)s dan "
+        "ditandatangani secara elektronik. Unduh di halaman permohonan Anda."
+    ),
     "rejected": lazy("Permohonan %(number)s ditolak: %(note)s."),
 }
 

@@ -18,6 +18,8 @@ from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, InvalidInput
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.documents import issuing
+from simpul.documents import service as documents_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -86,6 +88,7 @@ def application_page(
             "answers": describe(view.service.eform["schema"], view.application.data),
             "returned_note": _last_note(view.events, "return"),
             "step_names": step_names(view.service.workflow),
+            "document": issuing.document_state(session, region, application_id),
             **LABELS,
         },
     )
@@ -242,6 +245,23 @@ def download_document(
     document, stream = documents.open_document(session, region, storage, user, document_id)
     return StreamingResponse(
         stream, media_type=document.content_type, headers=documents.download_headers(document)
+    )
+
+
+@router.get("/{region}/permohonan/{application_id}/dokumen-hasil", name="issued_document")
+def download_issued_document(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    storage: AppStorage,
+    application_id: uuid.UUID,
+) -> StreamingResponse:
+    """The signed PDF of a completed application (owner, or a responsible officer: audited)."""
+    document, stream = documents_service.open_issued_document(
+        session, region, storage, user, application_id
+    )
+    return StreamingResponse(
+        stream, media_type="application/pdf", headers=documents_service.download_headers(document)
     )
 
 

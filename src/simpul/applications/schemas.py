@@ -20,6 +20,10 @@ class ApplicationSummaryOut(BaseModel):
     due_date: date | None = Field(description="The agency's deadline (working days, local date).")
     finished_at: datetime | None
     url: str
+    document_url: str | None = Field(
+        default=None,
+        description="The signed PDF issued for a completed application, once it is issued.",
+    )
 
 
 class EventOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.documents import credentials, issuing
 from simpul.savings import ledger as savings_ledger
 
 MAX_NOTE = 2000
@@ -127,11 +128,15 @@ def act_on_task(
     task_id: uuid.UUID,
     outcome: TaskOutcome,
     note: str = "",
+    *,
+    signing_passphrase: str | None = None,
 ) -> Application:
     """Approve (to the next step or to completion), return for revision, or reject, with a note.
 
     A task nobody has claimed is claimed by acting on it; one claimed by a colleague is not
-    the officer's to decide.
+    the officer's to decide. Where the region signs documents, the last approval needs the
+    officer's signing passphrase: it is checked here (nothing changes when it is wrong) and a
+    job that makes the signed document is queued in the same transaction.
     """
     task = _task_for(session, region, officer, task_id)
     if task.status is not TaskStatus.OPEN:
@@ -157,6 +162,13 @@ def act_on_task(
             _("Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."),
             details=[{"field": "note", "message": _("Alasan wajib diisi (minimal 5 karakter).")}],
         )
+    unlocked = None
+    if (
+        outcome is TaskOutcome.APPROVE
+        and workflow.next_step(task.step) is None
+        and credentials.region_signs_documents(session, region)
+    ):
+        unlocked = credentials.unlock(session, region, officer, signing_passphrase or "")
     now = utcnow()
     task.assignee_id = officer.id
     task.claimed_at = task.claimed_at or now
@@ -181,19 +193,7 @@ def act_on_task(
             )
             notify_applicant(session, application, "advanced", step=task.step_name)
         else:
-            application.status = ApplicationStatus.COMPLETED
-            application.finished_at = now
-            # What the offline path would have cost, at today's rates (the savings ledger).
-            savings_ledger.record_completion(session, application)
-            record_event(
-                session,
-                application,
-                actor=officer,
-                action="complete",
-                from_status=before,
-                note=note,
-            )
-            notify_applicant(session, application, "completed")
+            _complete(session, region, officer, application, service, note, unlocked, now)
     elif outcome is TaskOutcome.RETURN:
         application.status = ApplicationStatus.RETURNED
         application.paused_at = now
@@ -209,6 +209,39 @@ def act_on_task(
         )
         notify_applicant(session, application, "rejected", note=note)
     return application
+
+
+def _complete(
+    session: Session,
+    region: Region,
+    officer: User,
+    application: Application,
+    service: Service,
+    note: str,
+    unlocked: credentials.Unlocked | None,
+    now: datetime,
+) -> None:
+    """The last approval: completed, the savings recorded, the applicant told, and (where the
+    region signs documents) the signed document queued."""
+    before = application.status
+    application.status = ApplicationStatus.COMPLETED
+    application.finished_at = now
+    # What the offline path would have cost, at today's rates (the savings ledger).
+    savings_ledger.record_completion(session, application)
+    record_event(
+        session, application, actor=officer, action="complete", from_status=before, note=note
+    )
+    notify_applicant(session, application, "completed")
+    if unlocked is not None:
+        issuing.queue_document(
+            session,
+            region,
+            application,
+            agency_short_name=service.agency.short_name,
+            signer=officer,
+            signer_position="",
+            unlocked=unlocked,
+        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import typer
 
 from simpul.cli.common import domain_errors, fail, session_scope
 from simpul.core.database import get_engine
-from simpul.core.i18n import _
+from simpul.core.i18n import _, ngettext
 from simpul.core.settings import get_settings
 
 db_app = typer.Typer(help="The database (embedded or configured).", no_args_is_help=True)
@@ -53,8 +53,16 @@ def seed_demo_command() -> None:
     from simpul.applications.uploads import storage_from_settings
     from simpul.demo.seed import seed_demo
 
+    settings = get_settings()
+    storage = storage_from_settings(settings)
     with session_scope() as session, domain_errors():
-        report = seed_demo(session, storage_from_settings(get_settings()))
+        report = seed_demo(session, storage, settings.data_dir)
+    # The demo citizen's completed applications get their signed documents now, so they can
+    # be downloaded and verified at once (later ones are made by ``simpul worker``).
+    from simpul.core import jobs
+    from simpul.documents.issuing import issue_config, issuing_step
+
+    issued = jobs.run_steps_once([issuing_step(get_engine(), storage, issue_config())])
     if (
         report.created_region
         or report.services
@@ -79,6 +87,15 @@ def seed_demo_command() -> None:
         )
     else:
         typer.echo(_("Wilayah demo %(region)s sudah lengkap.") % {"region": report.region.name})
+    if issued:
+        typer.echo(
+            ngettext(
+                "%(num)d dokumen bertanda tangan elektronik diterbitkan.",
+                "%(num)d dokumen bertanda tangan elektronik diterbitkan.",
+                issued,
+            )
+            % {"num": issued}
+        )
 
 
 def demo(
@@ -92,6 +109,7 @@ def demo(
     """Migrate, seed the demo region, print the demo accounts, serve the portal and the gateway."""
     from simpul.demo.gateway import DEMO_GATEWAY_KEY, point_demo_gateway_at
     from simpul.demo.seed import DEMO_ACCOUNTS
+    from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
 
     migrate()
     seed_demo_command()
@@ -109,6 +127,10 @@ def demo(
             f"  {account.kind.value:<13} {account.email:<34} "
             + _("kata sandi: %(password)s") % {"password": account.password}
         )
+    typer.echo(
+        _("Frasa sandi tanda tangan elektronik petugas demo: %(passphrase)s")
+        % {"passphrase": DEMO_SIGNING_PASSPHRASE}
+    )
     typer.echo("")
     gateway_base = f"http://{host}:{gateway_port}"
     typer.echo(_("Gateway integrasi: %(url)s   coba panggil:") % {"url": gateway_base})

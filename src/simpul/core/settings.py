@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     #: A delivery being sent is taken over by another worker after this (longer than timeouts).
     notify_lease_seconds: float = Field(default=300.0, gt=0)
     notify_poll_seconds: float = Field(default=5.0, gt=0)
+    #: Issuing documents: tries before a job is given up, and the first retry's delay.
+    document_max_attempts: int = Field(default=5, ge=1)
+    document_retry_base_seconds: float = Field(default=30.0, gt=0)
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,8 @@ from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.inventory import seed_demo_inventory
+from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
+from simpul.documents.pki import default_pki_dir
 from simpul.savings import ledger as savings_ledger
 
 
@@ -80,11 +83,16 @@ class DemoReport:
     gateway: bool = False
 
 
-def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
+def seed_demo(
+    session: Session, storage: Storage | None = None, data_dir: Path | None = None
+) -> DemoReport:
     """Create or complete the demo region; returns what was added.
 
-    With a ``storage``, the demo citizen also gets applications in several states (one
-    waiting at Disdukcapil, one completed, one returned by DPMPTSP), so every page has
+    With a ``data_dir``, the demo officers get signing certificates from a demo CA under
+    ``<data_dir>/pki/<region>``, so the region signs the documents it issues. With a
+    ``storage``, the demo citizen also gets applications in several states (one waiting at
+    Disdukcapil, two completed (their signed documents are made by the worker, or by
+    ``simpul demo`` right after seeding), one returned by DPMPTSP), so every page has
     something to show.
     """
     seed = load_catalogue_folder(DEMO_FOLDER)
@@ -129,6 +137,8 @@ def seed_demo(session: Session, storage: Storage | None = None) -> DemoReport:
             actor_label="demo",
         )
         accounts += 1
+    if data_dir is not None:
+        seed_demo_signing(session, region, default_pki_dir(data_dir, region.slug))
     applications = seed_demo_applications(session, region, storage) if storage else 0
     # The demo's completed applications did not pass through the officer's approval.
     savings_ledger.record_missing(session, region.id)
@@ -188,11 +198,22 @@ def seed_demo_applications(session: Session, region: Region, storage: Storage) -
     if count:
         return 0
     _demo_application(session, region, storage, citizen, "akta-kelahiran")
-    completed = _demo_application(session, region, storage, citizen, "kartu-identitas-anak")
-    for _step in range(2):  # verification, then approval: the demo officer holds both roles
-        task = applications_repository.open_task_of(session, completed)
-        assert task is not None
-        workflow.act_on_task(session, region, disdukcapil, task.id, TaskOutcome.APPROVE)
+    for slug, officer in (
+        ("kartu-identitas-anak", disdukcapil),
+        ("sertifikat-laik-fungsi", dpmptsp),
+    ):
+        completed = _demo_application(session, region, storage, citizen, slug)
+        for _step in range(2):  # verification, then approval: the demo officer holds both roles
+            task = applications_repository.open_task_of(session, completed)
+            assert task is not None
+            workflow.act_on_task(
+                session,
+                region,
+                officer,
+                task.id,
+                TaskOutcome.APPROVE,
+                signing_passphrase=DEMO_SIGNING_PASSPHRASE,
+            )
     returned = _demo_application(session, region, storage, citizen, "izin-reklame")
     task = applications_repository.open_task_of(session, returned)
     assert task is not None
@@ -204,4 +225,4 @@ def seed_demo_applications(session: Session, region: Region, storage: Storage) -
         TaskOutcome.RETURN,
         "Foto lokasi reklame belum menunjukkan titik pemasangan; unggah foto yang lebih jelas.",
     )
-    return 3
+    return 4

@@ -110,6 +110,51 @@ def init(
     )
 
 
+@pki_app.command("enrol")
+def enrol(
+    p12: Annotated[Path, typer.Argument(help="The officer's PKCS#12 file (.p12 / .pfx).")],
+    region: Annotated[str, typer.Option(help="Region slug.")],
+    email: Annotated[str, typer.Option(help="The officer's account e-mail.")],
+    passphrase_env: Annotated[
+        str, typer.Option(help="Environment variable holding the PKCS#12 passphrase.")
+    ],
+) -> None:
+    """Register an officer's signing key and certificate (from ``pki init`` or from BSrE).
+
+    The file is stored encrypted by its passphrase; the passphrase is checked, not kept. From
+    the first enrolment on, the region signs the documents it issues.
+    """
+    from simpul.cli import _region, domain_errors, session_scope
+    from simpul.documents import credentials
+    from simpul.documents import repository as documents_repository
+
+    passphrase = os.environ.get(passphrase_env, "")
+    if not passphrase:
+        raise _usage_error(
+            _("Variabel lingkungan %(var)s kosong; isi dengan kata sandi berkas PKCS#12.")
+            % {"var": passphrase_env}
+        )
+    data = _read(p12, "PKCS#12")
+    try:
+        with session_scope() as session, domain_errors():
+            the_region = _region(session, region)
+            user = documents_repository.find_user_by_email(session, the_region.id, email)
+            if user is None:
+                raise _usage_error(_("Tidak ada akun %(email)s di wilayah ini.") % {"email": email})
+            credential = credentials.enrol(
+                session, the_region, user, data, passphrase, actor_label="cli"
+            )
+            result = {
+                "email": user.email,
+                "subject": credential.subject_name,
+                "fingerprint": credential.fingerprint,
+                "not_after": credential.not_after.isoformat(),
+            }
+    except typer.Exit:
+        raise typer.Exit(code=USAGE_ERROR) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()

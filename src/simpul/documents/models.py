@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from simpul.core.models import Base, IdMixin, RegionScoped, utcnow
+from simpul.core.models import Base, IdMixin, RegionScoped, utcnow, value_enum
 
 #: Length of a verification code: 16 random bytes as URL-safe base64 (22 characters).
 CODE_LENGTH = 22
@@ -47,3 +58,104 @@ class IssuedDocument(IdMixin, RegionScoped, Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     #: The officer who revoked it.
     revoked_by: Mapped[uuid.UUID | None]
+
+
+class SigningCredential(IdMixin, RegionScoped, Base):
+    """An officer's signing key and certificate: a PKCS#12 file sealed by their passphrase.
+
+    The PKCS#12 is kept in the database (encrypted by the officer's passphrase, which Simpul
+    never stores for longer than one signing job), so every worker can sign without a shared
+    file system. At most one credential per officer is active; a replaced one is disabled.
+    """
+
+    __tablename__ = "signing_credential"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "user_id"],
+            ["user_account.region_id", "user_account.id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("region_id", "id"),
+        Index(
+            "uq_signing_credential_active",
+            "region_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("disabled_at IS NULL"),
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    pkcs12: Mapped[bytes] = mapped_column(LargeBinary)
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    #: The certificate's subject common name: the name printed on the stamp.
+    subject_name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 (hex) of the certificate's DER encoding.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    not_after: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    disabled_at: Mapped[datetime | None]
+
+
+class DocumentJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    WORKING = "working"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class DocumentJob(IdMixin, RegionScoped, Base):
+    """Render, sign and store the document of one approved application (a worker's job).
+
+    Written in the approval's transaction with the number and code the document will carry,
+    so the job exists only if the approval commits. The passphrase is kept encrypted with the
+    server's secret only until the job is done or given up (``passphrase_encrypted`` NULL).
+    """
+
+    __tablename__ = "document_job"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "application_id"],
+            ["application.region_id", "application.id"],
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "signer_id"],
+            ["user_account.region_id", "user_account.id"],
+            ondelete="RESTRICT",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "credential_id"],
+            ["signing_credential.region_id", "signing_credential.id"],
+            ondelete="RESTRICT",
+        ),
+        UniqueConstraint("region_id", "number"),
+        Index("ix_document_job_due", "status", "next_attempt_at"),
+    )
+
+    application_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    signer_id: Mapped[uuid.UUID]
+    credential_id: Mapped[uuid.UUID]
+    number: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    signer_position: Mapped[str] = mapped_column(String(200), default="")
+    passphrase_encrypted: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[DocumentJobStatus] = mapped_column(
+        value_enum(DocumentJobStatus, "document_job_status"),
+        default=DocumentJobStatus.QUEUED,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class DocumentNumberCounter(RegionScoped, Base):
+    """The last document number given in a region and year (numbers run 1, 2, ... per year)."""
+
+    __tablename__ = "document_number_counter"
+    __table_args__ = (PrimaryKeyConstraint("region_id", "year"),)
+
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)

@@ -86,6 +86,17 @@ class Pkcs12SignerSource:
         return load_signer(self.path, self.passphrase)
 
 
+@dataclass(frozen=True)
+class Pkcs12DataSignerSource:
+    """PKCS#12 bytes (as kept in ``signing_credential``) and the passphrase that opens them."""
+
+    data: bytes
+    passphrase: bytes
+
+    def signer(self) -> signers.Signer:
+        return load_signer_data(self.data, self.passphrase)
+
+
 def _name(common_name: str, organisation: str, email: str | None = None) -> x509.Name:
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
@@ -240,7 +251,11 @@ def init_region_pki(
 
 def load_signer(p12_path: Path, passphrase: bytes) -> signers.SimpleSigner:
     """A pyHanko signer from a PKCS#12 file; ``ValueError`` when the passphrase is wrong."""
-    data = p12_path.read_bytes()
+    return load_signer_data(p12_path.read_bytes(), passphrase)
+
+
+def load_signer_data(data: bytes, passphrase: bytes) -> signers.SimpleSigner:
+    """A pyHanko signer from PKCS#12 bytes; ``ValueError`` when the passphrase is wrong."""
     signer: signers.SimpleSigner = signers.SimpleSigner.load_pkcs12_data(
         data, other_certs=[], passphrase=passphrase
     )

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from simpul.accounts.models import User
 from simpul.applications.models import Application
 from simpul.catalogue.models import Agency, Service
-from simpul.documents.models import IssuedDocument
+from simpul.core.models import Region
+from simpul.documents.models import (
+    DocumentJob,
+    DocumentJobStatus,
+    DocumentNumberCounter,
+    IssuedDocument,
+    SigningCredential,
+)
+
+#: The PostgreSQL NOTIFY channel that wakes workers when document jobs are queued.
+DOCUMENT_JOBS_CHANNEL: Final = "simpul_document_jobs"
 
 
 def get_issued_document_by_code(
@@ -70,3 +84,145 @@ def get_service_and_agency_of_application(
         )
     ).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)
+
+
+def active_credentials_of(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> list[SigningCredential]:
+    """The officer's credentials that are not disabled (at most one, by a unique index)."""
+    return list(
+        session.scalars(
+            select(SigningCredential).where(
+                SigningCredential.region_id == region_id,
+                SigningCredential.user_id == user_id,
+                SigningCredential.disabled_at.is_(None),
+            )
+        )
+    )
+
+
+def region_has_active_credential(session: Session, region_id: uuid.UUID) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    SigningCredential.region_id == region_id,
+                    SigningCredential.disabled_at.is_(None),
+                )
+            )
+        )
+    )
+
+
+def get_credential(
+    session: Session, region_id: uuid.UUID, credential_id: uuid.UUID
+) -> SigningCredential | None:
+    return session.scalar(
+        select(SigningCredential).where(
+            SigningCredential.region_id == region_id, SigningCredential.id == credential_id
+        )
+    )
+
+
+def next_document_number(session: Session, region_id: uuid.UUID, year: int) -> int:
+    """The next number of the region's year, taken atomically (the row stays locked until the
+    transaction ends, so numbers are given in commit order without gaps from races)."""
+    statement = (
+        insert(DocumentNumberCounter)
+        .values(region_id=region_id, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=["region_id", "year"],
+            set_={"last": DocumentNumberCounter.last + 1},
+        )
+        .returning(DocumentNumberCounter.last)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def notify_document_jobs(session: Session) -> None:
+    """Wake idle workers when the transaction commits (PostgreSQL NOTIFY)."""
+    session.execute(select(func.pg_notify(DOCUMENT_JOBS_CHANNEL, "")))
+
+
+def claim_due_jobs(session: Session, now: datetime, limit: int) -> list[DocumentJob]:
+    """Queued jobs that are due, and working ones whose worker's lease ran out; locked, and
+    skipped by other workers until this transaction ends."""
+    return list(
+        session.scalars(
+            select(DocumentJob)
+            .where(
+                DocumentJob.status.in_([DocumentJobStatus.QUEUED, DocumentJobStatus.WORKING]),
+                DocumentJob.next_attempt_at <= now,
+            )
+            .order_by(DocumentJob.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def get_job_for_update(session: Session, job_id: uuid.UUID) -> DocumentJob | None:
+    return session.scalar(select(DocumentJob).where(DocumentJob.id == job_id).with_for_update())
+
+
+def latest_job_of_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> DocumentJob | None:
+    return session.scalar(
+        select(DocumentJob)
+        .where(DocumentJob.region_id == region_id, DocumentJob.application_id == application_id)
+        .order_by(DocumentJob.created_at.desc())
+        .limit(1)
+    )
+
+
+def issued_document_ids_of(
+    session: Session, region_id: uuid.UUID, application_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these applications have an issued (unrevoked) document."""
+    if not application_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(IssuedDocument.application_id).where(
+                IssuedDocument.region_id == region_id,
+                IssuedDocument.application_id.in_(application_ids),
+                IssuedDocument.revoked_at.is_(None),
+            )
+        )
+    )
+
+
+def load_for_issue(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> tuple[Region, Application, Service, Agency, User] | None:
+    """What a document is made from: the region, application, service, agency, applicant."""
+    row = session.execute(
+        select(Region, Application, Service, Agency, User)
+        .join(Application, Application.region_id == Region.id)
+        .join(Service, Service.id == Application.service_id)
+        .join(Agency, Agency.id == Service.agency_id)
+        .join(User, User.id == Application.applicant_id)
+        .where(
+            Region.id == region_id,
+            Application.id == application_id,
+            Service.region_id == region_id,
+            Agency.region_id == region_id,
+            User.region_id == region_id,
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+
+def get_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    return session.scalar(select(User).where(User.region_id == region_id, User.id == user_id))
+
+
+def find_user_by_email(session: Session, region_id: uuid.UUID, email: str) -> User | None:
+    return session.scalar(
+        select(User).where(User.region_id == region_id, func.lower(User.email) == email.lower())
+    )

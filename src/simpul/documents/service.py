@@ -13,10 +13,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
+from simpul.applications import access
+from simpul.applications import repository as app_repository
+from simpul.applications.files import content_disposition
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.documents import repository
 from simpul.documents.models import IssuedDocument
 from simpul.documents.verify import IssuedRecord, Lookup
@@ -154,3 +158,53 @@ def revoke_document(
         details={"number": document.number, "reason": reason},
     )
     return document
+
+
+def open_issued_document(
+    session: Session, region: Region, storage: Storage, user: User, application_id: uuid.UUID
+) -> tuple[IssuedDocument, ChunkStream]:
+    """The application's issued document for its owner or a responsible officer.
+
+    Anyone else, an application without a document, or one whose document was revoked gets
+    404 (a revoked document is not handed out again). An officer's download is audited.
+    """
+    application = app_repository.get_application(session, region.id, application_id)
+    if application is None:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    service = app_repository.get_service_of(session, application)
+    if not access.can_read(user, application, service):
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    documents = repository.get_issued_documents_of_application(session, region.id, application.id)
+    current = next((d for d in documents if d.revoked_at is None), None)
+    if current is None:
+        raise NotFound(
+            _("Dokumen hasil sudah dicabut.")
+            if documents
+            else _("Dokumen hasil permohonan ini belum terbit.")
+        )
+    if application.applicant_id != user.id:
+        record_audit_event(
+            session,
+            region_id=region.id,
+            actor_id=user.id,
+            actor_label=user.email,
+            action="document.download",
+            target_type="issued_document",
+            target_id=str(current.id),
+            details={"application_id": str(application.id)},
+        )
+    try:
+        stream = storage.open(current.storage_key)
+    except StorageNotFound as exc:
+        raise NotFound(_("Berkas dokumen tidak ditemukan di penyimpanan.")) from exc
+    return current, stream
+
+
+def download_headers(document: IssuedDocument) -> dict[str, str]:
+    """A file name from the number (``dokumen-00012-DPMPTSP-2026.pdf``), no caching."""
+    name = "dokumen-" + "-".join(part for part in document.number.split("/") if part) + ".pdf"
+    return {
+        "Content-Disposition": content_disposition(name),
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }

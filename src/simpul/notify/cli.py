@@ -1,4 +1,4 @@
-"""``simpul worker``: deliver queued notifications (e-mail, webhook) until stopped."""
+"""``simpul worker``: deliver queued notifications and issue signed documents until stopped."""
 
 from __future__ import annotations
 
@@ -11,19 +11,33 @@ import typer
 
 from simpul.core.i18n import ngettext
 
-worker_app = typer.Typer(help="Deliver queued notifications (e-mail, webhook).")
+worker_app = typer.Typer(help="Deliver queued notifications and make signed documents.")
 
 
 @worker_app.callback(invoke_without_command=True)
 def worker(
-    once: Annotated[
-        bool, typer.Option("--once", help="Deliver what is due now, then stop.")
-    ] = False,
+    once: Annotated[bool, typer.Option("--once", help="Do what is due now, then stop.")] = False,
 ) -> None:
-    """Deliver notifications, retrying failed ones; stops cleanly on SIGTERM or Ctrl+C."""
+    """Deliver notifications and issue documents, retrying failures; stops on SIGTERM/Ctrl+C."""
+    from simpul.applications.uploads import storage_from_settings
+    from simpul.core import jobs
     from simpul.core.database import get_engine
-    from simpul.notify.worker import run_worker
+    from simpul.core.settings import get_settings
+    from simpul.documents import repository as documents_repository
+    from simpul.documents.issuing import issue_config, issuing_step
+    from simpul.notify import config as notify_config_module
+    from simpul.notify import repository as notify_repository
+    from simpul.notify import worker as notify_worker
+    from simpul.notify.channels import senders_from
 
+    engine = get_engine()
+    config = notify_config_module.notify_config()
+    steps = [
+        notify_worker.delivery_step(
+            engine, config, senders_from(config.smtp, config.webhook_timeout)
+        ),
+        issuing_step(engine, storage_from_settings(get_settings()), issue_config()),
+    ]
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -31,11 +45,20 @@ def worker(
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        count = run_worker(get_engine(), once=once, stop=stop)
+        if once:
+            count = jobs.run_steps_once(steps)
+        else:
+            count = jobs.run_loop(
+                engine,
+                steps,
+                [notify_repository.OUTBOX_CHANNEL, documents_repository.DOCUMENT_JOBS_CHANNEL],
+                poll_seconds=config.poll_seconds,
+                stop=stop,
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     typer.echo(
-        ngettext("%(num)d pengiriman dikerjakan.", "%(num)d pengiriman dikerjakan.", count)
+        ngettext("%(num)d pekerjaan dikerjakan.", "%(num)d pekerjaan dikerjakan.", count)
         % {"num": count}
     )

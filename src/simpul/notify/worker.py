@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from simpul.core import jobs
 from simpul.core.models import utcnow
 from simpul.notify import repository
 from simpul.notify.channels import ChannelSender, DeliveryError, Job, senders_from
@@ -205,20 +206,6 @@ def deliver_due(
     return len(jobs) + settled
 
 
-def _wait_for_work(listener: Any, timeout: float, stop: threading.Event) -> None:
-    """Sleep until deliveries are queued (NOTIFY), ``timeout`` passes or ``stop`` is set.
-
-    ``listener`` is a psycopg connection that LISTENs; notices sent while the worker was busy
-    wait on it, so none is missed between two waits.
-    """
-    remaining = timeout
-    while remaining > 0 and not stop.is_set():
-        step = min(remaining, 1.0)  # look at ``stop`` at least once a second
-        for _notice in listener.notifies(timeout=step, stop_after=1):
-            return
-        remaining -= step
-
-
 def run_worker(
     engine: Engine,
     *,
@@ -233,21 +220,24 @@ def run_worker(
     """
     config = config or notify_config()
     senders = senders or senders_from(config.smtp, config.webhook_timeout)
-    stop = stop or threading.Event()
-    total = 0
+    step = delivery_step(engine, config, senders)
     if once:
-        while done := deliver_due(engine, config, senders=senders):
-            total += done
-        return total
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        listener: Any = conn.connection.driver_connection
-        listener.execute(f"LISTEN {repository.OUTBOX_CHANNEL}")
-        try:
-            while not stop.is_set():
-                done = deliver_due(engine, config, senders=senders)
-                total += done
-                if not done:
-                    _wait_for_work(listener, config.poll_seconds, stop)
-        finally:
-            listener.execute(f"UNLISTEN {repository.OUTBOX_CHANNEL}")
-    return total
+        return jobs.run_steps_once([step])
+    return jobs.run_loop(
+        engine,
+        [step],
+        [repository.OUTBOX_CHANNEL],
+        poll_seconds=config.poll_seconds,
+        stop=stop or threading.Event(),
+    )
+
+
+def delivery_step(
+    engine: Engine, config: NotifyConfig, senders: Mapping[Any, ChannelSender]
+) -> jobs.Step:
+    """One batch of deliveries, as a step of the worker loop (``simpul.core.jobs``)."""
+
+    def step() -> int:
+        return deliver_due(engine, config, senders=senders)
+
+    return step

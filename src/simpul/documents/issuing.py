@@ -1,0 +1,395 @@
+"""Issuing documents: queued in the approval's transaction, made by a worker.
+
+``queue_document`` runs inside the request that approves an application's last step: it takes
+the next document number, a fresh verification code, and writes a ``DocumentJob`` holding the
+approving officer's passphrase encrypted with the server's secret. Nothing slow happens in the
+request. The worker (``issue_due``, run by ``simpul worker``) claims due jobs with ``FOR UPDATE
+SKIP LOCKED``, renders the PDF, signs it with the officer's key, stores it, and then, in one
+transaction, registers the issued document, marks the job done, forgets the passphrase and
+tells the applicant. A failure (storage down, a time-stamp authority unreachable, a bug) puts
+the job back with exponential backoff; after the last attempt it is dead, the passphrase is
+forgotten, and the application page says the document could not be made. The application's own
+state (completed) never depends on the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from simpul.accounts.models import StaffRoleName, User
+from simpul.applications import access
+from simpul.applications import repository as app_repository
+from simpul.applications.models import Application, ApplicationStatus
+from simpul.applications.notices import notify_applicant
+from simpul.applications.submission import record_event, today_in
+from simpul.core import security
+from simpul.core.audit import record_audit_event
+from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region, utcnow
+from simpul.core.storage import Storage
+from simpul.documents import credentials, repository, service
+from simpul.documents.content import document_content
+from simpul.documents.credentials import Unlocked
+from simpul.documents.models import DocumentJob, DocumentJobStatus
+from simpul.documents.pki import Pkcs12DataSignerSource
+from simpul.documents.render import render_document
+from simpul.documents.signing import sign_pdf, signer_common_name
+
+log = logging.getLogger(__name__)
+
+PASSPHRASE_PURPOSE: Final = "document-signing-passphrase"  # noqa: S105 (a key label)
+_random = random.SystemRandom()
+#: Who may re-issue an agency's documents (besides signing the last approval).
+ISSUING_ROLES: Final = frozenset({StaffRoleName.PENYETUJU, StaffRoleName.ADMIN_OPD})
+
+
+@dataclass(frozen=True)
+class IssueConfig:
+    """How the worker retries (from settings; tests shorten it)."""
+
+    public_url: str
+    max_attempts: int = 5
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    lease_seconds: float = 300.0
+    batch_size: int = 5
+
+
+def issue_config() -> IssueConfig:
+    from simpul.core.settings import get_settings
+
+    settings = get_settings()
+    return IssueConfig(
+        public_url=settings.public_url,
+        max_attempts=settings.document_max_attempts,
+        retry_base_seconds=settings.document_retry_base_seconds,
+    )
+
+
+def document_number(sequence: int, agency_short_name: str, year: int) -> str:
+    """``00012/DPMPTSP/2026``: the year's running number, the agency, the year."""
+    agency = "".join(agency_short_name.split()).upper()[:40] or "SIMPUL"
+    return f"{sequence:05d}/{agency}/{year}"
+
+
+def storage_key(region: Region, year: int, code: str) -> str:
+    return f"issued/{region.slug}/{year}/{code}.pdf"
+
+
+def queue_document(
+    session: Session,
+    region: Region,
+    application: Application,
+    *,
+    agency_short_name: str,
+    signer: User,
+    signer_position: str,
+    unlocked: Unlocked,
+) -> DocumentJob:
+    """Queue the document of ``application`` in the caller's transaction (see module doc)."""
+    year = today_in(region).year
+    sequence = repository.next_document_number(session, region.id, year)
+    job = DocumentJob(
+        region_id=region.id,
+        application_id=application.id,
+        signer_id=signer.id,
+        credential_id=unlocked.credential.id,
+        number=document_number(sequence, agency_short_name, year),
+        code=service.new_verification_code(),
+        signer_position=signer_position[:200],
+        passphrase_encrypted=security.encrypt(PASSPHRASE_PURPOSE, unlocked.passphrase),
+        status=DocumentJobStatus.QUEUED,
+    )
+    repository.add(session, job)
+    session.flush()
+    repository.notify_document_jobs(session)
+    return job
+
+
+def retry_delay(config: IssueConfig, attempts: int) -> timedelta:
+    """Doubling from the base, capped, half of it random (no bursts of retries)."""
+    delay = min(config.retry_max_seconds, config.retry_base_seconds * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay / 2 + _random.uniform(0, delay / 2))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    job_id: uuid.UUID
+    attempt: int
+
+
+def claim(session: Session, config: IssueConfig, now: datetime) -> list[_Claimed]:
+    """Take due jobs for this worker; the caller's transaction must commit before the work."""
+    claimed: list[_Claimed] = []
+    for job in repository.claim_due_jobs(session, now, config.batch_size):
+        if job.status is DocumentJobStatus.WORKING:  # its worker's lease ran out
+            job.last_error = "worker stopped while making the document"
+            if job.attempts >= config.max_attempts:
+                _give_up(job, now)
+                continue
+        job.attempts += 1
+        job.status = DocumentJobStatus.WORKING
+        job.next_attempt_at = now + timedelta(seconds=config.lease_seconds)
+        claimed.append(_Claimed(job.id, job.attempts))
+    session.flush()
+    return claimed
+
+
+def _give_up(job: DocumentJob, now: datetime) -> None:
+    job.status = DocumentJobStatus.DEAD
+    job.passphrase_encrypted = None
+    job.finished_at = now
+
+
+def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> bytes:
+    """Render and sign the job's document (reads the database; writes nothing)."""
+    loaded = repository.load_for_issue(session, job.region_id, job.application_id)
+    credential = repository.get_credential(session, job.region_id, job.credential_id)
+    if loaded is None or credential is None:
+        raise LookupError("the application or the signing credential is gone")
+    region, application, service_row, agency, applicant = loaded
+    passphrase = (
+        security.decrypt(PASSPHRASE_PURPOSE, job.passphrase_encrypted)
+        if job.passphrase_encrypted
+        else None
+    )
+    if passphrase is None:
+        raise PermissionError("the signing passphrase is not available")
+    signer = Pkcs12DataSignerSource(credential.pkcs12, passphrase.encode()).signer()
+    content = document_content(
+        region=region,
+        agency=agency,
+        service=service_row,
+        application=application,
+        applicant_name=applicant.full_name,
+        number=job.number,
+        code=job.code,
+        base_url=config.public_url,
+        issued_on=today_in(region, job.created_at),
+        signer_position=job.signer_position,
+    )
+    content = replace(content, signer_name=signer_common_name(signer))
+    pdf = render_document(content)
+    return sign_pdf(
+        pdf,
+        signer,
+        reason=f"Penerbitan {content.title} nomor {job.number}",
+        location=region.name,
+        qr_url=content.verification_url,
+    )
+
+
+def _finish(
+    session: Session, claimed: _Claimed, signed: bytes, key: str, config: IssueConfig
+) -> DocumentJobStatus | None:
+    job = repository.get_job_for_update(session, claimed.job_id)
+    if (
+        job is None
+        or job.status is not DocumentJobStatus.WORKING
+        or job.attempts != claimed.attempt
+    ):
+        return None  # another worker took it over after our lease ran out
+    loaded = repository.load_for_issue(session, job.region_id, job.application_id)
+    credential = repository.get_credential(session, job.region_id, job.credential_id)
+    if loaded is None or credential is None:
+        raise LookupError("the application or the signing credential is gone")
+    region, application, _service, _agency, _applicant = loaded
+    now = utcnow()
+    if repository.get_issued_document_by_code(session, region.id, job.code) is None:
+        service.record_issued_document(
+            session,
+            region,
+            application_id=application.id,
+            number=job.number,
+            code=job.code,
+            signed_pdf=signed,
+            storage_key=key,
+            signer_name=credential.subject_name,
+            signed_at=now,
+        )
+        record_event(
+            session,
+            application,
+            actor=None,
+            actor_label=credential.subject_name,
+            action="document_issued",
+            from_status=application.status,
+            note=job.number,
+        )
+        notify_applicant(session, application, "document_issued", document=job.number)
+    job.status = DocumentJobStatus.DONE
+    job.passphrase_encrypted = None
+    job.finished_at = now
+    job.last_error = ""
+    session.flush()
+    return job.status
+
+
+def _fail(
+    session: Session, claimed: _Claimed, error: str, config: IssueConfig
+) -> DocumentJobStatus | None:
+    job = repository.get_job_for_update(session, claimed.job_id)
+    if (
+        job is None
+        or job.status is not DocumentJobStatus.WORKING
+        or job.attempts != claimed.attempt
+    ):
+        return None
+    now = utcnow()
+    job.last_error = error[:300]
+    if job.attempts >= config.max_attempts:
+        _give_up(job, now)
+    else:
+        job.status = DocumentJobStatus.QUEUED
+        job.next_attempt_at = now + retry_delay(config, job.attempts)
+    session.flush()
+    return job.status
+
+
+def issue_due(
+    sessions: sessionmaker[Session],
+    storage: Storage,
+    config: IssueConfig | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Claim one batch of due jobs and work them; returns how many were worked on.
+
+    Each step has its own transaction from ``sessions``: the claim commits before the slow
+    work, and the outcome is recorded after it. ``now`` fixes the claiming clock (tests).
+    """
+    config = config or issue_config()
+    with sessions() as session, session.begin():
+        claimed = claim(session, config, now or utcnow())
+    for item in claimed:
+        status: DocumentJobStatus | None
+        try:
+            with sessions() as session, session.begin():
+                job = session.get(DocumentJob, item.job_id)
+                assert job is not None
+                signed = make_signed_pdf(session, job, config)
+                region = session.get(Region, job.region_id)
+                assert region is not None
+                key = storage_key(region, job.created_at.year, job.code)
+            storage.put(key, signed, content_type="application/pdf")
+            with sessions() as session, session.begin():
+                status = _finish(session, item, signed, key, config)
+        except Exception as exc:  # noqa: BLE001 (any failure is retried; the batch goes on)
+            log.warning(
+                "document job %s, attempt %d failed: %s",
+                item.job_id,
+                item.attempt,
+                type(exc).__name__,
+            )
+            with sessions() as session, session.begin():
+                status = _fail(session, item, _describe(exc), config)
+        log.info(
+            "document job %s, attempt %d: %s",
+            item.job_id,
+            item.attempt,
+            status.value if status else "taken over by another worker",
+        )
+    return len(claimed)
+
+
+def _describe(exc: Exception) -> str:
+    """A failure's name and message, without anything secret (passphrases never get here)."""
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {message}"[:300]
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """What an application page says about its document."""
+
+    status: str  # "issued", "preparing", "failed", "revoked", "none"
+    code: str = ""
+    number: str = ""
+
+
+def document_state(session: Session, region: Region, application_id: uuid.UUID) -> DocumentState:
+    """The application's document: issued (latest), being prepared, failed, or none."""
+    documents = repository.get_issued_documents_of_application(session, region.id, application_id)
+    if documents and documents[0].revoked_at is None:
+        return DocumentState("issued", documents[0].code, documents[0].number)
+    job = repository.latest_job_of_application(session, region.id, application_id)
+    if job is not None and job.status in (DocumentJobStatus.QUEUED, DocumentJobStatus.WORKING):
+        return DocumentState("preparing", job.code, job.number)
+    if documents:
+        return DocumentState("revoked", documents[0].code, documents[0].number)
+    if job is not None and job.status is DocumentJobStatus.DEAD:
+        return DocumentState("failed", job.code, job.number)
+    return DocumentState("none")
+
+
+def may_issue(officer: User, agency_id: uuid.UUID) -> bool:
+    """Approvers and agency admins of the agency may (re-)issue its documents."""
+    return officer.region_id is not None and any(
+        r.agency_id == agency_id and r.role in ISSUING_ROLES for r in officer.roles
+    )
+
+
+def reissue(
+    session: Session, region: Region, officer: User, application_id: uuid.UUID, passphrase: str
+) -> DocumentJob:
+    """Queue a new document for a completed application whose document failed or was revoked.
+
+    The new document gets a new number and code; the old one stays as it was (revoked or
+    never made). The officer signs it with their own key and passphrase.
+    """
+    application = app_repository.get_application(
+        session, region.id, application_id, for_update=True
+    )
+    if application is None:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    service_row = app_repository.get_service_of(session, application)
+    if not access.can_read(officer, application, service_row):
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    if not may_issue(officer, service_row.agency_id):
+        raise Forbidden(_("Hanya penyetuju atau admin instansi yang dapat menerbitkan dokumen."))
+    if application.status is not ApplicationStatus.COMPLETED:
+        raise Conflict(_("Dokumen hanya diterbitkan untuk permohonan yang sudah selesai."))
+    if document_state(session, region, application.id).status not in ("failed", "revoked"):
+        raise Conflict(_("Permohonan ini sudah memiliki dokumen yang berlaku atau sedang dibuat."))
+    unlocked = credentials.unlock(session, region, officer, passphrase)
+    job = queue_document(
+        session,
+        region,
+        application,
+        agency_short_name=service_row.agency.short_name,
+        signer=officer,
+        signer_position="",
+        unlocked=unlocked,
+    )
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=officer.id,
+        actor_label=officer.email,
+        action="document.reissue",
+        target_type="application",
+        target_id=str(application.id),
+        details={"number": job.number},
+    )
+    return job
+
+
+def issuing_step(engine: Engine, storage: Storage, config: IssueConfig) -> Callable[[], int]:
+    """One batch of document jobs, as a step of the worker loop (``simpul.core.jobs``)."""
+
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def step() -> int:
+        return issue_due(sessions, storage, config)
+
+    return step
