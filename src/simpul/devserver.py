@@ -41,13 +41,14 @@ def recreate_database(server_url: str, name: str) -> str:
     return with_database(server_url, name)
 
 
-def migrate_and_seed_demo(url: str) -> DemoReport:
-    """Migrate to head and seed the demo region Kota Bandung, committed."""
+def migrate_and_seed_demo(url: str, data_dir: Path | None = None) -> DemoReport:
+    """Migrate to head and seed the demo region Kota Bandung, committed (with ``data_dir``,
+    its officers sign documents with a demo PKI kept there)."""
     upgrade_to_head(sqlalchemy_url(url))
     engine = create_engine(sqlalchemy_url(url))
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            return seed_demo(session)
+            return seed_demo(session, None, data_dir)
     finally:
         engine.dispose()
 

@@ -34,21 +34,26 @@ SERVER_START_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="session")
-def browser_database_url() -> str:
-    """A fresh, migrated database with the demo region, for the browser tests only."""
+def browser_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's data directory: its uploads and the demo region's PKI."""
+    return tmp_path_factory.mktemp("simpul-data")
+
+
+@pytest.fixture(scope="session")
+def browser_database_url(browser_data_dir: Path) -> str:
+    """A fresh, migrated database with the demo region (whose officers sign documents), for
+    the browser tests only."""
     server_url = _server_url()
     name = f"{make_url(sqlalchemy_url(server_url)).database}_browser"
     url = recreate_database(server_url, name)
-    migrate_and_seed_demo(url)
+    migrate_and_seed_demo(url, browser_data_dir)
     return url
 
 
 @pytest.fixture(scope="session")
-def live_server(
-    browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def live_server(browser_database_url: str, browser_data_dir: Path) -> Iterator[str]:
     """``simpul serve`` in a subprocess on a free port; yields its base URL."""
-    data_dir = tmp_path_factory.mktemp("simpul-data")
+    data_dir = browser_data_dir
     try:
         # The seed encrypted the demo NIK with the test key: the server needs the same one.
         with running_server(

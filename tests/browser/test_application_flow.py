@@ -1,16 +1,23 @@
 """A whole online application on phones: a citizen applies for a replacement KTP-el with
 documents and an eForm, the Disdukcapil officer returns it, the citizen fixes it, and the
-officer approves both steps. Screenshots go to docs/screenshots (08-14)."""
+officer approves both steps, signing the last; the worker issues the signed PDF, which the citizen
+downloads and verifies. Screenshots go to docs/screenshots (08-14, 19, 23)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
+from simpul.devserver import free_port
+from tests.conftest import TEST_SECRET
 from tests.samples import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -103,20 +110,32 @@ def _send_application(page: Page, family_card: Path) -> str:
     return urlsplit(page.url).path
 
 
-def _decide(page: Page, step: str, outcome: str, note: str = "") -> None:
-    """Choose ``outcome`` at ``step`` on the officer's file page, with ``note``, and save."""
+def _decide(
+    page: Page, step: str, outcome: str, note: str = "", passphrase: str | None = None
+) -> None:
+    """Choose ``outcome`` at ``step`` on the officer's file page, with ``note`` (and, at the
+    last step, the signing ``passphrase``), and save."""
     panel = page.locator("#keputusan-panel")
     expect(panel.get_by_role("heading")).to_have_text(f"Keputusan tahap {step}")
     panel.get_by_label(outcome, exact=True).check()
     panel.get_by_label("Catatan untuk pemohon").fill(note)
+    if passphrase is not None:
+        panel.get_by_label("Frasa sandi tanda tangan elektronik").fill(passphrase)
     panel.get_by_role("button", name="Simpan keputusan").click()
 
 
 def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
-    phone: Page, second_phone: Page, screenshots: Path, tmp_path: Path
+    phone: Page,
+    second_phone: Page,
+    screenshots: Path,
+    tmp_path: Path,
+    browser_database_url: str,
+    browser_data_dir: Path,
 ) -> None:
     """Apply with documents and eForm (an error first) → inbox, claim, download → return with
-    a note (a missing note first) → revision → approve twice → completed, with notifications."""
+    a note (a missing note first) → revision → approve twice, signing the last step (a wrong
+    passphrase first) → completed, with notifications → the worker issues the signed PDF →
+    the citizen downloads it and checks it on the verification page."""
     citizen, officer = phone, second_phone
     family_card = tmp_path / "kartu-keluarga.pdf"
     family_card.write_bytes(pdf_bytes("Kartu Keluarga Dewi Lestari"))
@@ -245,15 +264,19 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     _decide(officer, "Verifikasi berkas", "Setujui")
     expect(officer.get_by_role("status")).to_have_text(DECIDED)
     expect(_fact(officer, "Status")).to_have_text("Diproses · Persetujuan")
-    _decide(officer, "Persetujuan", "Setujui")
-    expect(officer.get_by_role("status")).to_have_text(DECIDED)
+    _decide(officer, "Persetujuan", "Setujui", passphrase="bukan-frasa-sandinya")
+    expect(officer.locator("#e-passphrase")).to_have_text("Frasa sandi tanda tangan salah.")
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Persetujuan")
+    _decide(officer, "Persetujuan", "Setujui", passphrase=DEMO_SIGNING_PASSPHRASE)
+    expect(officer.get_by_role("status").filter(has_text=DECIDED)).to_be_visible()
+    expect(officer.locator("#dokumen-hasil-panel")).to_contain_text("sedang dibuat")
     expect(_fact(officer, "Status")).to_have_text("Selesai")
     expect(officer.locator("#keputusan-panel")).to_have_count(0)
 
     # 7. The citizen's application is completed, with its whole history and notifications.
     citizen.goto(application_url)
     expect(_fact(citizen, "Status")).to_have_text("Selesai")
-    expect(citizen.get_by_role("status")).to_have_text(
+    expect(citizen.get_by_role("status").first).to_have_text(
         "Selesai · Permohonan Anda telah selesai diproses."
     )
     expect(citizen.locator("dl.facts")).not_to_contain_text("Batas selesai")
@@ -271,18 +294,59 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     expect(citizen.locator("ol.timeline li.event-return .note-text")).to_have_text(NOTE)
     citizen.screenshot(path=screenshots / "14-selesai.png", full_page=True)
 
+    expect(citizen.locator(".notice", has_text="sedang dibuat")).to_be_visible()
+
+    # 8. The worker (``simpul worker``) makes and signs the PDF; the citizen downloads it.
+    _run_document_worker(browser_database_url, browser_data_dir)
+    citizen.reload()
+    download_link = citizen.get_by_role("link", name="Unduh dokumen (PDF)")
+    expect(download_link).to_be_visible()
+    expect(citizen.locator(".issued-document")).to_contain_text("Nomor 0")
+    citizen.screenshot(path=screenshots / "19-dokumen-terbit.png", full_page=True)
+    with citizen.expect_download() as pending:
+        download_link.click()
+    pdf = Path(pending.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf
+    citizen.get_by_role("link", name="verifikasi dokumen").click()
+    expect(citizen.get_by_role("heading", name="Dokumen sah")).to_be_visible()
+    expect(citizen.get_by_role("main")).to_contain_text("Asep Sunandar")
+    citizen.screenshot(path=screenshots / "23-verifikasi-dokumen.png", full_page=True)
+
     citizen.goto(f"{REGION}/notifikasi")
     expect(_heading(citizen)).to_have_text("Pemberitahuan")
     notices = citizen.locator("li.service-item", has_text=tracking)
-    expect(notices).to_have_count(5)
+    expect(notices).to_have_count(6)
     for text in (
         "diterima. Instansi menyelesaikannya paling lambat",
         f"dikembalikan untuk diperbaiki: {NOTE}",
         "Perbaikan permohonan",
         "lolos tahap Verifikasi berkas",
         f"Permohonan {tracking} selesai.",
+        "sudah terbit dengan nomor",
     ):
         expect(notices.filter(has_text=text)).to_have_count(1)
+
+
+def _run_document_worker(database_url: str, data_dir: Path) -> None:
+    """``simpul worker --once`` against the live server's database and data directory (it
+    also tries the notification e-mails; no mail server listens here, so they wait)."""
+    environment = {
+        **os.environ,
+        "SIMPUL_DATABASE_URL": database_url,
+        "SIMPUL_SECRET_KEY": TEST_SECRET,
+        "SIMPUL_DATA_DIR": str(data_dir),
+        "SIMPUL_SMTP_PORT": str(free_port()),
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "simpul"), "worker", "--once"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "document job" in done.stderr and ": done" in done.stderr, done.stderr
 
 
 def test_officer_sees_why_a_return_without_a_note_is_refused(

@@ -205,12 +205,18 @@ def _signature_block(pdf: _Document, content: DocumentContent) -> None:
     """Date and position above ``SIGNATURE_BOX_MM`` (left for the stamp), a footer beside it."""
     t = pdf.printable
     left, top, right, _bottom = SIGNATURE_BOX_MM
-    if pdf.get_y() > top - 16:
+    position = t(content.signer_position or content.agency_name)
+    # A long agency name takes several lines: they all end above the stamp's box.
+    lines = cast(
+        "list[str]", pdf.multi_cell(right - left, 5, position, dry_run=True, output="LINES")
+    )
+    start = top - 2 - 6 - 5 * len(lines)
+    if pdf.get_y() > start - 2:
         pdf.add_page()
-    pdf.set_xy(left, top - 14)
+    pdf.set_xy(left, start)
     pdf.cell(right - left, 6, t(f"Ditetapkan pada {indonesian_date(content.issued_on)}"))
-    pdf.set_xy(left, top - 8)
-    pdf.multi_cell(right - left, 6, t(content.signer_position or content.agency_name))
+    pdf.set_xy(left, start + 6)
+    pdf.multi_cell(right - left, 5, position, align="L")
     pdf.set_auto_page_break(auto=False)
     pdf.set_font(pdf.body_font, "", 8)
     pdf.set_xy(pdf.l_margin, PAGE_HEIGHT_MM - 24)
