@@ -5,6 +5,8 @@ from simpul.applications import models as applications_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
+from simpul.evaluation.assessments import models as assessments_models
+from simpul.evaluation.surveys import models as surveys_models
 from simpul.gateway import models as gateway_models
 from simpul.notify import models as notify_models
 from simpul.savings import models as savings_models
@@ -12,10 +14,12 @@ from simpul.savings import models as savings_models
 __all__ = [
     "accounts_models",
     "applications_models",
+    "assessments_models",
     "catalogue_models",
     "core_models",
     "documents_models",
     "gateway_models",
     "notify_models",
     "savings_models",
+    "surveys_models",
 ]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from simpul.applications.models import Application
+from simpul.accounts.models import User
+from simpul.applications.models import Application, ApplicationStatus, Task
 from simpul.catalogue.seed import DEMO_FOLDER, CatalogueSeed, load_catalogue_folder
 from simpul.catalogue.standard import STANDARD_COMPONENTS
 from simpul.core.storage import LocalStorage
@@ -101,3 +102,51 @@ def test_eform_questions_keep_their_order(session: Session, client: TestClient) 
     assert list(served["eform"]["schema"]["properties"]) == list(
         wanted.eform.json_schema["properties"]
     )
+
+
+def test_the_demo_past_gives_the_evaluation_pages_numbers(session: Session, tmp_path: Path) -> None:
+    from simpul.evaluation.assessments.service import smartcity_index, spbe_index_and_predicate
+    from simpul.evaluation.surveys.models import SurveyResponse
+
+    report = seed_demo(session, LocalStorage(tmp_path), past=True)
+    assert report.past_applications == 240
+    region = report.region
+    statuses = dict(
+        session.execute(
+            select(Application.status, func.count())
+            .where(Application.region_id == region.id)
+            .group_by(Application.status)
+        )
+    )
+    assert statuses[ApplicationStatus.COMPLETED] > 150
+    assert statuses[ApplicationStatus.REJECTED] > 5 and statuses[ApplicationStatus.SUBMITTED] > 1
+    # Every past open application waits in an inbox; finished ones have a finish time.
+    open_without_task = session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(
+            Application.region_id == region.id,
+            Application.status == ApplicationStatus.SUBMITTED,
+            ~exists().where(Task.application_id == Application.id),
+        )
+    )
+    assert open_without_task == 0
+    rated = set(session.scalars(select(SurveyResponse.application_id)))
+    completed = session.scalars(
+        select(Application).where(
+            Application.region_id == region.id,
+            Application.status == ApplicationStatus.COMPLETED,
+        )
+    ).all()
+    citizen = session.scalar(
+        select(User).where(User.region_id == region.id, User.email == "warga@example.org")
+    )
+    assert citizen is not None
+    for application in completed:
+        mine = application.applicant_id == citizen.id
+        assert (application.id in rated) is not mine  # the visitor rates their own
+    assert spbe_index_and_predicate(session, region.id, 2024) is not None
+    assert smartcity_index(session, region.id, 2022) == 3.71
+    assert smartcity_index(session, region.id, 2021) == 3.34
+    again = seed_demo(session, LocalStorage(tmp_path), past=True)
+    assert again.past_applications == 0

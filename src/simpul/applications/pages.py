@@ -20,6 +20,7 @@ from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.documents import issuing
 from simpul.documents import service as documents_service
+from simpul.evaluation.surveys import service as survey_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -89,6 +90,7 @@ def application_page(
             "returned_note": _last_note(view.events, "return"),
             "step_names": step_names(view.service.workflow),
             "document": issuing.document_state(session, region, application_id),
+            "survey": survey_service.invite_for(session, region, user.id, view.application),
             **LABELS,
         },
     )

@@ -22,6 +22,7 @@ from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, s
 from simpul.cli.users import user_app
 from simpul.core.i18n import current_locale
 from simpul.documents.cli import doc_app, pki_app
+from simpul.evaluation.cli import evaluate_app
 from simpul.gateway.audit_cli import audit_app
 from simpul.gateway.cli import gateway_admin
 from simpul.notify.cli import worker_app
@@ -60,7 +61,12 @@ app.add_typer(doc_app, name="doc", help="Issued documents: verify a signed PDF, 
 app.add_typer(
     worker_app,
     name="worker",
-    help="Deliver queued notifications (e-mail, webhook); --once stops when none are due.",
+    help="Deliver queued notifications and make signed documents; --once stops when none are due.",
+)
+app.add_typer(
+    evaluate_app,
+    name="evaluate",
+    help="Compute the IKM, SPBE and smart city indices from files (JSON out, no database).",
 )
 
 

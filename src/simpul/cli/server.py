@@ -56,7 +56,7 @@ def seed_demo_command() -> None:
     settings = get_settings()
     storage = storage_from_settings(settings)
     with session_scope() as session, domain_errors():
-        report = seed_demo(session, storage, settings.data_dir)
+        report = seed_demo(session, storage, settings.data_dir, past=True)
     # The demo citizen's completed applications get their signed documents now, so they can
     # be downloaded and verified at once (later ones are made by ``simpul worker``).
     from simpul.core import jobs
@@ -69,12 +69,13 @@ def seed_demo_command() -> None:
         or report.accounts
         or report.applications
         or report.apps
+        or report.past_applications
     ):
         typer.echo(
             _(
                 "Wilayah demo %(region)s: ditambah %(agencies)d instansi, "
                 "%(services)d layanan, %(accounts)d akun, %(applications)d permohonan, "
-                "%(apps)d aplikasi di inventaris."
+                "%(apps)d aplikasi di inventaris, %(past)d permohonan masa lalu."
             )
             % {
                 "region": report.region.name,
@@ -83,6 +84,7 @@ def seed_demo_command() -> None:
                 "accounts": report.accounts,
                 "applications": report.applications,
                 "apps": report.apps,
+                "past": report.past_applications,
             }
         )
     else:

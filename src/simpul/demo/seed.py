@@ -26,9 +26,12 @@ from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
 from simpul.demo.gateway import seed_demo_gateway
+from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
 from simpul.documents.pki import default_pki_dir
+from simpul.evaluation.assessments.service import seed_demo_assessments
+from simpul.evaluation.surveys.service import seed_demo_responses
 from simpul.savings import ledger as savings_ledger
 
 
@@ -81,10 +84,15 @@ class DemoReport:
     applications: int = 0
     apps: int = 0
     gateway: bool = False
+    past_applications: int = 0
 
 
 def seed_demo(
-    session: Session, storage: Storage | None = None, data_dir: Path | None = None
+    session: Session,
+    storage: Storage | None = None,
+    data_dir: Path | None = None,
+    *,
+    past: bool = False,
 ) -> DemoReport:
     """Create or complete the demo region; returns what was added.
 
@@ -140,10 +148,25 @@ def seed_demo(
     if data_dir is not None:
         seed_demo_signing(session, region, default_pki_dir(data_dir, region.slug))
     applications = seed_demo_applications(session, region, storage) if storage else 0
-    # The demo's completed applications did not pass through the officer's approval.
+    past_applications = seed_demo_history(session, region) if past else 0
+    if past:
+        citizen = accounts_repository.get_user_by_email(session, region.id, "warga@example.org")
+        seed_demo_responses(
+            session, region, skip_applicants=frozenset({citizen.id} if citizen else ())
+        )
+        seed_demo_assessments(session, region)
+    # The demo's past applications did not pass through the officer's approval.
     savings_ledger.record_missing(session, region.id)
     return DemoReport(
-        region, created, report.agencies, report.services, accounts, applications, apps, gateway
+        region,
+        created,
+        report.agencies,
+        report.services,
+        accounts,
+        applications,
+        apps,
+        gateway,
+        past_applications,
     )
 
 

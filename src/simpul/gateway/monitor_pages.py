@@ -24,6 +24,7 @@ from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
 from simpul.gateway import monitor_repository
+from simpul.web import charts
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -188,20 +189,6 @@ class BarChart:
     description: str
 
 
-def nice_ceiling(value: int) -> int:
-    """A round top for the axis, divisible by 4 so the quarter ticks are whole numbers."""
-    if value <= 4:
-        return 4
-    if value <= 8:
-        return 8
-    scale = 10
-    while True:
-        for step in (2, 4, 6, 8, 10):
-            if step * scale >= value:
-                return step * scale
-        scale *= 10
-
-
 def bar_chart(
     labels: Sequence[str],
     axis_labels: Sequence[str],
@@ -217,7 +204,7 @@ def bar_chart(
     """
     width, height, top, left, right, bottom = 400, 230, 14, 46, 394, 28
     baseline = height - bottom
-    ceiling = nice_ceiling(max([1, *(sum(stack) for stack in stacks)]))
+    ceiling = charts.quarter_ceiling(max([1, *(sum(stack) for stack in stacks)]))
     slot = (right - left) / max(len(labels), 1)
     bar_width = slot * 0.72
 

@@ -21,6 +21,7 @@ from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.gateway import repository
 from simpul.gateway.models import App, IntegrationState, RoadmapTarget
+from simpul.web import charts
 
 DEFAULT_TARGET: Final = 10
 MAX_TARGET: Final = 500
@@ -200,19 +201,13 @@ class Chart:
     bars: list[ChartBar]
 
 
-def _nice_ceiling(value: int) -> int:
-    """A round top for the axis, divisible by 4 so the quarter ticks are whole numbers."""
-    for top in (4, 8, 12, 16, 20, 40, 60, 80, 100, 200, 400, 600, 800, 1000):
-        if top >= value:
-            return top
-    return -(-value // 400) * 400
-
-
 def chart_of(rows: list[YearRow]) -> Chart:
     """Lay out planned and integrated bars per year with the target as a line across each group."""
     width, height, top, left, right, bottom = 400, 250, 18, 34, 392, 28
     baseline = height - bottom
-    ceiling = _nice_ceiling(max([1, *(max(r.planned, r.integrated, r.target) for r in rows)]))
+    ceiling = charts.quarter_ceiling(
+        max([1, *(max(r.planned, r.integrated, r.target) for r in rows)])
+    )
     group_width = (right - left) / max(len(rows), 1)
     bar_width = group_width * 0.34
 

@@ -14,9 +14,9 @@ from simpul.core.errors import InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.gateway import spreadsheet
 from simpul.savings import ledger, profiles, rates, report, repository
 from simpul.web.csrf import csrf_protect
+from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
 
@@ -63,21 +63,12 @@ def _download(
         )
     rows = report.export_rows(session, region, period)
     header = report.EXPORT_COLUMNS
-    if extension == "xlsx":
-        content = spreadsheet.write_xlsx(rows, header, title="penghematan")
-        media_type = spreadsheet.XLSX_MEDIA_TYPE
-    else:
-        content, media_type = spreadsheet.write_csv(rows, header), spreadsheet.CSV_MEDIA_TYPE
-    filename = (
-        f"penghematan-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}.{extension}"
-    )
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+    return table_download(
+        rows,
+        header,
+        extension=extension,
+        title="penghematan",
+        filename=f"penghematan-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}",
     )
 
 

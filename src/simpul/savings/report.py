@@ -15,6 +15,7 @@ from simpul.core.models import Region
 from simpul.savings import repository
 from simpul.savings.ledger import Rates, rates_for
 from simpul.savings.repository import MonthTotals, NamedTotals, Totals
+from simpul.web import charts
 
 #: A period longer than this is refused: the chart and the export stay readable.
 MAX_MONTHS: Final = 60
@@ -130,21 +131,10 @@ class Chart:
     label_every: int = 1
 
 
-def _nice_ceiling(value: int) -> int:
-    """1, 2 or 5 times a power of ten, at least ``value``."""
-    if value <= 0:
-        return 1
-    magnitude = int(10 ** (len(str(value)) - 1))
-    for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover - the loop always returns
-
-
 def chart_of(months: list[tuple[dt.date, Totals]]) -> Chart:
     """Bars scaled to a nice ceiling of the biggest month, with four grid lines."""
     base = Chart(bars=[], ticks=[])
-    ceiling = _nice_ceiling(max((t.total_rupiah for _m, t in months), default=0))
+    ceiling = charts.round_ceiling(max((t.total_rupiah for _m, t in months), default=0))
     plot_height = base.baseline - base.top
     slot = (base.right - base.left) / max(len(months), 1)
     bar_width = max(slot * 0.7, 2.0)

@@ -81,28 +81,40 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.documents import pages as documents_pages
+    from simpul.evaluation.assessments import pages as assessment_pages
+    from simpul.evaluation.comparison import pages as comparison_pages
+    from simpul.evaluation.kpis import pages as kpi_pages
+    from simpul.evaluation.surveys import pages as survey_pages
     from simpul.gateway import admin_pages, inventory_pages, monitor_pages
     from simpul.gateway import pages as gateway_pages
     from simpul.notify import pages as notify_pages
     from simpul.savings import pages as savings_pages
     from simpul.web import pages as web_pages
 
-    app.include_router(catalogue_api.router)
-    app.include_router(accounts_api.router)
-    app.include_router(applications_api.router)
-    app.include_router(registration_api.router)
-    app.include_router(web_pages.router)
-    app.include_router(accounts_pages.router)
-    app.include_router(applications_pages.router)
-    app.include_router(backoffice.router)
-    app.include_router(inventory_pages.router)
-    app.include_router(gateway_pages.router)
-    app.include_router(monitor_pages.router)
-    app.include_router(admin_pages.router)
-    app.include_router(notify_pages.router)
-    app.include_router(documents_pages.router)
-    app.include_router(savings_pages.router)
-    app.include_router(catalogue_pages.router)  # last: its /{region} routes are the broadest
+    routers = (
+        catalogue_api.router,
+        accounts_api.router,
+        applications_api.router,
+        registration_api.router,
+        web_pages.router,
+        accounts_pages.router,
+        applications_pages.router,
+        backoffice.router,
+        inventory_pages.router,
+        gateway_pages.router,
+        monitor_pages.router,
+        admin_pages.router,
+        notify_pages.router,
+        documents_pages.router,
+        savings_pages.router,
+        kpi_pages.router,
+        comparison_pages.router,
+        survey_pages.router,
+        assessment_pages.router,
+        catalogue_pages.router,  # last: its /{region} routes are the broadest
+    )
+    for router in routers:
+        app.include_router(router)
     return app
 
 

@@ -25,6 +25,10 @@ TEMPLATE_DIRS = [
     _PACKAGE / "notify" / "templates",
     _PACKAGE / "documents" / "templates",
     _PACKAGE / "savings" / "templates",
+    _PACKAGE / "evaluation" / "assessments" / "templates",
+    _PACKAGE / "evaluation" / "kpis" / "templates",
+    _PACKAGE / "evaluation" / "comparison" / "templates",
+    _PACKAGE / "evaluation" / "surveys" / "templates",
 ]
 
 

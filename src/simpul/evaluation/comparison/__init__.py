@@ -1,0 +1,1 @@
+"""The regions of this installation side by side, on aggregates only."""

@@ -1,0 +1,1 @@
+"""Service KPIs per agency and service: volumes, times to finish, SLA, backlog, online share."""

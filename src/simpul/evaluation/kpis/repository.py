@@ -1,0 +1,236 @@
+"""Every query behind the service KPIs. Each one filters by region (and optionally agencies)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import StaffRole, StaffRoleName
+from simpul.applications.models import Application, ApplicationEvent, ApplicationStatus
+from simpul.catalogue.models import Agency, Service
+from simpul.documents.models import IssuedDocument
+
+_FINAL = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
+_Row = TypeVarTuple("_Row")
+
+
+def agencies_administered_by(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The agencies in which the user holds the admin_opd role."""
+    return list(
+        session.scalars(
+            select(StaffRole.agency_id).where(
+                StaffRole.region_id == region_id,
+                StaffRole.user_id == user_id,
+                StaffRole.role == StaffRoleName.ADMIN_OPD,
+            )
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    service_id: uuid.UUID
+    service_name: str
+    agency_id: uuid.UUID
+    agency_name: str
+
+
+def list_services(
+    session: Session, region_id: uuid.UUID, agency_ids: Collection[uuid.UUID] | None
+) -> list[ServiceInfo]:
+    """The region's services (of the given agencies) with their agency, by agency then name."""
+    statement = (
+        select(Service.id, Service.name, Agency.id.label("agency_id"), Agency.name.label("agency"))
+        .join(Agency, (Agency.id == Service.agency_id) & (Agency.region_id == Service.region_id))
+        .where(Service.region_id == region_id)
+        .order_by(Agency.name, Service.name)
+    )
+    if agency_ids is not None:
+        statement = statement.where(Service.agency_id.in_(agency_ids))
+    return [
+        ServiceInfo(row.id, row.name, row.agency_id, row.agency)
+        for row in session.execute(statement).all()
+    ]
+
+
+def _scoped(
+    statement: Select[*_Row], region_id: uuid.UUID, agency_ids: Collection[uuid.UUID] | None
+) -> Select[*_Row]:
+    """Applications of the region, joined to their service, limited to the given agencies."""
+    statement = statement.join(
+        Service,
+        (Service.id == Application.service_id) & (Service.region_id == Application.region_id),
+    ).where(Application.region_id == region_id)
+    if agency_ids is not None:
+        statement = statement.where(Service.agency_id.in_(agency_ids))
+    return statement
+
+
+def received_by_service(
+    session: Session,
+    region_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, int]:
+    """Applications first submitted in [start, end), per service."""
+    statement = _scoped(
+        select(Application.service_id, func.count(Application.id).label("n")), region_id, agency_ids
+    ).where(Application.submitted_at >= start, Application.submitted_at < end)
+    rows = session.execute(statement.group_by(Application.service_id)).all()
+    return {row.service_id: int(row.n) for row in rows}
+
+
+@dataclass(frozen=True)
+class FinishedApplication:
+    """What the KPIs need of one application that reached a final state (no personal data)."""
+
+    service_id: uuid.UUID
+    status: ApplicationStatus
+    submitted_at: datetime
+    finished_at: datetime
+    due_date: date | None
+    paused_working_days: int
+    issued_electronically: bool
+
+
+def finished_applications(
+    session: Session,
+    region_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> list[FinishedApplication]:
+    """Applications completed or rejected in [start, end): one narrow row each, for durations."""
+    issued = exists().where(
+        IssuedDocument.region_id == region_id, IssuedDocument.application_id == Application.id
+    )
+    statement = _scoped(
+        select(
+            Application.service_id,
+            Application.status,
+            Application.submitted_at,
+            Application.finished_at,
+            Application.due_date,
+            Application.paused_working_days,
+            issued.label("issued"),
+        ),
+        region_id,
+        agency_ids,
+    ).where(
+        Application.status.in_(_FINAL),
+        Application.finished_at >= start,
+        Application.finished_at < end,
+        Application.submitted_at.is_not(None),
+    )
+    return [
+        FinishedApplication(
+            service_id=row.service_id,
+            status=row.status,
+            submitted_at=row.submitted_at,
+            finished_at=row.finished_at,
+            due_date=row.due_date,
+            paused_working_days=row.paused_working_days,
+            issued_electronically=bool(row.issued),
+        )
+        for row in session.execute(statement).all()
+    ]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    open: int = 0
+    #: Of the open ones, how many waited on the citizen (returned) at that moment.
+    returned: int = 0
+    overdue: int = 0
+
+
+def _status_at(region_id: uuid.UUID, moment: datetime) -> ColumnElement[Any]:
+    """The application's status at ``moment``, from its append-only history."""
+    return (
+        select(ApplicationEvent.to_status)
+        .where(
+            ApplicationEvent.region_id == region_id,
+            ApplicationEvent.application_id == Application.id,
+            ApplicationEvent.at < moment,
+        )
+        .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def backlog_by_service(
+    session: Session,
+    region_id: uuid.UUID,
+    moment: datetime,
+    overdue_before: date,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, Backlog]:
+    """Applications submitted before ``moment`` and not finished by then, per service.
+
+    One is returned if its last status change before ``moment`` sent it back to the citizen;
+    one that is not returned is overdue if its deadline is before ``overdue_before``.
+    """
+    status = func.coalesce(_status_at(region_id, moment), "")
+    returned = status == ApplicationStatus.RETURNED.value
+    overdue = and_(~returned, Application.due_date < overdue_before)
+    statement = _scoped(
+        select(
+            Application.service_id,
+            func.count(Application.id).label("open"),
+            func.count(case((returned, 1))).label("returned"),
+            func.count(case((overdue, 1))).label("overdue"),
+        ),
+        region_id,
+        agency_ids,
+    ).where(
+        Application.submitted_at < moment,
+        Application.status != ApplicationStatus.DRAFT,
+        or_(Application.finished_at.is_(None), Application.finished_at >= moment),
+    )
+    rows = session.execute(statement.group_by(Application.service_id)).all()
+    return {
+        row.service_id: Backlog(int(row.open), int(row.returned), int(row.overdue)) for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    month: datetime  # naive: the first day of the month in the region's time zone
+    received: int
+    finished: int
+
+
+def counts_by_month(
+    session: Session,
+    region_id: uuid.UUID,
+    timezone: str,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> list[MonthCounts]:
+    """Applications received and finished per month of the region's calendar in [start, end)."""
+
+    def per_month(column: Any, *conditions: ColumnElement[bool]) -> dict[datetime, int]:
+        month = func.date_trunc("month", func.timezone(timezone, column)).label("month")
+        statement = _scoped(
+            select(month, func.count(Application.id).label("n")), region_id, agency_ids
+        ).where(column >= start, column < end, *conditions)
+        rows = session.execute(statement.group_by(month)).all()
+        return {row.month: int(row.n) for row in rows}
+
+    received = per_month(Application.submitted_at)
+    finished = per_month(Application.finished_at, Application.status.in_(_FINAL))
+    return [
+        MonthCounts(month, received.get(month, 0), finished.get(month, 0))
+        for month in sorted(received.keys() | finished.keys())
+    ]

@@ -1,0 +1,194 @@
+"""The citizen's survey form and the region's IKM report with its export."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
+from simpul.accounts.models import User
+from simpul.applications import repository as applications_repository
+from simpul.applications.models import Application
+from simpul.core.database import DbSession
+from simpul.core.errors import InvalidInput
+from simpul.core.models import Region
+from simpul.core.regions import CurrentRegion
+from simpul.evaluation.ikm import ELEMENTS
+from simpul.evaluation.surveys import report, service
+from simpul.evaluation.surveys.models import MAX_SUGGESTION
+from simpul.web.csrf import csrf_protect
+from simpul.web.downloads import table_download
+from simpul.web.routing import CommittingRoute
+from simpul.web.templating import render
+
+router = APIRouter(
+    route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+
+Year = Annotated[str | None, Query(max_length=10)]
+Part = Annotated[str | None, Query(max_length=10)]
+
+
+async def _form(request: Request) -> Any:
+    return await request.form()
+
+
+FormData = Annotated[Any, Depends(_form)]
+
+
+def _survey_page(
+    request: Request,
+    session: DbSession,
+    application: Application,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    rated: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "surveys/form.html",
+        {
+            "application": application,
+            "service": applications_repository.get_service_of(session, application),
+            "elements": ELEMENTS,
+            "values": values or {},
+            "errors": errors or {},
+            "rated": rated,
+            "max_suggestion": MAX_SUGGESTION,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(
+    "/{region}/permohonan/{application_id}/survei",
+    response_class=HTMLResponse,
+    name="survey_form",
+)
+def survey_form(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+) -> HTMLResponse:
+    """The nine questions for the owner of a completed application (or the thanks)."""
+    application = service.application_for_survey(session, region, user, application_id)
+    rated = service.has_response(session, region.id, application.id)
+    return _survey_page(request, session, application, rated=rated)
+
+
+@router.post("/{region}/permohonan/{application_id}/survei", response_class=HTMLResponse)
+def survey_submit(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+    form: FormData,
+) -> Response:
+    """Store the rating once; a missing answer shows the form again with what is wrong."""
+    application = service.application_for_survey(session, region, user, application_id)
+    parsed = service.parse_survey_form(
+        {key: value for key, value in form.items() if isinstance(value, str)}
+    )
+    if parsed.answers is None:
+        if service.has_response(session, region.id, application.id):
+            return _back_to_application(region, application)
+        return _survey_page(
+            request,
+            session,
+            application,
+            values=parsed.values,
+            errors=parsed.errors,
+            status_code=422,
+        )
+    service.submit_survey(session, region, user, application.id, parsed.answers, parsed.suggestion)
+    return _back_to_application(region, application)
+
+
+def _back_to_application(region: Region, application: Application) -> RedirectResponse:
+    return RedirectResponse(
+        f"/{region.slug}/permohonan/{application.id}?dinilai=1#penilaian", status_code=303
+    )
+
+
+@router.get("/{region}/admin/ikm", response_class=HTMLResponse, name="ikm_report")
+def ikm_report(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    tahun: Year = None,
+    periode: Part = None,
+) -> HTMLResponse:
+    """The IKM of a period per service, agency and for the whole region (or one agency)."""
+    scope = service.report_scope(session, region, user)
+    period, errors = report.parse_period(tahun, periode, report.today_in(region))
+    return render(
+        request,
+        "surveys/report.html",
+        {
+            "report": report.build_report(session, region, period, scope),
+            "errors": errors,
+            "parts": report.PARTS,
+            "values": {
+                "tahun": tahun if tahun is not None else str(period.year),
+                "periode": periode or "",
+            },
+            "query": f"tahun={period.year}&periode={period.part}",
+            "agency_scope": scope is not None,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+def _download(
+    session: DbSession,
+    region: Region,
+    user: User,
+    tahun: str | None,
+    periode: str | None,
+    extension: str,
+) -> Response:
+    scope = service.report_scope(session, region, user)
+    period, errors = report.parse_period(tahun, periode, report.today_in(region))
+    if errors:
+        raise InvalidInput(
+            next(iter(errors.values())),
+            details=[{"field": name, "message": message} for name, message in errors.items()],
+        )
+    rows = report.export_rows(report.build_report(session, region, period, scope))
+    header = report.EXPORT_COLUMNS
+    return table_download(
+        rows, header, extension=extension, title="ikm", filename=f"ikm-{region.slug}-{period.slug}"
+    )
+
+
+@router.get("/{region}/admin/ikm/ekspor.csv", name="ikm_export_csv")
+def export_csv(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    tahun: Year = None,
+    periode: Part = None,
+) -> Response:
+    """The report's table as CSV."""
+    return _download(session, region, user, tahun, periode, "csv")
+
+
+@router.get("/{region}/admin/ikm/ekspor.xlsx", name="ikm_export_xlsx")
+def export_xlsx(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    tahun: Year = None,
+    periode: Part = None,
+) -> Response:
+    """The report's table as XLSX."""
+    return _download(session, region, user, tahun, periode, "xlsx")

@@ -1,0 +1,307 @@
+"""The IKM report of a period: per service (grouped by agency) and for the whole scope, with
+the sample check, the element means as a chart, and the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from simpul.core.i18n import _, lazy
+from simpul.core.models import Region
+from simpul.evaluation.ikm import ELEMENTS, Element, IkmResult, compute_ikm, krejcie_morgan
+from simpul.evaluation.surveys import repository
+
+#: The years the filter accepts start here (no online service is older).
+FIRST_YEAR: Final = 2000
+
+#: The parts of a year the report can show: key -> (first month, months, label).
+PARTS: Final[dict[str, tuple[int, int, str]]] = {
+    "": (1, 12, lazy("Setahun penuh")),
+    "s1": (1, 6, lazy("Semester I (Januari-Juni)")),
+    "s2": (7, 6, lazy("Semester II (Juli-Desember)")),
+    "t1": (1, 3, lazy("Triwulan I (Januari-Maret)")),
+    "t2": (4, 3, lazy("Triwulan II (April-Juni)")),
+    "t3": (7, 3, lazy("Triwulan III (Juli-September)")),
+    "t4": (10, 3, lazy("Triwulan IV (Oktober-Desember)")),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, or one semester or quarter of it, in the region's calendar."""
+
+    year: int
+    part: str = ""
+
+    @property
+    def first_month(self) -> int:
+        return PARTS[self.part][0]
+
+    @property
+    def label(self) -> str:
+        return PARTS[self.part][2]
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.first_month, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The first day after the period."""
+        index = self.year * 12 + self.first_month - 1 + PARTS[self.part][1]
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    def bounds(self, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware instants [start, end) on the region's wall clock."""
+        zone = ZoneInfo(timezone)
+        return (
+            dt.datetime.combine(self.start, dt.time(), tzinfo=zone),
+            dt.datetime.combine(self.end, dt.time(), tzinfo=zone),
+        )
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-{self.part}" if self.part else str(self.year)
+
+
+def today_in(region: Region) -> dt.date:
+    return dt.datetime.now(ZoneInfo(region.timezone)).date()
+
+
+def parse_period(
+    tahun: str | None, periode: str | None, today: dt.date
+) -> tuple[Period, dict[str, str]]:
+    """The period asked for in the query, or this year with what was wrong, per field."""
+    errors: dict[str, str] = {}
+    year = today.year
+    raw_year = (tahun or "").strip()
+    if raw_year:
+        if raw_year.isascii() and raw_year.isdigit() and FIRST_YEAR <= int(raw_year) <= today.year:
+            year = int(raw_year)
+        else:
+            errors["tahun"] = _("Tahun harus angka empat digit dari %(first)d sampai %(last)d.") % {
+                "first": FIRST_YEAR,
+                "last": today.year,
+            }
+    part = (periode or "").strip()
+    if part not in PARTS:
+        errors["periode"] = _(
+            "Periode tidak dikenali: pilih setahun penuh, semester, atau triwulan."
+        )
+        part = ""
+    if errors:
+        return Period(today.year), errors
+    return Period(year, part), {}
+
+
+@dataclass(frozen=True)
+class ElementScore:
+    element: Element
+    mean: float
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report: a service, or the total of an agency or of the scope."""
+
+    name: str
+    respondents: int
+    population: int
+    result: IkmResult | None
+
+    @property
+    def minimum(self) -> int:
+        """The Krejcie-Morgan minimum sample for the population."""
+        return krejcie_morgan(self.population)
+
+    @property
+    def sufficient(self) -> bool:
+        return self.population > 0 and self.respondents >= self.minimum
+
+    @property
+    def scores(self) -> list[ElementScore]:
+        if self.result is None:
+            return []
+        return [ElementScore(e, m) for e, m in zip(ELEMENTS, self.result.elements, strict=True)]
+
+    @property
+    def lowest(self) -> ElementScore | None:
+        """The element with the lowest mean (the first of equals): what to improve first."""
+        return min(self.scores, key=lambda s: s.mean, default=None)
+
+
+@dataclass(frozen=True)
+class AgencyGroup:
+    name: str
+    services: list[Row]
+    total: Row
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    code: str
+    label: str
+    mean: float
+    y: float
+    width: float
+    lowest: bool
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Horizontal bars of the nine element means on the 0-4 scale (inline SVG)."""
+
+    bars: list[ChartBar]
+    ticks: list[tuple[int, float]]
+    width: int = 360
+    left: int = 40
+    right: int = 320
+    top: int = 8
+    row_height: int = 28
+    bar_height: int = 18
+
+    @property
+    def height(self) -> int:
+        return self.top + self.row_height * len(self.bars) + 24
+
+    @property
+    def baseline(self) -> int:
+        return self.top + self.row_height * len(self.bars)
+
+
+def chart_of(row: Row) -> Chart:
+    base = Chart(bars=[], ticks=[])
+    scale = (base.right - base.left) / 4
+    lowest = row.lowest
+    bars = [
+        ChartBar(
+            code=score.element.code.upper(),
+            label=score.element.label,
+            mean=score.mean,
+            y=base.top + index * base.row_height + (base.row_height - base.bar_height) / 2,
+            width=round(score.mean * scale, 1),
+            lowest=lowest is not None and score.element.code == lowest.element.code,
+        )
+        for index, score in enumerate(row.scores)
+    ]
+    ticks = [(value, round(base.left + value * scale, 1)) for value in range(5)]
+    return Chart(bars=bars, ticks=ticks)
+
+
+@dataclass(frozen=True)
+class IkmReport:
+    period: Period
+    agencies: list[AgencyGroup]
+    total: Row
+    chart: Chart
+
+
+def _row(name: str, answers: list[tuple[int, ...]], population: int) -> Row:
+    result = compute_ikm(answers) if answers else None
+    return Row(name=name, respondents=len(answers), population=population, result=result)
+
+
+def build_report(
+    session: Session,
+    region: Region,
+    period: Period,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> IkmReport:
+    """Everything the report shows; ``agency_ids`` limits it to some agencies (admin OPD)."""
+    start, end = period.bounds(region.timezone)
+    answers = repository.answers_in_period(session, region.id, start, end, agency_ids)
+    population = repository.completed_per_service(session, region.id, start, end, agency_ids)
+    by_service: dict[uuid.UUID, list[tuple[int, ...]]] = defaultdict(list)
+    agency_of: dict[uuid.UUID, uuid.UUID] = {}
+    for answer in answers:
+        by_service[answer.service_id].append(answer.answers)
+        agency_of.setdefault(answer.service_id, answer.agency_id)
+    names = repository.service_names(session, region.id, set(population) | set(by_service))
+    for service_id, name in names.items():
+        agency_of.setdefault(service_id, name.agency_id)
+    agency_names = repository.agency_names(session, region.id, set(agency_of.values()))
+
+    services_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for service_id in set(population) | set(by_service):
+        services_of[agency_of[service_id]].append(service_id)
+    groups: list[AgencyGroup] = []
+    for agency_id, service_ids in services_of.items():
+        rows = sorted(
+            (
+                _row(
+                    names[s].name if s in names else "—",
+                    by_service.get(s, []),
+                    population.get(s, 0),
+                )
+                for s in service_ids
+            ),
+            key=lambda r: r.name,
+        )
+        all_answers = [a for s in service_ids for a in by_service.get(s, [])]
+        total = _row(
+            agency_names.get(agency_id, "—"),
+            all_answers,
+            sum(population.get(s, 0) for s in service_ids),
+        )
+        groups.append(AgencyGroup(total.name, rows, total))
+    groups.sort(key=lambda g: g.name)
+    total = _row(region.name, [a.answers for a in answers], sum(population.values()))
+    return IkmReport(period=period, agencies=groups, total=total, chart=chart_of(total))
+
+
+EXPORT_COLUMNS: Final = (
+    "periode",
+    "opd",
+    "layanan",
+    "responden",
+    "populasi",
+    "sampel_minimum",
+    "sampel_terpenuhi",
+    "ikm",
+    "mutu",
+    "kinerja",
+    *(f"nrr_{element.code}" for element in ELEMENTS),
+    "unsur_terendah",
+)
+
+
+def _export_row(period: Period, agency: str, service: str, row: Row) -> dict[str, str]:
+    result = row.result
+    lowest = row.lowest
+    return {
+        "periode": period.slug,
+        "opd": agency,
+        "layanan": service,
+        "responden": str(row.respondents),
+        "populasi": str(row.population),
+        "sampel_minimum": str(row.minimum),
+        "sampel_terpenuhi": _("ya") if row.sufficient else _("tidak"),
+        "ikm": f"{result.ikm:.2f}" if result else "",
+        "mutu": result.grade if result else "",
+        "kinerja": _(result.label) if result else "",
+        **{f"nrr_{score.element.code}": f"{score.mean:.2f}" for score in row.scores},
+        "unsur_terendah": _(lowest.element.label) if lowest else "",
+    }
+
+
+def export_rows(report: IkmReport) -> list[dict[str, str]]:
+    """One row per service, then one per agency (all its services), then the scope's total."""
+    rows: list[dict[str, str]] = []
+    for group in report.agencies:
+        rows.extend(_export_row(report.period, group.name, s.name, s) for s in group.services)
+    every_service = _("Semua layanan")
+    rows.extend(
+        _export_row(report.period, group.name, every_service, group.total)
+        for group in report.agencies
+    )
+    rows.append(
+        _export_row(report.period, _("Semua perangkat daerah"), every_service, report.total)
+    )
+    return [{name: row.get(name, "") for name in EXPORT_COLUMNS} for row in rows]

@@ -1,0 +1,191 @@
+"""Every query of the IKM survey: responses, their answers per period, and the population."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import StaffRole, StaffRoleName
+from simpul.applications.models import Application, ApplicationStatus
+from simpul.catalogue.models import Agency, Service
+from simpul.evaluation.surveys.models import SurveyResponse
+
+ANSWER_COLUMNS = tuple(getattr(SurveyResponse, f"u{n}") for n in range(1, 10))
+
+
+def get_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> Application | None:
+    return session.scalars(
+        select(Application).where(
+            Application.region_id == region_id, Application.id == application_id
+        )
+    ).one_or_none()
+
+
+def get_service(session: Session, region_id: uuid.UUID, service_id: uuid.UUID) -> Service | None:
+    return session.scalars(
+        select(Service).where(Service.region_id == region_id, Service.id == service_id)
+    ).one_or_none()
+
+
+def get_response_for_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> SurveyResponse | None:
+    return session.scalars(
+        select(SurveyResponse).where(
+            SurveyResponse.region_id == region_id,
+            SurveyResponse.application_id == application_id,
+        )
+    ).one_or_none()
+
+
+def insert_response_once(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a response unless the application already has one; True when a row was added."""
+    statement = (
+        insert(SurveyResponse)
+        .values(id=uuid.uuid4(), **values)
+        .on_conflict_do_nothing(index_elements=["region_id", "application_id"])
+        .returning(SurveyResponse.id)
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def admin_agency_ids(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> set[uuid.UUID]:
+    """The agencies in which the user holds the admin_opd role."""
+    return set(
+        session.scalars(
+            select(StaffRole.agency_id).where(
+                StaffRole.region_id == region_id,
+                StaffRole.user_id == user_id,
+                StaffRole.role == StaffRoleName.ADMIN_OPD,
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    service_id: uuid.UUID
+    agency_id: uuid.UUID
+    answers: tuple[int, ...]
+
+
+def _completed_in(
+    region_id: uuid.UUID, start: datetime, end: datetime
+) -> tuple[ColumnElement[bool], ...]:
+    """The region's applications completed in [start, end)."""
+    return (
+        Application.region_id == region_id,
+        Application.status == ApplicationStatus.COMPLETED,
+        Application.finished_at >= start,
+        Application.finished_at < end,
+    )
+
+
+def answers_in_period(
+    session: Session,
+    region_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> list[AnswerRow]:
+    """The answers about applications completed in [start, end), optionally for some agencies.
+
+    Responses are counted in the period their application was completed in, so the
+    respondents of a period are always part of its population.
+    """
+    statement = (
+        select(SurveyResponse.service_id, SurveyResponse.agency_id, *ANSWER_COLUMNS)
+        .join(
+            Application,
+            (Application.region_id == SurveyResponse.region_id)
+            & (Application.id == SurveyResponse.application_id),
+        )
+        .where(SurveyResponse.region_id == region_id, *_completed_in(region_id, start, end))
+    )
+    if agency_ids is not None:
+        statement = statement.where(SurveyResponse.agency_id.in_(agency_ids))
+    return [
+        AnswerRow(row[0], row[1], tuple(int(answer) for answer in row[2:]))
+        for row in session.execute(statement)
+    ]
+
+
+def completed_per_service(
+    session: Session,
+    region_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, int]:
+    """How many applications of each service were completed in [start, end) (the population)."""
+    statement = (
+        select(Application.service_id, func.count(Application.id))
+        .where(*_completed_in(region_id, start, end))
+        .group_by(Application.service_id)
+    )
+    if agency_ids is not None:
+        statement = statement.join(
+            Service,
+            (Service.region_id == Application.region_id) & (Service.id == Application.service_id),
+        ).where(Service.agency_id.in_(agency_ids))
+    return {service_id: int(count) for service_id, count in session.execute(statement)}
+
+
+@dataclass(frozen=True)
+class ServiceName:
+    id: uuid.UUID
+    name: str
+    agency_id: uuid.UUID
+    agency_name: str
+
+
+def service_names(
+    session: Session, region_id: uuid.UUID, service_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, ServiceName]:
+    """Names of the given services of the region and of their current agencies."""
+    if not service_ids:
+        return {}
+    rows = session.execute(
+        select(Service.id, Service.name, Agency.id, Agency.name)
+        .join(Agency, (Agency.region_id == Service.region_id) & (Agency.id == Service.agency_id))
+        .where(Service.region_id == region_id, Service.id.in_(service_ids))
+    ).all()
+    return {row[0]: ServiceName(row[0], row[1], row[2], row[3]) for row in rows}
+
+
+def agency_names(
+    session: Session, region_id: uuid.UUID, agency_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    if not agency_ids:
+        return {}
+    rows = session.execute(
+        select(Agency.id, Agency.name).where(
+            Agency.region_id == region_id, Agency.id.in_(agency_ids)
+        )
+    ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def completed_applications_without_response(
+    session: Session, region_id: uuid.UUID
+) -> Sequence[Application]:
+    """The region's completed applications nobody has rated yet, oldest first."""
+    rated = select(SurveyResponse.application_id).where(SurveyResponse.region_id == region_id)
+    return session.scalars(
+        select(Application)
+        .where(
+            Application.region_id == region_id,
+            Application.status == ApplicationStatus.COMPLETED,
+            Application.id.not_in(rated),
+        )
+        .order_by(Application.finished_at, Application.id)
+    ).all()

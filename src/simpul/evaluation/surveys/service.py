@@ -1,0 +1,231 @@
+"""The survey's rules: who may rate which application, reading the form, storing it once,
+the region's yearly IKM and the demo's responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountKind, User
+from simpul.applications.models import Application, ApplicationStatus
+from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region
+from simpul.evaluation.ikm import ELEMENTS, IkmResult, compute_ikm
+from simpul.evaluation.surveys import repository
+from simpul.evaluation.surveys.models import MAX_SUGGESTION
+
+#: The form's field names, one per element, in survey order.
+ANSWER_FIELDS: Final = tuple(element.code for element in ELEMENTS)
+SUGGESTION_FIELD: Final = "saran"
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    """What the citizen sent: the raw values (to show again), errors per field, and, when
+    everything is valid, the nine answers."""
+
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    answers: tuple[int, ...] | None = None
+    suggestion: str = ""
+
+
+def parse_survey_form(form: Mapping[str, str]) -> SurveyForm:
+    """Check that each of the nine elements has one of its four answers; the suggestion is
+    optional but limited in length. Errors name the element."""
+    values = {name: str(form.get(name) or "").strip() for name in ANSWER_FIELDS}
+    suggestion = str(form.get(SUGGESTION_FIELD) or "").strip().replace("\r\n", "\n")
+    values[SUGGESTION_FIELD] = suggestion
+    errors: dict[str, str] = {}
+    answers: list[int] = []
+    for element in ELEMENTS:
+        raw = values[element.code]
+        label = _(element.label)
+        if not raw:
+            errors[element.code] = _("Pilih salah satu jawaban untuk unsur %(element)s.") % {
+                "element": label
+            }
+            continue
+        if raw not in ("1", "2", "3", "4"):
+            errors[element.code] = _(
+                "Jawaban untuk unsur %(element)s harus salah satu dari empat pilihan."
+            ) % {"element": label}
+            continue
+        answers.append(int(raw))
+    if len(suggestion) > MAX_SUGGESTION:
+        errors[SUGGESTION_FIELD] = _("Saran paling banyak %(n)d karakter (sekarang %(count)d).") % {
+            "n": MAX_SUGGESTION,
+            "count": len(suggestion),
+        }
+    if errors:
+        return SurveyForm(values, errors)
+    return SurveyForm(values, answers=tuple(answers), suggestion=suggestion)
+
+
+def application_for_survey(
+    session: Session, region: Region, user: User, application_id: uuid.UUID
+) -> Application:
+    """The user's own completed application. Someone else's is not found; one that is not
+    completed yet cannot be rated (409)."""
+    application = repository.get_application(session, region.id, application_id)
+    if application is None or application.applicant_id != user.id:
+        raise NotFound(_("Permohonan tidak ditemukan."))
+    if application.status is not ApplicationStatus.COMPLETED:
+        raise Conflict(
+            _(
+                "Penilaian layanan baru dapat diberikan setelah permohonan selesai diproses. "
+                "Status permohonan ini belum selesai."
+            )
+        )
+    return application
+
+
+def has_response(session: Session, region_id: uuid.UUID, application_id: uuid.UUID) -> bool:
+    return repository.get_response_for_application(session, region_id, application_id) is not None
+
+
+def submit_survey(
+    session: Session,
+    region: Region,
+    user: User,
+    application_id: uuid.UUID,
+    answers: tuple[int, ...],
+    suggestion: str = "",
+) -> bool:
+    """Store the user's rating of their completed application; True when stored now, False
+    when the application had been rated already (a double click, the back button)."""
+    application = application_for_survey(session, region, user, application_id)
+    if len(answers) != len(ANSWER_FIELDS) or not all(1 <= a <= 4 for a in answers):
+        raise ValueError("nine answers of 1-4 expected")  # parse_survey_form guarantees it
+    service = repository.get_service(session, region.id, application.service_id)
+    if service is None:  # pragma: no cover - the foreign key guarantees it
+        raise NotFound(_("Layanan tidak ditemukan."))
+    return repository.insert_response_once(
+        session,
+        {
+            "region_id": region.id,
+            "application_id": application.id,
+            "service_id": service.id,
+            "agency_id": service.agency_id,
+            "suggestion": suggestion[:MAX_SUGGESTION],
+            **dict(zip(ANSWER_FIELDS, answers, strict=True)),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class SurveyInvite:
+    """What the citizen's application page shows about the survey."""
+
+    url: str
+    rated: bool
+
+
+def invite_for(
+    session: Session, region: Region, user_id: uuid.UUID, application: Application
+) -> SurveyInvite | None:
+    """The invitation to rate (or the thanks) for the owner of a completed application."""
+    if (
+        application.region_id != region.id
+        or application.applicant_id != user_id
+        or application.status is not ApplicationStatus.COMPLETED
+    ):
+        return None
+    return SurveyInvite(
+        url=f"/{region.slug}/permohonan/{application.id}/survei",
+        rated=has_response(session, region.id, application.id),
+    )
+
+
+def year_bounds(year: int, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The calendar year on the region's wall clock, as aware instants [start, end)."""
+    zone = ZoneInfo(timezone)
+    return (
+        dt.datetime(year, 1, 1, tzinfo=zone),
+        dt.datetime(year + 1, 1, 1, tzinfo=zone),
+    )
+
+
+def region_ikm(session: Session, region_id: uuid.UUID, year: int) -> IkmResult | None:
+    """The region's IKM over the applications completed in ``year`` (its time zone); None
+    when nobody rated one."""
+    region = session.get(Region, region_id)
+    if region is None:
+        return None
+    start, end = year_bounds(year, region.timezone)
+    rows = repository.answers_in_period(session, region_id, start, end)
+    if not rows:
+        return None
+    return compute_ikm([row.answers for row in rows])
+
+
+#: How likely each answer 1-4 is in the demo: mostly satisfied, a few complaints.
+_DEMO_WEIGHTS: Final = (0.04, 0.14, 0.52, 0.30)
+#: Elements that do a little worse in the demo, so "what to improve" has an answer.
+_DEMO_WEAKER: Final = {"u3": (0.10, 0.30, 0.45, 0.15), "u9": (0.06, 0.24, 0.50, 0.20)}
+_DEMO_WEIGHTS_FOR: Final = {code: _DEMO_WEAKER.get(code, _DEMO_WEIGHTS) for code in ANSWER_FIELDS}
+_DEMO_SUGGESTIONS: Final = (
+    "",
+    "",
+    "",
+    "Mohon status permohonan diperbarui lebih cepat.",
+    "Pelayanan daring sangat membantu, tidak perlu antre.",
+    "Petugas ramah, terima kasih.",
+)
+
+
+def seed_demo_responses(
+    session: Session, region: Region, *, skip_applicants: frozenset[uuid.UUID] = frozenset()
+) -> int:
+    """Rate the region's completed applications that have no response yet with plausible,
+    deterministic answers (for the demo's report); returns how many were added.
+
+    ``skip_applicants``: residents who answer themselves (the demo citizen a visitor logs in as).
+    """
+    added = 0
+    for application in repository.completed_applications_without_response(session, region.id):
+        if application.applicant_id in skip_applicants:
+            continue
+        # Seeded by the application: the same answers however often it runs (not for secrets).
+        rng = random.Random(application.id.int)  # noqa: S311
+        answers = tuple(
+            rng.choices((1, 2, 3, 4), weights=_DEMO_WEIGHTS_FOR[code])[0] for code in ANSWER_FIELDS
+        )
+        service = repository.get_service(session, region.id, application.service_id)
+        if service is None:  # pragma: no cover - the foreign key guarantees it
+            continue
+        added += repository.insert_response_once(
+            session,
+            {
+                "region_id": region.id,
+                "application_id": application.id,
+                "service_id": service.id,
+                "agency_id": service.agency_id,
+                "suggestion": rng.choice(_DEMO_SUGGESTIONS),
+                "submitted_at": application.finished_at or application.updated_at,
+                **dict(zip(ANSWER_FIELDS, answers, strict=True)),
+            },
+        )
+    session.flush()
+    return added
+
+
+def report_scope(session: Session, region: Region, user: User) -> set[uuid.UUID] | None:
+    """The agencies whose results the user may read: None (all) for a region admin, the
+    agencies where a staff member is admin OPD; anyone else is refused."""
+    if user.region_id != region.id:
+        raise Forbidden(_("Laporan IKM hanya untuk admin wilayah dan admin OPD."))
+    if user.kind is AccountKind.REGION_ADMIN:
+        return None
+    agencies = repository.admin_agency_ids(session, region.id, user.id)
+    if user.kind is not AccountKind.STAFF or not agencies:
+        raise Forbidden(_("Laporan IKM hanya untuk admin wilayah dan admin OPD."))
+    return agencies
