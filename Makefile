@@ -34,10 +34,12 @@ serve: install ## Serve the portal and API (uses SIMPUL_DATABASE_URL, else the e
 stop: ## Stop the embedded PostgreSQL
 	$(BIN)/simpul db stop
 
-# Debian packages the tests drive for real: the browser, Poppler's pdfsig, NSS's certutil.
-TEST_TOOLS := $(CHROMIUM):chromium /usr/bin/pdfsig:poppler-utils /usr/bin/certutil:libnss3-tools
+# Debian packages the tests drive for real: the browser, Poppler's pdfsig, NSS's certutil, and
+# SoftHSM2 (a PKCS#11 token, standing in for an HSM or a smart card).
+TEST_TOOLS := $(CHROMIUM):chromium /usr/bin/pdfsig:poppler-utils /usr/bin/certutil:libnss3-tools \
+  /usr/bin/softhsm2-util:softhsm2
 
-tools: ## Make sure the Debian tools the tests use are there (Chromium, pdfsig, certutil)
+tools: ## Make sure the Debian tools the tests use are there (Chromium, pdfsig, certutil, SoftHSM2)
 	@missing=""; for pair in $(TEST_TOOLS); do \
 	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \

@@ -4,14 +4,18 @@ re-issuing, and downloads from the pages and the API."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import subprocess
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +32,7 @@ from simpul.applications.models import (
 from simpul.core.errors import Conflict, Forbidden, InvalidInput
 from simpul.core.models import AuditEvent, utcnow
 from simpul.core.storage import LocalStorage
+from simpul.devserver import free_port
 from simpul.documents import credentials, issuing
 from simpul.documents.models import DocumentJob, DocumentJobStatus, IssuedDocument
 from simpul.documents.pki import OfficerSpec, init_region_pki
@@ -36,6 +41,7 @@ from tests.applications.conftest import VALID_DATA, World
 from tests.applications.conftest import world as world  # noqa: PLC0414 - the fixture
 from tests.applications.test_api import bearer
 from tests.applications.test_pages import log_in
+from tests.documents.test_timestamp import region_ca as region_ca  # noqa: PLC0414
 from tests.factories import make_user, post_form
 
 PASSPHRASE = "frasa-sandi-uji-ttd"
@@ -456,3 +462,245 @@ def test_the_demo_citizen_gets_signed_documents(
     # Seeding again neither makes new keys nor new documents.
     seed_demo(session, storage, tmp_path)
     assert issuing.issue_due(session_factory, storage, CONFIG) == 0
+
+
+def test_with_a_time_stamp_authority_the_signature_carries_its_token(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    signing: World,
+    region_ca: tuple[bytes, object, str],
+) -> None:
+    application = approve(session, signing)
+    with_tsa = issuing.IssueConfig(public_url=CONFIG.public_url, tsa_url=region_ca[2])
+    assert issuing.issue_due(session_factory, signing.storage, with_tsa) == 1
+    (document,) = issued_of(session, application)
+    with signing.storage.open(document.storage_key) as stream:
+        pdf = b"".join(stream)
+    (signature,) = PdfFileReader(BytesIO(pdf)).embedded_signatures
+    unsigned = signature.signer_info["unsigned_attrs"].native
+    assert any(a["type"] == "signature_time_stamp_token" for a in unsigned)
+
+
+def test_an_unreachable_time_stamp_authority_fails_the_job_for_a_retry(
+    session: Session, session_factory: sessionmaker[Session], signing: World
+) -> None:
+    application = approve(session, signing)
+    nowhere = issuing.IssueConfig(
+        public_url=CONFIG.public_url, tsa_url=f"http://127.0.0.1:{free_port()}/tsa"
+    )
+    assert issuing.issue_due(session_factory, signing.storage, nowhere) == 1
+    session.expire_all()
+    (job,) = jobs_of(session, application)
+    assert job.status is DocumentJobStatus.QUEUED and "Timestamp" in job.last_error
+    assert issued_of(session, application) == []
+
+
+SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
+TOKEN_PIN = "246810"
+
+
+@dataclass(frozen=True)
+class Token:
+    label: str
+    key_label: str
+    ca_pem: bytes
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Token:
+    """A SoftHSM2 token (a real PKCS#11 implementation) holding an officer's EC key and
+    certificate, as an HSM or a smart card would."""
+    from cryptography.hazmat.primitives import serialization
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+    from pkcs11 import lib as pkcs11_lib
+
+    from simpul.documents.pki import make_ca, make_officer_certificate
+
+    if not SOFTHSM.exists():
+        pytest.fail(f"{SOFTHSM} is missing: install Debian's softhsm2 package (make tools)")
+    directory = tmp_path_factory.mktemp("softhsm")
+    (directory / "tokens").mkdir()
+    config = directory / "softhsm2.conf"
+    config.write_text(
+        f"directories.tokendir = {directory / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(config)  # read when the library is first loaded
+    util = ["softhsm2-util"]
+    subprocess.run(
+        [
+            *util,
+            "--init-token",
+            "--free",
+            "--label",
+            "ttd-uji",
+            "--pin",
+            TOKEN_PIN,
+            "--so-pin",
+            "135790",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    ca_key, ca = make_ca("Kota Uji")
+    key, certificate = make_officer_certificate(
+        OfficerSpec("Setuju Pejabat", "setuju@example.org"), "Kota Uji", ca_key, ca
+    )
+    key_path = directory / "officer.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    subprocess.run(
+        [
+            *util,
+            "--import",
+            str(key_path),
+            "--token",
+            "ttd-uji",
+            "--label",
+            "setuju",
+            "--id",
+            "01",
+            "--pin",
+            TOKEN_PIN,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key_path.unlink()
+    token = pkcs11_lib(str(SOFTHSM)).get_token(token_label="ttd-uji")
+    with token.open(rw=True, user_pin=TOKEN_PIN) as session:
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: "setuju",
+                Attribute.ID: b"\x01",
+                Attribute.SUBJECT: certificate.subject.public_bytes(),
+                Attribute.VALUE: certificate.public_bytes(serialization.Encoding.DER),
+            }
+        )
+    return Token("ttd-uji", "setuju", ca.public_bytes(serialization.Encoding.PEM))
+
+
+def test_an_officer_signs_with_a_key_on_a_pkcs11_token(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    world: World,
+    softhsm_token: Token,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(credentials, "_module", lambda: str(SOFTHSM))
+    with pytest.raises(InvalidInput) as wrong:
+        credentials.enrol_token(
+            session,
+            world.region,
+            world.approver,
+            token_label="ttd-uji",
+            key_label="setuju",
+            pin="000000",
+            actor_label="test",
+        )
+    assert "PIN" in wrong.value.message
+    with pytest.raises(InvalidInput):
+        credentials.enrol_token(
+            session,
+            world.region,
+            world.approver,
+            token_label="ttd-uji",
+            key_label="tidak-ada",
+            pin=TOKEN_PIN,
+            actor_label="test",
+        )
+    credential = credentials.enrol_token(
+        session,
+        world.region,
+        world.approver,
+        token_label="ttd-uji",
+        key_label="setuju",
+        pin=TOKEN_PIN,
+        actor_label="test",
+    )
+    assert (credential.kind, credential.pkcs12) == ("pkcs11", None)
+    application, task_id = at_last_step(session, world)
+    with pytest.raises(InvalidInput):
+        workflow.act_on_task(
+            session,
+            world.region,
+            world.approver,
+            task_id,
+            TaskOutcome.APPROVE,
+            signing_passphrase="111111",
+        )
+    workflow.act_on_task(
+        session,
+        world.region,
+        world.approver,
+        task_id,
+        TaskOutcome.APPROVE,
+        signing_passphrase=TOKEN_PIN,
+    )
+    session.flush()
+    on_token = issuing.IssueConfig(public_url=CONFIG.public_url, pkcs11_module=str(SOFTHSM))
+    assert issuing.issue_due(session_factory, world.storage, on_token) == 1
+    session.expire_all()
+    (job,) = jobs_of(session, application)
+    assert job.status is DocumentJobStatus.DONE, job.last_error
+    (document,) = issued_of(session, application)
+    with world.storage.open(document.storage_key) as stream:
+        pdf = b"".join(stream)
+    records = {document.code: IssuedRecord(document.code, document.number)}
+    verdict = verify_pdf(pdf, softhsm_token.ca_pem, lookup=records.get)
+    assert verdict.status is VerificationStatus.VALID, verdict
+    assert verdict.signer_name == "Setuju Pejabat"
+
+
+def test_the_cli_enrols_a_pkcs12_file_and_a_token_key(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    world: World,
+    pki: Pki,
+    softhsm_token: Token,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from simpul import cli
+    from simpul.documents.cli import pki_app
+
+    monkeypatch.setattr(cli, "session_factory", lambda: session_factory)
+    monkeypatch.setattr(credentials, "_module", lambda: str(SOFTHSM))
+    p12 = tmp_path / "setuju.p12"
+    p12.write_bytes(pki.p12["setuju@example.org"])
+    runner = CliRunner()
+    base = ["--region", "kota-uji", "--email", "setuju@example.org"]
+    monkeypatch.setenv("UJI_PASS", "salah-frasa")
+    wrong = runner.invoke(pki_app, ["enrol", str(p12), *base, "--passphrase-env", "UJI_PASS"])
+    assert wrong.exit_code == 2 and "salah" in wrong.output
+    monkeypatch.setenv("UJI_PASS", PASSPHRASE)
+    done = runner.invoke(pki_app, ["enrol", str(p12), *base, "--passphrase-env", "UJI_PASS"])
+    assert done.exit_code == 0, done.output
+    assert '"subject": "Setuju Pejabat"' in done.output
+    monkeypatch.setenv("UJI_PIN", TOKEN_PIN)
+    token = runner.invoke(
+        pki_app,
+        [
+            "enrol-token",
+            *base,
+            "--token-label",
+            softhsm_token.label,
+            "--key-label",
+            softhsm_token.key_label,
+            "--pin-env",
+            "UJI_PIN",
+        ],
+    )
+    assert token.exit_code == 0, token.output
+    active = credentials.active_credential(session, world.region, world.approver)
+    assert active is not None and active.kind == "pkcs11"  # the token replaced the file

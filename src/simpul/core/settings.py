@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     #: Issuing documents: tries before a job is given up, and the first retry's delay.
     document_max_attempts: int = Field(default=5, ge=1)
     document_retry_base_seconds: float = Field(default=30.0, gt=0)
+    #: An RFC 3161 time-stamp authority for document signatures (e.g. BSrE's); unset: none.
+    tsa_url: str | None = None
+    #: The PKCS#11 library of the tokens officers sign with (an HSM's or smart card's .so).
+    pkcs11_module: str | None = None
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

@@ -155,6 +155,55 @@ def enrol(
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 
+@pki_app.command("enrol-token")
+def enrol_token(
+    region: Annotated[str, typer.Option(help="Region slug.")],
+    email: Annotated[str, typer.Option(help="The officer's account e-mail.")],
+    token_label: Annotated[str, typer.Option(help="The label of the officer's token.")],
+    key_label: Annotated[str, typer.Option(help="The label of the key and its certificate.")],
+    pin_env: Annotated[str, typer.Option(help="Environment variable holding the token's PIN.")],
+) -> None:
+    """Register a signing key on a PKCS#11 token (an HSM or a smart card) for an officer.
+
+    The server reaches tokens through SIMPUL_PKCS11_MODULE (the token's PKCS#11 library). The
+    PIN is checked by logging in and not kept: the officer types it when signing.
+    """
+    from simpul.cli import _region, domain_errors, session_scope
+    from simpul.documents import credentials
+    from simpul.documents import repository as documents_repository
+
+    pin = os.environ.get(pin_env, "")
+    if not pin:
+        raise _usage_error(
+            _("Variabel lingkungan %(var)s kosong; isi dengan PIN token.") % {"var": pin_env}
+        )
+    try:
+        with session_scope() as session, domain_errors():
+            the_region = _region(session, region)
+            user = documents_repository.find_user_by_email(session, the_region.id, email)
+            if user is None:
+                raise _usage_error(_("Tidak ada akun %(email)s di wilayah ini.") % {"email": email})
+            credential = credentials.enrol_token(
+                session,
+                the_region,
+                user,
+                token_label=token_label,
+                key_label=key_label,
+                pin=pin,
+                actor_label="cli",
+            )
+            result = {
+                "email": user.email,
+                "subject": credential.subject_name,
+                "fingerprint": credential.fingerprint,
+                "not_after": credential.not_after.isoformat(),
+                "token": token_label,
+            }
+    except typer.Exit:
+        raise typer.Exit(code=USAGE_ERROR) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()

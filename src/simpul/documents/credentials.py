@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, User
 from simpul.core.audit import record_audit_event
-from simpul.core.errors import Conflict, InvalidInput
+from simpul.core.errors import Conflict, DomainError, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
-from simpul.documents import repository
+from simpul.documents import pki, repository
 from simpul.documents.models import SigningCredential
 
 PASSPHRASE_MAX = 200
@@ -94,7 +94,30 @@ def enrol(
         )
     bundle = _load(pkcs12_data, passphrase)
     assert bundle.cert is not None
-    certificate = bundle.cert.certificate
+    return _store(
+        session,
+        region,
+        officer,
+        bundle.cert.certificate,
+        actor_label=actor_label,
+        kind="pkcs12",
+        pkcs12=pkcs12_data,
+    )
+
+
+def _store(
+    session: Session,
+    region: Region,
+    officer: User,
+    certificate: x509.Certificate,
+    *,
+    actor_label: str,
+    kind: str,
+    pkcs12: bytes | None = None,
+    token_label: str | None = None,
+    key_label: str | None = None,
+) -> SigningCredential:
+    """Check the certificate, disable the officer's previous credential, store and audit."""
     _check_certificate(certificate, datetime.now(UTC))
     names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     subject_name = str(names[0].value) if names else officer.full_name
@@ -105,7 +128,10 @@ def enrol(
     credential = SigningCredential(
         region_id=region.id,
         user_id=officer.id,
-        pkcs12=pkcs12_data,
+        kind=kind,
+        pkcs12=pkcs12,
+        token_label=token_label,
+        key_label=key_label,
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
         subject_name=subject_name[:200],
         fingerprint=hashlib.sha256(
@@ -123,9 +149,85 @@ def enrol(
         action="signing_credential.enrol",
         target_type="user_account",
         target_id=str(officer.id),
-        details={"fingerprint": credential.fingerprint, "subject": credential.subject_name},
+        details={
+            "fingerprint": credential.fingerprint,
+            "subject": credential.subject_name,
+            "kind": kind,
+        },
     )
     return credential
+
+
+def _token_error(exc: Exception) -> DomainError:
+    from pkcs11 import exceptions as p11
+
+    if isinstance(exc, p11.PinIncorrect | p11.PinLenRange | p11.ArgumentsBad):
+        return _passphrase_error(_("PIN token tanda tangan salah."))
+    if isinstance(exc, p11.PinLocked):
+        return Conflict(_("PIN token terkunci karena terlalu sering salah; hubungi admin wilayah."))
+    if isinstance(exc, p11.NoSuchToken):
+        return Conflict(_("Token tanda tangan tidak terhubung ke server; hubungi admin wilayah."))
+    return Conflict(_("Token tanda tangan tidak dapat dibuka; hubungi admin wilayah."))
+
+
+def _module() -> str:
+    from simpul.core.settings import get_settings
+
+    module = get_settings().pkcs11_module
+    if not module:
+        raise Conflict(
+            _("Server belum diatur untuk token tanda tangan (SIMPUL_PKCS11_MODULE kosong).")
+        )
+    return module
+
+
+def _open_token(module: str, token_label: str, pin: str, key_label: str) -> x509.Certificate:
+    """The key's certificate, read after logging in with ``pin`` (proves the PIN)."""
+    from pkcs11 import exceptions as p11
+
+    try:
+        with pki.token_session(module, token_label, pin) as session:
+            return pki.token_certificate(session, key_label)
+    except LookupError as exc:
+        raise InvalidInput(
+            _("Token tidak berisi sertifikat berlabel %(label)s.") % {"label": key_label},
+            details=[{"field": "key_label", "message": _("Label kunci tidak ditemukan.")}],
+        ) from exc
+    except (p11.PKCS11Error, OSError) as exc:
+        raise _token_error(exc) from exc
+
+
+def enrol_token(
+    session: Session,
+    region: Region,
+    officer: User,
+    *,
+    token_label: str,
+    key_label: str,
+    pin: str,
+    actor_label: str,
+    module: str | None = None,
+) -> SigningCredential:
+    """Register a key on a PKCS#11 token (an HSM or smart card) as the officer's credential.
+
+    The PIN is checked by logging in, and not kept; signing asks for it each time.
+    """
+    if officer.region_id != region.id or officer.kind is AccountKind.CITIZEN:
+        raise InvalidInput(
+            _("Hanya petugas wilayah ini yang dapat memiliki sertifikat tanda tangan."),
+            details=[{"field": "user", "message": _("Bukan petugas wilayah ini.")}],
+        )
+    certificate = _open_token(module or _module(), token_label, pin, key_label)
+    return _store(
+        session,
+        region,
+        officer,
+        certificate,
+        actor_label=actor_label,
+        kind="pkcs11",
+        token_label=token_label,
+        key_label=key_label,
+    )
 
 
 def region_signs_documents(session: Session, region: Region) -> bool:
@@ -153,7 +255,16 @@ def unlock(session: Session, region: Region, officer: User, passphrase: str) -> 
         raise _passphrase_error(_("Isi frasa sandi tanda tangan elektronik Anda."))
     if len(passphrase) > PASSPHRASE_MAX:
         raise _passphrase_error(_("Frasa sandi tanda tangan salah."))
-    bundle = _load(credential.pkcs12, passphrase)
-    assert bundle.cert is not None
-    _check_certificate(bundle.cert.certificate, datetime.now(UTC))
+    if credential.kind == "pkcs11":
+        assert credential.token_label is not None
+        assert credential.key_label is not None
+        certificate = _open_token(
+            _module(), credential.token_label, passphrase, credential.key_label
+        )
+    else:
+        assert credential.pkcs12 is not None
+        bundle = _load(credential.pkcs12, passphrase)
+        assert bundle.cert is not None
+        certificate = bundle.cert.certificate
+    _check_certificate(certificate, datetime.now(UTC))
     return Unlocked(credential=credential, passphrase=passphrase)

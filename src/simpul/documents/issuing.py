@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from pyhanko.sign.signers import Signer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +33,7 @@ from simpul.applications import repository as app_repository
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.applications.notices import notify_applicant
 from simpul.applications.submission import record_event, today_in
+from simpul.catalogue.models import Agency, Service
 from simpul.core import security
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, NotFound
@@ -40,8 +43,8 @@ from simpul.core.storage import Storage
 from simpul.documents import credentials, repository, service
 from simpul.documents.content import document_content
 from simpul.documents.credentials import Unlocked
-from simpul.documents.models import DocumentJob, DocumentJobStatus
-from simpul.documents.pki import Pkcs12DataSignerSource
+from simpul.documents.models import DocumentJob, DocumentJobStatus, SigningCredential
+from simpul.documents.pki import Pkcs12DataSignerSource, http_timestamper, token_signer
 from simpul.documents.render import render_document
 from simpul.documents.signing import sign_pdf, signer_common_name
 
@@ -63,6 +66,10 @@ class IssueConfig:
     retry_max_seconds: float = 3600.0
     lease_seconds: float = 300.0
     batch_size: int = 5
+    #: An RFC 3161 time-stamp authority (PAdES B-T); None: the signing time is the server's.
+    tsa_url: str | None = None
+    #: The PKCS#11 library that reaches officers' tokens (``SIMPUL_PKCS11_MODULE``).
+    pkcs11_module: str | None = None
 
 
 def issue_config() -> IssueConfig:
@@ -73,6 +80,8 @@ def issue_config() -> IssueConfig:
         public_url=settings.public_url,
         max_attempts=settings.document_max_attempts,
         retry_base_seconds=settings.document_retry_base_seconds,
+        tsa_url=settings.tsa_url,
+        pkcs11_module=settings.pkcs11_module,
     )
 
 
@@ -165,7 +174,45 @@ def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> 
     )
     if passphrase is None:
         raise PermissionError("the signing passphrase is not available")
-    signer = Pkcs12DataSignerSource(credential.pkcs12, passphrase.encode()).signer()
+    with _signer(credential, passphrase, config) as signer:
+        return _render_and_sign(
+            signer, config, job, region, application, service_row, agency, applicant
+        )
+
+
+@contextmanager
+def _signer(
+    credential: SigningCredential, passphrase: str, config: IssueConfig
+) -> Iterator[Signer]:
+    """The officer's signer: from the stored PKCS#12, or on the token (PIN = passphrase)."""
+    if credential.kind == "pkcs11":
+        if not config.pkcs11_module:
+            raise RuntimeError("SIMPUL_PKCS11_MODULE is not set: cannot reach signing tokens")
+        assert credential.token_label is not None
+        assert credential.key_label is not None
+        with token_signer(
+            config.pkcs11_module,
+            credential.token_label,
+            credential.key_label,
+            passphrase,
+            credential.certificate_pem,
+        ) as signer:
+            yield signer
+        return
+    assert credential.pkcs12 is not None
+    yield Pkcs12DataSignerSource(credential.pkcs12, passphrase.encode()).signer()
+
+
+def _render_and_sign(
+    signer: Signer,
+    config: IssueConfig,
+    job: DocumentJob,
+    region: Region,
+    application: Application,
+    service_row: Service,
+    agency: Agency,
+    applicant: User,
+) -> bytes:
     content = document_content(
         region=region,
         agency=agency,
@@ -186,6 +233,7 @@ def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> 
         reason=f"Penerbitan {content.title} nomor {job.number}",
         location=region.name,
         qr_url=content.verification_url,
+        timestamper=http_timestamper(config.tsa_url) if config.tsa_url else None,
     )
 
 

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     ForeignKeyConstraint,
     Index,
     LargeBinary,
@@ -70,6 +71,11 @@ class SigningCredential(IdMixin, RegionScoped, Base):
 
     __tablename__ = "signing_credential"
     __table_args__ = (
+        CheckConstraint(
+            "(kind = 'pkcs12' AND pkcs12 IS NOT NULL) OR "
+            "(kind = 'pkcs11' AND token_label IS NOT NULL AND key_label IS NOT NULL)",
+            name="key_is_somewhere",
+        ),
         ForeignKeyConstraint(
             ["region_id", "user_id"],
             ["user_account.region_id", "user_account.id"],
@@ -86,7 +92,13 @@ class SigningCredential(IdMixin, RegionScoped, Base):
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    pkcs12: Mapped[bytes] = mapped_column(LargeBinary)
+    #: ``pkcs12`` (the file below) or ``pkcs11`` (a key on a token: an HSM or a smart card,
+    #: reached through the server's ``SIMPUL_PKCS11_MODULE``; the passphrase is its PIN).
+    kind: Mapped[str] = mapped_column(String(10), default="pkcs12", server_default="pkcs12")
+    pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: On a token: the token's label and the label of the key and its certificate.
+    token_label: Mapped[str | None] = mapped_column(String(100))
+    key_label: Mapped[str | None] = mapped_column(String(100))
     certificate_pem: Mapped[str] = mapped_column(Text)
     #: The certificate's subject common name: the name printed on the stamp.
     subject_name: Mapped[str] = mapped_column(String(200))

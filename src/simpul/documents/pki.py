@@ -6,10 +6,10 @@ A region that signs with BSrE certificates (often RSA) only swaps the ``SignerSo
 PDF side does not care which key type signs.
 
 Production seams: ``SignerSource`` is what the signing code needs. ``Pkcs12SignerSource``
-reads a PKCS#12 file (ours from ``init_region_pki``, or one issued by BSrE); a PKCS#11 token
-(an HSM or a smart card) would be another implementation returning pyHanko's
-``pyhanko.sign.pkcs11.PKCS11Signer`` (not implemented yet). An RFC 3161 time-stamp authority
-is optional: ``http_timestamper(url)`` gives what ``signing.sign_pdf`` takes as
+reads a PKCS#12 file (ours from ``init_region_pki``, or one issued by BSrE); a key on a
+PKCS#11 token (an HSM or a smart card) signs through ``token_signer``, pyHanko's
+``PKCS11Signer`` (the key never leaves the token). An RFC 3161 time-stamp authority is
+optional: ``http_timestamper(url)`` gives what ``signing.sign_pdf`` takes as
 ``timestamper``.
 """
 
@@ -17,17 +17,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.config.pkcs11 import TokenCriteria
+from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign import signers
+from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 
 #: RFC 9336 id-kp-documentSigning.
@@ -260,6 +265,52 @@ def load_signer_data(data: bytes, passphrase: bytes) -> signers.SimpleSigner:
         data, other_certs=[], passphrase=passphrase
     )
     return signer
+
+
+@contextmanager
+def token_session(module: str, token_label: str, pin: str) -> Iterator[Any]:
+    """A logged-in PKCS#11 session on the token labelled ``token_label`` (closed afterwards).
+
+    ``module`` is the token's PKCS#11 library (an HSM vendor's, a smart card's, or SoftHSM's
+    ``libsofthsm2.so``). Raises ``pkcs11.exceptions.PinIncorrect`` for a wrong PIN and
+    ``pkcs11.exceptions.NoSuchToken`` when no token has that label.
+    """
+    session = open_pkcs11_session(
+        module, token_criteria=TokenCriteria(label=token_label), user_pin=pin
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def token_certificate(session: Any, key_label: str) -> x509.Certificate:
+    """The certificate stored on the token under ``key_label`` (``LookupError`` if none)."""
+    from pkcs11 import Attribute, ObjectClass
+
+    for item in session.get_objects(
+        {Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: key_label}
+    ):
+        return x509.load_der_x509_certificate(bytes(item[Attribute.VALUE]))
+    raise LookupError(f"no certificate labelled {key_label!r} on the token")
+
+
+@contextmanager
+def token_signer(
+    module: str, token_label: str, key_label: str, pin: str, certificate_pem: str
+) -> Iterator[signers.Signer]:
+    """A pyHanko signer whose key stays on the token; usable inside the ``with`` only."""
+    (certificate,) = load_certs_from_pemder_data(certificate_pem.encode())
+    with token_session(module, token_label, pin) as session:
+        # Hash here, sign on the token with the raw mechanism (CKM_ECDSA / CKM_RSA_PKCS):
+        # every token has those, not every one has the combined hash-and-sign mechanisms.
+        yield PKCS11Signer(
+            session,
+            signing_cert=certificate,
+            key_label=key_label,
+            bulk_fetch=False,
+            use_raw_mechanism=True,
+        )
 
 
 def http_timestamper(url: str) -> TimeStamper:
