@@ -160,7 +160,15 @@ def test_indices_come_from_the_final_assessments_of_that_year(
     assert (first.slug, first.spbe, first.spbe_predicate) == ("kota-uji", *spbe_2024)
     assert first.ranks["spbe"] == 1
     assert all(row.spbe is None and row.ranks["spbe"] is None for row in others)
-    assert first.smartcity is None  # no smart city evaluation in 2024
+    assert first.spbe_year == 2024
+    # No smart city evaluation in 2024: the latest final one (2022) is shown, with its year.
+    assert first.smartcity == smartcity_index(session, regions.region.id, 2022)
+    assert first.smartcity_year == 2022
+    # Evaluations older than three years before the year asked for are not shown.
+    old = report.build_comparison(session, regions.other, 2026, "nama").rows
+    row_2026 = next(row for row in old if row.slug == "kota-uji")
+    assert (row_2026.spbe_year, row_2026.smartcity, row_2026.smartcity_year) == (2024, None, None)
+    assert report.build_comparison(session, regions.other, 2020, "nama").rows[0].spbe is None
 
     smart_2022 = report.build_comparison(session, regions.other, 2022, "smart-city").rows[0]
     assert smart_2022.slug == "kota-uji"
@@ -174,3 +182,5 @@ def test_indices_come_from_the_final_assessments_of_that_year(
     assert page.status_code == 200
     cell = section(page.text, "peringkat").split('data-kolom="spbe">')[1].split("</td>")[0]
     assert f"{spbe_2024[0]:.2f}".replace(".", ",") in cell and spbe_2024[1] in cell
+    smart_cell = section(page.text, "peringkat").split('data-kolom="smart-city">')[1]
+    assert "(2022)" in smart_cell.split("</td>")[0]

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ from simpul.evaluation.assessments.service import smartcity_index, spbe_index_an
 from simpul.evaluation.kpis.report import Kpis, region_kpis
 from simpul.evaluation.surveys.service import region_ikm
 from simpul.savings.report import Period, today_in
+
+T = TypeVar("T")
 
 #: The oldest year one can ask for.
 FIRST_YEAR: Final = 2000
@@ -67,6 +69,10 @@ class RegionRow:
     spbe: float | None
     spbe_predicate: str | None
     smartcity: float | None
+    #: The year of the SPBE and smart city results shown (the latest final one up to the year
+    #: asked for: evaluations are published a year or two late).
+    spbe_year: int | None = None
+    smartcity_year: int | None = None
     ranks: dict[str, int | None] = field(default_factory=dict)
 
     def value(self, key: str) -> float | None:
@@ -130,10 +136,24 @@ def parse_sort(raw: str | None) -> tuple[str, dict[str, str]]:
     return raw, {}
 
 
+#: How many years back the comparison looks for a region's latest SPBE or smart city result.
+LOOK_BACK_YEARS = 3
+
+
+def _latest(find: Callable[[int], T | None], year: int) -> tuple[T | None, int | None]:
+    """The value for ``year``, else for the latest earlier year within ``LOOK_BACK_YEARS``."""
+    for candidate in range(year, year - LOOK_BACK_YEARS - 1, -1):
+        found = find(candidate)
+        if found is not None:
+            return found, candidate
+    return None, None
+
+
 def _row(session: Session, region: Region, year: int) -> RegionRow:
     period = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
     ikm = region_ikm(session, region.id, year)
-    spbe = spbe_index_and_predicate(session, region.id, year)
+    spbe, spbe_year = _latest(lambda y: spbe_index_and_predicate(session, region.id, y), year)
+    smartcity, smartcity_year = _latest(lambda y: smartcity_index(session, region.id, y), year)
     return RegionRow(
         region_id=region.id,
         slug=region.slug,
@@ -143,7 +163,9 @@ def _row(session: Session, region: Region, year: int) -> RegionRow:
         ikm_grade=ikm.grade if ikm else None,
         spbe=spbe[0] if spbe else None,
         spbe_predicate=spbe[1] if spbe else None,
-        smartcity=smartcity_index(session, region.id, year),
+        smartcity=smartcity,
+        spbe_year=spbe_year,
+        smartcity_year=smartcity_year,
     )
 
 
