@@ -111,13 +111,12 @@ def test_the_demo_past_gives_the_evaluation_pages_numbers(session: Session, tmp_
     report = seed_demo(session, LocalStorage(tmp_path), past=True)
     assert report.past_applications == 240
     region = report.region
-    statuses = dict(
-        session.execute(
-            select(Application.status, func.count())
-            .where(Application.region_id == region.id)
-            .group_by(Application.status)
-        )
-    )
+    rows = session.execute(
+        select(Application.status, func.count())
+        .where(Application.region_id == region.id)
+        .group_by(Application.status)
+    ).all()
+    statuses = dict(rows)
     assert statuses[ApplicationStatus.COMPLETED] > 150
     assert statuses[ApplicationStatus.REJECTED] > 5 and statuses[ApplicationStatus.SUBMITTED] > 1
     # Every past open application waits in an inbox; finished ones have a finish time.
