@@ -481,3 +481,35 @@ def test_every_endpoint_is_documented(client: TestClient) -> None:
         names = {p["name"] for p in operation["parameters"]}
         assert "Information-Mediator-Client" in names, path
         assert "200" in operation["responses"] and "401" in operation["responses"]
+
+
+def test_the_last_approval_in_a_signing_region_is_refused_without_a_passphrase(
+    api: Api, session: Session, world: World, tmp_path: Path
+) -> None:
+    """The Registration API has no field for a signing passphrase (decision 0016): where the
+    region signs documents, the approver signs the last step on the page."""
+    from simpul.documents import credentials
+    from simpul.documents.pki import OfficerSpec, init_region_pki
+
+    made = init_region_pki(
+        tmp_path / "pki",
+        "kota-uji",
+        "Kota Uji",
+        [OfficerSpec("Setuju", "setuju@example.org")],
+        b"frasa-sandi-uji",
+    )
+    credentials.enrol(
+        session,
+        world.region,
+        world.approver,
+        made.officer_paths["setuju@example.org"].read_bytes(),
+        "frasa-sandi-uji",
+        actor_label="test",
+    )
+    session.flush()
+    file_id = api.submit().json()["fileId"]
+    assert api.decide("verifier", file_id, "APPROVED").status_code == 200
+    refused = api.decide("approver", file_id, "APPROVED")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"][0]["field"] == "passphrase"
+    assert api("GET", f"/applications/{file_id}", "citizen").json()["ended"] is False
