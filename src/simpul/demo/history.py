@@ -2,7 +2,7 @@
 
 The KPI dashboard, the IKM report, the savings ledger and the comparison between regions all
 read finished applications; a fresh demo would show empty tables. This adds about 240
-applications of twelve demo residents to ten services of five agencies, spread over the last
+applications of twelve demo residents to ten services of four agencies, spread over the last
 year: most completed (some late, some after a return to the citizen), some rejected, a few
 still open. The ones completed recently at Disdukcapil and DPMPTSP (whose demo officers hold
 signing keys) get signed documents from the worker, so "done online" rises towards today as it
