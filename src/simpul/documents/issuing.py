@@ -323,10 +323,10 @@ def issue_due(
         status: DocumentJobStatus | None
         try:
             with sessions() as session, session.begin():
-                job = session.get(DocumentJob, item.job_id)
+                job = repository.get_job(session, item.job_id)
                 assert job is not None
                 signed = make_signed_pdf(session, job, config)
-                region = session.get(Region, job.region_id)
+                region = repository.get_region(session, job.region_id)
                 assert region is not None
                 key = storage_key(region, job.created_at.year, job.code)
             storage.put(key, signed, content_type="application/pdf")

@@ -226,3 +226,11 @@ def find_user_by_email(session: Session, region_id: uuid.UUID, email: str) -> Us
     return session.scalar(
         select(User).where(User.region_id == region_id, func.lower(User.email) == email.lower())
     )
+
+
+def get_job(session: Session, job_id: uuid.UUID) -> DocumentJob | None:
+    return session.get(DocumentJob, job_id)
+
+
+def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
+    return session.get(Region, region_id)

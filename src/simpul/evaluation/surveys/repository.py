@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import StaffRole, StaffRoleName
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
+from simpul.core.models import Region
 from simpul.evaluation.surveys.models import SurveyResponse
 
 ANSWER_COLUMNS = tuple(getattr(SurveyResponse, f"u{n}") for n in range(1, 10))
@@ -28,6 +29,10 @@ def get_application(
             Application.region_id == region_id, Application.id == application_id
         )
     ).one_or_none()
+
+
+def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
+    return session.get(Region, region_id)
 
 
 def get_service(session: Session, region_id: uuid.UUID, service_id: uuid.UUID) -> Service | None:

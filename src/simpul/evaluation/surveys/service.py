@@ -157,7 +157,7 @@ def year_bounds(year: int, timezone: str) -> tuple[dt.datetime, dt.datetime]:
 def region_ikm(session: Session, region_id: uuid.UUID, year: int) -> IkmResult | None:
     """The region's IKM over the applications completed in ``year`` (its time zone); None
     when nobody rated one."""
-    region = session.get(Region, region_id)
+    region = repository.get_region(session, region_id)
     if region is None:
         return None
     start, end = year_bounds(year, region.timezone)
