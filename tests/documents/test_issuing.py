@@ -427,6 +427,14 @@ def test_pages_sign_download_revoke_and_reissue(
     assert revoked.status_code == 303
     session.expire_all()
     assert document.revoked_at is not None
+    told = session.scalars(
+        select(Notification).where(
+            Notification.application_id == application.id,
+            Notification.kind == "document_revoked",
+        )
+    ).one()
+    assert told.params["document"] == document.number
+    assert told.params["note"] == "Data usaha keliru, diterbitkan ulang."
     verification = client.get(f"/kota-uji/verifikasi/{document.code}").text
     assert "dicabut" in verification.lower()
     reissue = f"{officer_page}/dokumen-hasil/terbitkan"

@@ -26,6 +26,7 @@ EVENT_LABELS: Final = {
     "reject": lazy("Ditolak"),
     "update": lazy("Data diperbarui petugas"),
     "document_issued": lazy("Dokumen hasil diterbitkan dan ditandatangani secara elektronik"),
+    "document_revoked": lazy("Dokumen hasil dicabut"),
 }
 
 OUTCOME_LABELS: Final = {

@@ -30,6 +30,10 @@ TEXTS: Final = {
         "Dokumen hasil permohonan %(number)s sudah terbit dengan nomor %(document)s dan "
         "ditandatangani secara elektronik. Unduh di halaman permohonan Anda."
     ),
+    "document_revoked": lazy(
+        "Dokumen %(document)s untuk permohonan %(number)s dicabut oleh instansi: %(note)s. "
+        "Dokumen itu tidak berlaku lagi; hubungi instansi bila ada pertanyaan."
+    ),
     "rejected": lazy("Permohonan %(number)s ditolak: %(note)s."),
 }
 

@@ -234,6 +234,7 @@ def _render_and_sign(
         location=region.name,
         qr_url=content.verification_url,
         timestamper=http_timestamper(config.tsa_url) if config.tsa_url else None,
+        timezone=region.timezone,
     )
 
 

@@ -7,8 +7,10 @@ the last page: the QR code of the verification URL on the left, the stamp text o
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -18,9 +20,9 @@ from pyhanko.stamp import QRStampStyle
 
 from simpul.documents.render import SIGNATURE_BOX
 
-#: The stamp's default text: ``%(officer)s`` is the certificate's common name, ``%(ts)s`` the
-#: signing time, ``%(url)s`` the QR code's URL.
-DEFAULT_STAMP_TEXT: Final = "Ditandatangani secara\nelektronik oleh\n%(officer)s\n%(ts)s"
+#: The stamp's default text: ``%(officer)s`` is the certificate's common name, ``%(waktu)s``
+#: the signing time, ``%(url)s`` the QR code's URL.
+DEFAULT_STAMP_TEXT: Final = "Ditandatangani secara\nelektronik oleh\n%(officer)s\n%(waktu)s"
 TIMESTAMP_FORMAT: Final = "%d-%m-%Y %H:%M:%S %Z"
 
 
@@ -45,14 +47,16 @@ def sign_pdf(
     stamp_text: str = DEFAULT_STAMP_TEXT,
     qr_url: str,
     timestamper: TimeStamper | None = None,
+    timezone: str = "Asia/Jakarta",
 ) -> bytes:
     """The signed PDF (PAdES baseline B, or B-T when ``timestamper`` is given).
 
-    ``stamp_text`` is a template: ``%(officer)s`` (the certificate's common name), ``%(ts)s``
-    (the signing time) and ``%(url)s`` are available, so a literal ``%`` must be written
-    ``%%``. ``timestamper`` is an RFC 3161 TSA client (``pki.http_timestamper(url)``); when
-    the TSA cannot be reached pyHanko raises ``TimestampRequestError`` (an ``OSError``), so
-    the job that signs fails and is retried.
+    ``stamp_text`` is a template: ``%(officer)s`` (the certificate's common name),
+    ``%(waktu)s`` (the signing time on ``timezone``'s clock), ``%(ts)s`` (the same in UTC) and
+    ``%(url)s`` are available, so a literal ``%`` must be written ``%%``. ``timestamper`` is an
+    RFC 3161 TSA client (``pki.http_timestamper(url)``); when the TSA cannot be reached
+    pyHanko raises ``TimestampRequestError`` (an ``OSError``), so the job that signs fails and
+    is retried.
     """
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     metadata = signers.PdfSignatureMetadata(
@@ -72,7 +76,11 @@ def sign_pdf(
         ),
     )
     officer = signer_common_name(signer)
-    output = pdf_signer.sign_pdf(writer, appearance_text_params={"url": qr_url, "officer": officer})
+    # The region's wall clock (WIB, WITA, WIT), as the document's own date is.
+    waktu = datetime.now(ZoneInfo(timezone)).strftime(TIMESTAMP_FORMAT)
+    output = pdf_signer.sign_pdf(
+        writer, appearance_text_params={"url": qr_url, "officer": officer, "waktu": waktu}
+    )
     assert isinstance(output, BytesIO)
     return output.getvalue()
 
