@@ -32,3 +32,10 @@ def can_work_on(user: User, task: Task) -> bool:
     return user.kind is AccountKind.STAFF and any(
         r.agency_id == task.agency_id and r.role is StaffRoleName(task.role) for r in user.roles
     )
+
+
+def administered_agencies(user: User) -> set[uuid.UUID]:
+    """The agencies in which a staff member holds the admin OPD role."""
+    if user.kind is not AccountKind.STAFF:
+        return set()
+    return {r.agency_id for r in user.roles if r.role is StaffRoleName.ADMIN_OPD}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import AccountKind, StaffRoleName
 from simpul.applications.models import ApplicationStatus
 from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.evaluation.scope import report_scope
 from simpul.evaluation.surveys import report, service
 from simpul.evaluation.surveys.models import SurveyResponse
 from tests.evaluation.surveys.conftest import (
@@ -157,7 +158,7 @@ def test_report_scope_by_role(session: Session, world: World) -> None:
     admin = make_user(
         session, world.region, "admin@example.org", PASSWORD, AccountKind.REGION_ADMIN
     )
-    assert service.report_scope(session, world.region, admin) is None
+    assert report_scope(world.region, admin) is None
     opd = make_user(
         session,
         world.region,
@@ -166,7 +167,7 @@ def test_report_scope_by_role(session: Session, world: World) -> None:
         AccountKind.STAFF,
         roles=[("dinas-izin", StaffRoleName.ADMIN_OPD), ("dinas-uji", StaffRoleName.VERIFIKATOR)],
     )
-    assert service.report_scope(session, world.region, opd) == {world.izin.agency_id}
+    assert report_scope(world.region, opd) == {world.izin.agency_id}
     verifier = make_user(
         session,
         world.region,
@@ -177,12 +178,12 @@ def test_report_scope_by_role(session: Session, world: World) -> None:
     )
     for user in (verifier, world.citizen):
         with pytest.raises(Forbidden):
-            service.report_scope(session, world.region, user)
+            report_scope(world.region, user)
     foreign_admin = make_user(
         session, world.other, "admin@example.org", PASSWORD, AccountKind.REGION_ADMIN
     )
     with pytest.raises(Forbidden):
-        service.report_scope(session, world.region, foreign_admin)
+        report_scope(world.region, foreign_admin)
 
 
 def test_agency_scope_limits_the_report(session: Session, rated: World) -> None:

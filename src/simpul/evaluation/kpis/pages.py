@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,13 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.accounts.models import AccountKind, User
+from simpul.accounts.models import User
 from simpul.core.database import DbSession
-from simpul.core.errors import Forbidden, InvalidInput
-from simpul.core.i18n import _
+from simpul.core.errors import InvalidInput
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.evaluation.kpis import report, repository
+from simpul.evaluation.kpis import report
+from simpul.evaluation.scope import report_scope
 from simpul.savings.report import MONTH_NAMES, parse_period, today_in
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
@@ -30,16 +29,6 @@ router = APIRouter(
 Day = Annotated[str | None, Query(max_length=10)]
 
 
-def agency_scope(session: Session, region: Region, user: User) -> list[uuid.UUID] | None:
-    """None (every agency) for a region admin; an agency admin's own agencies; else refused."""
-    if user.kind is AccountKind.REGION_ADMIN:
-        return None
-    agencies = repository.agencies_administered_by(session, region.id, user.id)
-    if not agencies:
-        raise Forbidden(_("Halaman ini hanya untuk admin wilayah dan admin OPD."))
-    return agencies
-
-
 @router.get("/{region}/admin/kinerja", response_class=HTMLResponse, name="kpi_dashboard")
 def dashboard(
     request: Request,
@@ -50,7 +39,7 @@ def dashboard(
     sampai: Day = None,
 ) -> HTMLResponse:
     """Received, finished, times, SLA, backlog and online share per agency and service."""
-    scope = agency_scope(session, region, user)
+    scope = report_scope(region, user)
     today = today_in(region)
     period, errors = parse_period(dari, sampai, today)
     return render(
@@ -76,7 +65,7 @@ def _download(
     sampai: str | None,
     extension: str,
 ) -> Response:
-    scope = agency_scope(session, region, user)
+    scope = report_scope(region, user)
     today = today_in(region)
     period, errors = parse_period(dari, sampai, today)
     if errors:

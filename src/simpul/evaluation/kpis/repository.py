@@ -11,28 +11,12 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import StaffRole, StaffRoleName
 from simpul.applications.models import Application, ApplicationEvent, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.documents.models import IssuedDocument
 
 _FINAL = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
 _Row = TypeVarTuple("_Row")
-
-
-def agencies_administered_by(
-    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
-) -> list[uuid.UUID]:
-    """The agencies in which the user holds the admin_opd role."""
-    return list(
-        session.scalars(
-            select(StaffRole.agency_id).where(
-                StaffRole.region_id == region_id,
-                StaffRole.user_id == user_id,
-                StaffRole.role == StaffRoleName.ADMIN_OPD,
-            )
-        ).all()
-    )
 
 
 @dataclass(frozen=True)

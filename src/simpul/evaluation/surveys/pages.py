@@ -17,6 +17,7 @@ from simpul.core.errors import InvalidInput
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.ikm import ELEMENTS
+from simpul.evaluation.scope import report_scope
 from simpul.evaluation.surveys import report, service
 from simpul.evaluation.surveys.models import MAX_SUGGESTION
 from simpul.web.csrf import csrf_protect
@@ -128,7 +129,7 @@ def ikm_report(
     periode: Part = None,
 ) -> HTMLResponse:
     """The IKM of a period per service, agency and for the whole region (or one agency)."""
-    scope = service.report_scope(session, region, user)
+    scope = report_scope(region, user)
     period, errors = report.parse_period(tahun, periode, report.today_in(region))
     return render(
         request,
@@ -156,7 +157,7 @@ def _download(
     periode: str | None,
     extension: str,
 ) -> Response:
-    scope = service.report_scope(session, region, user)
+    scope = report_scope(region, user)
     period, errors = report.parse_period(tahun, periode, report.today_in(region))
     if errors:
         raise InvalidInput(

@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import StaffRole, StaffRoleName
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.core.models import Region
@@ -61,19 +60,6 @@ def insert_response_once(session: Session, values: dict[str, Any]) -> bool:
         .returning(SurveyResponse.id)
     )
     return session.execute(statement).scalar_one_or_none() is not None
-
-
-def admin_agency_ids(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> set[uuid.UUID]:
-    """The agencies in which the user holds the admin_opd role."""
-    return set(
-        session.scalars(
-            select(StaffRole.agency_id).where(
-                StaffRole.region_id == region_id,
-                StaffRole.user_id == user_id,
-                StaffRole.role == StaffRoleName.ADMIN_OPD,
-            )
-        )
-    )
 
 
 @dataclass(frozen=True)

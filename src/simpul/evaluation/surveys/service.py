@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import AccountKind, User
+from simpul.accounts.models import User
 from simpul.applications.models import Application, ApplicationStatus
-from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.core.errors import Conflict, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.evaluation.ikm import ELEMENTS, IkmResult, compute_ikm
@@ -216,16 +216,3 @@ def seed_demo_responses(
         )
     session.flush()
     return added
-
-
-def report_scope(session: Session, region: Region, user: User) -> set[uuid.UUID] | None:
-    """The agencies whose results the user may read: None (all) for a region admin, the
-    agencies where a staff member is admin OPD; anyone else is refused."""
-    if user.region_id != region.id:
-        raise Forbidden(_("Laporan IKM hanya untuk admin wilayah dan admin OPD."))
-    if user.kind is AccountKind.REGION_ADMIN:
-        return None
-    agencies = repository.admin_agency_ids(session, region.id, user.id)
-    if user.kind is not AccountKind.STAFF or not agencies:
-        raise Forbidden(_("Laporan IKM hanya untuk admin wilayah dan admin OPD."))
-    return agencies
