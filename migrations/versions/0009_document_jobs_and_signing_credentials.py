@@ -91,7 +91,6 @@ def upgrade() -> None:
         sa.Column("credential_id", sa.Uuid(), nullable=False),
         sa.Column("number", sa.String(length=80), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
-        sa.Column("signer_position", sa.String(length=200), nullable=False),
         sa.Column("passphrase_encrypted", sa.Text(), nullable=True),
         sa.Column(
             "status",

@@ -27,7 +27,7 @@ from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
 from simpul.core.regions import CurrentRegion
 from simpul.documents import repository as documents_repository
-from simpul.documents import service as documents_service
+from simpul.documents.download import issued_pdf
 from simpul.web.routing import CommittingRoute
 
 router = APIRouter(prefix="/api/{region}", tags=["applications"], route_class=CommittingRoute)
@@ -143,12 +143,7 @@ def get_application_document(
     application_id: uuid.UUID,
 ) -> StreamingResponse:
     """The signed PDF issued for the application (owner or responsible officer; audited)."""
-    document, stream = documents_service.open_issued_document(
-        session, region, storage, user, application_id
-    )
-    return StreamingResponse(
-        stream, media_type="application/pdf", headers=documents_service.download_headers(document)
-    )
+    return issued_pdf(session, region, storage, user, application_id)
 
 
 @router.get("/notifications", response_model=list[NotificationOut])

@@ -19,7 +19,7 @@ from simpul.core.errors import DomainError, InvalidInput
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.documents import issuing
-from simpul.documents import service as documents_service
+from simpul.documents.download import issued_pdf
 from simpul.evaluation.surveys import service as survey_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -259,12 +259,7 @@ def download_issued_document(
     application_id: uuid.UUID,
 ) -> StreamingResponse:
     """The signed PDF of a completed application (owner, or a responsible officer: audited)."""
-    document, stream = documents_service.open_issued_document(
-        session, region, storage, user, application_id
-    )
-    return StreamingResponse(
-        stream, media_type="application/pdf", headers=documents_service.download_headers(document)
-    )
+    return issued_pdf(session, region, storage, user, application_id)
 
 
 @router.get("/{region}/notifikasi", response_class=HTMLResponse, name="notifications")

@@ -239,7 +239,6 @@ def _complete(
             application,
             agency_short_name=service.agency.short_name,
             signer=officer,
-            signer_position="",
             unlocked=unlocked,
         )
 

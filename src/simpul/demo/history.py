@@ -237,7 +237,6 @@ def seed_demo_history(session: Session, region: Region, *, seed: int = 2026) -> 
                 application,
                 agency_short_name=service.agency.short_name,
                 signer=signer,
-                signer_position="",
                 unlocked=credentials.unlock(session, region, signer, DEMO_SIGNING_PASSPHRASE),
             )
     session.flush()

@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from simpul.core.i18n import _
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from simpul.accounts.models import User
+    from simpul.core.models import Region
+    from simpul.documents.models import SigningCredential
 
 USAGE_ERROR = 2
 
@@ -70,12 +78,10 @@ def init(
     """Create a region CA and one certificate (PKCS#12) per signing officer."""
     from simpul.documents.pki import OfficerSpec, init_region_pki
 
-    passphrase = os.environ.get(passphrase_env, "")
-    if not passphrase:
-        raise _usage_error(
-            _("Variabel lingkungan %(var)s kosong; isi dengan kata sandi berkas PKCS#12.")
-            % {"var": passphrase_env}
-        )
+    passphrase = _secret(
+        passphrase_env,
+        _("Variabel lingkungan %(var)s kosong; isi dengan kata sandi berkas PKCS#12."),
+    )
     if not officer:
         raise _usage_error(_('Sebutkan minimal satu petugas: --officer "Nama <email>".'))
     officers: list[OfficerSpec] = []
@@ -110,6 +116,40 @@ def init(
     )
 
 
+def _secret(variable: str, message: str) -> str:
+    """A passphrase or PIN from the environment (never from the command line or its history)."""
+    value = os.environ.get(variable, "")
+    if not value:
+        raise _usage_error(message % {"var": variable})
+    return value
+
+
+def _enrol_officer(
+    region: str, email: str, enrol: Callable[[Session, Region, User], SigningCredential]
+) -> None:
+    """Run ``enrol`` for the officer ``email`` of ``region`` in one transaction; print JSON."""
+    from simpul.cli import _region, domain_errors, session_scope
+    from simpul.documents import repository as documents_repository
+
+    try:
+        with session_scope() as session, domain_errors():
+            the_region = _region(session, region)
+            user = documents_repository.find_user_by_email(session, the_region.id, email)
+            if user is None:
+                raise _usage_error(_("Tidak ada akun %(email)s di wilayah ini.") % {"email": email})
+            credential = enrol(session, the_region, user)
+            result = {
+                "email": user.email,
+                "kind": credential.kind,
+                "subject": credential.subject_name,
+                "fingerprint": credential.fingerprint,
+                "not_after": credential.not_after.isoformat(),
+            }
+    except typer.Exit:
+        raise typer.Exit(code=USAGE_ERROR) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 @pki_app.command("enrol")
 def enrol(
     p12: Annotated[Path, typer.Argument(help="The officer's PKCS#12 file (.p12 / .pfx).")],
@@ -124,35 +164,20 @@ def enrol(
     The file is stored encrypted by its passphrase; the passphrase is checked, not kept. From
     the first enrolment on, the region signs the documents it issues.
     """
-    from simpul.cli import _region, domain_errors, session_scope
     from simpul.documents import credentials
-    from simpul.documents import repository as documents_repository
 
-    passphrase = os.environ.get(passphrase_env, "")
-    if not passphrase:
-        raise _usage_error(
-            _("Variabel lingkungan %(var)s kosong; isi dengan kata sandi berkas PKCS#12.")
-            % {"var": passphrase_env}
-        )
+    passphrase = _secret(
+        passphrase_env,
+        _("Variabel lingkungan %(var)s kosong; isi dengan kata sandi berkas PKCS#12."),
+    )
     data = _read(p12, "PKCS#12")
-    try:
-        with session_scope() as session, domain_errors():
-            the_region = _region(session, region)
-            user = documents_repository.find_user_by_email(session, the_region.id, email)
-            if user is None:
-                raise _usage_error(_("Tidak ada akun %(email)s di wilayah ini.") % {"email": email})
-            credential = credentials.enrol(
-                session, the_region, user, data, passphrase, actor_label="cli"
-            )
-            result = {
-                "email": user.email,
-                "subject": credential.subject_name,
-                "fingerprint": credential.fingerprint,
-                "not_after": credential.not_after.isoformat(),
-            }
-    except typer.Exit:
-        raise typer.Exit(code=USAGE_ERROR) from None
-    typer.echo(json.dumps(result, ensure_ascii=False))
+    _enrol_officer(
+        region,
+        email,
+        lambda session, the_region, user: credentials.enrol(
+            session, the_region, user, data, passphrase, actor_label="cli"
+        ),
+    )
 
 
 @pki_app.command("enrol-token")
@@ -168,40 +193,22 @@ def enrol_token(
     The server reaches tokens through SIMPUL_PKCS11_MODULE (the token's PKCS#11 library). The
     PIN is checked by logging in and not kept: the officer types it when signing.
     """
-    from simpul.cli import _region, domain_errors, session_scope
     from simpul.documents import credentials
-    from simpul.documents import repository as documents_repository
 
-    pin = os.environ.get(pin_env, "")
-    if not pin:
-        raise _usage_error(
-            _("Variabel lingkungan %(var)s kosong; isi dengan PIN token.") % {"var": pin_env}
-        )
-    try:
-        with session_scope() as session, domain_errors():
-            the_region = _region(session, region)
-            user = documents_repository.find_user_by_email(session, the_region.id, email)
-            if user is None:
-                raise _usage_error(_("Tidak ada akun %(email)s di wilayah ini.") % {"email": email})
-            credential = credentials.enrol_token(
-                session,
-                the_region,
-                user,
-                token_label=token_label,
-                key_label=key_label,
-                pin=pin,
-                actor_label="cli",
-            )
-            result = {
-                "email": user.email,
-                "subject": credential.subject_name,
-                "fingerprint": credential.fingerprint,
-                "not_after": credential.not_after.isoformat(),
-                "token": token_label,
-            }
-    except typer.Exit:
-        raise typer.Exit(code=USAGE_ERROR) from None
-    typer.echo(json.dumps(result, ensure_ascii=False))
+    pin = _secret(pin_env, _("Variabel lingkungan %(var)s kosong; isi dengan PIN token."))
+    _enrol_officer(
+        region,
+        email,
+        lambda session, the_region, user: credentials.enrol_token(
+            session,
+            the_region,
+            user,
+            token_label=token_label,
+            key_label=key_label,
+            pin=pin,
+            actor_label="cli",
+        ),
+    )
 
 
 def _read(path: Path, what: str) -> bytes:

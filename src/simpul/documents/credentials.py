@@ -52,6 +52,14 @@ def _load(data: bytes, passphrase: str) -> pkcs12.PKCS12KeyAndCertificates:
     return bundle
 
 
+def _require_officer(region: Region, officer: User) -> None:
+    if officer.region_id != region.id or officer.kind is AccountKind.CITIZEN:
+        raise InvalidInput(
+            _("Hanya petugas wilayah ini yang dapat memiliki sertifikat tanda tangan."),
+            details=[{"field": "user", "message": _("Bukan petugas wilayah ini.")}],
+        )
+
+
 def _check_certificate(certificate: x509.Certificate, now: datetime) -> None:
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise Conflict(
@@ -87,11 +95,7 @@ def enrol(
 
     The passphrase is checked here and not kept: the file stays encrypted by it.
     """
-    if officer.region_id != region.id or officer.kind is AccountKind.CITIZEN:
-        raise InvalidInput(
-            _("Hanya petugas wilayah ini yang dapat memiliki sertifikat tanda tangan."),
-            details=[{"field": "user", "message": _("Bukan petugas wilayah ini.")}],
-        )
+    _require_officer(region, officer)
     bundle = _load(pkcs12_data, passphrase)
     assert bundle.cert is not None
     return _store(
@@ -212,11 +216,7 @@ def enrol_token(
 
     The PIN is checked by logging in, and not kept; signing asks for it each time.
     """
-    if officer.region_id != region.id or officer.kind is AccountKind.CITIZEN:
-        raise InvalidInput(
-            _("Hanya petugas wilayah ini yang dapat memiliki sertifikat tanda tangan."),
-            details=[{"field": "user", "message": _("Bukan petugas wilayah ini.")}],
-        )
+    _require_officer(region, officer)
     certificate = _open_token(module or _module(), token_label, pin, key_label)
     return _store(
         session,

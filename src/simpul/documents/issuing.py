@@ -102,7 +102,6 @@ def queue_document(
     *,
     agency_short_name: str,
     signer: User,
-    signer_position: str,
     unlocked: Unlocked,
 ) -> DocumentJob:
     """Queue the document of ``application`` in the caller's transaction (see module doc)."""
@@ -115,7 +114,6 @@ def queue_document(
         credential_id=unlocked.credential.id,
         number=document_number(sequence, agency_short_name, year),
         code=service.new_verification_code(),
-        signer_position=signer_position[:200],
         passphrase_encrypted=security.encrypt(PASSPHRASE_PURPOSE, unlocked.passphrase),
         status=DocumentJobStatus.QUEUED,
     )
@@ -223,7 +221,6 @@ def _render_and_sign(
         code=job.code,
         base_url=config.public_url,
         issued_on=today_in(region, job.created_at),
-        signer_position=job.signer_position,
     )
     content = replace(content, signer_name=signer_common_name(signer))
     pdf = render_document(content)
@@ -417,7 +414,6 @@ def reissue(
         application,
         agency_short_name=service_row.agency.short_name,
         signer=officer,
-        signer_position="",
         unlocked=unlocked,
     )
     record_audit_event(

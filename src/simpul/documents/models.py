@@ -150,7 +150,6 @@ class DocumentJob(IdMixin, RegionScoped, Base):
     credential_id: Mapped[uuid.UUID]
     number: Mapped[str] = mapped_column(String(80))
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    signer_position: Mapped[str] = mapped_column(String(200), default="")
     passphrase_encrypted: Mapped[str | None] = mapped_column(Text)
     status: Mapped[DocumentJobStatus] = mapped_column(
         value_enum(DocumentJobStatus, "document_job_status"),
