@@ -79,6 +79,7 @@ class _Plan:
     returned: tuple[date, date] | None  # returned on, resubmitted on
     finished: date | None
     outcome: ApplicationStatus
+    paused: int = 0  # working days the application waited on the resident
 
 
 def _residents(session: Session, region: Region) -> list[User]:
@@ -115,9 +116,9 @@ def _plan(rng: random.Random, calendar: WorkingCalendar, service: Service, today
     taken = max(1, round(service.sla_working_days * share)) + paused
     finished = calendar.add_working_days(submitted, taken)
     if finished >= today or rng.random() < 0.04:
-        return _Plan(submitted, due, returned, None, ApplicationStatus.SUBMITTED)
+        return _Plan(submitted, due, returned, None, ApplicationStatus.SUBMITTED, paused)
     outcome = ApplicationStatus.REJECTED if rng.random() < 0.08 else ApplicationStatus.COMPLETED
-    return _Plan(submitted, due, returned, finished, outcome)
+    return _Plan(submitted, due, returned, finished, outcome, paused)
 
 
 def _moment(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
@@ -148,10 +149,6 @@ def _add(
         if plan.finished
         else None
     )
-    paused_days = 0
-    if plan.returned:
-        calendar = WorkingCalendar()
-        paused_days = calendar.working_days_between(plan.returned[0], plan.returned[1])
     application = Application(
         region_id=region.id,
         service_id=service.id,
@@ -161,7 +158,7 @@ def _add(
         data=sample_data(service.eform["schema"]),
         submitted_at=submitted_at,
         due_date=plan.due,
-        paused_working_days=paused_days,
+        paused_working_days=plan.paused,
         finished_at=finished_at,
         created_at=submitted_at,
         updated_at=finished_at or submitted_at,

@@ -31,41 +31,33 @@ def seed_demo_signing(session: Session, region: Region, pki_dir: Path) -> int:
     When ``pki_dir`` already holds a CA from an earlier run (the database was reset but the
     files were kept), its officer files are enrolled again.
     """
-    officers = []
-    for email in DEMO_SIGNERS:
-        user = accounts_repository.get_user_by_email(session, region.id, email)
-        if user is not None and credentials.active_credential(session, region, user) is None:
-            officers.append(user)
-    if not officers:
+    signers = [
+        user
+        for email in DEMO_SIGNERS
+        if (user := accounts_repository.get_user_by_email(session, region.id, email)) is not None
+    ]
+    waiting = [u for u in signers if credentials.active_credential(session, region, u) is None]
+    if not waiting:
         return 0
-    specs = [OfficerSpec(name=user.full_name, email=user.email) for user in officers]
     if not (pki_dir / "ca.pem").exists():
         init_region_pki(
             pki_dir,
             region.slug,
             region.name,
-            [OfficerSpec(name=u.full_name, email=u.email) for u in _all_signers(session, region)],
+            [_spec(user) for user in signers],
             DEMO_SIGNING_PASSPHRASE.encode(),
         )
     enrolled = 0
-    for user, spec in zip(officers, specs, strict=True):
-        path = pki_dir / f"officer-{spec.slug}.p12"
+    for user in waiting:
+        path = pki_dir / f"officer-{_spec(user).slug}.p12"
         if not path.exists():
             continue
         credentials.enrol(
-            session,
-            region,
-            user,
-            path.read_bytes(),
-            DEMO_SIGNING_PASSPHRASE,
-            actor_label="demo",
+            session, region, user, path.read_bytes(), DEMO_SIGNING_PASSPHRASE, actor_label="demo"
         )
         enrolled += 1
     return enrolled
 
 
-def _all_signers(session: Session, region: Region) -> list[User]:
-    users = [
-        accounts_repository.get_user_by_email(session, region.id, email) for email in DEMO_SIGNERS
-    ]
-    return [user for user in users if user is not None]
+def _spec(user: User) -> OfficerSpec:
+    return OfficerSpec(name=user.full_name, email=user.email)
