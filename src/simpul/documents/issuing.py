@@ -235,21 +235,26 @@ def _render_and_sign(
     )
 
 
-def _finish(
-    session: Session, claimed: _Claimed, signed: bytes, key: str, config: IssueConfig
-) -> DocumentJobStatus | None:
+def _own_job(session: Session, claimed: _Claimed) -> DocumentJob | None:
+    """The claimed job, locked, if it is still this worker's (None: its lease ran out and
+    another worker took it over)."""
     job = repository.get_job_for_update(session, claimed.job_id)
-    if (
-        job is None
-        or job.status is not DocumentJobStatus.WORKING
-        or job.attempts != claimed.attempt
-    ):
-        return None  # another worker took it over after our lease ran out
-    loaded = repository.load_for_issue(session, job.region_id, job.application_id)
+    if job is None or job.status is not DocumentJobStatus.WORKING:
+        return None
+    return job if job.attempts == claimed.attempt else None
+
+
+def _finish(
+    session: Session, claimed: _Claimed, signed: bytes, key: str
+) -> DocumentJobStatus | None:
+    job = _own_job(session, claimed)
+    if job is None:
+        return None
+    region = repository.get_region(session, job.region_id)
+    application = app_repository.get_application(session, job.region_id, job.application_id)
     credential = repository.get_credential(session, job.region_id, job.credential_id)
-    if loaded is None or credential is None:
+    if region is None or application is None or credential is None:
         raise LookupError("the application or the signing credential is gone")
-    region, application, _service, _agency, _applicant = loaded
     now = utcnow()
     if repository.get_issued_document_by_code(session, region.id, job.code) is None:
         service.record_issued_document(
@@ -284,12 +289,8 @@ def _finish(
 def _fail(
     session: Session, claimed: _Claimed, error: str, config: IssueConfig
 ) -> DocumentJobStatus | None:
-    job = repository.get_job_for_update(session, claimed.job_id)
-    if (
-        job is None
-        or job.status is not DocumentJobStatus.WORKING
-        or job.attempts != claimed.attempt
-    ):
+    job = _own_job(session, claimed)
+    if job is None:
         return None
     now = utcnow()
     job.last_error = error[:300]
@@ -329,7 +330,7 @@ def issue_due(
                 key = storage_key(region, job.created_at.year, job.code)
             storage.put(key, signed, content_type="application/pdf")
             with sessions() as session, session.begin():
-                status = _finish(session, item, signed, key, config)
+                status = _finish(session, item, signed, key)
         except Exception as exc:  # noqa: BLE001 (any failure is retried; the batch goes on)
             log.warning(
                 "document job %s, attempt %d failed: %s",

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
 from simpul.accounts.models import User
-from simpul.applications import repository as applications_repository
 from simpul.applications.models import Application
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
@@ -55,7 +54,7 @@ def _survey_page(
         "surveys/form.html",
         {
             "application": application,
-            "service": applications_repository.get_service_of(session, application),
+            "service": service.service_of(session, application),
             "elements": ELEMENTS,
             "values": values or {},
             "errors": errors or {},

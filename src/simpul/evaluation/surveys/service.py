@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications.models import Application, ApplicationStatus
+from simpul.catalogue.models import Service
 from simpul.core.errors import Conflict, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
@@ -88,6 +89,14 @@ def application_for_survey(
     return application
 
 
+def service_of(session: Session, application: Application) -> Service:
+    """The service the application was for (what the survey page names)."""
+    found = repository.get_service(session, application.region_id, application.service_id)
+    if found is None:  # pragma: no cover - the foreign key guarantees it
+        raise NotFound(_("Layanan tidak ditemukan."))
+    return found
+
+
 def has_response(session: Session, region_id: uuid.UUID, application_id: uuid.UUID) -> bool:
     return repository.get_response_for_application(session, region_id, application_id) is not None
 
@@ -105,9 +114,7 @@ def submit_survey(
     application = application_for_survey(session, region, user, application_id)
     if len(answers) != len(ANSWER_FIELDS) or not all(1 <= a <= 4 for a in answers):
         raise ValueError("nine answers of 1-4 expected")  # parse_survey_form guarantees it
-    service = repository.get_service(session, region.id, application.service_id)
-    if service is None:  # pragma: no cover - the foreign key guarantees it
-        raise NotFound(_("Layanan tidak ditemukan."))
+    service = service_of(session, application)
     return repository.insert_response_once(
         session,
         {
@@ -199,9 +206,7 @@ def seed_demo_responses(
         answers = tuple(
             rng.choices((1, 2, 3, 4), weights=_DEMO_WEIGHTS_FOR[code])[0] for code in ANSWER_FIELDS
         )
-        service = repository.get_service(session, region.id, application.service_id)
-        if service is None:  # pragma: no cover - the foreign key guarantees it
-            continue
+        service = service_of(session, application)
         added += repository.insert_response_once(
             session,
             {
