@@ -1,21 +1,32 @@
 # Simpul: `make demo` to run it, `make test` to check it. `make help` lists every target.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
+# uv installs exactly what uv.lock says; it is itself installed, by hash, from requirements-uv.txt
+# into a venv of its own (.uv), so syncing .venv never touches the installer that runs it.
+UV_DIR := .uv
+UV := $(UV_DIR)/bin/uv
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint format typecheck pytest tools browser messages stop clean bench bench-gateway
+.PHONY: help install lock demo serve test test-latest lint format typecheck pytest tools browser messages stop clean bench bench-gateway bench-overload
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml package.json package-lock.json
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(UV): requirements-uv.txt
+	test -x $(UV_DIR)/bin/python || $(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+	  --no-deps -r requirements-uv.txt
+	touch $(UV)
+
+$(STAMP): $(UV) pyproject.toml uv.lock package.json package-lock.json
+	$(UV) sync --frozen --extra dev --quiet
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	  else echo "npm not found: pages will work without htmx live search"; fi
 	touch $(STAMP)
@@ -23,7 +34,10 @@ $(STAMP): pyproject.toml package.json package-lock.json
 src/simpul/locale/%/LC_MESSAGES/messages.mo: src/simpul/locale/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d src/simpul/locale -D messages -l $* >/dev/null
 
-install: $(STAMP) src/simpul/locale/en/LC_MESSAGES/messages.mo ## Install Simpul and its tools into .venv
+install: $(STAMP) src/simpul/locale/en/LC_MESSAGES/messages.mo ## Install Simpul and its tools into .venv, exactly as uv.lock pins them
+
+lock: $(UV) ## Re-resolve the newest allowed versions into uv.lock (then run make test and commit both)
+	$(UV) lock --upgrade
 
 demo: install ## Install, start the embedded PostgreSQL, migrate, seed Kota Bandung and serve it
 	SIMPUL_DEBUG=$${SIMPUL_DEBUG:-1} $(BIN)/simpul demo
@@ -66,12 +80,21 @@ pytest: install tools ## Run the tests only
 
 test: install tools lint typecheck pytest ## Everything: lint, type check and every test (browser included)
 
+# The newest release of every dependency, ignoring uv.lock, in a venv of its own: drift shows
+# here before `make lock` brings it to users.
+test-latest: $(UV) tools ## The whole of make test against the newest releases (in .venv-latest)
+	rm -rf .venv-latest
+	$(UV) venv --quiet .venv-latest
+	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --refresh --resolution highest -e ".[dev]"
+	touch .venv-latest/.installed
+	$(MAKE) test VENV=.venv-latest
+
 messages: install ## Extract messages and update the translation catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k lazy -o src/simpul/locale/messages.pot --no-location --omit-header --sort-output src/simpul
 	$(BIN)/pybabel update -i src/simpul/locale/messages.pot -d src/simpul/locale -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest $(UV_DIR) node_modules .pytest_cache .mypy_cache .ruff_cache
 
 bench: install ## Catalogue benchmark (prints ratios to a baseline measured in the same run)
 	$(BIN)/python bench/catalogue_search.py
