@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import refuse_data_loss
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -76,6 +78,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("0006", "issued_document")
     op.drop_index(op.f("ix_issued_document_region_id"), table_name="issued_document")
     op.drop_index(op.f("ix_issued_document_application_id"), table_name="issued_document")
     op.drop_table("issued_document")

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from simpul.core.migrate import refuse_data_loss
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -187,6 +189,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("0007", "notification_delivery", "notification_preference")
     op.drop_index(
         op.f("ix_notification_delivery_attempt_region_id"),
         table_name="notification_delivery_attempt",

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import refuse_data_loss
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -151,6 +153,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("0008", "savings_entry", "savings_rate", "service_savings_profile")
     op.drop_index(op.f("ix_savings_entry_region_id"), table_name="savings_entry")
     op.drop_index("ix_savings_entry_region_completed", table_name="savings_entry")
     op.drop_table("savings_entry")

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import refuse_data_loss
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -90,6 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("0010", "survey_response")
     op.drop_index("ix_survey_response_region_service", table_name="survey_response")
     op.drop_index(op.f("ix_survey_response_region_id"), table_name="survey_response")
     op.drop_table("survey_response")

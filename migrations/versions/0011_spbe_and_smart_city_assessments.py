@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from simpul.core.migrate import refuse_data_loss
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -281,6 +283,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_data_loss("0011", "spbe_assessment", "smart_city_evaluation")
     op.drop_index(op.f("ix_spbe_evidence_region_id"), table_name="spbe_evidence")
     op.drop_index(op.f("ix_spbe_evidence_answer_id"), table_name="spbe_evidence")
     op.drop_table("spbe_evidence")

@@ -33,6 +33,7 @@ def session_scope() -> Iterator[Session]:
 
     session = cli.session_factory()()
     try:
+        _refuse_unprepared_database(session)
         yield session
         session.commit()
     except BaseException:
@@ -57,8 +58,37 @@ def domain_errors() -> Iterator[None]:
         raise fail(exc.message, exc.details) from None
 
 
+def _refuse_unprepared_database(session: Session) -> None:
+    """A command that reads or writes Simpul's tables needs a migrated database: say what to
+    do instead of failing on a missing table."""
+    from simpul.core.database import schema_is_migrated
+
+    if not schema_is_migrated(session):
+        raise fail(
+            _(
+                "Basis data ini belum disiapkan. Jalankan `simpul migrate` dulu, atau atur "
+                "SIMPUL_DATABASE_URL ke basis data Simpul yang sudah ada."
+            )
+        )
+
+
 def _region(session: Session, slug: str | None) -> Region:
+    """The region a command works on. In a database this process has just created empty,
+    there is nothing to work on: refuse with where the data is expected."""
+    from simpul.core.database import created_empty_embedded_database
     from simpul.core.regions import get_region_by_slug, list_regions
+
+    created = created_empty_embedded_database()
+    if created is not None:
+        raise fail(
+            _(
+                "Basis data di %(path)s baru saja dibuat dan masih kosong, jadi perintah ini "
+                "tidak punya data untuk dikerjakan. Jalankan dari folder data Simpul Anda "
+                "(yang berisi var/), atur SIMPUL_DATABASE_URL, atau siapkan basis data baru "
+                "dengan `simpul migrate` lalu `simpul region create` / `simpul seed-demo`."
+            )
+            % {"path": created}
+        )
 
     if slug is None:
         regions = list_regions(session)

@@ -20,12 +20,41 @@ from simpul.core.settings import get_settings
 db_app = typer.Typer(help="The database (embedded or configured).", no_args_is_help=True)
 
 
-def migrate() -> None:
-    """Apply database migrations (Alembic) up to the newest."""
-    from simpul.core.migrate import upgrade_to_head
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(help="Revision to go to: head (the default), an id such as 0011, or base."),
+    ] = "head",
+    allow_data_loss: Annotated[
+        bool,
+        typer.Option(
+            "--allow-data-loss", help="Let a downgrade delete rows (take a backup first)."
+        ),
+    ] = False,
+) -> None:
+    """Apply database migrations (Alembic) up to the newest, or go back to an older revision."""
+    from simpul.core.migrate import DataLossRefused, migrate_to
 
-    upgrade_to_head(get_engine().url.render_as_string(hide_password=False))
-    typer.echo(_("Basis data sudah mutakhir."))
+    url = get_engine().url.render_as_string(hide_password=False)
+    try:
+        migrate_to(url, to, allow_data_loss=allow_data_loss)
+    except DataLossRefused as refused:
+        raise fail(
+            _(
+                "Turun ke bawah revisi %(revision)s akan menghapus data: %(losses)s. "
+                "Tidak ada yang diubah. Buat cadangan (pg_dump) dulu; bila memang dimaksud, "
+                "jalankan lagi dengan --allow-data-loss."
+            )
+            % {
+                "revision": refused.revision,
+                "losses": ", ".join(f"{table} ({rows})" for table, rows in refused.losses.items()),
+            }
+        ) from None
+    typer.echo(
+        _("Basis data sudah mutakhir.")
+        if to == "head"
+        else _("Basis data pada revisi %(revision)s.") % {"revision": to}
+    )
 
 
 def serve(
@@ -113,7 +142,7 @@ def demo(
     from simpul.demo.seed import DEMO_ACCOUNTS
     from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
 
-    migrate()
+    migrate(to="head", allow_data_loss=False)
     seed_demo_command()
     base = f"http://{host}:{port}"
     with session_scope() as session, domain_errors():
