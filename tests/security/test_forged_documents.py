@@ -28,6 +28,7 @@ from cryptography.x509 import Certificate
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.signers import SimpleSigner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -214,18 +215,31 @@ def _appended(pdf: bytes, change: Callable[[IncrementalPdfFileWriter], None]) ->
 
 
 def with_info_revisions(pdf: bytes, count: int) -> bytes:
-    """``count`` incremental revisions after signing, each giving the file a new /Info."""
-    for number in range(count):
+    """``count`` incremental revisions after signing, each giving the file a new /Info.
 
-        def new_info(writer: IncrementalPdfFileWriter, number: int = number) -> None:
-            writer.set_info(
-                generic.DictionaryObject(
-                    {generic.NameObject("/Title"): generic.TextStringObject(f"Lunas {number}")}
-                )
-            )
-
-        pdf = _appended(pdf, new_info)
-    return pdf
+    Written as an attacker would, straight after the file's end: each revision is one new
+    /Info object, a classic cross-reference section for it and a trailer pointing back.
+    """
+    trailer = PdfFileReader(BytesIO(pdf)).trailer
+    root = trailer.raw_get("/Root")
+    size = int(trailer["/Size"])
+    previous = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
+    for number in range(size, size + count):
+        offset = len(out)
+        out += b"%d 0 obj\n<< /Title (Lunas %d) >>\nendobj\n" % (number, number)
+        xref = len(out)
+        out += b"xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \n" % (number, offset)
+        out += b"trailer\n<< /Size %d /Root %d %d R /Info %d 0 R /Prev %d >>\n" % (
+            number + 1,
+            root.idnum,
+            root.generation,
+            number,
+            previous,
+        )
+        out += b"startxref\n%d\n%%%%EOF\n" % xref
+        previous = xref
+    return bytes(out)
 
 
 def with_new_xmp(pdf: bytes) -> bytes:
