@@ -234,8 +234,13 @@ def test_doc_verify_exit_codes(
     # Another file with the same code, signed by the same officer: not the issued document.
     other = tmp_path / "lain.pdf"
     other.write_bytes(sign(content(code=code, number="7/2026"), signer))
-    exit_code, out = verify(other, "kota-dokumen", "--ca", ca)
-    assert (exit_code, json.loads(out)["status"]) == (1, "mismatch")
+    mismatch = runner.invoke(
+        doc_app, ["verify", str(other), "--region", "kota-dokumen", "--ca", ca]
+    )
+    assert (mismatch.exit_code, json.loads(mismatch.stdout)["status"]) == (1, "mismatch")
+    assert mismatch.stderr.startswith(
+        "Tanda tangan sah, tetapi berkas ini bukan dokumen yang diterbitkan dengan kode ini. "
+    )
 
     revoke = ["revoke", code, "--region", "kota-dokumen", "--reason"]
     refused = runner.invoke(doc_app, [*revoke, "salah"])

@@ -273,7 +273,8 @@ def verify(
     }
     typer.echo(json.dumps(report, ensure_ascii=False))
     title, explanation = verdict_words(verdict.status, region_name)
-    typer.echo(f"{title}. {explanation}", err=True)
+    headline = title if title.endswith((".", "!", "?")) else f"{title}."
+    typer.echo(f"{headline} {explanation}", err=True)
     raise typer.Exit(code=0 if verdict.accepted else 1)
 
 

@@ -40,6 +40,10 @@ class LookupLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when)
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        """How many addresses are tracked."""
+        return len(self._buckets)
+
     def take(self, address: str, now: float) -> float | None:
         """Take one lookup for ``address``: ``None`` if allowed, else seconds until it is."""
         rate = self.per_minute / 60.0
