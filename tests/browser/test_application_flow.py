@@ -1,7 +1,8 @@
 """A whole online application on phones: a citizen applies for a replacement KTP-el with
 documents and an eForm, the Disdukcapil officer returns it, the citizen fixes it, and the
 officer approves both steps, signing the last; the worker issues the signed PDF, which the citizen
-downloads and verifies. Screenshots go to docs/screenshots (08-14, 19, 23)."""
+downloads and verifies (the QR code's page, the typed code, the PDF). Screenshots go to
+docs/screenshots (08-14, 19, 23)."""
 
 from __future__ import annotations
 
@@ -308,9 +309,32 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     pdf = Path(pending.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf
     citizen.get_by_role("link", name="verifikasi dokumen").click()
-    expect(citizen.get_by_role("heading", name="Dokumen sah")).to_be_visible()
-    expect(citizen.get_by_role("main")).to_contain_text("Asep Sunandar")
+    expect(
+        citizen.get_by_role("heading", name="Dokumen tercatat dan masih berlaku")
+    ).to_be_visible()
+    record = citizen.get_by_role("main")
+    expect(record).to_contain_text("Asep Sunandar")  # the signer
+    expect(record).to_contain_text("D*** L******")  # whose document it is, masked
+    expect(record).not_to_contain_text(NAME)
+    code = citizen.locator("dd > code").first.inner_text()
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code), code
     citizen.screenshot(path=screenshots / "23-verifikasi-dokumen.png", full_page=True)
+    # The code as a bank clerk types it off the paper, then the PDF itself.
+    citizen.goto(f"{REGION}/verifikasi")
+    citizen.get_by_label("Kode verifikasi atau alamat dari kode QR").fill(
+        code.lower().replace("-", " ")
+    )
+    citizen.get_by_role("button", name="Periksa kode").click()
+    expect(citizen).to_have_url(_at(f"{REGION}/verifikasi/{code}"))
+    expect(
+        citizen.get_by_role("heading", name="Dokumen tercatat dan masih berlaku")
+    ).to_be_visible()
+    downloaded = tmp_path / "dokumen.pdf"
+    downloaded.write_bytes(pdf)
+    citizen.goto(f"{REGION}/verifikasi")
+    citizen.get_by_label("Berkas PDF dokumen").set_input_files(downloaded)
+    citizen.get_by_role("button", name="Periksa berkas").click()
+    expect(citizen.locator("#hasil strong").first).to_have_text("Dokumen sah")
 
     citizen.goto(f"{REGION}/notifikasi")
     expect(_heading(citizen)).to_have_text("Pemberitahuan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import subprocess
 import uuid
@@ -55,6 +56,12 @@ def content(code: str = CODE, number: str = "503/0007/DPMPTSP/2026") -> Document
         rows=[("Nama usaha", "Warung Kopi Sejahtera"), ("Alamat usaha", "Jl. Braga No. 7")],
         signer_position="Kepala Dinas",
     )
+
+
+def fingerprint(signer: SimpleSigner) -> str:
+    """SHA-256 of the signer's certificate (what an issued record names)."""
+    assert signer.signing_cert is not None
+    return hashlib.sha256(signer.signing_cert.dump()).hexdigest()
 
 
 def sign(document: DocumentContent, signer: SimpleSigner) -> bytes:

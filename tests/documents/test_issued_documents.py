@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,12 +17,17 @@ from simpul import cli
 from simpul.documents.cli import doc_app, pki_app
 from simpul.documents.models import IssuedDocument
 from simpul.documents.pki import load_signer
-from simpul.documents.service import (
-    issued_record_lookup,
-    new_verification_code,
-    record_issued_document,
+from simpul.documents.service import new_verification_code, record_issued_document
+from simpul.documents.verification import issued_record_lookup
+from tests.documents.conftest import (
+    PASSPHRASE,
+    World,
+    add_application,
+    content,
+    fingerprint,
+    png,
+    sign,
 )
-from tests.documents.conftest import PASSPHRASE, World, add_application, content, png, sign
 from tests.factories import make_region
 
 
@@ -79,7 +85,8 @@ def test_an_issued_document_cannot_point_into_another_region(
 
 def test_lookup_sees_only_the_regions_codes_and_revocations(session: Session, world: World) -> None:
     code = new_verification_code()
-    assert len(code) == 22 and code != new_verification_code()
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code)
+    assert code != new_verification_code()
     document = _issued(world, "3/2026", code)
     session.add(document)
     session.flush()
@@ -87,6 +94,10 @@ def test_lookup_sees_only_the_regions_codes_and_revocations(session: Session, wo
     record = lookup(code)
     assert record is not None and record.number == "3/2026" and record.revoked_at is None
     assert lookup("tidak-ada") is None
+    # As a person types it: lower case, without dashes, O for 0 and I or L for 1.
+    typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    found = lookup(typed)
+    assert found is not None and found.code == code
     other = make_region(session, "kota-lain", "Kota Lain")
     assert issued_record_lookup(session, other)(code) is None
     document.revoked_at = datetime.now(UTC)
@@ -204,11 +215,11 @@ def test_doc_verify_exit_codes(
         session,
         world.region,
         application_id=world.application.id,
-        number="7/2026",
-        code=code,
+        content=content(code=code, number="7/2026"),
         signed_pdf=signed,
         storage_key=f"issued/{code}.pdf",
         signer_name="Rina Marlina, S.H.",
+        signer_fingerprint=fingerprint(signer),
         signed_at=datetime.now(UTC),
     )
     exit_code, out = verify(pdf, "kota-dokumen", "--ca", ca)
@@ -218,6 +229,18 @@ def test_doc_verify_exit_codes(
     assert report["signer"] == "Rina Marlina, S.H."
     assert report["sha256"] == hashlib.sha256(signed).hexdigest()  # the hash kept on issue
     assert report["signing_time"]
+    assert report["document"]["holder"] == "S*** N********"  # whose it is, masked
+
+    # Another file with the same code, signed by the same officer: not the issued document.
+    other = tmp_path / "lain.pdf"
+    other.write_bytes(sign(content(code=code, number="7/2026"), signer))
+    mismatch = runner.invoke(
+        doc_app, ["verify", str(other), "--region", "kota-dokumen", "--ca", ca]
+    )
+    assert (mismatch.exit_code, json.loads(mismatch.stdout)["status"]) == (1, "mismatch")
+    assert mismatch.stderr.startswith(
+        "Tanda tangan sah, tetapi berkas ini bukan dokumen yang diterbitkan dengan kode ini. "
+    )
 
     revoke = ["revoke", code, "--region", "kota-dokumen", "--reason"]
     refused = runner.invoke(doc_app, [*revoke, "salah"])

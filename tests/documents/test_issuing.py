@@ -36,7 +36,8 @@ from simpul.devserver import free_port
 from simpul.documents import credentials, issuing
 from simpul.documents.models import DocumentJob, DocumentJobStatus, IssuedDocument
 from simpul.documents.pki import OfficerSpec, init_region_pki
-from simpul.documents.verify import IssuedRecord, VerificationStatus, verify_pdf
+from simpul.documents.verification import issued_record
+from simpul.documents.verify import VerificationStatus, verify_pdf
 from tests.applications.conftest import VALID_DATA, World
 from tests.applications.conftest import world as world  # noqa: PLC0414 - the fixture
 from tests.applications.test_api import bearer
@@ -247,7 +248,7 @@ def test_the_worker_issues_a_signed_document_and_tells_the_citizen(
     with signing.storage.open(document.storage_key) as stream:
         pdf = b"".join(stream)
     assert hashlib.sha256(pdf).hexdigest() == document.sha256
-    records = {document.code: IssuedRecord(document.code, document.number)}
+    records = {document.code: issued_record(document)}
     verdict = verify_pdf(pdf, pki.ca_pem, lookup=records.get)
     assert verdict.status is VerificationStatus.VALID, verdict
     assert verdict.number == job.number
@@ -465,7 +466,7 @@ def test_the_demo_citizen_gets_signed_documents(
     for document in documents:
         with storage.open(document.storage_key) as stream:
             pdf = b"".join(stream)
-        records = {document.code: IssuedRecord(document.code, document.number)}
+        records = {document.code: issued_record(document)}
         assert verify_pdf(pdf, ca_pem, lookup=records.get).status is VerificationStatus.VALID
     # Seeding again neither makes new keys nor new documents.
     seed_demo(session, storage, tmp_path)
@@ -662,7 +663,7 @@ def test_an_officer_signs_with_a_key_on_a_pkcs11_token(
     (document,) = issued_of(session, application)
     with world.storage.open(document.storage_key) as stream:
         pdf = b"".join(stream)
-    records = {document.code: IssuedRecord(document.code, document.number)}
+    records = {document.code: issued_record(document)}
     verdict = verify_pdf(pdf, softhsm_token.ca_pem, lookup=records.get)
     assert verdict.status is VerificationStatus.VALID, verdict
     assert verdict.signer_name == "Setuju Pejabat"

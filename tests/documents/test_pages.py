@@ -19,7 +19,11 @@ from simpul.core.models import Region
 from simpul.core.settings import Settings
 from simpul.documents import pages
 from simpul.documents.models import IssuedDocument
-from simpul.documents.service import record_issued_document, revoke_document
+from simpul.documents.service import (
+    new_verification_code,
+    record_issued_document,
+    revoke_document,
+)
 from tests.conftest import TEST_SECRET
 from tests.documents.conftest import (
     CODE,
@@ -27,6 +31,7 @@ from tests.documents.conftest import (
     Issued,
     add_application,
     content,
+    fingerprint,
     flip_byte_in_signed_range,
     png,
     sign,
@@ -61,11 +66,11 @@ def document(session: Session, region: Region, issued: Issued) -> IssuedDocument
         session,
         region,
         application_id=application.id,
-        number=NUMBER,
-        code=CODE,
+        content=issued.content,
         signed_pdf=issued.signed,
         storage_key=f"issued/{CODE}.pdf",
         signer_name=OFFICER.name,
+        signer_fingerprint=fingerprint(issued.signer),
         signed_at=datetime(2026, 11, 27, 3, 5, tzinfo=UTC),
     )
 
@@ -191,23 +196,29 @@ def test_a_revoked_document_says_so_with_the_reason(
     assert "Dicabut pada" in page.text
 
 
-def test_the_qr_page_shows_the_record_and_nothing_personal(
+def test_the_qr_page_says_whose_document_it_is_and_nothing_personal(
     client: TestClient, document: IssuedDocument, issued: Issued
 ) -> None:
     page = client.get(f"{PAGE}/{CODE}")
     assert page.status_code == 200
-    assert "Dokumen sah" in page.text and "Sah, berlaku" in page.text
-    assert NUMBER in page.text
-    assert OFFICER.name in page.text
-    assert "Layanan Khas Kota Bandung" in page.text  # the service the document was issued for
-    assert "Dinas Uji Kota Bandung" in page.text
-    assert "27-11-2026 10:05 WIB" in page.text  # 03:05 UTC in Asia/Jakarta
+    main = page.text.split("<main", 1)[1]
+    # What the code proves: the document is on record and in force, to compare with the paper.
+    assert "Dokumen tercatat dan masih berlaku" in main and "Cocokkan data" in main
+    assert "Dokumen sah" not in main  # the paper in the reader's hand was not checked
+    # What the document prints, as the record kept it.
+    assert "Surat Izin Usaha Mikro" in main  # the product
+    assert NUMBER in main
+    assert "27-11-2026" in main  # "Ditetapkan pada 27 November 2026"
+    assert "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu" in main
+    assert OFFICER.name in main and "Kepala Dinas" in main  # the signer and position
+    assert "S*** N********" in main  # Siti Nurhaliza, masked
+    assert "27-11-2026 10:05 WIB" in main  # signed at 03:05 UTC, in Asia/Jakarta
     assert document.sha256 == hashlib.sha256(issued.signed).hexdigest()
-    assert document.sha256 in page.text
-    # The QR is public: no applicant, NIK or application data.
+    assert document.sha256 in main
+    # The QR is public: no applicant's name, NIK or application data.
     assert "Siti Nurhaliza" not in page.text
     assert "3273015708900001" not in page.text
-    assert "T-" not in page.text.split("<main", 1)[1]
+    assert "Warung Kopi Sejahtera" not in main and "T-" not in main
 
 
 def test_an_unknown_code_is_a_friendly_404(client: TestClient, region: Region) -> None:
@@ -287,3 +298,42 @@ def test_an_upload_without_its_csrf_token_is_refused(
     client.get(PAGE)
     response = client.post(PAGE, files={"file": ("dokumen.pdf", issued.signed, "application/pdf")})
     assert response.status_code == 403
+
+
+def test_a_file_that_is_not_the_issued_one_says_so_and_what_the_code_belongs_to(
+    client: TestClient, document: IssuedDocument, issued: Issued
+) -> None:
+    other = sign(content(), issued.signer)  # same code, number and signer; another file
+    response = upload(client, other)
+    assert response.status_code == 200
+    assert verdict_of(response.text) == (
+        "Tanda tangan sah, tetapi berkas ini bukan dokumen yang diterbitkan dengan kode ini"
+    )
+    result = response.text.split('id="hasil"', 1)[1]
+    assert "S*** N********" in result and "Surat Izin Usaha Mikro" in result  # the record
+    assert document.sha256 in result and hashlib.sha256(other).hexdigest() in result
+
+
+def test_a_code_opens_its_page_however_it_is_typed(
+    client: TestClient, session: Session, region: Region, issued: Issued
+) -> None:
+    code = new_verification_code()
+    record_issued_document(
+        session,
+        region,
+        application_id=add_application(session, region, "nur.aisyah@example.org").id,
+        content=content(code=code, number="503/0008/DPMPTSP/2026"),
+        signed_pdf=b"%PDF-1.7 signed",
+        storage_key=f"issued/{code}.pdf",
+        signer_name=OFFICER.name,
+        signer_fingerprint=fingerprint(issued.signer),
+        signed_at=datetime(2026, 11, 27, 3, 5, tzinfo=UTC),
+    )
+    typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    opened = client.get(PAGE, params={"kode": typed}, follow_redirects=False)
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"{PAGE}/{code}"
+    for path in (code, code.lower(), code.replace("-", "")):
+        page = client.get(f"{PAGE}/{path}")
+        assert page.status_code == 200, path
+        assert "503/0008/DPMPTSP/2026" in page.text and f"<code>{code}</code>" in page.text

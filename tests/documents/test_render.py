@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from simpul.documents import render
+from simpul.documents.codes import new_code
 from simpul.documents.render import indonesian_date, render_document, verification_url
 from tests.documents.conftest import CODE, Issued, content
 
@@ -87,3 +88,22 @@ def test_without_dejavu_the_core_font_prints_latin1_and_marks_the_rest(
     text = _text(pdf)
     assert "Ñoño ? Sudirman" in text
     assert "Nomor: 503/0007/DPMPTSP/2026" in text
+
+
+def test_the_code_is_printed_under_the_qr_code() -> None:
+    """Whoever cannot scan types the code: it is printed below the stamp's left edge, where
+    the QR code goes, as the verification page says."""
+    code = new_code()
+    document = content(code=code)
+    pdf = render_document(document)
+    placed: list[tuple[str, float, float]] = []
+
+    def visit(text: str, _cm: object, tm: list[float], _font: object, _size: object) -> None:
+        if text.strip():
+            placed.append((text.strip(), tm[4], tm[5]))
+
+    PdfReader(BytesIO(pdf)).pages[-1].extract_text(visitor_text=visit)
+    [(x, y)] = [(x, y) for text, x, y in placed if text == code]
+    left, bottom, right, _top = render.SIGNATURE_BOX  # points, from the bottom left
+    assert left - 1 <= x < (left + right) / 2  # under the left half, where the QR code is
+    assert bottom - 30 < y < bottom  # just below the stamp

@@ -21,7 +21,7 @@ from simpul.documents.service import (
     record_issued_document,
     revoke_document,
 )
-from tests.documents.conftest import World, add_application
+from tests.documents.conftest import World, add_application, content
 from tests.factories import add_agency, make_region, make_user, service_seed
 
 
@@ -33,11 +33,11 @@ def document(session: Session) -> tuple[World, IssuedDocument]:
         session,
         region,
         application_id=world.application.id,
-        number="11/2026",
-        code=new_verification_code(),
+        content=content(code=new_verification_code(), number="11/2026"),
         signed_pdf=b"%PDF-1.7 signed",
         storage_key=f"issued/{uuid.uuid4()}.pdf",
         signer_name="Rina Marlina",
+        signer_fingerprint="ab" * 32,
         signed_at=datetime.now(UTC),
     )
     return world, issued

@@ -7,6 +7,7 @@ The TSA is real HTTP on loopback (aiohttp in a thread) answering with pyHanko's
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -23,16 +24,22 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.signers import PdfTimeStamper, SimpleSigner
 from pyhanko.sign.timestamps import DummyTimeStamper, TimestampRequestError
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import add_validation_info, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from simpul.documents.pki import http_timestamper, make_ca, make_officer_certificate
 from simpul.documents.render import render_document
 from simpul.documents.signing import sign_pdf
-from simpul.documents.verify import IssuedRecord, VerificationStatus, verify_pdf
+from simpul.documents.verify import (
+    IssuedRecord,
+    VerificationStatus,
+    load_trust_root,
+    verify_pdf,
+)
 from tests.documents.conftest import OFFICER, content
 
 
@@ -137,7 +144,8 @@ def test_signature_carries_a_trusted_time_stamp(
     assert status.bottom_line
     assert status.timestamp_validity is not None
     assert status.timestamp_validity.intact and status.timestamp_validity.trusted
-    verdict = verify_pdf(signed, ca_pem, lookup=lambda code: IssuedRecord(code, document.number))
+    record = IssuedRecord(document.code, document.number, hashlib.sha256(signed).hexdigest())
+    verdict = verify_pdf(signed, ca_pem, lookup={document.code: record}.get)
     assert verdict.status is VerificationStatus.VALID
     # The signing time reported is the TSA's, not the signer's own clock.
     assert verdict.signing_time == status.timestamp_validity.timestamp
@@ -162,3 +170,34 @@ def test_an_unreachable_tsa_fails_the_signing() -> None:
             qr_url=document.verification_url,
             timestamper=http_timestamper(f"http://127.0.0.1:{_free_port()}/tsa"),
         )
+
+
+def test_a_document_time_stamp_and_validation_data_added_later_keep_it_valid(
+    region_ca: tuple[bytes, SimpleSigner, str],
+) -> None:
+    """PAdES long-term validation: the DSS and a document time stamp in later revisions."""
+    ca_pem, signer, url = region_ca
+    document = content()
+    signed = sign_pdf(
+        render_document(document),
+        signer,
+        reason="Penerbitan",
+        location="Kota Bandung",
+        qr_url=document.verification_url,
+    )
+    trust = ValidationContext(trust_roots=[load_trust_root(ca_pem)], allow_fetching=False)
+    signature = PdfFileReader(BytesIO(signed)).embedded_signatures[0]
+    with_dss = add_validation_info(signature, trust, skip_timestamp=True).getvalue()
+    writer = IncrementalPdfFileWriter(BytesIO(with_dss))
+    archived = PdfTimeStamper(http_timestamper(url)).timestamp_pdf(
+        writer, "sha256", validation_context=trust
+    )
+    pdf = archived.getvalue()
+    reader = PdfFileReader(BytesIO(pdf))
+    assert [s.sig_object_type for s in reader.embedded_signatures] == [
+        "/Sig",
+        "/DocTimeStamp",
+    ]
+    record = IssuedRecord(document.code, document.number, hashlib.sha256(signed).hexdigest())
+    verdict = verify_pdf(pdf, ca_pem, lookup={document.code: record}.get)
+    assert verdict.status is VerificationStatus.VALID, verdict

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
     #: The PKCS#11 library of the tokens officers sign with (an HSM's or smart card's .so).
     pkcs11_module: str | None = None
+    #: Document verifications (a code looked up, a file checked) each source address may
+    #: make a minute, per ``simpul serve`` process; more get 429 with Retry-After.
+    verification_lookups_per_minute: int = Field(default=30, ge=1)
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

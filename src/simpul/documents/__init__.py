@@ -7,10 +7,13 @@ The pure parts need no database and are what the worker, the pages and the CLI c
   an optional RFC 3161 time-stamp authority (``http_timestamper``);
 - ``render``: ``DocumentContent`` -> PDF bytes (fpdf2), number and code in its XMP metadata;
 - ``signing``: ``sign_pdf`` -> PAdES with a visible stamp carrying the verification QR code;
-- ``verify``: ``verify_pdf`` -> one ``Verification`` (valid, invalid, changed, unknown,
-  revoked, not_pdf, unsigned, foreign), given the region's CA and a ``lookup`` of codes.
+- ``codes``: verification codes a person can type (Crockford base32, 80 bits, in groups);
+- ``verify``: ``verify_pdf`` -> one ``Verification`` (valid, mismatch, changed, invalid,
+  unknown, revoked, not_pdf, unsigned, foreign), given the region's CA and a ``lookup`` of the
+  issued record (hash, signer certificate) of a code (decision 0019).
 
 The database parts follow the module template: ``models`` (``IssuedDocument``),
-``repository`` (every query), ``service`` (verification codes, the lookup for a region), and
-``cli`` (``simpul pki init``, ``simpul doc verify``).
+``repository`` (every query), ``service`` (recording and revoking), ``verification`` (the
+check that the page, the API and the CLI share, a code's public record), ``pages`` and
+``api`` (+ ``schemas``, ``throttle``), and ``cli`` (``simpul pki init``, ``simpul doc verify``).
 """

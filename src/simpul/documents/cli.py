@@ -1,12 +1,13 @@
 """``simpul pki ...`` and ``simpul doc ...``: the region's signing keys and verifying a document.
 
 ``pki init`` writes a region CA and officer certificates (demo and tests). ``doc verify``
-prints the verdict as JSON on stdout and a sentence on stderr; it exits 0 only for a valid,
-unrevoked document of the region, 1 for every other verdict, 2 on a usage error (a file that
-cannot be read, an unknown region, no CA certificate). ``doc revoke`` revokes a document as
-the operator (exit 2 when refused: unknown code, already revoked, no reason). The main CLI
-mounts ``pki_app`` and ``doc_app``; its helpers are imported inside functions (``simpul.cli``
-imports this module).
+gives the verdict the verification page and API give (``verification.check_document``) as
+JSON on stdout and in words on stderr; it exits 0 only for a valid document (the file the
+region issued under its code, unrevoked), 1 for every other verdict, 2 on a usage error (a
+file that cannot be read, an unknown region, no CA certificate). ``doc revoke`` revokes a
+document as the operator (exit 2 when refused: unknown code, already revoked, no reason).
+The main CLI mounts ``pki_app`` and ``doc_app``; its helpers are imported inside functions
+(``simpul.cli`` imports this module).
 """
 
 from __future__ import annotations
@@ -234,8 +235,7 @@ def verify(
     from simpul.cli import _region, session_scope
     from simpul.core.settings import get_settings
     from simpul.documents.pki import default_pki_dir
-    from simpul.documents.service import issued_record_lookup
-    from simpul.documents.verify import verify_pdf
+    from simpul.documents.verification import check_document, verdict_words
 
     pdf_bytes = _read(file, "PDF")
     ca_path = ca or default_pki_dir(get_settings().data_dir, region) / "ca.pem"
@@ -243,17 +243,38 @@ def verify(
     try:
         with session_scope() as session:
             the_region = _region(session, region)
-            verdict = verify_pdf(
-                pdf_bytes, trust_root, lookup=issued_record_lookup(session, the_region)
-            )
+            check = check_document(session, the_region, pdf_bytes, trust_root)
+            region_name = the_region.name
     except typer.Exit:
         raise typer.Exit(code=USAGE_ERROR) from None
     except ValueError as exc:  # the CA file is not a certificate
         raise _usage_error(
             _("%(path)s bukan sertifikat CA: %(error)s") % {"path": ca_path, "error": exc}
         ) from None
-    typer.echo(json.dumps({"region": region, **verdict.as_dict()}, ensure_ascii=False))
-    typer.echo(verdict_sentence(verdict.status.value), err=True)
+    verdict = check.verification
+    record = check.document
+    report = {
+        "region": region,
+        **verdict.as_dict(),
+        "document": None
+        if record is None
+        else {
+            "code": record.code,
+            "number": record.number,
+            "product": record.product,
+            "issued_on": record.issued_on.isoformat(),
+            "agency": record.agency_name,
+            "signer": record.signer_name,
+            "signer_position": record.signer_position,
+            "holder": record.holder_masked,
+            "sha256": record.sha256,
+            "revoked": record.revoked,
+        },
+    }
+    typer.echo(json.dumps(report, ensure_ascii=False))
+    title, explanation = verdict_words(verdict.status, region_name)
+    headline = title if title.endswith((".", "!", "?")) else f"{title}."
+    typer.echo(f"{headline} {explanation}", err=True)
     raise typer.Exit(code=0 if verdict.accepted else 1)
 
 
@@ -283,18 +304,3 @@ def revoke(
     except typer.Exit:
         raise typer.Exit(code=USAGE_ERROR) from None
     typer.echo(json.dumps(result, ensure_ascii=False))
-
-
-def verdict_sentence(status: str) -> str:
-    """What a verdict means, in a sentence for people."""
-    sentences = {
-        "valid": _("Dokumen sah: ditandatangani wilayah ini dan tidak diubah."),
-        "invalid": _("Tanda tangan tidak cocok dengan isi berkas: dokumen rusak atau dipalsukan."),
-        "changed": _("Dokumen diubah setelah ditandatangani."),
-        "unknown": _("Kode dokumen tidak dikenal wilayah ini."),
-        "revoked": _("Dokumen sudah dicabut."),
-        "not_pdf": _("Berkas ini bukan PDF."),
-        "unsigned": _("PDF ini tidak bertanda tangan elektronik."),
-        "foreign": _("PDF ini ditandatangani pihak lain, bukan oleh wilayah ini."),
-    }
-    return sentences[status]

@@ -45,7 +45,7 @@ from simpul.documents.content import document_content
 from simpul.documents.credentials import Unlocked
 from simpul.documents.models import DocumentJob, DocumentJobStatus, SigningCredential
 from simpul.documents.pki import Pkcs12DataSignerSource, http_timestamper, token_signer
-from simpul.documents.render import render_document
+from simpul.documents.render import DocumentContent, render_document
 from simpul.documents.signing import sign_pdf, signer_common_name
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,15 @@ def _give_up(job: DocumentJob, now: datetime) -> None:
     job.finished_at = now
 
 
-def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> bytes:
+@dataclass(frozen=True)
+class Made:
+    """A signed document and what was printed on it (its record repeats some of it)."""
+
+    pdf: bytes
+    content: DocumentContent
+
+
+def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> Made:
     """Render and sign the job's document (reads the database; writes nothing)."""
     loaded = repository.load_for_issue(session, job.region_id, job.application_id)
     credential = repository.get_credential(session, job.region_id, job.credential_id)
@@ -210,7 +218,7 @@ def _render_and_sign(
     service_row: Service,
     agency: Agency,
     applicant: User,
-) -> bytes:
+) -> Made:
     content = document_content(
         region=region,
         agency=agency,
@@ -223,9 +231,8 @@ def _render_and_sign(
         issued_on=today_in(region, job.created_at),
     )
     content = replace(content, signer_name=signer_common_name(signer))
-    pdf = render_document(content)
-    return sign_pdf(
-        pdf,
+    signed = sign_pdf(
+        render_document(content),
         signer,
         reason=f"Penerbitan {content.title} nomor {job.number}",
         location=region.name,
@@ -233,6 +240,7 @@ def _render_and_sign(
         timestamper=http_timestamper(config.tsa_url) if config.tsa_url else None,
         timezone=region.timezone,
     )
+    return Made(signed, content)
 
 
 def _own_job(session: Session, claimed: _Claimed) -> DocumentJob | None:
@@ -244,9 +252,7 @@ def _own_job(session: Session, claimed: _Claimed) -> DocumentJob | None:
     return job if job.attempts == claimed.attempt else None
 
 
-def _finish(
-    session: Session, claimed: _Claimed, signed: bytes, key: str
-) -> DocumentJobStatus | None:
+def _finish(session: Session, claimed: _Claimed, made: Made, key: str) -> DocumentJobStatus | None:
     job = _own_job(session, claimed)
     if job is None:
         return None
@@ -261,11 +267,11 @@ def _finish(
             session,
             region,
             application_id=application.id,
-            number=job.number,
-            code=job.code,
-            signed_pdf=signed,
+            content=made.content,
+            signed_pdf=made.pdf,
             storage_key=key,
             signer_name=credential.subject_name,
+            signer_fingerprint=credential.fingerprint,
             signed_at=now,
         )
         record_event(
@@ -324,13 +330,13 @@ def issue_due(
             with sessions() as session, session.begin():
                 job = repository.get_job(session, item.job_id)
                 assert job is not None
-                signed = make_signed_pdf(session, job, config)
+                made = make_signed_pdf(session, job, config)
                 region = repository.get_region(session, job.region_id)
                 assert region is not None
                 key = storage_key(region, job.created_at.year, job.code)
-            storage.put(key, signed, content_type="application/pdf")
+            storage.put(key, made.pdf, content_type="application/pdf")
             with sessions() as session, session.begin():
-                status = _finish(session, item, signed, key)
+                status = _finish(session, item, made, key)
         except Exception as exc:  # noqa: BLE001 (any failure is retried; the batch goes on)
             log.warning(
                 "document job %s, attempt %d failed: %s",

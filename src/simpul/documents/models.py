@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -22,12 +22,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.models import Base, IdMixin, RegionScoped, utcnow, value_enum
 
-#: Length of a verification code: 16 random bytes as URL-safe base64 (22 characters).
-CODE_LENGTH = 22
-
 
 class IssuedDocument(IdMixin, RegionScoped, Base):
-    """A signed PDF issued for an application; revoked rows stay (verification says so)."""
+    """A signed PDF issued for an application; revoked rows stay (verification says so).
+
+    Besides what binds a file to it (the hash, the signer's certificate), the row keeps what
+    the document prints, as the public verification page repeats it: the product, the agency,
+    the date, the signer and position, and the holder's name masked.
+    """
 
     __tablename__ = "issued_document"
     __table_args__ = (
@@ -47,12 +49,25 @@ class IssuedDocument(IdMixin, RegionScoped, Base):
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
     #: The document number printed on it, unique in the region (e.g. 503/0012/DPMPTSP/2026).
     number: Mapped[str] = mapped_column(String(80))
-    #: The random verification code in the QR code's URL (``secrets.token_urlsafe(16)``).
+    #: The verification code printed under the QR code and in its URL (``codes.new_code``:
+    #: ``K7QM-3XH2-9TFA-WP4D``; documents issued before carry ``secrets.token_urlsafe(16)``).
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    #: SHA-256 (hex) of the signed PDF as issued.
+    #: SHA-256 (hex) of the signed PDF as issued (it ends with the issuing signature).
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(300), unique=True)
     signer_name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 (hex) of the DER of the certificate that signed it. NULL only for a document
+    #: issued before this was kept whose signing job is gone: its hash binds it alone.
+    signer_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    #: The position printed above the signature (today the agency's name).
+    signer_position: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: The product named in the service standard: the document's title.
+    product: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    agency_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: The holder's name with all but each word's first letter hidden ("N*** A*****").
+    holder_masked: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: The day printed as "Ditetapkan pada" (the last approval's day in the region).
+    issued_on: Mapped[date] = mapped_column(server_default=func.current_date())
     signed_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
     revoked_at: Mapped[datetime | None]

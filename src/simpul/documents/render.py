@@ -4,7 +4,9 @@ Rendering needs no database: the caller fills a ``DocumentContent``. The documen
 the verification code are also written into the PDF's XMP metadata (``simpul:documentNumber``,
 ``simpul:verificationCode``) so ``verify.verify_pdf`` can read them back from the signed
 revision. The lower right of the page (``SIGNATURE_BOX``) is left for the visible signature,
-whose stamp carries the QR code of the verification URL (see ``signing.sign_pdf``).
+whose stamp carries the QR code of the verification URL (see ``signing.sign_pdf``); the
+verification code itself is printed under the stamp's left edge, below the QR code, for
+whoever types it instead of scanning.
 
 Text is set in DejaVu Sans (Debian's fonts-dejavu-core) when installed, so any name an
 applicant types prints; otherwise in the PDF core font Helvetica, which covers Latin-1 only.
@@ -53,6 +55,8 @@ SIGNATURE_BOX: Final = (
     round((PAGE_HEIGHT_MM - SIGNATURE_BOX_MM[1]) * MM),
 )
 XMP_NAMESPACE: Final = "https://simpul.id/ns/document/1.0/"
+#: The width under the stamp's QR code that the verification code is printed in.
+CODE_WIDTH_MM: Final = 40.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,11 @@ class DocumentContent:
     rows: list[tuple[str, str]] = field(default_factory=list)
     signer_name: str = ""
     signer_position: str = ""
+
+    @property
+    def printed_position(self) -> str:
+        """The line above the signature: the signer's position, else the agency's name."""
+        return self.signer_position or self.agency_name
 
 
 def verification_url(base_url: str, region_slug: str, code: str) -> str:
@@ -201,11 +210,22 @@ def _body(pdf: _Document, content: DocumentContent) -> None:
     )
 
 
+def _code_under_the_qr(pdf: _Document, content: DocumentContent) -> None:
+    """The verification code, to be typed by whoever cannot scan: under the stamp's left edge,
+    where its QR code is drawn (``signing.sign_pdf``), in a monospaced face."""
+    left, _top, _right, bottom = SIGNATURE_BOX_MM
+    pdf.set_xy(left, bottom + 0.5)
+    pdf.set_font(pdf.body_font, "", 7)
+    pdf.cell(CODE_WIDTH_MM, 3.5, "Kode verifikasi", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("Courier", "B", 10)
+    pdf.cell(CODE_WIDTH_MM, 4.5, content.code.encode("latin-1", "replace").decode("latin-1"))
+
+
 def _signature_block(pdf: _Document, content: DocumentContent) -> None:
     """Date and position above ``SIGNATURE_BOX_MM`` (left for the stamp), a footer beside it."""
     t = pdf.printable
     left, top, right, _bottom = SIGNATURE_BOX_MM
-    position = t(content.signer_position or content.agency_name)
+    position = t(content.printed_position)
     # A long agency name takes several lines: they all end above the stamp's box.
     lines = cast(
         "list[str]", pdf.multi_cell(right - left, 5, position, dry_run=True, output="LINES")
@@ -218,6 +238,7 @@ def _signature_block(pdf: _Document, content: DocumentContent) -> None:
     pdf.set_xy(left, start + 6)
     pdf.multi_cell(right - left, 5, position, align="L")
     pdf.set_auto_page_break(auto=False)
+    _code_under_the_qr(pdf, content)
     pdf.set_font(pdf.body_font, "", 8)
     pdf.set_xy(pdf.l_margin, PAGE_HEIGHT_MM - 24)
     pdf.multi_cell(

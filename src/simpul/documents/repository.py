@@ -37,6 +37,20 @@ def get_issued_document_by_code(
     )
 
 
+def get_issued_document_by_codes(
+    session: Session, region_id: uuid.UUID, codes: list[str]
+) -> IssuedDocument | None:
+    """The region's issued document whose code is one of ``codes`` (the readings of what a
+    person typed), revoked or not."""
+    if not codes:
+        return None
+    return session.scalar(
+        select(IssuedDocument)
+        .where(IssuedDocument.region_id == region_id, IssuedDocument.code.in_(codes))
+        .limit(1)
+    )
+
+
 def get_issued_documents_of_application(
     session: Session, region_id: uuid.UUID, application_id: uuid.UUID
 ) -> list[IssuedDocument]:
@@ -66,24 +80,6 @@ def get_agency_id_of_document(
             Service.region_id == region_id,
         )
     )
-
-
-def get_service_and_agency_of_application(
-    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
-) -> tuple[Service, Agency] | None:
-    """The service an application was for, and its agency (what a verification page names)."""
-    row = session.execute(
-        select(Service, Agency)
-        .join(Application, Application.service_id == Service.id)
-        .join(Agency, Agency.id == Service.agency_id)
-        .where(
-            Application.region_id == region_id,
-            Application.id == application_id,
-            Service.region_id == region_id,
-            Agency.region_id == region_id,
-        )
-    ).one_or_none()
-    return None if row is None else (row[0], row[1])
 
 
 def add(session: Session, row: object) -> None:

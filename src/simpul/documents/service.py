@@ -6,7 +6,6 @@ Services flush, never commit: the caller's boundary (a request, a job, a CLI com
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from datetime import datetime
 
@@ -23,12 +22,11 @@ from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
-from simpul.documents import repository
+from simpul.documents import codes, repository
 from simpul.documents.models import IssuedDocument
-from simpul.documents.verify import IssuedRecord, Lookup
+from simpul.documents.render import DocumentContent
+from simpul.documents.verification import find_issued_document, mask_name
 
-#: Random bytes in a verification code: 128 bits, so codes cannot be guessed or enumerated.
-CODE_BYTES = 16
 REASON_MIN = 10
 REASON_MAX = 1000
 #: Agency roles that may revoke what their agency issued (besides the region admin).
@@ -36,30 +34,14 @@ REVOKING_ROLES = frozenset({StaffRoleName.PENYETUJU, StaffRoleName.ADMIN_OPD})
 
 
 def new_verification_code() -> str:
-    """A fresh random, URL-safe verification code (22 characters)."""
-    return secrets.token_urlsafe(CODE_BYTES)
-
-
-def issued_record_lookup(session: Session, region: Region) -> Lookup:
-    """``verify.verify_pdf``'s ``lookup`` for ``region``: its issued documents by code."""
-
-    def lookup(code: str) -> IssuedRecord | None:
-        document = repository.get_issued_document_by_code(session, region.id, code)
-        if document is None:
-            return None
-        return IssuedRecord(
-            code=document.code,
-            number=document.number,
-            revoked_at=document.revoked_at,
-            revoked_reason=document.revoked_reason,
-        )
-
-    return lookup
+    """A fresh verification code (``codes.new_code``: 80 random bits, ``K7QM-3XH2-9TFA-WP4D``)."""
+    return codes.new_code()
 
 
 def get_issued_document(session: Session, region: Region, code: str) -> IssuedDocument:
-    """The region's issued document with this code; ``NotFound`` otherwise."""
-    document = repository.get_issued_document_by_code(session, region.id, code.strip())
+    """The region's issued document with this code (as a person may type it); ``NotFound``
+    otherwise."""
+    document = find_issued_document(session, region, code)
     if document is None:
         raise NotFound(_("Dokumen dengan kode itu tidak diterbitkan wilayah ini."))
     return document
@@ -70,22 +52,33 @@ def record_issued_document(
     region: Region,
     *,
     application_id: uuid.UUID,
-    number: str,
-    code: str,
+    content: DocumentContent,
     signed_pdf: bytes,
     storage_key: str,
     signer_name: str,
+    signer_fingerprint: str,
     signed_at: datetime,
 ) -> IssuedDocument:
-    """Register a signed PDF that was stored under ``storage_key`` (the worker's last step)."""
+    """Register a signed PDF that was stored under ``storage_key`` (the worker's last step).
+
+    ``content`` is what was rendered and signed: its number and code, and what the public
+    record repeats of it (the holder's name only masked). ``signer_fingerprint`` is the
+    SHA-256 of the signing certificate's DER: verification accepts no other signer.
+    """
     document = IssuedDocument(
         region_id=region.id,
         application_id=application_id,
-        number=number,
-        code=code,
+        number=content.number,
+        code=content.code,
         sha256=hashlib.sha256(signed_pdf).hexdigest(),
         storage_key=storage_key,
         signer_name=signer_name,
+        signer_fingerprint=signer_fingerprint,
+        signer_position=content.printed_position[:200],
+        product=content.title[:200],
+        agency_name=content.agency_name[:200],
+        holder_masked=mask_name(content.applicant_name)[:200],
+        issued_on=content.issued_on,
         signed_at=signed_at,
     )
     session.add(document)
@@ -98,7 +91,7 @@ def record_issued_document(
         action="document.issue",
         target_type="issued_document",
         target_id=str(document.id),
-        details={"number": number, "application_id": str(application_id)},
+        details={"number": content.number, "application_id": str(application_id)},
     )
     return document
 

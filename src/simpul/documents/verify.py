@@ -1,17 +1,27 @@
-"""Verify an issued document: is it a PDF, signed, intact, by the region, unchanged, known, live?
+"""Verify an issued document: is this file the document the region issued under its code?
 
 Pure: no database. The caller passes the region's CA certificate (``ca.pem``) and ``lookup``,
-which says whether a verification code belongs to a document the region issued and whether it
-was revoked. The answer is one ``VerificationStatus``, checked in this order:
+which gives the issued record of a verification code (its hash, its signer's certificate,
+whether it was revoked). The answer is one ``VerificationStatus``, checked in this order:
 
 ``not_pdf`` (no PDF header), ``unsigned`` (no signature), ``invalid`` (the signature does not
 match the bytes, or the file is damaged), ``foreign`` (a valid signature whose certificate does
-not chain to the region's CA), ``changed`` (signed by the region, but content was added after
-signing), ``unknown`` (the code is not one the region issued), ``revoked``, ``valid``.
+not chain to the region's CA), ``unknown`` (the code in the signed revision is not one the
+region issued), ``mismatch`` (a good signature of the region, but the signed revision is not
+the file issued under that code, or its signer's certificate is not the record's),
+``changed`` (the issued file, with something other than long-term validation data added after
+signing), ``revoked``, ``valid``.
 
-``sha256`` is the SHA-256 of the signed revision: the file's first bytes up to the end of the
-signature's ByteRange. For a document as Simpul issued it that is the whole file, so it equals
-the hash kept with the issued document.
+Valid therefore means all of: the signature is intact and chains to the region's CA; the
+SHA-256 of the signed revision (the file's first bytes up to the end of the signature's
+ByteRange: for a document as Simpul issued it, the whole file) equals the record's; the
+signing certificate's SHA-256 fingerprint is the record's; and every revision after the
+signed one adds PAdES long-term validation data (the DSS, a document time stamp) and nothing
+else pyHanko's difference analysis would rate above ``LTA_UPDATES``. pyHanko rates updates of
+the ``/Info`` dictionary and the XMP metadata ``LTA_UPDATES`` too (its own LTV writer rewrites
+them), so a revision that makes only such updates, or adds objects nothing refers to, is
+"changed": it adds no validation data. A file with more than ``MAX_LATER_REVISIONS`` revisions
+after the signed one is "changed" without diffing them all.
 
 pyHanko's validator runs its own event loop (``asyncio.run``): call ``verify_pdf`` from
 synchronous code (a sync route runs in a worker thread).
@@ -31,11 +41,12 @@ from typing import Any, Final
 from xml.etree import ElementTree
 
 from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from simpul.documents.render import XMP_NAMESPACE
@@ -44,6 +55,12 @@ logger = logging.getLogger(__name__)
 
 #: A PDF header may follow a little junk (PDF 32000-1, 7.5.2; readers accept up to 1 KiB).
 HEADER_WINDOW: Final = 1024
+#: Revisions after the signed one that are diffed; a file with more is "changed". Each
+#: renewal of a long-term signature adds two (validation data, a document time stamp), so
+#: this covers decades of renewals while bounding the work one upload can cause.
+MAX_LATER_REVISIONS: Final = 32
+#: The DSS entries whose objects a long-term validation update writes.
+_DSS_ENTRIES: Final = ("/Certs", "/OCSPs", "/CRLs", "/VRI")
 
 
 class VerificationStatus(enum.StrEnum):
@@ -52,6 +69,7 @@ class VerificationStatus(enum.StrEnum):
     CHANGED = "changed"
     UNKNOWN = "unknown"
     REVOKED = "revoked"
+    MISMATCH = "mismatch"
     NOT_PDF = "not_pdf"
     UNSIGNED = "unsigned"
     FOREIGN = "foreign"
@@ -59,10 +77,17 @@ class VerificationStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class IssuedRecord:
-    """What the region knows about a verification code (from ``issued_document``)."""
+    """What the region knows about a verification code (from ``issued_document``).
+
+    ``sha256`` is the hash of the file as issued; ``signer_fingerprint`` the SHA-256 of the
+    signing certificate's DER (``None`` only for documents issued before it was kept: their
+    hash, which covers the signature and its certificate, binds them alone).
+    """
 
     code: str
     number: str
+    sha256: str
+    signer_fingerprint: str | None = None
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
 
@@ -77,6 +102,7 @@ class Verification:
     number: str | None = None
     code: str | None = None
     sha256: str | None = None
+    signer_fingerprint: str | None = None
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
 
@@ -93,6 +119,7 @@ class Verification:
             "number": self.number,
             "code": self.code,
             "sha256": self.sha256,
+            "signer_fingerprint": self.signer_fingerprint,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "revoked_reason": self.revoked_reason,
         }
@@ -148,15 +175,46 @@ def _signed_revision_sha256(pdf_bytes: bytes, signature: EmbeddedPdfSignature) -
     return hashlib.sha256(pdf_bytes[: start2 + len2]).hexdigest()
 
 
-def _changed_after_signing(coverage: SignatureCoverageLevel | None, level: Any) -> bool:
-    if coverage is SignatureCoverageLevel.ENTIRE_FILE:
+def _reference(value: object) -> tuple[int, int] | None:
+    if isinstance(value, generic.IndirectObject):
+        return value.idnum, value.generation
+    return None
+
+
+def _adds_validation_data(reader: PdfFileReader, revision: int, time_stamped: set[int]) -> bool:
+    """Whether ``revision`` adds a document time stamp or writes the DSS (PAdES LTV data)."""
+    if revision in time_stamped:
+        return True
+    root = reader.get_historical_root(revision)
+    if "/DSS" not in root:
         return False
-    # Later revisions that only add validation data or document time stamps are fine.
-    return not (
-        coverage is SignatureCoverageLevel.ENTIRE_REVISION
-        and level is not None
-        and level <= ModificationLevel.LTA_UPDATES
-    )
+    dss_ref = root.raw_get("/DSS")
+    dss = dss_ref.get_object()
+    refs = {_reference(dss_ref)}
+    if isinstance(dss, generic.DictionaryObject):
+        refs |= {_reference(dss.raw_get(key)) for key in _DSS_ENTRIES if key in dss}
+    written = {
+        (ref.idnum, ref.generation) for ref in reader.xrefs.explicit_refs_in_revision(revision)
+    }
+    return bool(written & (refs - {None}))
+
+
+def _changed_after_signing(
+    reader: PdfFileReader, signature: EmbeddedPdfSignature, result: PdfSignatureStatus
+) -> bool:
+    """Whether anything but long-term validation data was added after the signed revision."""
+    if result.coverage is SignatureCoverageLevel.ENTIRE_FILE:
+        return False
+    level = result.modification_level
+    if (
+        result.coverage is not SignatureCoverageLevel.ENTIRE_REVISION
+        or level is None
+        or level > ModificationLevel.LTA_UPDATES
+    ):
+        return True
+    time_stamped = {ts.signed_revision for ts in reader.embedded_timestamp_signatures}
+    later = range(signature.signed_revision + 1, reader.xrefs.total_revisions)
+    return not all(_adds_validation_data(reader, revision, time_stamped) for revision in later)
 
 
 def _issuing_signature(
@@ -200,9 +258,12 @@ def verify_pdf(pdf_bytes: bytes, trust_root_pem: bytes, *, lookup: Lookup) -> Ve
         return found
     reader, signature = found
     try:
-        result = validate_pdf_signature(signature, context)
+        later = reader.xrefs.total_revisions - 1 - signature.signed_revision
+        too_many_revisions = later > MAX_LATER_REVISIONS
+        result = validate_pdf_signature(signature, context, skip_diff=too_many_revisions)
         sha256 = _signed_revision_sha256(pdf_bytes, signature)
         number, code = _signed_metadata(reader, signature)
+        changed = too_many_revisions or _changed_after_signing(reader, signature, result)
     except Exception as exc:  # noqa: BLE001 - a damaged signature is an answer, not an error
         logger.info("signature could not be validated: %s", exc)
         return Verification(VerificationStatus.INVALID)
@@ -219,21 +280,32 @@ def verify_pdf(pdf_bytes: bytes, trust_root_pem: bytes, *, lookup: Lookup) -> Ve
         number=number,
         code=code,
         sha256=sha256,
+        signer_fingerprint=hashlib.sha256(result.signing_cert.dump()).hexdigest(),
     )
-    record = lookup(code) if code else None
-    if not result.trusted:
-        status = VerificationStatus.FOREIGN
-    elif _changed_after_signing(result.coverage, result.modification_level):
-        status = VerificationStatus.CHANGED
-    elif record is None:
-        status = VerificationStatus.UNKNOWN
-    elif record.revoked_at is not None:
+    record = lookup(code) if code and result.trusted else None
+    return _verdict(facts, trusted=result.trusted, record=record, changed=changed)
+
+
+def _verdict(
+    facts: Verification, *, trusted: bool, record: IssuedRecord | None, changed: bool
+) -> Verification:
+    """The status of a file whose signature is intact, from what it was checked against."""
+    if not trusted:
+        return replace(facts, status=VerificationStatus.FOREIGN)
+    if record is None:
+        return replace(facts, status=VerificationStatus.UNKNOWN)
+    if record.sha256 != facts.sha256 or record.signer_fingerprint not in (
+        None,
+        facts.signer_fingerprint,
+    ):
+        return replace(facts, status=VerificationStatus.MISMATCH)
+    if changed:
+        return replace(facts, status=VerificationStatus.CHANGED)
+    if record.revoked_at is not None:
         return replace(
             facts,
             status=VerificationStatus.REVOKED,
             revoked_at=record.revoked_at,
             revoked_reason=record.revoked_reason,
         )
-    else:
-        return facts
-    return replace(facts, status=status)
+    return facts

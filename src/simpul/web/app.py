@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
+    from simpul.documents import api as documents_api
     from simpul.documents import pages as documents_pages
     from simpul.evaluation.assessments import pages as assessment_pages
     from simpul.evaluation.comparison import pages as comparison_pages
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         accounts_api.router,
         applications_api.router,
         registration_api.router,
+        documents_api.router,
         web_pages.router,
         accounts_pages.router,
         applications_pages.router,
