@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, Final
 
 from jsonschema.exceptions import ValidationError
+from jsonschema.validators import validator_for as jsonschema_validator_for
 from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator.schemas import schema_v30, schema_v31
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.validators import SpecValidator
 
@@ -105,6 +108,18 @@ _LOCATED: Final = {
 }
 
 
+@cache
+def _structure_validator(version: str) -> Any:
+    """The JSON Schema check of an OpenAPI version, always on the ``jsonschema`` package.
+
+    openapi-spec-validator 0.9 switches to jsonschema-rs when that is installed; its errors do
+    not say which keyword failed (``validator`` is unset), and ``_describe`` needs it to say in
+    Indonesian what is wrong.
+    """
+    schema = dict(schema_v31 if version == "3.1" else schema_v30)
+    return jsonschema_validator_for(schema)(schema)
+
+
 # The validators are used through ``schema_validator`` and ``root_validator``, never through
 # the library's ``iter_errors``: that one is an ``lru_cache`` on a method, which would keep
 # every uploaded document in memory for the life of the process.
@@ -114,10 +129,18 @@ class _OpenApi30Validator(OpenAPIV30SpecValidator):
     resolver_handlers = {}  # noqa: RUF012 - the library reads this class attribute
     keyword_validators = {**OpenAPIV30SpecValidator.keyword_validators, **_LOCATED}  # noqa: RUF012
 
+    @property
+    def schema_validator(self) -> Any:  # type: ignore[override]
+        return _structure_validator("3.0")
+
 
 class _OpenApi31Validator(OpenAPIV31SpecValidator):
     resolver_handlers = {}  # noqa: RUF012 - the library reads this class attribute
     keyword_validators = {**OpenAPIV31SpecValidator.keyword_validators, **_LOCATED}  # noqa: RUF012
+
+    @property
+    def schema_validator(self) -> Any:  # type: ignore[override]
+        return _structure_validator("3.1")
 
 
 def check_structure(validator_class: type[SpecValidator], document: dict[str, Any]) -> None:
