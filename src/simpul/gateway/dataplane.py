@@ -221,31 +221,44 @@ class Exchange:
 
 
 class _Headers:
-    """The request's headers, read in one pass: a lookup table, what may be forwarded, the
-    names ``Connection`` lists (hop-by-hop), and whether the caller's identity is ambiguous."""
+    """The request's headers, read once: a lookup table, what may be forwarded, and whether the
+    caller's identity is ambiguous.
 
-    __slots__ = ("ambiguous", "forward", "listed", "table")
+    Built on the hot path, so the common case (no header repeated, no ``_`` in a name, no
+    ``Proxy-*``, no ``Connection`` list) costs a ``dict``, a list comprehension and a few
+    byte scans; the rest is handled only when present.
+    """
+
+    __slots__ = ("ambiguous", "forward", "table")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        table: dict[bytes, bytes] = {}
-        forward: list[tuple[bytes, bytes]] = []
-        listed: frozenset[bytes] = frozenset()
+        table: dict[bytes, bytes] = dict(raw)
+        forward = [(k, v) for k, v in raw if k not in _NOT_FORWARDED]
         ambiguous = False
-        for key, value in raw:
-            name = key
-            if b"_" in key:  # CGI and WSGI read X_API_Key as X-API-Key
-                name = key.replace(b"_", b"-")
-                if name in IDENTITY_HEADERS:
+        if len(table) != len(raw):  # a name came twice: an identity header must not
+            seen: set[bytes] = set()
+            for key, _value in raw:
+                if key in IDENTITY_HEADERS and key in seen:
                     ambiguous = True
-                    continue
-            elif name in IDENTITY_HEADERS and name in table:
-                ambiguous = True
-            table[key] = value
-            if name == b"connection":
-                listed |= {v.strip().lower() for v in bytes(value).split(b",")}
-            elif name not in _NOT_FORWARDED and not name.startswith(b"proxy-"):
-                forward.append((key, value))
-        if listed:
+                seen.add(key)
+        names = b" ".join(table)  # one scan of every name for what needs a closer look
+        if b"_" in names or b"proxy-" in names:
+            # CGI and WSGI read X_API_Key as X-API-Key: judge a name by that spelling too.
+            for key in table:
+                if b"_" in key and key.replace(b"_", b"-") in IDENTITY_HEADERS:
+                    ambiguous = True
+            forward = [
+                (k, v)
+                for k, v in forward
+                if k.replace(b"_", b"-") not in _NOT_FORWARDED and not k.startswith(b"proxy-")
+            ]
+        if b"connection" in table:  # the names it lists are hop-by-hop too
+            listed = {
+                name.strip().lower()
+                for key, value in raw
+                if key == b"connection"
+                for name in bytes(value).split(b",")
+            }
             forward = [(k, v) for k, v in forward if k not in listed]
         if not ambiguous:
             client = table.get(CLIENT_HEADER)
@@ -255,7 +268,6 @@ class _Headers:
             )
         self.table = table
         self.forward = forward
-        self.listed = listed
         self.ambiguous = ambiguous
 
 
