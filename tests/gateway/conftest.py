@@ -8,12 +8,13 @@ chains and config versions never meet.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +23,14 @@ from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
 from simpul.devserver import recreate_database
-from simpul.gateway.models import App, AppStatus, AppUsers, DataClassification, Hosting
+from simpul.gateway.models import (
+    App,
+    AppStatus,
+    AppUsers,
+    DataClassification,
+    GatewayRefusal,
+    Hosting,
+)
 from tests.conftest import _server_url
 from tests.factories import make_region
 
@@ -86,3 +94,29 @@ def gateway_world(committed_sessions: sessionmaker[Session]) -> GatewayWorld:
         provider = add_app(session, region, agency, "sipenduduk", "Sistem Data Penduduk")
         consumer = add_app(session, region, agency, "portal", "Portal Layanan")
     return GatewayWorld(region=region, agency=agency, provider=provider, consumer=consumer)
+
+
+def refusal_count(sessions: sessionmaker[Session], world: GatewayWorld, reason: str) -> int:
+    """Calls refused before their caller was identified, as the per-minute counts add up."""
+    with sessions() as session:
+        return sum(
+            session.scalars(
+                select(GatewayRefusal.refusals).where(
+                    GatewayRefusal.region_id == world.region.id, GatewayRefusal.reason == reason
+                )
+            )
+        )
+
+
+def wait_for_refusals(
+    sessions: sessionmaker[Session], world: GatewayWorld, expected: Mapping[str, int]
+) -> None:
+    """Until the counts of ``expected`` reasons are written (the gateway writes them every
+    ``SIMPUL_GATEWAY_REFUSAL_FLUSH_SECONDS``)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if all(refusal_count(sessions, world, r) >= n for r, n in expected.items()):
+            return
+        time.sleep(0.1)
+    counted = {reason: refusal_count(sessions, world, reason) for reason in expected}
+    raise AssertionError(f"refusals counted {counted}, expected {dict(expected)}")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import AccountKind, StaffRoleName
 from simpul.core.models import Region, utcnow
 from simpul.gateway import monitor_pages
-from simpul.gateway.models import GatewayMessage
+from simpul.gateway.models import GatewayMessage, GatewayRefusal
 from simpul.gateway.monitor_pages import WINDOWS, Numbers, latency_labels, window_bounds
 from tests.factories import make_region, make_user, post_form
 
@@ -226,6 +226,46 @@ def test_a_region_without_traffic_says_so(app_client: TestClient, traffic: Regio
     assert re.search(r'id="total-permintaan">5<', day.text)
     assert re.search(r'id="total-galat">100,0%', day.text)
     assert "kota-a" not in day.text
+
+
+def test_refusals_before_identification_are_shown_as_counts(
+    app_client: TestClient, traffic: Region, session: Session
+) -> None:
+    other = session.query(Region).filter_by(slug="kab-b").one()
+    minute = utcnow().replace(second=0, microsecond=0)
+    for region, ago, reason, count in [
+        (traffic, 5, "key_invalid", 40),
+        (traffic, 6, "key_invalid", 2),
+        (traffic, 7, "too_many_refusals", 1300),
+        (traffic, 8, "client_missing", 3),
+        (traffic, 90, "key_missing", 99),  # outside the last hour, inside the day
+        (other, 5, "key_invalid", 777),
+    ]:
+        session.add(
+            GatewayRefusal(
+                region_id=region.id,
+                minute=minute - dt.timedelta(minutes=ago),
+                reason=reason,
+                refusals=count,
+            )
+        )
+    session.flush()
+    log_in(app_client, "kota-a", "admin@example.org", "sandi-admin-12")
+    hour = app_client.get("/kota-a/admin/integrasi/pantau", params={"jendela": "1j"}).text
+    rows = re.findall(
+        r'<th scope="row" data-reason="([\w_]+)">[^<]+</th><td class="refusals">([^<]*)</td>',
+        hour,
+    )
+    assert rows == [("too_many_refusals", "1.300"), ("key_invalid", "42"), ("client_missing", "3")]
+    assert re.search(r'id="total-ditolak">1.345<', hour)
+    assert "Kunci API tidak dikenal" in hour
+    # The counts are not requests of the traffic tables above, and never another region's.
+    assert re.search(r'id="total-permintaan">10<', hour)
+    assert "777" not in hour
+    day = app_client.get("/kota-a/admin/integrasi/pantau").text
+    assert re.search(r'id="total-ditolak">1.444<', day)
+    quiet = app_client.get("/kota-a/admin/integrasi/pantau", params={"jendela": "7h"})
+    assert "ditolak-tanpa-identitas" in quiet.text
 
 
 def test_only_the_region_admin_sees_the_monitor(app_client: TestClient, traffic: Region) -> None:

@@ -16,6 +16,7 @@ from simpul.gateway.openapi_docs import (
     InvalidOpenApiDocument,
     location,
     parse_openapi,
+    personal_parameters,
 )
 
 SAMPLE = Path(__file__).parent / "samples" / "penduduk-openapi.yaml"
@@ -187,6 +188,45 @@ def test_an_invalid_document_is_refused_saying_where(change: Any, where: str, wo
     assert words in refused.details[0]["message"]
     assert isinstance(refused, InvalidInput)  # one handler maps it to 422 / the form
     assert refused.field_errors()[where]
+
+
+def test_parameters_marked_personal_are_found_through_references_and_overrides() -> None:
+    document = sample()
+    nik = {
+        "name": "nik",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "x-simpul-personal": "nik",
+    }
+    document.setdefault("components", {})["parameters"] = {"Nik": nik}
+    item = document["paths"]["/penduduk/{nik}"]
+    item["get"]["parameters"] = [{"$ref": "#/components/parameters/Nik"}]
+    item["get"]["parameters"].append(
+        {"name": "alasan", "in": "query", "schema": {"type": "string"}, "x-simpul-personal": True}
+    )
+    verification = document["paths"]["/penduduk/{nik}/verifikasi"]["post"]
+    verification["parameters"] = [{**nik, "x-simpul-personal": False}]
+    parsed = parse_openapi(json.dumps(document))
+    assert personal_parameters(parsed.document, "/penduduk/{nik}", "GET") == (
+        frozenset({"nik"}),
+        frozenset({"alasan"}),
+    )
+    assert personal_parameters(parsed.document, "/penduduk/{nik}/verifikasi", "POST") == (
+        frozenset(),
+        frozenset(),
+    )
+    assert personal_parameters(parsed.document, "/tidak-ada", "GET") == (frozenset(), frozenset())
+
+
+@pytest.mark.parametrize("marked", ["NIK", "nomor induk", 16, ["nik"], {"jenis": "nik"}, ""])
+def test_a_personal_mark_must_be_true_false_or_a_kind(marked: Any) -> None:
+    document = sample()
+    document["components"]["parameters"]["Nik"]["x-simpul-personal"] = marked
+    refused = refusal(document)
+    field = "paths./penduduk/{nik}.get.parameters.nik.x-simpul-personal"
+    assert refused.field_errors()[field]
+    assert "huruf kecil (misalnya nik)" in refused.details[0]["message"]
 
 
 def test_the_same_path_twice_with_other_parameter_names_is_refused() -> None:

@@ -26,6 +26,24 @@ def test_a_bucket_allows_its_burst_then_refills() -> None:
     assert limiter.take("a", 60, now + 1.02) is not None
 
 
+def test_buckets_of_many_keys_stay_bounded() -> None:
+    """Source addresses come from outside: a flood of them must not grow the table forever."""
+    limiter = LocalLimiter(max_keys=100)
+    now = 1000.0
+    for number in range(99):
+        assert limiter.take(f"old-{number}", 5, now) is None
+    assert limiter.take("busy", 1, now + 30) is None
+    assert limiter.take("busy", 1, now + 30) is not None  # empty for the next minute
+    # The old buckets are full again after a minute: forgetting them changes nothing.
+    assert limiter.take("new", 5, now + 61) is None
+    assert len(limiter._buckets) == 2  # "busy" (touched 31 s ago) and "new"
+    assert limiter.take("busy", 1, now + 61) is not None  # its state was kept
+    # From as many addresses at once as the table holds, it starts over, never grows.
+    for number in range(500):
+        limiter.take(f"flood-{number}", 5, now + 62)
+    assert len(limiter._buckets) <= 100
+
+
 def test_retry_after_is_whole_seconds_at_least_one() -> None:
     assert retry_after_header(0.01) == "1"
     assert retry_after_header(2.2) == "3"

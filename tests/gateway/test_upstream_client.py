@@ -10,6 +10,7 @@ import uvloop
 
 from simpul.gateway.upstream import (
     Origin,
+    UnsafeRequest,
     UpstreamClient,
     UpstreamFailed,
     UpstreamTimeout,
@@ -97,6 +98,42 @@ def test_keep_alive_connections_are_reused_and_requests_are_well_formed() -> Non
     assert seen[0].startswith(b"GET /x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:")
     assert b"accept: */*\r\n" in seen[0]
     assert seen[1].endswith(b'Content-Length: 7\r\n\r\n{"a":1}')
+
+
+def test_a_request_that_would_gain_a_line_is_never_sent() -> None:
+    """The last guard: whatever the caller of the client lets through, no byte adds a line."""
+    seen: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head, _body = await read_request(reader)
+            except asyncio.IncompleteReadError:
+                break
+            seen.append(head)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    async def scenario(client: UpstreamClient, origin: Origin) -> None:
+        unsafe = [
+            ("/x\r\nX-Injected: 1", [(b"accept", b"*/*")]),
+            ("/x\nX-Injected: 1", [(b"accept", b"*/*")]),
+            ("/x y", [(b"accept", b"*/*")]),
+            ("/x\x00", [(b"accept", b"*/*")]),
+            ("/x", [(b"accept", b"a\r\nX-Injected: 1")]),
+            ("/x", [(b"accept", b"a\rb")]),
+            ("/x", [(b"x-injected: 1\r\naccept", b"*/*")]),
+        ]
+        for target, headers in unsafe:
+            with pytest.raises(UnsafeRequest):
+                await client.request(
+                    "GET", origin, target, headers, b"", connect_timeout=2, read_timeout=1
+                )
+        assert await fetch(client, origin) == (200, b"ok")  # the connection pool is unharmed
+
+    run(handler, scenario)
+    assert len(seen) == 1
+    assert b"X-Injected" not in seen[0]
 
 
 def test_chunked_and_close_delimited_bodies_arrive_whole() -> None:

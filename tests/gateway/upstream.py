@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -120,3 +121,84 @@ def running_upstream() -> Iterator[str]:
 
 def openapi_text() -> str:
     return json.dumps(OPENAPI)
+
+
+@dataclass
+class Recorder:
+    """What a recording provider received: each request's raw bytes (head and body) in order."""
+
+    requests: list[bytes] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def received(self) -> list[bytes]:
+        with self.lock:
+            return list(self.requests)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+
+RECORDER_ANSWER = b'{"recorded": true}'
+
+
+@contextmanager
+def running_recorder() -> Iterator[tuple[str, Recorder]]:
+    """A provider on 127.0.0.1 that keeps exactly the bytes of every request it receives.
+
+    It parses nothing beyond what it needs to find the end of a request (the blank line, then a
+    Content-Length body), so a header or line smuggled into the request is seen as it arrived.
+    Every request is answered 200 with ``RECORDER_ANSWER`` on a kept-alive connection.
+    """
+    recorder = Recorder()
+    loop = asyncio.new_event_loop()
+    writers: set[asyncio.StreamWriter] = set()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.add(writer)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                    break
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                        length = int(value)
+                body = await reader.readexactly(length) if length else b""
+                with recorder.lock:
+                    recorder.requests.append(head + body)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(RECORDER_ANSWER)).encode()
+                    + b"\r\n\r\n"
+                    + RECORDER_ANSWER
+                )
+                await writer.drain()
+        finally:
+            writers.discard(writer)
+            writer.close()
+
+    async def start() -> asyncio.Server:
+        return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=10)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", recorder
+    finally:
+
+        async def stop() -> None:
+            server.close()
+            for writer in list(writers):  # kept-alive connections end with the provider
+                writer.close()
+            await server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

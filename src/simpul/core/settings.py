@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     gateway_refresh_seconds: float = Field(default=5.0, gt=0)
     #: Bodies kept in the message log for services that ask for it are cut at this size.
     gateway_logged_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    #: Calls one source address may have refused per minute before the gateway knows who is
+    #: calling (no key, a wrong key, an unknown client); beyond it: 429 with Retry-After.
+    gateway_unidentified_per_minute: int = Field(default=60, ge=1)
+    #: Seconds between writes of the per-minute counts of such refusals (``gateway_refusal``).
+    gateway_refusal_flush_seconds: float = Field(default=5.0, gt=0)
     #: Redis for rate limits shared by every gateway process; unset: limits per process.
     redis_url: str | None = None
     #: Where links in messages (e-mail, webhook) and on documents point: the portal's address.

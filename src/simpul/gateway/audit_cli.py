@@ -176,6 +176,27 @@ def export(
             typer.echo(export_line(the_region.slug, row))
 
 
+@audit_app.command("hash")
+def hash_value() -> None:
+    """Print the keyed hash the log keeps for a personal value (a NIK...), typed in unseen.
+
+    The value is asked for without echo (or read from standard input, one per line, when it is
+    not a terminal) and never printed. Search the log's paths or an export for the hash to find
+    every call about that value. Needs the deployment's SIMPUL_SECRET_KEY.
+    """
+    import sys
+
+    from simpul.gateway.msglog.personal import personal_token
+
+    if sys.stdin.isatty():
+        values = [typer.prompt(_("Nilai (tidak ditampilkan)"), hide_input=True, err=True)]
+    else:
+        values = [line.rstrip("\r\n") for line in sys.stdin]
+    for value in values:
+        if value.strip():
+            typer.echo(personal_token(value.strip().encode()))
+
+
 @audit_app.command("keys")
 def keys(
     region: Annotated[

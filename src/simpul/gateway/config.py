@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,19 +38,37 @@ from simpul.gateway.models import (
     GatewayService,
     GrantStatus,
 )
+from simpul.gateway.openapi_docs import personal_parameters
 
 #: ``(instance, member class, member code, application code)``
 SubsystemId = tuple[str, str, str, str]
 #: ``(instance, member class, member code, application code, service code)``
 ServiceId = tuple[str, str, str, str, str]
 
-_PARAM = re.compile(r"\\{[^/{}]+\\}")
+#: A template parameter, ``{name}`` (as in OpenAPI path templates).
+_PARAM = re.compile(r"\{([^/{}]+)\}")
+#: Characters a template's literal text keeps as they are (RFC 3986 pchar and ``/``), so that
+#: templates are in the canonical form ``paths.canonical_path`` gives a request's path.
+_LITERAL_SAFE = "/!$&'()*+,;=:@"
 
 
 def template_pattern(template: str) -> re.Pattern[str]:
-    """Compile an OpenAPI path template (``/pets/{petId}``) to a full-match regex."""
-    escaped = re.escape(template.rstrip("/") or "/")
-    return re.compile(_PARAM.sub("[^/]+", escaped) + "/?")
+    """Compile an OpenAPI path template (``/pets/{petId}``) to a full-match regex over canonical
+    paths (``paths.canonical_path``): one group per parameter, in order, each one segment."""
+    pattern = []
+    position = 0
+    text = template.rstrip("/") or "/"
+    for match in _PARAM.finditer(text):
+        pattern.append(re.escape(quote(text[position : match.start()], safe=_LITERAL_SAFE)))
+        pattern.append("([^/]+)")
+        position = match.end()
+    pattern.append(re.escape(quote(text[position:], safe=_LITERAL_SAFE)))
+    return re.compile("".join(pattern) + "/?")
+
+
+def template_parameters(template: str) -> tuple[str, ...]:
+    """The names of a template's parameters in the order of their groups."""
+    return tuple(_PARAM.findall(template))
 
 
 def subsystem_text(ident: Iterable[str]) -> str:
@@ -73,10 +92,18 @@ class EndpointConf:
     pattern: re.Pattern[str]
     #: Fewer parameters and longer literal text win when several templates match.
     specificity: tuple[int, int]
+    #: Path parameters the OpenAPI document marks personal: (group of ``pattern``, name).
+    personal_path: tuple[tuple[int, str], ...] = ()
+    #: Query parameters it marks personal.
+    personal_query: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
+
+    @property
+    def has_personal(self) -> bool:
+        return bool(self.personal_path or self.personal_query)
 
 
 @dataclass(frozen=True)
@@ -94,6 +121,9 @@ class ServiceConf:
     max_body_bytes: int
     openapi: Mapping[str, Any]
     endpoints: tuple[EndpointConf, ...]
+    #: Some endpoint has a personal parameter: the message log keeps no path of this service
+    #: as it was called (``gateway.msglog.personal``).
+    has_personal: bool = False
 
     @property
     def provider(self) -> SubsystemId:
@@ -107,11 +137,14 @@ class ServiceConf:
     def text(self) -> str:
         return subsystem_text(self.ident)
 
-    def match(self, method: str, path: str) -> EndpointConf | None:
-        """The endpoint whose method and template match ``path`` (relative to the service)."""
+    def match(self, method: str | None, path: str) -> EndpointConf | None:
+        """The endpoint whose method and template match ``path`` (relative to the service, in
+        canonical form); with ``method`` None, the best template whatever its method."""
         best: EndpointConf | None = None
         for endpoint in self.endpoints:
-            if endpoint.method != method or not endpoint.pattern.fullmatch(path or "/"):
+            if method is not None and endpoint.method != method:
+                continue
+            if not endpoint.pattern.fullmatch(path or "/"):
                 continue
             if best is None or endpoint.specificity < best.specificity:
                 best = endpoint
@@ -150,6 +183,11 @@ class ClientConf:
     def key(self) -> str:
         """The client's rate-limit bucket."""
         return str(self.id)
+
+    @cached_property
+    def header_value(self) -> bytes:
+        """``Information-Mediator-Client`` as the provider receives it: who was authenticated."""
+        return self.text.encode()
 
 
 @dataclass(frozen=True)
@@ -224,8 +262,10 @@ def load_snapshot(session: Session) -> Snapshot:
     apps = {a.id: a for a in session.scalars(select(App).where(App.id.in_(app_ids)))}
     subsystems = {app_id: subsystem(app) for app_id, app in apps.items()}
 
+    documents = {s.id: s.openapi for s in service_rows}
     endpoints: dict[uuid.UUID, list[EndpointConf]] = {}
     for e in session.scalars(select(GatewayEndpoint).order_by(GatewayEndpoint.path)):
+        in_path, in_query = personal_parameters(documents.get(e.service_id, {}), e.path, e.method)
         endpoints.setdefault(e.service_id, []).append(
             EndpointConf(
                 id=e.id,
@@ -234,6 +274,12 @@ def load_snapshot(session: Session) -> Snapshot:
                 enabled=e.enabled,
                 pattern=template_pattern(e.path),
                 specificity=_specificity(e.path),
+                personal_path=tuple(
+                    (group, name)
+                    for group, name in enumerate(template_parameters(e.path), start=1)
+                    if name in in_path
+                ),
+                personal_query=in_query,
             )
         )
 
@@ -255,6 +301,7 @@ def load_snapshot(session: Session) -> Snapshot:
             max_body_bytes=s.max_body_bytes,
             openapi=s.openapi,
             endpoints=tuple(endpoints.get(s.id, ())),
+            has_personal=any(e.has_personal for e in endpoints.get(s.id, ())),
         )
 
     clients_by_id: dict[uuid.UUID, ClientConf] = {}

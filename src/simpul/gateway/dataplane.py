@@ -3,17 +3,32 @@
 A call ``/r1/{instance}/{class}/{member}/{app}/{service}/{path}`` from a client naming itself in
 ``Information-Mediator-Client`` and proving it with ``X-API-Key`` goes through, in order:
 
-1. authentication (401): the key is known, unexpired and belongs to the named client;
-2. the client's rate limit (429 with ``Retry-After``);
-3. the address (404): the service exists and the path matches one of its OpenAPI endpoints;
-4. access (403): service and endpoint enabled, and an approved grant for the client;
-5. the body limit (413), then forwarding with pooled keep-alive connections (``upstream``)
+1. one identity (400): at most one ``Information-Mediator-Client``, ``X-GovStack-Client`` and
+   ``X-API-Key`` each, in any spelling (``_`` for ``-``), and the two client headers agree;
+2. authentication (401): the key is known, unexpired and belongs to the named client;
+3. the path (400): read from the raw bytes and made canonical (``gateway.paths``); dot
+   segments, backslashes, NUL and control characters, raw or encoded, are refused;
+4. the client's rate limit (429 with ``Retry-After``);
+5. the address (404): the service exists and the path matches one of its OpenAPI endpoints;
+6. access (403): service and endpoint enabled, and an approved grant for the client;
+7. the body limit (413), then forwarding with pooled keep-alive connections (``upstream``)
    and the service's timeout
    (502 when the provider cannot be reached, 504 when it is too slow).
 
-Every exchange, refused or answered, is written to the message log (``gateway.msglog``).
-A response's last bytes are held back until its record is committed, so a client never holds
-a complete answer whose record could still be lost, even if the gateway is killed.
+The provider gets the canonical path (parameters percent-encoded as they came), the caller's
+end-to-end headers, and what only the gateway may say: the authenticated
+``Information-Mediator-Client``, ``X-Request-Id``, ``X-Forwarded-For`` (the peer),
+``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (the gateway). What a caller sends of those, of
+``Forwarded``/``X-Real-IP``, of hop-by-hop headers and of headers that make frameworks rewrite
+the method or path (``X-HTTP-Method-Override``, ``X-Original-URL``...) is dropped.
+
+Every exchange of an identified client, refused or answered, is written to the message log
+(``gateway.msglog``); values of parameters the service marks personal only as keyed hashes
+(``msglog.personal``). A response's last bytes are held back until its record is committed, so
+a client never holds a complete answer whose record could still be lost, even if the gateway
+is killed. Calls refused before the caller is identified are counted per minute and reason
+instead (``msglog.refusals``), and a source address gets only so many of them per minute
+(429 with ``Retry-After``), so junk traffic cannot fill the log.
 
 The hot path touches no database: configuration is an immutable ``Snapshot`` replaced when the
 region's config version changes (PostgreSQL NOTIFY, with polling as a fallback).
@@ -30,7 +45,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs
 
 import psycopg
@@ -42,7 +57,7 @@ from simpul.core.database import database_url, make_engine, ping
 from simpul.core.i18n import _
 from simpul.core.security import token_digest
 from simpul.core.settings import Settings, get_settings
-from simpul.gateway import directory
+from simpul.gateway import directory, msglog_repository
 from simpul.gateway.config import (
     ClientConf,
     ServiceConf,
@@ -55,9 +70,19 @@ from simpul.gateway.config import (
 from simpul.gateway.health import UpstreamProber
 from simpul.gateway.metrics import GatewayMetrics
 from simpul.gateway.msglog import LogWriter, MessageRecord
-from simpul.gateway.ratelimit import Limiter, make_limiter, retry_after_header
+from simpul.gateway.msglog.personal import logged_path
+from simpul.gateway.msglog.refusals import RefusalTally, refusal_rows
+from simpul.gateway.paths import PathRefused, canonical_path, shown_raw_path
+from simpul.gateway.ratelimit import (
+    Limiter,
+    LocalLimiter,
+    RedisLimiter,
+    make_limiter,
+    retry_after_header,
+)
 from simpul.gateway.upstream import (
     Origin,
+    UnsafeRequest,
     UpstreamClient,
     UpstreamFailed,
     UpstreamResponse,
@@ -91,7 +116,36 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-_NOT_FORWARDED = HOP_BY_HOP | {b"host", b"content-length", b"expect", KEY_HEADER}
+#: The caller's identity headers: each at most once, in any spelling.
+IDENTITY_HEADERS: Final = frozenset({CLIENT_HEADER, GOVSTACK_CLIENT_HEADER, KEY_HEADER})
+#: Headers only the gateway may set, and headers some frameworks take as an instruction to
+#: answer another method or path than the one granted: a caller's are never sent on.
+GATEWAY_SET_HEADERS: Final = frozenset(
+    {
+        b"x-request-id",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-forwarded-port",
+        b"x-forwarded-prefix",
+        b"x-forwarded-server",
+        b"x-forwarded-ssl",
+        b"forwarded",
+        b"x-real-ip",
+        b"x-client-ip",
+        b"x-http-method-override",
+        b"x-http-method",
+        b"x-method-override",
+        b"x-original-url",
+        b"x-rewrite-url",
+        b"proxy",  # CGI makes it HTTP_PROXY ("httpoxy")
+    }
+)
+_NOT_FORWARDED: Final = (
+    HOP_BY_HOP | IDENTITY_HEADERS | GATEWAY_SET_HEADERS | {b"host", b"content-length", b"expect"}
+)
+#: Error codes of refusals that are counted per minute, not logged one by one.
+TOO_MANY_REFUSALS: Final = "too_many_refusals"
 METASERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
 NOTIFY_CHANNEL = "simpul_gateway_config"
 
@@ -117,8 +171,10 @@ class Exchange:
         "client_label",
         "endpoint",
         "error",
+        "identified",
         "method",
         "path",
+        "query",
         "region_id",
         "request_body",
         "request_bytes",
@@ -126,6 +182,8 @@ class Exchange:
         "response_body",
         "response_bytes",
         "service",
+        "service_conf",
+        "service_key",
         "service_label",
         "started",
         "status",
@@ -143,7 +201,15 @@ class Exchange:
         self.client_label = "-"
         self.service_label = "-"
         self.endpoint = ""
+        #: Below the service, canonical (or, when refused, the raw path shown safely).
         self.path = ""
+        self.query = b""
+        #: The address named a service: its five parts, and its configuration once resolved.
+        self.service_key: tuple[str, str, str, str, str] | None = None
+        self.service_conf: ServiceConf | None = None
+        #: The caller is known (a client whose key matched, or a named directory caller):
+        #: its exchange is logged one by one, refused or not.
+        self.identified = False
         self.region_id: uuid.UUID | None = None
         self.status = 0
         self.error = ""
@@ -154,13 +220,91 @@ class Exchange:
         self.response_body = bytearray()
 
 
+class _Headers:
+    """The request's headers, read once: a lookup table, what may be forwarded, and whether the
+    caller's identity is ambiguous.
+
+    Built on the hot path, so the common case (no header repeated, no ``_`` in a name, no
+    ``Proxy-*``, no ``Connection`` list) costs a ``dict``, a list comprehension and a few
+    byte scans; the rest is handled only when present.
+    """
+
+    __slots__ = ("ambiguous", "forward", "table")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        table: dict[bytes, bytes] = dict(raw)
+        forward = [(k, v) for k, v in raw if k not in _NOT_FORWARDED]
+        ambiguous = False
+        if len(table) != len(raw):  # a name came twice: an identity header must not
+            seen: set[bytes] = set()
+            for key, _value in raw:
+                if key in IDENTITY_HEADERS and key in seen:
+                    ambiguous = True
+                seen.add(key)
+        names = b" ".join(table)  # one scan of every name for what needs a closer look
+        if b"_" in names or b"proxy-" in names:
+            # CGI and WSGI read X_API_Key as X-API-Key: judge a name by that spelling too.
+            for key in table:
+                if b"_" in key and key.replace(b"_", b"-") in IDENTITY_HEADERS:
+                    ambiguous = True
+            forward = [
+                (k, v)
+                for k, v in forward
+                if k.replace(b"_", b"-") not in _NOT_FORWARDED and not k.startswith(b"proxy-")
+            ]
+        if b"connection" in table:  # the names it lists are hop-by-hop too
+            listed = {
+                name.strip().lower()
+                for key, value in raw
+                if key == b"connection"
+                for name in bytes(value).split(b",")
+            }
+            forward = [(k, v) for k, v in forward if k not in listed]
+        if not ambiguous:
+            client = table.get(CLIENT_HEADER)
+            govstack = table.get(GOVSTACK_CLIENT_HEADER)
+            ambiguous = (
+                client is not None and govstack is not None and client.strip() != govstack.strip()
+            )
+        self.table = table
+        self.forward = forward
+        self.ambiguous = ambiguous
+
+
+def _headers(scope: Scope) -> _Headers:
+    headers: _Headers | None = scope.get("simpul.headers")
+    if headers is None:
+        headers = scope["simpul.headers"] = _Headers(scope["headers"])
+    return headers
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
-    """One request header (the last, if repeated); the lookup table is built once per request."""
-    table: dict[bytes, bytes] | None = scope.get("simpul.headers")
-    if table is None:
-        table = scope["simpul.headers"] = dict(scope["headers"])
-    value = table.get(name)
+    """One request header (the last, if repeated)."""
+    value = _headers(scope).table.get(name)
     return None if value is None else bytes(value).decode("latin-1")
+
+
+def _identity_ambiguous() -> Refusal:
+    return Refusal(
+        400,
+        "identity_ambiguous",
+        _(
+            "Identitas pemanggil harus satu: kirim tepat satu header "
+            "Information-Mediator-Client (X-GovStack-Client, bila dikirim juga, harus sama) "
+            "dan tepat satu X-API-Key."
+        ),
+    )
+
+
+def _path_invalid() -> Refusal:
+    return Refusal(
+        400,
+        "path_invalid",
+        _(
+            "Alamat tidak sah: segmen titik (. atau ..), garis miring terbalik, atau karakter "
+            "kendali tidak boleh ada di jalur, juga bila dienkode."
+        ),
+    )
 
 
 def _locale(scope: Scope) -> str:
@@ -189,6 +333,11 @@ class Gateway:
         self._upstream: UpstreamClient | None = None
         self._origins: dict[str, tuple[Origin, str]] = {}
         self._limiter: Limiter | None = None
+        #: Buckets per source address of refused unidentified calls (in Redis when the
+        #: client limits are; a table of its own otherwise, so a flood cannot evict clients').
+        self._source_limiter: Limiter | None = None
+        self._refusals = RefusalTally()
+        self._forwarded_hosts: dict[tuple[str, int], bytes] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
 
@@ -201,8 +350,12 @@ class Gateway:
         await self._writer.start()
         self._upstream = UpstreamClient(limit=self.settings.gateway_upstream_connections)
         self._limiter = make_limiter(self.settings.redis_url)
+        self._source_limiter = (
+            self._limiter if isinstance(self._limiter, RedisLimiter) else LocalLimiter()
+        )
         self._tasks = [
             asyncio.create_task(self._listen_for_changes()),
+            asyncio.create_task(self._write_refusals_regularly()),
         ]
         self.prober.start(lambda: self.snapshot)
 
@@ -213,12 +366,15 @@ class Gateway:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._write_refusals()
         if self._writer is not None:
             await self._writer.close()
         if self._upstream is not None:
             await self._upstream.close()
         if self._limiter is not None:
             await self._limiter.close()
+        if self._source_limiter is not None and self._source_limiter is not self._limiter:
+            await self._source_limiter.close()
         if self._engine is not None:
             self._engine.dispose()
 
@@ -242,6 +398,27 @@ class Gateway:
             self.metrics.set_config_versions(self.snapshot)
             log.info("gateway configuration reloaded")
             return True
+
+    async def _write_refusals_regularly(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.gateway_refusal_flush_seconds)
+            await self._write_refusals()
+
+    async def _write_refusals(self) -> None:
+        """Add the counts of unidentified refusals to ``gateway_refusal``; keep them on failure."""
+        if not self._refusals or self._engine is None:
+            return
+        counts = self._refusals.take()
+        try:
+            await asyncio.to_thread(self._add_refusal_counts, refusal_rows(counts))
+        except Exception:
+            log.warning("refusal counts could not be written; keeping them", exc_info=True)
+            self._refusals.give_back(counts)
+
+    def _add_refusal_counts(self, rows: list[dict[str, Any]]) -> None:
+        assert self._engine is not None
+        with Session(self._engine) as session, session.begin():
+            msglog_repository.add_refusal_counts(session, rows)
 
     async def _listen_for_changes(self) -> None:
         """Reload on NOTIFY; poll every ``gateway_refresh_seconds`` in case a notice is lost."""
@@ -288,14 +465,15 @@ class Gateway:
                 return
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
-        if path.startswith("/r1/"):
-            await self._r1(scope, receive, send)
-        elif path == "/listClients":
+        # The raw path, never the decoded one: %2F must not become a separator.
+        raw: bytes = scope.get("raw_path") or scope["path"].encode()
+        if raw.startswith(b"/r1/"):
+            await self._r1(scope, receive, send, raw)
+        elif raw == b"/listClients":
             await self._directory_call(scope, send, None, "listClients")
-        elif path in {"/healthz", "/health"}:
+        elif raw in {b"/healthz", b"/health"}:
             await self._health(send)
-        elif path == "/metrics":
+        elif raw == b"/metrics":
             body, content_type = self.metrics.render()
             await _send_bytes(send, 200, body, content_type)
         else:
@@ -319,39 +497,54 @@ class Gateway:
             finally:
                 i18n.current_locale.reset(token)
 
-    async def _r1(self, scope: Scope, receive: Receive, send: Send) -> None:
-        parts = scope["path"][4:].split("/", 5)
+    async def _r1(self, scope: Scope, receive: Receive, send: Send, raw: bytes) -> None:
+        try:
+            path = canonical_path(raw)
+        except PathRefused:
+            # Still a data call: the caller is identified first, then told the path is wrong.
+            await self._data_call(
+                scope, receive, send, shown_raw_path(raw)[4:].split("/", 5), path_ok=False
+            )
+            return
+        parts = path[4:].split("/", 5)
         if len(parts) == 5 and parts[4] in METASERVICES:
             provider: SubsystemId = (parts[0], parts[1], parts[2], parts[3])
             await self._directory_call(scope, send, provider, parts[4])
             return
-        await self._data_call(scope, receive, send, parts)
+        await self._data_call(scope, receive, send, parts, path_ok=True)
 
     # -- data calls --------------------------------------------------------------------------
 
     async def _data_call(
-        self, scope: Scope, receive: Receive, send: Send, parts: list[str]
+        self, scope: Scope, receive: Receive, send: Send, parts: list[str], *, path_ok: bool
     ) -> None:
+        """``parts``: the address below ``/r1/`` split in six; canonical when ``path_ok``."""
         snapshot = self.snapshot
         ex = Exchange(scope["method"])
         ex.client = _header(scope, CLIENT_HEADER) or ""
+        ex.query = scope.get("query_string", b"")
         if len(parts) >= 5 and all(parts[:5]):
             ex.service = "/".join(parts[:5])
+            ex.service_key = (parts[0], parts[1], parts[2], parts[3], parts[4])
             ex.path = "/" + parts[5] if len(parts) == 6 else "/"
             ex.region_id = snapshot.instances.get(parts[0])
         else:
-            ex.path = scope["path"]
+            ex.path = "/r1/" + "/".join(parts)
         locale_token = i18n.current_locale.set(_locale(scope))
         try:
             try:
+                if _headers(scope).ambiguous:
+                    raise _identity_ambiguous()
                 client = await self._authenticate(snapshot, scope, ex)
                 ex.region_id = ex.region_id or client.region_id
+                if not path_ok:
+                    raise _path_invalid()
                 await self._limit(client)
-                service = self._resolve(snapshot, parts, ex)
+                service = self._resolve(snapshot, ex)
                 self._authorise(snapshot, client, service, ex)
                 body = await self._read_body(scope, receive, service, ex)
             except Refusal as refusal:
-                await self._refuse(send, ex, refusal)
+                await self._refuse(scope, send, ex, refusal)
                 return
             await self._forward(scope, send, service, client, body, ex)
         finally:
@@ -380,6 +573,7 @@ class Gateway:
                 401, "key_expired", _("Kunci API sudah kedaluwarsa: pakai kunci yang baru.")
             )
         ex.client_label = client.text
+        ex.identified = True
         if not client.enabled:
             raise Refusal(403, "client_disabled", _("Aplikasi pemanggil sedang dinonaktifkan."))
         return client
@@ -396,14 +590,11 @@ class Gateway:
                 {"Retry-After": retry_after_header(wait)},
             )
 
-    def _resolve(self, snapshot: Snapshot, parts: list[str], ex: Exchange) -> ServiceConf:
-        service = (
-            snapshot.services.get((parts[0], parts[1], parts[2], parts[3], parts[4]))
-            if len(parts) >= 5
-            else None
-        )
+    def _resolve(self, snapshot: Snapshot, ex: Exchange) -> ServiceConf:
+        service = None if ex.service_key is None else snapshot.services.get(ex.service_key)
         if service is None:
             raise Refusal(404, "unknown_service", _("Layanan tidak dikenal di alamat ini."))
+        ex.service_conf = service
         ex.region_id = service.region_id
         ex.service_label = service.text
         ex.wants_bodies = service.log_bodies
@@ -466,20 +657,24 @@ class Gateway:
             ex.request_body = body[: self.settings.gateway_logged_body_bytes]
         return body
 
-    def _upstream_headers(self, scope: Scope, ex: Exchange) -> list[tuple[bytes, bytes]]:
-        headers: list[tuple[bytes, bytes]] = []
-        connection_listed: tuple[bytes, ...] = ()
-        for key, value in scope["headers"]:
-            if key == b"connection":
-                connection_listed += tuple(v.strip().lower() for v in bytes(value).split(b","))
-            elif key not in _NOT_FORWARDED:
-                headers.append((key, value))
-        if connection_listed:
-            headers = [(k, v) for k, v in headers if k not in connection_listed]
+    def _upstream_headers(
+        self, scope: Scope, client: ClientConf, ex: Exchange
+    ) -> list[tuple[bytes, bytes]]:
+        """The caller's end-to-end headers, then what only the gateway says."""
+        headers = _headers(scope).forward
+        headers.append((CLIENT_HEADER, client.header_value))
         headers.append((b"x-request-id", str(ex.request_id).encode()))
-        client_addr = scope.get("client")
-        if client_addr:
-            headers.append((b"x-forwarded-for", str(client_addr[0]).encode()))
+        peer = scope.get("client")
+        if peer:
+            headers.append((b"x-forwarded-for", str(peer[0]).encode()))
+        headers.append((b"x-forwarded-proto", b"https" if scope["scheme"] == "https" else b"http"))
+        server = scope.get("server")
+        if server:
+            host = self._forwarded_hosts.get(server)
+            if host is None:
+                name = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+                host = self._forwarded_hosts[server] = f"{name}:{server[1]}".encode()
+            headers.append((b"x-forwarded-host", host))
         return headers
 
     def _origin(self, service: ServiceConf) -> tuple[Origin, str]:
@@ -500,22 +695,34 @@ class Gateway:
         assert self._upstream is not None
         origin, base = self._origin(service)
         target = base + ex.path
-        query: bytes = scope.get("query_string", b"")
-        if query:
-            target += "?" + query.decode("latin-1")
+        if ex.query:
+            target += "?" + ex.query.decode("latin-1")
         timeout = service.timeout_seconds
         try:
             response = await self._upstream.request(
                 ex.method,
                 origin,
                 target,
-                self._upstream_headers(scope, ex),
+                self._upstream_headers(scope, client, ex),
                 body,
                 connect_timeout=min(timeout, 10.0),
                 read_timeout=timeout,
             )
+        except UnsafeRequest:
+            await self._refuse(
+                scope,
+                send,
+                ex,
+                Refusal(
+                    400,
+                    "request_invalid",
+                    _("Permintaan memuat karakter pemisah baris atau NUL; tidak diteruskan."),
+                ),
+            )
+            return
         except UpstreamTimeout:
             await self._refuse(
+                scope,
                 send,
                 ex,
                 Refusal(
@@ -529,6 +736,7 @@ class Gateway:
         except UpstreamFailed as exc:
             log.warning("upstream %s failed: %s", service.text, exc)
             await self._refuse(
+                scope,
                 send,
                 ex,
                 Refusal(
@@ -572,7 +780,11 @@ class Gateway:
 
     # -- refusals, logging, directory, health ------------------------------------------------
 
-    async def _refuse(self, send: Send, ex: Exchange, refusal: Refusal) -> None:
+    async def _refuse(self, scope: Scope, send: Send, ex: Exchange, refusal: Refusal) -> None:
+        """Answer the call with ``refusal``: logged when the caller is identified; otherwise
+        counted (``msglog.refusals``) and limited per source address."""
+        if not ex.identified:
+            refusal = await self._limit_source(scope, refusal)
         ex.status = refusal.status
         ex.error = refusal.code
         payload = {
@@ -584,7 +796,10 @@ class Gateway:
         if ex.wants_bodies:
             ex.response_body += body
         try:
-            await self._log(ex)
+            if ex.identified:
+                await self._log(ex)
+            else:
+                self._count_refusal(ex)
         except Exception:
             log.exception("message log unavailable")
             body = json.dumps(
@@ -602,7 +817,32 @@ class Gateway:
         headers = {**refusal.headers, REQUEST_ID_HEADER: str(ex.request_id)}
         await _send_bytes(send, refusal.status, body, "application/json", headers)
 
-    async def _log(self, ex: Exchange) -> None:
+    async def _limit_source(self, scope: Scope, refusal: Refusal) -> Refusal:
+        """``refusal``, or 429 once the source address has had its share of them this minute."""
+        assert self._source_limiter is not None
+        peer = scope.get("client")
+        source = str(peer[0]) if peer else "-"
+        per_minute = self.settings.gateway_unidentified_per_minute
+        wait = await self._source_limiter.acquire("refused:" + source, per_minute)
+        if wait is None:
+            return refusal
+        return Refusal(
+            429,
+            TOO_MANY_REFUSALS,
+            _(
+                "Terlalu banyak permintaan yang ditolak dari alamat ini (batas %(n)d per menit). "
+                "Periksa header Information-Mediator-Client dan X-API-Key, lalu coba lagi nanti."
+            )
+            % {"n": per_minute},
+            {"Retry-After": retry_after_header(wait)},
+        )
+
+    def _count_refusal(self, ex: Exchange) -> None:
+        self._observe(ex)
+        if ex.region_id is not None:  # no region named and no client known: nowhere to count
+            self._refusals.count(ex.region_id, ex.error)
+
+    def _observe(self, ex: Exchange) -> float:
         duration = time.perf_counter() - ex.started
         self.metrics.observe(
             ex.service_label,
@@ -613,6 +853,19 @@ class Gateway:
             ex.request_bytes,
             ex.response_bytes,
         )
+        return duration
+
+    def _logged_path(self, ex: Exchange) -> str:
+        """The path as the log keeps it: personal parameters only as keyed hashes."""
+        service = ex.service_conf
+        if service is None and ex.service_key is not None:
+            service = self.snapshot.services.get(ex.service_key)
+        if service is None or not service.has_personal:
+            return ex.path
+        return logged_path(service, ex.method, ex.path, ex.query)
+
+    async def _log(self, ex: Exchange) -> None:
+        duration = self._observe(ex)
         if ex.region_id is None:
             return  # no region named and no client known: there is no region's log to write
         assert self._writer is not None
@@ -633,7 +886,7 @@ class Gateway:
                 service=ex.service,
                 endpoint=ex.endpoint,
                 method=ex.method,
-                path=ex.path,
+                path=self._logged_path(ex),
                 status=ex.status,
                 error=ex.error,
                 duration_us=int(duration * 1_000_000),
@@ -650,24 +903,26 @@ class Gateway:
         ex = Exchange(scope["method"])
         ex.client = _header(scope, GOVSTACK_CLIENT_HEADER) or _header(scope, CLIENT_HEADER) or ""
         ex.path = "/" + method
+        ex.service_label = method  # the metaservice: a fixed, small set of labels
+        ex.endpoint = f"GET {method}"
+        if provider is not None:
+            ex.service = "/".join(provider) + "/" + method
+            ex.region_id = snapshot.instances.get(provider[0])
         locale_token = i18n.current_locale.set(_locale(scope))
         try:
+            if _headers(scope).ambiguous:
+                raise _identity_ambiguous()
             caller = self._directory_caller(snapshot, scope, ex)
-            ex.service_label = method  # the metaservice: a fixed, small set of labels
             if caller is not None:
                 ex.client_label = caller.text
-            if provider is not None:
-                ex.service = "/".join(provider) + "/" + method
-                ex.region_id = snapshot.instances.get(provider[0])
-            elif caller is not None:
-                ex.region_id = caller.region_id
-            ex.endpoint = f"GET {method}"
+                ex.identified = True
+                ex.region_id = ex.region_id or caller.region_id
             body, content_type = self._directory_body(snapshot, scope, provider, method, caller)
         except directory.DirectoryError as exc:
-            await self._refuse(send, ex, Refusal(exc.status, exc.code, exc.message))
+            await self._refuse(scope, send, ex, Refusal(exc.status, exc.code, exc.message))
             return
         except Refusal as refusal:
-            await self._refuse(send, ex, refusal)
+            await self._refuse(scope, send, ex, refusal)
             return
         finally:
             i18n.current_locale.reset(locale_token)

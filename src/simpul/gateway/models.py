@@ -440,3 +440,22 @@ class GatewayLogSeal(Base):
     sealed_at: Mapped[datetime]
     kid: Mapped[str] = mapped_column(String(40))
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class GatewayRefusal(Base):
+    """Calls refused before their caller was identified, counted per region, minute and reason.
+
+    Beside the message log, not in it: such calls are not logged one by one, so junk traffic
+    cannot fill the log (``gateway.msglog.refusals``). Gateway processes add to the counts.
+    """
+
+    __tablename__ = "gateway_refusal"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True
+    )
+    #: The minute (UTC) the calls were refused in.
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    #: The error code the callers got, e.g. ``key_invalid`` or ``too_many_refusals``.
+    reason: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refusals: Mapped[int] = mapped_column(BigInteger)

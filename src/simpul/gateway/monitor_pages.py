@@ -347,6 +347,16 @@ def _latency_chart(series: monitor_repository.TrafficSeries, numbers: Numbers) -
     )
 
 
+#: What a refusal before identification means, by its error code (others are shown as codes).
+REFUSAL_REASONS: Final = {
+    "client_missing": lazy("Tanpa nama aplikasi pemanggil (Information-Mediator-Client)"),
+    "key_missing": lazy("Tanpa kunci API (X-API-Key)"),
+    "key_invalid": lazy("Kunci API tidak dikenal atau bukan milik aplikasi yang disebut"),
+    "identity_ambiguous": lazy("Identitas ganda (header identitas dikirim lebih dari sekali)"),
+    "too_many_refusals": lazy("Dibatasi: terlalu banyak penolakan dari satu alamat"),
+}
+
+
 def _shown_name(region: Region, name: str) -> str:
     """Identities of the region's own apps without the instance prefix everyone shares."""
     prefix = f"{region.slug}/"
@@ -367,6 +377,7 @@ def gateway_monitor(
     since, until = window_bounds(utcnow(), tz, window)
     numbers = Numbers(getattr(request.state, "locale", "id"))
     breakdown = monitor_repository.traffic_breakdown(session, region.id, since, until, limit=TOP)
+    refusals = monitor_repository.refusals_by_reason(session, region.id, since, until)
     series = monitor_repository.traffic_series(
         session,
         region.id,
@@ -395,5 +406,8 @@ def gateway_monitor(
             "n": numbers,
             "name_of": functools.partial(_shown_name, region),
             "top": TOP,
+            "refusals": refusals,
+            "refusal_total": sum(count for _reason, count in refusals),
+            "refusal_reasons": REFUSAL_REASONS,
         },
     )

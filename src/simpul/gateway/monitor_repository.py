@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Integer, cast, extract, func, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
-from simpul.gateway.models import GatewayMessage
+from simpul.gateway.models import GatewayMessage, GatewayRefusal
 
 #: ``grouping(service, client)``: which grouping set a row of ``traffic_breakdown`` belongs to.
 _BY_SERVICE, _BY_CLIENT, _TOTAL = 1, 2, 3
@@ -185,3 +185,19 @@ def traffic_series(
         else:
             latency[min(int(row.bucket), len(latency) - 1)] += int(row.requests)
     return TrafficSeries(requests=requests, errors=errors, latency=latency)
+
+
+def refusals_by_reason(
+    session: Session, region_id: uuid.UUID, since: datetime, until: datetime
+) -> list[tuple[str, int]]:
+    """Calls refused before their caller was identified, per reason, most first (these are
+    counted per minute beside the log, not logged one by one)."""
+    r = GatewayRefusal
+    total = func.sum(r.refusals)
+    rows = session.execute(
+        select(r.reason, total.label("refusals"))
+        .where(r.region_id == region_id, r.minute >= since, r.minute < until)
+        .group_by(r.reason)
+        .order_by(total.desc(), r.reason)
+    ).all()
+    return [(row.reason, int(row.refusals)) for row in rows]

@@ -10,9 +10,10 @@ from collections.abc import Generator, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from simpul.gateway.models import GatewayLogSeal, GatewayMessage, RegionKey
+from simpul.gateway.models import GatewayLogSeal, GatewayMessage, GatewayRefusal, RegionKey
 
 
 def region_log_lock_key(region_id: uuid.UUID) -> int:
@@ -129,6 +130,22 @@ def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert already chained records (keys: the table's columns) in one statement."""
     if rows:
         session.execute(insert(GatewayMessage), rows)
+
+
+def add_refusal_counts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add counts of refused calls (keys: ``gateway_refusal``'s columns) to what is there.
+
+    ``rows`` in key order, so two gateways adding at once never wait for each other in a cycle.
+    """
+    if not rows:
+        return
+    statement = pg_insert(GatewayRefusal).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "minute", "reason"],
+            set_={"refusals": GatewayRefusal.refusals + statement.excluded.refusals},
+        )
+    )
 
 
 # -- raw SQL of the asynchronous writer (psycopg, used by msglog.LogWriter) -------------------

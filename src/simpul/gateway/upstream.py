@@ -17,7 +17,10 @@ What it does and does not do:
 - the body is streamed with back-pressure: reading from the provider pauses while more than
   ``HIGH_WATER`` bytes wait for the client;
 - bytes pass unchanged (no decompression); ``Transfer-Encoding: chunked`` is decoded, so the
-  caller must not forward that header (it is hop-by-hop).
+  caller must not forward that header (it is hop-by-hop);
+- a request head that would not be exactly the lines it was given (a CR, LF or NUL inside the
+  method, target, a header name or value; a space inside the target) is never sent:
+  ``UnsafeRequest``. The data plane checks what it forwards before; this is the last guard.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ class UpstreamFailed(Exception):
 
 class UpstreamTimeout(UpstreamFailed):
     """The provider did not connect or answer in time."""
+
+
+class UnsafeRequest(ValueError):
+    """The request would carry a byte that ends a line or field: nothing was sent."""
 
 
 class _StaleConnection(UpstreamFailed):
@@ -298,14 +305,27 @@ class UpstreamClient:
         """Send ``method target`` to ``origin`` and wait for the status line and headers.
 
         ``headers`` must not hold Host, Content-Length or hop-by-hop headers: they are set here.
+        Raises ``UnsafeRequest`` (having sent nothing) when a CR, LF or NUL would change the
+        request's lines.
         """
-        head = bytearray(method.encode("latin-1") + b" " + target.encode("latin-1"))
+        request_line = method.encode("latin-1") + b" " + target.encode("latin-1")
+        head = bytearray(request_line)
         head += b" HTTP/1.1\r\nHost: " + origin.host_header + b"\r\n"
+        lines = 3  # the request line, Host and the blank line
         for name, value in headers:
             head += name + b": " + value + b"\r\n"
+            lines += 1
         if body or method in {"POST", "PUT", "PATCH"}:
             head += b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+            lines += 1
         head += b"\r\n"
+        if (
+            head.count(b"\n") != lines
+            or head.count(b"\r") != lines
+            or b"\x00" in head
+            or request_line.count(b" ") != 1
+        ):
+            raise UnsafeRequest("a line break, NUL or space where none may be")
         attempts = 2 if method in IDEMPOTENT else 1
         for attempt in range(attempts):
             conn = await self._acquire(origin, connect_timeout)

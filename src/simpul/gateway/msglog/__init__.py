@@ -1,10 +1,14 @@
 """The gateway's tamper-evident message log.
 
-**What is kept.** One record per exchange through the gateway (``MessageRecord``): time, the
-caller, the service and endpoint, method and path (never the query string), status, duration,
-sizes and request id. Bodies only when the service asks for it (``GatewayService.log_bodies``),
-then encrypted with AES-256-GCM under a key derived for the purpose ``gateway-bodies``, bound
-to the record's region and request id.
+**What is kept.** One record per exchange of an identified caller through the gateway
+(``MessageRecord``): time, the caller, the service and endpoint, method and path (never the
+query string), status, duration, sizes and request id. Parameters the service's OpenAPI marks
+personal are kept only as keyed hashes (``personal``: ``/penduduk/{nik=h:...}``, and for such
+query parameters ``?{nik=h:...}``). Bodies only when the service asks for it
+(``GatewayService.log_bodies``), then encrypted with AES-256-GCM under a key derived for the
+purpose ``gateway-bodies``, bound to the record's region and request id. Calls refused before
+the caller was identified are not records: they are counted per minute and reason beside the
+log (``refusals``, table ``gateway_refusal``), outside the chain and the seals.
 
 **Hash chain.** Each region's records are numbered 1, 2, 3 ... without gaps. Each record stores
 ``hash = SHA-256(prev_hash || canonical_bytes(record))`` where ``prev_hash`` is the hash of the
@@ -54,8 +58,10 @@ When the write fails, ``append`` raises ``MessageLogUnavailable`` and the data p
 503 instead of pretending.
 
 Modules: ``records`` (the record, its canonical bytes and hash, encrypted bodies), ``seals``,
-``writer`` (``LogWriter``), ``verify`` (``verify_region``); queries in ``msglog_repository``,
-keys in ``gateway.keys``, the ``simpul audit`` commands in ``gateway.audit_cli``.
+``writer`` (``LogWriter``), ``verify`` (``verify_region``), ``personal`` (keyed hashes of
+personal parameters), ``refusals`` (counts of unidentified refusals); queries in
+``msglog_repository``, keys in ``gateway.keys``, the ``simpul audit`` commands in
+``gateway.audit_cli``.
 """
 
 from simpul.gateway.msglog.records import (

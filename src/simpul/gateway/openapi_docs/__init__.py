@@ -30,9 +30,11 @@ from simpul.gateway.openapi_docs.endpoints import (
     MAX_OPERATION_ID_LENGTH,
     MAX_PATH_LENGTH,
     MAX_SUMMARY_LENGTH,
+    PERSONAL_EXTENSION,
     EndpointSpec,
     check_references,
     extract_endpoints,
+    personal_parameters,
     resolve_pointer,
 )
 from simpul.gateway.openapi_docs.loading import MAX_DOCUMENT_BYTES, load_document, require_mapping
@@ -51,11 +53,13 @@ __all__ = [
     "MAX_PROBLEMS",
     "MAX_SUMMARY_LENGTH",
     "MAX_VERSION_LENGTH",
+    "PERSONAL_EXTENSION",
     "EndpointSpec",
     "InvalidOpenApiDocument",
     "OpenApiDocument",
     "location",
     "parse_openapi",
+    "personal_parameters",
     "resolve_pointer",
 ]
 

@@ -23,6 +23,10 @@ MAX_PATH_LENGTH: Final = 500
 MAX_OPERATION_ID_LENGTH: Final = 200
 MAX_SUMMARY_LENGTH: Final = 300
 _TEMPLATE_PARAM: Final = re.compile(r"\{([^{}/]+)\}")
+#: The extension that marks a parameter as personal data (``true`` or a kind, e.g. ``nik``):
+#: the gateway's message log keeps a keyed hash of its value, never the value.
+PERSONAL_EXTENSION: Final = "x-simpul-personal"
+_PERSONAL_KIND: Final = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,57 @@ def _path_parameter_names(document: Any, parameters: Any) -> set[str]:
     return names
 
 
+def _parameters(document: Any, item: Any, operation: Any) -> dict[tuple[str, str], Any]:
+    """The operation's parameters by (name, in), its own overriding the path item's."""
+    found: dict[tuple[str, str], Any] = {}
+    for source in (item.get("parameters"), operation.get("parameters")):
+        for parameter in source if isinstance(source, list) else []:
+            resolved = _follow(document, parameter)
+            if isinstance(resolved, dict):
+                found[str(resolved.get("name", "")), str(resolved.get("in", ""))] = resolved
+    return found
+
+
+def _is_personal(parameter: dict[str, Any]) -> bool:
+    marked = parameter.get(PERSONAL_EXTENSION, False)
+    return marked is True or (isinstance(marked, str) and marked != "")
+
+
+def personal_parameters(
+    document: Any, path: str, method: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Names of the path and of the query parameters of one operation marked personal."""
+    paths = document.get("paths") if isinstance(document, dict) else None
+    item = _follow(document, paths.get(path)) if isinstance(paths, dict) else None
+    operation = item.get(method.lower()) if isinstance(item, dict) else None
+    if not isinstance(item, dict) or not isinstance(operation, dict):
+        return frozenset(), frozenset()
+    marked = [key for key, p in _parameters(document, item, operation).items() if _is_personal(p)]
+    return (
+        frozenset(name for name, where in marked if where == "path"),
+        frozenset(name for name, where in marked if where == "query"),
+    )
+
+
+def _personal_problems(where: str, parameters: dict[tuple[str, str], Any]) -> list[Problem]:
+    problems = []
+    for (name, _where), parameter in parameters.items():
+        marked = parameter.get(PERSONAL_EXTENSION)
+        if marked is None or isinstance(marked, bool):
+            continue
+        if not isinstance(marked, str) or not _PERSONAL_KIND.fullmatch(marked):
+            problems.append(
+                Problem(
+                    f"{where}.parameters.{name}.{PERSONAL_EXTENSION}",
+                    _(
+                        "isi dengan true, false, atau jenis datanya dalam huruf kecil "
+                        "(misalnya nik), maksimal 40 karakter."
+                    ),
+                )
+            )
+    return problems
+
+
 def _normalised_template(path: str) -> str:
     return _TEMPLATE_PARAM.sub("{}", path.rstrip("/") or "/")
 
@@ -170,6 +225,7 @@ def extract_endpoints(document: dict[str, Any]) -> tuple[EndpointSpec, ...]:  # 
             declared = _path_parameter_names(
                 document, item.get("parameters")
             ) | _path_parameter_names(document, operation.get("parameters"))
+            problems.extend(_personal_problems(where, _parameters(document, item, operation)))
             problems.extend(
                 Problem(
                     f"{where}.parameters",
