@@ -277,3 +277,58 @@ def test_worker_killed_mid_delete_on_s3_leaves_only_files_the_next_run_removes(
     assert worker.returncode == 0, worker.stderr
     assert not any(storage.exists(key) for key in keys.values())
     assert queued_removals(uploads_url, list(keys.values())) == set()
+
+
+def test_submission_racing_the_clean_up_gets_a_clear_answer(
+    uploads_url: str, uploads_engine: Engine, tmp_path: Path
+) -> None:
+    """The worker has taken (locked) and deleted an abandoned document but not committed yet
+    when its citizen finally submits with it: the submission waits for the worker, then hears
+    that the document is gone (422), instead of failing on a row that vanished under it."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from simpul.applications import upload_repository
+    from simpul.core import file_removals
+    from simpul.core.models import utcnow
+
+    world = make_world(uploads_engine)
+    with serve(uploads_engine, settings_for(tmp_path)) as client:
+        late = upload(client, world, pdf_bytes(), "ktp.pdf")
+        age(uploads_url, [late], hours=25)
+
+        def submit_late() -> object:
+            return client.post(
+                f"{world.api}/services/{world.service_id}/applications",
+                headers=bearer(world.citizens[0]),
+                json={
+                    "applicantId": str(world.citizens[0].id),
+                    "formData": {"data": {"nama": "Siti Aminah"}},
+                    "documentUrls": [f"{world.api}/documents/{late}"],
+                },
+            )
+
+        worker = Session(uploads_engine)
+        try:
+            worker.begin()
+            taken = upload_repository.claim_abandoned_documents(
+                worker, utcnow() - timedelta(hours=24), 200
+            )
+            assert late in {str(d.id) for d in taken}
+            upload_repository.delete_documents(worker, [d.id for d in taken])
+            file_removals.queue_removals(worker, [d.storage_key for d in taken])
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(submit_late)
+                time.sleep(1.5)
+                assert not pending.done()  # waiting for the worker's lock
+                worker.commit()
+                answer = pending.result(timeout=30)
+        finally:
+            worker.close()
+
+    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
+    error = answer.json()["error"]  # type: ignore[attr-defined]
+    assert error["details"][0]["field"] == "documentUrls"
+    assert "Unggah dokumen lagi" in error["details"][0]["message"]

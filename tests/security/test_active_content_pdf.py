@@ -241,3 +241,23 @@ def test_broken_pdf_hiding_javascript_is_refused_not_repaired(
     assert response.status_code == 422  # type: ignore[attr-defined]
     assert response.json()["error"]["code"] == "pdf_active_content"  # type: ignore[attr-defined]
     assert stored(world) == []
+
+
+def test_pdf_of_too_many_objects_is_refused_before_they_are_checked(
+    api: TestClient,
+    world: World,
+) -> None:
+    """Checking a PDF costs CPU per object; a 10 MB file can hold a million tiny ones."""
+    pdf = hostile_files.clean_pdf()
+    pdf.Root.Extra = pdf.make_indirect(
+        pikepdf.Array(pdf.make_indirect(pikepdf.Dictionary(N=n)) for n in range(260_000))
+    )
+    content = hostile_files.saved(pdf)
+    assert len(content) < 3 * 1024 * 1024
+
+    response = send(api, content)
+
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert error["code"] == "pdf_too_complex" and "250.000 objek" in error["message"]
+    assert stored(world) == []

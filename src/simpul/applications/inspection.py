@@ -10,10 +10,10 @@ spelt with #-escapes, which qpdf decodes). Refused: JavaScript (actions, ``/JS``
 ``/Names /JavaScript`` tree), launch and remote actions (``/Launch``, ``/GoToR``, ``/GoToE``),
 actions that send or fetch form data, embedded files (``/EmbeddedFiles``, ``/EF``,
 ``/FileAttachment``), rich media and 3D, XFA forms, every ``/AA`` (actions run by events),
-and an ``/OpenAction`` that is more than a destination (a ``/GoTo`` chain). A password needed
-to open the file, or a file qpdf cannot read: refused. A readable file whose cross-reference
-table qpdf had to rebuild is stored as qpdf rewrote it, so every reader sees the objects that
-were checked (readers repair broken files in different ways).
+and an ``/OpenAction`` that is more than a destination (a ``/GoTo`` chain). Also refused: a
+file that needs a password to open, one qpdf cannot read, one of more than 250,000 objects. A
+readable file whose cross-reference table qpdf had to rebuild is stored as qpdf rewrote it, so
+every reader sees the objects that were checked (readers repair broken files in their own ways).
 
 Images. The header gives the size; above the limit the image is refused before any pixel is
 decoded. Pillow's own guards (``DecompressionBombWarning`` above 89 MP, an error when
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 #: Pillow's name of each accepted image type (only that decoder may read the header).
 IMAGE_FORMATS: Final[Mapping[str, str]] = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _SPOOL_MEMORY: Final = 1024 * 1024
+#: More objects than this is no citizen's document (a 300-page scan has a few thousand) and
+#: costs seconds of CPU to check (bench/upload_checks.py): refused before they are read.
+MAX_PDF_OBJECTS: Final = 250_000
 #: /OpenAction /Next chains longer than this are not an honest "open at page 1".
 _MAX_CHAIN: Final = 16
 #: The names worth a closer look, as qpdf writes them (unescaped) in an object's text.
@@ -143,6 +146,19 @@ class PdfEncrypted(UploadRefused):
         )
 
 
+class PdfTooComplex(UploadRefused):
+    code = "pdf_too_complex"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "PDF ini terlalu rumit untuk diperiksa (lebih dari %(max)s objek). Buka berkas "
+                "itu, pilih Cetak lalu Simpan sebagai PDF, kemudian unggah hasilnya."
+            )
+            % {"max": _number(MAX_PDF_OBJECTS)}
+        )
+
+
 class PdfUnreadable(UploadRefused):
     code = "pdf_unreadable"
 
@@ -231,15 +247,27 @@ def inspect_pdf(file: IO[bytes]) -> IO[bytes] | None:
         log.info("refused an unreadable PDF (%s)", type(exc).__name__)
         raise PdfUnreadable() from None
     with pdf:
+        if _declared_objects(pdf) > MAX_PDF_OBJECTS:
+            raise PdfTooComplex()
         try:
-            found = active_content(pdf)
+            count = len(pdf.objects)
+            found = active_content(pdf) if count <= MAX_PDF_OBJECTS else set()
             repaired = _was_rebuilt(pdf)
         except Exception as exc:  # noqa: BLE001 - objects qpdf cannot resolve
             log.info("refused a PDF whose objects cannot be read (%s)", type(exc).__name__)
             raise PdfUnreadable() from None
+        if count > MAX_PDF_OBJECTS:
+            raise PdfTooComplex()
         if found:
             raise PdfActiveContent(min(found, key=list(ActiveContent).index))
         return _rewritten(pdf) if repaired else None
+
+
+def _declared_objects(pdf: pikepdf.Pdf) -> int:
+    """The trailer's /Size (one more than the highest object number), read without reading
+    the objects; a file that lies about it is caught by counting them afterwards."""
+    size = pdf.trailer.get("/Size")
+    return int(size) if isinstance(size, int) else 0
 
 
 def active_content(pdf: pikepdf.Pdf) -> set[ActiveContent]:
