@@ -81,6 +81,7 @@ from typing import Any, Final
 from unittest import mock
 
 import httpx2
+import pikepdf
 import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,7 +91,7 @@ from simpul.accounts.models import AccountKind, User
 from simpul.applications import documents
 from simpul.applications.eform import sample_data
 from simpul.applications.registration_schemas import document_url
-from simpul.applications.uploads import storage_from_settings
+from simpul.applications.uploads import UploadRules, storage_from_settings
 from simpul.catalogue.models import Service
 from simpul.core.database import make_engine, make_session_factory, sqlalchemy_url
 from simpul.core.embedded import start_embedded_server, stop_embedded_server
@@ -117,10 +118,23 @@ UPLOAD_THREADS = 4  # the local storage fsyncs every file: upload ahead in paral
 CLIENT_IDENTITY = "SIMPUL-BENCH/GOV/90000009/submissions"
 PASSWORD = "sandi-warga-benchmark"
 SCRATCH_TABLE = "bench_insert_scratch"
-PDF_BYTES: Final = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+#: Upload rates lifted for the run (see ``main``).
+UNLIMITED_UPLOAD_RATES: Final = {
+    "SIMPUL_UPLOAD_RATE_PER_ACCOUNT": "1000000",
+    "SIMPUL_UPLOAD_RATE_PER_ADDRESS": "1000000",
+}
+
+
+def _blank_pdf() -> bytes:
+    """A valid one-page PDF (uploads are parsed: a file qpdf cannot read is refused)."""
+    pdf = pikepdf.Pdf.new()
+    pdf.add_blank_page(page_size=(300, 100))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+PDF_BYTES: Final = _blank_pdf()
 SERVER_START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 60.0
 RETRY_EVERY = 10  # one submission in ten is sent twice
@@ -286,7 +300,7 @@ def plan_jobs(
 def preupload(session: Session, region: Region, jobs: Sequence[Job]) -> list[Job]:
     """Upload the documents of every job through the service layer; jobs with their URLs."""
     storage = storage_from_settings(get_settings())
-    max_bytes = get_settings().upload_max_bytes
+    rules = UploadRules.from_settings(get_settings())
     owners = users_by_id(session, region, {j.citizen.id for j in jobs})
     ready: list[Job] = []
     for job in jobs:
@@ -294,7 +308,13 @@ def preupload(session: Session, region: Region, jobs: Sequence[Job]) -> list[Job
         if job.service.documents:
             files = [(io.BytesIO(PDF_BYTES), f"dok-{i}.pdf") for i in range(job.service.documents)]
             stored = documents.upload_documents(
-                session, region, storage, owners[job.citizen.id], files, max_bytes=max_bytes
+                session,
+                region,
+                storage,
+                owners[job.citizen.id],
+                files,
+                rules=rules,
+                address="127.0.0.1",
             )
             urls = tuple(document_url(region.slug, d.id) for d in stored)
         ready.append(Job(job.citizen, job.service, job.key, job.retry, urls))
@@ -1040,6 +1060,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # This process seeds and uploads with the key and storage the server will use.
         os.environ["SIMPUL_SECRET_KEY"] = BENCH_SECRET
         os.environ["SIMPUL_DATA_DIR"] = str(data_dir)
+        # One loopback client stands for every citizen: the per-address (and per-account)
+        # upload rates would refuse most of the run, so they are lifted for it.
+        os.environ.update(UNLIMITED_UPLOAD_RATES)
         try:
             url = recreate_database(server_url(), BENCH_DATABASE)
             seeded = migrate_and_seed_demo(url)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
+
+import pikepdf
 
 
 def pdf_bytes(text: str | None = None) -> bytes:
@@ -51,3 +54,21 @@ def png_bytes(
         + chunk(b"IDAT", zlib.compress(row * height))
         + chunk(b"IEND", b"")
     )
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A valid PDF of exactly ``size`` bytes (at least about 1 KB): spaces in a stream no page
+    uses, then a few ``%`` after ``%%EOF`` (fewer than the 1 KB readers look through)."""
+
+    def build(padding: int) -> bytes:
+        pdf = pikepdf.Pdf.new()
+        pdf.add_blank_page(page_size=(300, 100))
+        pdf.Root.Padding = pdf.make_stream(b" " * padding)
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=False)
+        return out.getvalue()
+
+    data = build(max(size - len(build(0)) - 100, 0))
+    if not len(data) <= size < len(data) + 1000:
+        raise ValueError(f"no PDF of {size} bytes can be built this way")
+    return data + b"%" * (size - len(data))

@@ -2,6 +2,7 @@
 
 from simpul.accounts import models as accounts_models
 from simpul.applications import models as applications_models
+from simpul.applications import upload_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
@@ -22,4 +23,5 @@ __all__ = [
     "notify_models",
     "savings_models",
     "surveys_models",
+    "upload_models",
 ]

@@ -41,6 +41,7 @@ from simpul.accounts.models import AccountKind
 from simpul.applications import documents
 from simpul.applications.eform import sample_data
 from simpul.applications.registration_schemas import document_url
+from simpul.applications.uploads import UploadRules
 from simpul.catalogue.models import Service
 from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
@@ -64,6 +65,17 @@ THREADS = 12
 KILL_AFTER = 25  # acknowledged submissions before the SIGKILL
 SERVER_START_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 10.0
+#: The documents are uploaded ahead through the service, far faster than the upload rate a
+#: citizen is allowed; this is setting up the test, so the rates are lifted.
+SEEDING = UploadRules(
+    max_bytes=1_000_000,
+    max_image_pixels=40_000_000,
+    pending_quota_bytes=100 * 1024 * 1024,
+    rate_per_account=1_000_000,
+    rate_per_address=1_000_000,
+    rate_window_minutes=10,
+    unattached_hours=24,
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +149,7 @@ def jobs(crash_database_url: str, data_dir: Path) -> list[Job]:
                 files = [(io.BytesIO(PDF_BYTES), "ktp.pdf") for _ in range(needed)]
                 stored = (
                     documents.upload_documents(
-                        session, region, storage, user, files, max_bytes=1_000_000
+                        session, region, storage, user, files, rules=SEEDING, address="127.0.0.1"
                     )
                     if files
                     else []

@@ -7,7 +7,9 @@ import io
 import struct
 from pathlib import Path
 
+import pikepdf
 import pytest
+from PIL import Image
 
 from simpul.applications.files import (
     ACCEPTED_TYPES,
@@ -20,16 +22,33 @@ from simpul.applications.files import (
 )
 from simpul.core.errors import DomainError
 from simpul.core.storage import LocalStorage
-from tests.samples import pdf_bytes, png_bytes
+from tests.samples import pdf_bytes, pdf_of_size, png_bytes
 
 KEY = "kota-bandung/2026/11/5f0e7d8e-2c1b-4c55-8d7e-0c6f1b0e9a21"
 MB = 1024 * 1024
 
 
 def minimal_jpeg() -> bytes:
-    """SOI, a JFIF APP0 segment and EOI: what identifies a JPEG."""
+    """SOI, a JFIF APP0 segment and EOI: what identifies a JPEG (but holds no picture)."""
     app0 = b"JFIF\x00" + bytes([1, 1, 0, 0, 1, 0, 1, 0, 0])
     return b"\xff\xd8" + b"\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0 + b"\xff\xd9"
+
+
+def small_jpeg() -> bytes:
+    """A real 2 x 2 JPEG: what is stored must be a picture whose size can be read."""
+    out = io.BytesIO()
+    Image.new("RGB", (2, 2), (120, 80, 40)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def large_pdf(size: int) -> bytes:
+    """A valid PDF of about ``size`` bytes: incompressible data in a stream no page uses."""
+    pdf = pikepdf.Pdf.new()
+    pdf.add_blank_page(page_size=(300, 100))
+    pdf.Root.Padding = pdf.make_stream(bytes(range(256)) * (size // 256))
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
 
 
 def windows_executable() -> bytes:
@@ -88,7 +107,7 @@ def test_type_is_decided_by_content(content: bytes, expected: str | None) -> Non
     [
         (pdf_bytes(), "application/pdf"),
         (png_bytes(), "image/png"),
-        (minimal_jpeg(), "image/jpeg"),
+        (small_jpeg(), "image/jpeg"),
     ],
 )
 def test_accepted_file_is_stored_with_its_checksum(
@@ -104,7 +123,7 @@ def test_accepted_file_is_stored_with_its_checksum(
 
 
 def test_large_accepted_file_is_hashed_across_chunks(storage: LocalStorage) -> None:
-    content = pdf_bytes() + b"%" + bytes(range(256)) * 12_000  # ~3 MB, spooled to disk
+    content = large_pdf(3 * MB)  # spooled to disk
 
     stored = receive_upload(io.BytesIO(content), max_bytes=5 * MB, storage=storage, key=KEY)
 
@@ -150,8 +169,7 @@ def test_oversized_file_is_refused_early_and_not_stored(storage: LocalStorage) -
 
 
 def test_limit_is_inclusive(storage: LocalStorage) -> None:
-    pdf = pdf_bytes()
-    exactly = pdf + b"\n" * (MB - len(pdf))
+    exactly = pdf_of_size(MB)
 
     stored = receive_upload(io.BytesIO(exactly), max_bytes=MB, storage=storage, key=KEY)
     with pytest.raises(FileTooLarge):

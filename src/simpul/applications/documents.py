@@ -17,10 +17,10 @@ from typing import IO, Final
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, User
-from simpul.applications import access, repository, submission
-from simpul.applications.files import content_disposition, safe_filename
+from simpul.applications import access, repository, submission, upload_limits
+from simpul.applications.files import StoredFile, content_disposition, safe_filename
 from simpul.applications.models import ApplicationStatus, Document, DocumentAccess
-from simpul.applications.uploads import store_upload
+from simpul.applications.uploads import UploadRules
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
@@ -39,12 +39,14 @@ def upload_documents(
     owner: User,
     files: Sequence[tuple[IO[bytes], str]],
     *,
-    max_bytes: int,
+    rules: UploadRules,
+    address: str,
 ) -> list[Document]:
     """Check and store a citizen's files (stream, file name) as documents not yet attached.
 
-    Each file is sniffed and size-checked (415/413 from ``files``); when one fails, the files
-    of this request already stored are deleted again and nothing is recorded.
+    Counted against the upload rates, checked (413/415/422 from ``files``), then the quota
+    (``upload_limits``); when one fails nothing of this request is stored or recorded.
+    Documents not attached within ``rules.unattached_hours`` are deleted by ``simpul worker``.
     """
     if owner.kind is not AccountKind.CITIZEN:
         raise Forbidden(_("Dokumen persyaratan diunggah dengan akun warga."))
@@ -53,19 +55,46 @@ def upload_documents(
             _("Kirim 1 sampai %(max)d berkas sekaligus.") % {"max": MAX_FILES_PER_UPLOAD},
             details=[{"field": "file", "message": _("Jumlah berkas tidak sesuai.")}],
         )
-    stored_keys: list[str] = []
-    documents: list[Document] = []
-    try:
-        for stream, filename in files:
-            stored = store_upload(stream, region, storage=storage, max_bytes=max_bytes)
-            stored_keys.append(stored.key)
-            name = safe_filename(filename, content_type=stored.content_type)
-            documents.append(submission.upload_unattached(session, region, owner, stored, name))
-    except BaseException:
-        for key in stored_keys:
-            storage.delete(key)
-        raise
-    return documents
+
+    def record(stored: StoredFile, filename: str) -> Document:
+        name = safe_filename(filename, content_type=stored.content_type)
+        return submission.upload_unattached(session, region, owner, stored, name)
+
+    return upload_limits.receive_citizen_files(
+        session, region, owner, files, storage=storage, rules=rules, address=address, record=record
+    )
+
+
+def upload_for_requirement(
+    session: Session,
+    region: Region,
+    storage: Storage,
+    applicant: User,
+    application_id: uuid.UUID,
+    requirement_code: str,
+    upload: tuple[IO[bytes], str],
+    *,
+    rules: UploadRules,
+    address: str,
+) -> Document:
+    """Upload a file for one requirement of the applicant's draft (or returned) application."""
+
+    def record(stored: StoredFile, filename: str) -> Document:
+        return submission.attach_document(
+            session, region, applicant, application_id, requirement_code, stored, filename
+        )
+
+    (document,) = upload_limits.receive_citizen_files(
+        session,
+        region,
+        applicant,
+        [upload],
+        storage=storage,
+        rules=rules,
+        address=address,
+        record=record,
+    )
+    return document
 
 
 def open_document(

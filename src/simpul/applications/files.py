@@ -1,7 +1,8 @@
 """Requirement documents citizens upload: checked by content, size-limited, hashed, stored.
 
 The type of a file is decided by its first bytes (``filetype``), never by its name or the
-Content-Type the browser sent. Only complete, accepted files reach the storage.
+Content-Type the browser sent; what is inside is checked by ``inspection`` (PDFs without
+active content, images within a pixel limit). Only complete, accepted files reach the storage.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from typing import IO, Final
@@ -18,6 +20,7 @@ from urllib.parse import quote
 import filetype  # type: ignore[import-untyped]
 from babel.numbers import format_decimal
 
+from simpul.applications.inspection import inspect_image, inspect_pdf
 from simpul.core.errors import DomainError
 from simpul.core.i18n import _, current_locale
 from simpul.core.storage import Storage
@@ -28,6 +31,8 @@ ACCEPTED_TYPES: Final[Mapping[str, str]] = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
 }
+#: The default of ``SIMPUL_UPLOAD_MAX_IMAGE_PIXELS`` (for callers without settings at hand).
+DEFAULT_MAX_IMAGE_PIXELS: Final = 40_000_000
 #: How much of the start of a file ``filetype`` looks at.
 HEAD_BYTES: Final = 8192
 _READ_CHUNK: Final = 64 * 1024
@@ -49,8 +54,8 @@ class FileTooLarge(DomainError):
     code = "file_too_large"
 
     def __init__(self, max_bytes: int) -> None:
-        mb = format_decimal(max_bytes / _MEBIBYTE, format="#,##0.#", locale=current_locale.get())
-        super().__init__(_("Ukuran berkas melebihi batas %(mb)s MB.") % {"mb": mb})
+        message = _("Ukuran berkas melebihi batas %(mb)s MB.") % {"mb": megabytes(max_bytes)}
+        super().__init__(message, details=[{"field": "file", "message": message}])
         self.max_bytes = max_bytes
 
 
@@ -61,7 +66,13 @@ class UnsupportedFileType(DomainError):
     code = "unsupported_file_type"
 
     def __init__(self) -> None:
-        super().__init__(_("Jenis berkas tidak diterima. Unggah PDF, JPG atau PNG."))
+        message = _("Jenis berkas tidak diterima. Unggah PDF, JPG atau PNG.")
+        super().__init__(message, details=[{"field": "file", "message": message}])
+
+
+def megabytes(size: int) -> str:
+    """``10`` or ``2,5``: a size in MB (MiB) in the reader's language."""
+    return format_decimal(size / _MEBIBYTE, format="#,##0.#", locale=current_locale.get())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +85,16 @@ class StoredFile:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """An upload that passed every check and waits, in a temporary file, to be stored."""
+
+    content_type: str
+    size: int
+    sha256: str
+    file: IO[bytes]
+
+
 def detect_type(head: bytes) -> str | None:
     """Return the accepted MIME type the file's first bytes show, or None (e.g. an .exe)."""
     kind = filetype.guess(head[:HEAD_BYTES]) if head else None
@@ -81,11 +102,16 @@ def detect_type(head: bytes) -> str | None:
     return mime if mime in ACCEPTED_TYPES else None
 
 
-def receive_upload(stream: IO[bytes], *, max_bytes: int, storage: Storage, key: str) -> StoredFile:
-    """Check, hash and store an upload read from ``stream``; raise before storing anything.
+@contextmanager
+def staged_upload(
+    stream: IO[bytes], *, max_bytes: int, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+) -> Iterator[StagedFile]:
+    """Read ``stream`` into a temporary file and check it; the file is gone after the block.
 
     Raises ``FileTooLarge`` as soon as more than ``max_bytes`` arrive and
-    ``UnsupportedFileType`` as soon as the first bytes show the content is not accepted.
+    ``UnsupportedFileType`` as soon as the first bytes show the content is not accepted; then
+    what is inside is checked (``inspection``: PDFs without active content, images within
+    ``max_image_pixels``). A PDF qpdf had to repair is staged as qpdf rewrote it.
     """
     digest = hashlib.sha256()
     size = 0
@@ -104,9 +130,51 @@ def receive_upload(stream: IO[bytes], *, max_bytes: int, storage: Storage, key: 
             staged.write(chunk)
         if content_type is None:
             content_type = _accepted_type(head)
-        staged.seek(0)
-        storage.put(key, staged, content_type=content_type)
-    return StoredFile(key=key, content_type=content_type, size=size, sha256=digest.hexdigest())
+        if content_type == "application/pdf":
+            repaired = inspect_pdf(staged)
+        else:
+            inspect_image(staged, content_type, max_pixels=max_image_pixels)
+            repaired = None
+        try:
+            final = repaired or staged
+            size, sha256 = _measure(final) if repaired else (size, digest.hexdigest())
+            final.seek(0)
+            yield StagedFile(content_type=content_type, size=size, sha256=sha256, file=final)
+        finally:
+            if repaired is not None:
+                repaired.close()
+
+
+def store_staged(staged: StagedFile, storage: Storage, key: str) -> StoredFile:
+    """Put a staged file into the storage under ``key``."""
+    staged.file.seek(0)
+    storage.put(key, staged.file, content_type=staged.content_type)
+    return StoredFile(
+        key=key, content_type=staged.content_type, size=staged.size, sha256=staged.sha256
+    )
+
+
+def receive_upload(
+    stream: IO[bytes],
+    *,
+    max_bytes: int,
+    storage: Storage,
+    key: str,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+) -> StoredFile:
+    """Check, hash and store an upload read from ``stream``; raise before storing anything."""
+    with staged_upload(stream, max_bytes=max_bytes, max_image_pixels=max_image_pixels) as staged:
+        return store_staged(staged, storage, key)
+
+
+def _measure(file: IO[bytes]) -> tuple[int, str]:
+    file.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := file.read(_READ_CHUNK):
+        size += len(chunk)
+        digest.update(chunk)
+    return size, digest.hexdigest()
 
 
 def _accepted_type(head: bytes) -> str:

@@ -13,7 +13,7 @@ from simpul.applications import documents, eform, notices, repository, submissio
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import Application, ApplicationStatus
-from simpul.applications.uploads import AppStorage, UploadLimit, store_upload
+from simpul.applications.uploads import AppStorage, AppUploadRules, SourceAddress, upload_rules
 from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, InvalidInput
 from simpul.core.models import Region
@@ -132,6 +132,7 @@ def _form_page(
                 if k.startswith("documents.")
             },
             "returned_note": _last_note(repository.list_events(session, application.id), "return"),
+            "limits": upload_rules(request).stated(),
             **LABELS,
             **extra,
         },
@@ -209,7 +210,8 @@ def upload_document(
     session: DbSession,
     user: CurrentPageUser,
     storage: AppStorage,
-    limit: UploadLimit,
+    rules: AppUploadRules,
+    address: SourceAddress,
     application_id: uuid.UUID,
     requirement: Annotated[str, Form()],
     file: Annotated[UploadFile, File()],
@@ -217,12 +219,19 @@ def upload_document(
     """Upload a file for one requirement; a problem is shown next to that requirement."""
     application = submission.get_own_application(session, region, user, application_id)
     try:
-        stored = store_upload(file.file, region, storage=storage, max_bytes=limit)
-        submission.attach_document(
-            session, region, user, application.id, requirement, stored, file.filename or "dokumen"
+        documents.upload_for_requirement(
+            session,
+            region,
+            storage,
+            user,
+            application.id,
+            requirement,
+            (file.file, file.filename or "dokumen"),
+            rules=rules,
+            address=address,
         )
     except DomainError as exc:
-        return _form_page(
+        page = _form_page(
             request,
             session,
             region,
@@ -230,6 +239,8 @@ def upload_document(
             errors={f"documents.{requirement}": exc.message},
             status_code=exc.status_code,
         )
+        page.headers.update(exc.headers)
+        return page
     return RedirectResponse(
         f"/{region.slug}/permohonan/{application.id}/isi#dok-{requirement}", status_code=303
     )

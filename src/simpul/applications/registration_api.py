@@ -81,7 +81,7 @@ from simpul.applications.registration_schemas import (
     user_task_response,
 )
 from simpul.applications.registration_service import paging
-from simpul.applications.uploads import AppStorage, UploadLimit
+from simpul.applications.uploads import AppStorage, AppUploadRules, SourceAddress
 from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, NotFound
 from simpul.core.i18n import _
@@ -269,15 +269,24 @@ def get_eform(region: CurrentRegion, session: DbSession, eform_id: EFormId) -> E
 @router.post(
     "/documents",
     response_model=UploadResponse,
-    **_operation("uploadFile", "Applicant,Operator", 403, 413, 415),
+    **_operation("uploadFile", "Applicant,Operator", 403, 413, 415, 429),
 )
 def upload_documents(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentApiUser,
     storage: AppStorage,
-    max_bytes: UploadLimit,
-    file: Annotated[list[UploadFile], File(description="One or more PDF, JPEG or PNG files.")],
+    rules: AppUploadRules,
+    address: SourceAddress,
+    file: Annotated[
+        list[UploadFile],
+        File(
+            description="One or more PDF, JPEG or PNG files (limits: SIMPUL_UPLOAD_MAX_BYTES "
+            "per file, SIMPUL_UPLOAD_MAX_IMAGE_PIXELS per image, no active content in PDFs, "
+            "the citizen's pending-upload quota and upload rate; every refusal names the "
+            "limit it hit)."
+        ),
+    ],
     additional_metadata: Annotated[
         str | None, Query(alias="additionalMetadata", description="Accepted and ignored.")
     ] = None,
@@ -285,7 +294,9 @@ def upload_documents(
     """Upload requirement documents (citizens) to link to a submission by their URLs."""
     del additional_metadata
     files = [(part.file, part.filename or "") for part in file]
-    stored = documents.upload_documents(session, region, storage, user, files, max_bytes=max_bytes)
+    stored = documents.upload_documents(
+        session, region, storage, user, files, rules=rules, address=address
+    )
     return upload_response(region.slug, stored)
 
 

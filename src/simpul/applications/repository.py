@@ -238,12 +238,16 @@ def replace_documents(
 def unattached_documents_of(
     session: Session, owner_id: uuid.UUID, document_ids: Sequence[uuid.UUID]
 ) -> Sequence[Document]:
+    """The owner's documents not yet attached, locked: the clean-up of abandoned uploads
+    cannot delete them while this transaction attaches them (nor they be attached twice)."""
     return session.scalars(
-        select(Document).where(
+        select(Document)
+        .where(
             Document.owner_id == owner_id,
             Document.id.in_(document_ids),
             Document.application_id.is_(None),
         )
+        .with_for_update()
     ).all()
 
 

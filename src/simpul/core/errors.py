@@ -10,6 +10,10 @@ class DomainError(Exception):
 
     status_code = 400
     code = "bad_request"
+    #: Set by a service that undid its own work (to a savepoint) but must keep the record of
+    #: the refused attempt, e.g. an upload counted against its rate limit: the request
+    #: boundary then commits instead of rolling back (``web/routing.py``).
+    keep_record = False
 
     def __init__(
         self,

@@ -89,3 +89,23 @@ class AuditEvent(IdMixin, Base):
     target_type: Mapped[str] = mapped_column(String(60))
     target_id: Mapped[str | None] = mapped_column(String(80))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StoredFileRemoval(Base):
+    """A stored file whose row is gone and that must be deleted from the storage.
+
+    Written in the transaction that deletes the row, so a crash can leave a file without a row
+    but never a row without its file; ``simpul worker`` deletes the file, then this record
+    (``core/file_removals.py``).
+    """
+
+    __tablename__ = "stored_file_removal"
+
+    storage_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    #: When the worker may (next) try; a claim pushes it forward by a lease.
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), default=utcnow, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     s3_prefix: str = ""
     #: Largest document a citizen may upload, in bytes.
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    #: Largest image (width x height, read from its header) an upload may be: bigger ones are
+    #: refused before anything decodes them (decompression bombs). 40 MP holds an A4 page
+    #: scanned at 600 dpi and any phone photo that fits in ``upload_max_bytes``.
+    upload_max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    #: What one citizen's documents not yet sent with an application (uploaded ahead through
+    #: the API, or attached to a draft) may add up to, in bytes.
+    upload_pending_quota_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    #: Hours after which ``simpul worker`` deletes a document never attached to an
+    #: application (its file and its row).
+    upload_unattached_hours: float = Field(default=24.0, gt=0)
+    #: Upload requests one account may make per window (refused ones count too).
+    upload_rate_per_account: int = Field(default=30, ge=1)
+    #: Upload requests from one source address (an IPv6 /64) per window, all accounts
+    #: together; generous, since mobile carriers put many citizens behind one address.
+    upload_rate_per_address: int = Field(default=300, ge=1)
+    upload_rate_window_minutes: int = Field(default=10, ge=1, le=1440)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     #: Where ``simpul gateway`` listens (the data plane has its own port).

@@ -1,4 +1,5 @@
-"""``simpul worker``: deliver queued notifications and issue signed documents until stopped."""
+"""``simpul worker``: deliver queued notifications, issue signed documents and delete
+abandoned uploads until stopped."""
 
 from __future__ import annotations
 
@@ -11,16 +12,20 @@ import typer
 
 from simpul.core.i18n import ngettext
 
-worker_app = typer.Typer(help="Deliver queued notifications and make signed documents.")
+worker_app = typer.Typer(
+    help="Deliver queued notifications, make signed documents, delete abandoned uploads."
+)
 
 
 @worker_app.callback(invoke_without_command=True)
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Do what is due now, then stop.")] = False,
 ) -> None:
-    """Deliver notifications and issue documents, retrying failures; stops on SIGTERM/Ctrl+C."""
+    """Deliver notifications, issue documents and delete uploads never attached, retrying
+    failures; stops on SIGTERM/Ctrl+C."""
+    from simpul.applications.upload_cleanup import abandoned_uploads_step
     from simpul.applications.uploads import storage_from_settings
-    from simpul.core import jobs
+    from simpul.core import file_removals, jobs
     from simpul.core.database import get_engine
     from simpul.core.settings import get_settings
     from simpul.documents import repository as documents_repository
@@ -31,12 +36,17 @@ def worker(
     from simpul.notify.channels import senders_from
 
     engine = get_engine()
+    settings = get_settings()
+    storage = storage_from_settings(settings)
     config = notify_config_module.notify_config()
     steps = [
         notify_worker.delivery_step(
             engine, config, senders_from(config.smtp, config.webhook_timeout)
         ),
-        issuing_step(engine, storage_from_settings(get_settings()), issue_config()),
+        issuing_step(engine, storage, issue_config()),
+        # Rows first (their files recorded), then the recorded files: see upload_cleanup.
+        abandoned_uploads_step(engine, hours=settings.upload_unattached_hours),
+        file_removals.removal_step(engine, storage),
     ]
     stop = threading.Event()
 

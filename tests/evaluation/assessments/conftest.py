@@ -13,10 +13,12 @@ from simpul.core.models import Region
 from simpul.core.storage import LocalStorage
 from simpul.evaluation import spbe
 from tests.factories import make_region, make_user
+from tests.samples import pdf_bytes
 
 PASSWORD = "sandi-rahasia-1"
-#: The first bytes of a real PDF and of a Windows program (MZ header).
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+#: A real one-page PDF (uploads are parsed: one qpdf cannot read is refused), and the first
+#: bytes of a Windows program (MZ header).
+PDF = pdf_bytes()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from simpul.accounts.auth import CurrentPageAdmin
-from simpul.applications.uploads import AppStorage, UploadLimit
+from simpul.applications.uploads import AppStorage, AppUploadRules, upload_rules
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
 from simpul.core.models import Region
@@ -181,6 +181,7 @@ def _indicator_page(
             "saved": saved,
             "max_justification": MAX_JUSTIFICATION,
             "max_files": spbe_answers.MAX_EVIDENCE_PER_INDICATOR,
+            "limits": upload_rules(request).stated(),
         },
         status_code=status,
     )
@@ -211,7 +212,7 @@ def spbe_indicator_save(
     session: DbSession,
     user: CurrentPageAdmin,
     storage: AppStorage,
-    limit: UploadLimit,
+    rules: AppUploadRules,
     year: int,
     number: int,
     tingkat: Annotated[str, Form(max_length=10)] = "",
@@ -231,7 +232,8 @@ def spbe_indicator_save(
             justification=penjelasan,
             upload=upload,
             storage=storage,
-            max_bytes=limit,
+            max_bytes=rules.max_bytes,
+            max_image_pixels=rules.max_image_pixels,
         )
     except (InvalidInput, spbe_answers.EvidenceRejected) as exc:
         errors = {str(d["field"]): str(d["message"]) for d in exc.details if "field" in d}

@@ -1,7 +1,9 @@
 """One indicator of an SPBE self-assessment: its level, justification and supporting files.
 
-Files are checked by content (PDF, JPEG, PNG) and size before anything is written, stored
-through the configured storage, and deleted again if their row does not commit. Only the
+Files go through the same checks as citizens' uploads (size, type by content, no active
+content in PDFs, images within the pixel limit) before anything is written, are stored
+through the configured storage, and deleted again if their row does not commit; a removed
+file is deleted once its removal commits, or by ``simpul worker`` should that fail. Only the
 region's admins reach them.
 """
 
@@ -16,14 +18,20 @@ from typing import IO, Final
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.applications.files import StoredFile, content_disposition, safe_filename
+from simpul.applications.files import (
+    DEFAULT_MAX_IMAGE_PIXELS,
+    StoredFile,
+    content_disposition,
+    safe_filename,
+)
 from simpul.applications.uploads import store_upload
+from simpul.core import file_removals
 from simpul.core.errors import DomainError, InvalidInput, NotFound
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.evaluation import spbe
-from simpul.evaluation.assessments import files, repository, spbe_assessment
+from simpul.evaluation.assessments import repository, spbe_assessment
 from simpul.evaluation.assessments.models import (
     MAX_JUSTIFICATION,
     SpbeAnswer,
@@ -56,7 +64,8 @@ LEVEL_DESCRIPTIONS: Final[Mapping[str, Mapping[int, str]]] = {
 
 
 class EvidenceRejected(DomainError):
-    """A supporting file too big (413) or of a type not accepted (415); nothing was saved."""
+    """A supporting file too big (413), of a type not accepted (415) or whose content is
+    refused (422: active content in a PDF, an image above the pixel limit); nothing was saved."""
 
     def __init__(self, message: str, *, status_code: int, code: str) -> None:
         super().__init__(message, details=[{"field": "bukti", "message": message}])
@@ -149,10 +158,17 @@ def _store_evidence(
     stream: IO[bytes],
     storage: Storage,
     max_bytes: int,
+    max_image_pixels: int,
 ) -> StoredFile:
-    """Check and store a file; ``EvidenceRejected`` (413/415) naming the indicator otherwise."""
+    """Check and store a file; ``EvidenceRejected`` (413/415/422) naming the indicator otherwise."""
     try:
-        return store_upload(stream, region, storage=storage, max_bytes=max_bytes)
+        return store_upload(
+            stream,
+            region,
+            storage=storage,
+            max_bytes=max_bytes,
+            max_image_pixels=max_image_pixels,
+        )
     except DomainError as exc:
         message = _("%(indicator)s, bukti dukung: %(problem)s") % {
             "indicator": spbe_assessment.label(indicator),
@@ -212,12 +228,13 @@ def save_answer(
     upload: tuple[IO[bytes], str] | None = None,
     storage: Storage | None = None,
     max_bytes: int = 0,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
 ) -> SpbeAnswer:
     """Store the level and justification of one indicator, and a supporting file if given.
 
-    Everything is checked before anything is written; a file that is too big or not a PDF,
-    JPEG or PNG (judged by its content) fails the whole save (413/415), and a stored file whose
-    row does not commit is deleted again.
+    Everything is checked before anything is written; a file that is too big, not a PDF, JPEG
+    or PNG (judged by its content), or whose content is refused fails the whole save
+    (413/415/422), and a stored file whose row does not commit is deleted again.
     """
     assessment = spbe_assessment.get_assessment(session, region, year)
     ruleset = spbe_assessment.ruleset_of(assessment)
@@ -238,7 +255,7 @@ def save_answer(
             }
             raise InvalidInput(message, details=[{"field": "bukti", "message": message}])
     stream, filename = upload
-    stored = _store_evidence(region, indicator, stream, storage, max_bytes)
+    stored = _store_evidence(region, indicator, stream, storage, max_bytes, max_image_pixels)
     try:
         answer = _write_answer(session, region, user, assessment, answer, number, chosen, text)
         evidence = SpbeEvidence(
@@ -255,7 +272,7 @@ def save_answer(
     except BaseException:
         storage.delete(stored.key)
         raise
-    files.delete_if_rolled_back(session, storage, stored.key)
+    file_removals.delete_if_rolled_back(session, storage, stored.key)
     spbe_assessment.audit(
         session,
         region,
@@ -284,7 +301,7 @@ def remove_evidence(
     if answer.indicator != number:
         raise NotFound(_("Bukti dukung tidak ditemukan."))
     repository.delete_evidence(session, region.id, evidence.id)
-    files.delete_once_committed(session, storage, evidence.storage_key)
+    file_removals.remove_after_commit(session, storage, evidence.storage_key)
     spbe_assessment.audit(
         session,
         region,
