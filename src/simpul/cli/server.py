@@ -21,11 +21,15 @@ db_app = typer.Typer(help="The database (embedded or configured).", no_args_is_h
 
 
 def migrate() -> None:
-    """Apply database migrations (Alembic) up to the newest."""
+    """Apply database migrations (Alembic) up to the newest, then encrypt the personal answers
+    stored in clear text before (``protect-personal-data``; it needs the secret key, which a
+    migration does not have)."""
+    from simpul.applications.cli import protect_personal_data
     from simpul.core.migrate import upgrade_to_head
 
     upgrade_to_head(get_engine().url.render_as_string(hide_password=False))
     typer.echo(_("Basis data sudah mutakhir."))
+    protect_personal_data(everything=False, undo=False)
 
 
 def serve(
