@@ -1,4 +1,4 @@
-"""Migration 0013_documents fills in existing issued documents from what they were made of.
+"""Migration 0016 fills in existing issued documents from what they were made of.
 
 A document is issued at head (the worker writes the fingerprint and what it printed), the
 database is taken back to 0012 (the columns go) and up again: the back-fill must give back
@@ -132,7 +132,7 @@ def columns_of(engine: Engine, document_id: uuid.UUID) -> dict[str, Any]:
     return dict(zip(COLUMNS, row, strict=True))
 
 
-def test_going_back_to_0012_and_up_again_fills_in_what_the_worker_wrote(
+def test_going_back_below_0016_and_up_again_fills_in_what_the_worker_wrote(
     database: tuple[str, Engine], tmp_path: Path
 ) -> None:
     url, engine = database
@@ -142,7 +142,7 @@ def test_going_back_to_0012_and_up_again_fills_in_what_the_worker_wrote(
     assert written["signer_position"] == written["agency_name"] == "Dinas Uji Kota Migrasi"
     assert written["product"] == "Produk pelayanan" and written["signer_fingerprint"]
 
-    command.downgrade(alembic_config(url), "0012")
+    command.downgrade(alembic_config(url), "0015")
     with engine.connect() as connection:
         names = connection.execute(
             text(
@@ -155,7 +155,7 @@ def test_going_back_to_0012_and_up_again_fills_in_what_the_worker_wrote(
     assert columns_of(engine, document_id) == written
 
     # A document whose signing job is gone: everything but the fingerprint is filled in.
-    command.downgrade(alembic_config(url), "0012")
+    command.downgrade(alembic_config(url), "0015")
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM document_job"))
     command.upgrade(alembic_config(url), "head")

@@ -1,4 +1,4 @@
-"""Migration 0013_gw (``gateway_refusal``): a downgrade that would lose counts refuses."""
+"""Migration 0013 (``gateway_refusal``): a downgrade that would lose counts refuses."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_the_downgrade_refuses_while_counts_are_kept_and_works_once_they_are_gon
     url = sqlalchemy_url(recreate_database(server_url, name))
     upgrade_to_head(url)
     config = alembic_config(url)
-    revision = ScriptDirectory.from_config(config).get_revision("0013_gw")
+    revision = ScriptDirectory.from_config(config).get_revision("0013")
     assert revision is not None and isinstance(revision.down_revision, str)
     before = revision.down_revision  # wherever the history puts this migration
     engine = create_engine(url)

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simpul.core.text import SafeText
+
 
 class CitizenRegistration(BaseModel):
     """What a citizen gives to open an account. Checked by ``service.register_citizen``."""
@@ -41,7 +43,7 @@ class AccountOut(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: SafeText = Field(min_length=1, max_length=100)
 
 
 class TokenOut(BaseModel):

@@ -40,6 +40,7 @@ from simpul.core.security import (
     verify_password,
 )
 from simpul.core.settings import get_settings
+from simpul.core.text import unsafe_text_error
 
 PHONE = re.compile(r"^(\+62|62|0)8[0-9]{8,12}$")
 MIN_PASSWORD = 8
@@ -109,7 +110,10 @@ def register_citizen(session: Session, region: Region, data: CitizenRegistration
     if nik and repository.nik_hash_exists(session, region.id, nik_hash(region, nik)):
         fail("nik", _("NIK ini sudah terdaftar. Silakan masuk, atau hubungi layanan bantuan."))
     name = " ".join(data.full_name.split())
-    if len(name) < 2:
+    hidden_name = unsafe_text_error(name, field="full_name", label=_("Nama lengkap"))
+    if hidden_name:
+        fail(**hidden_name)
+    elif len(name) < 2:
         fail("full_name", _("Nama lengkap wajib diisi sesuai KTP-el."))
     email = ""
     try:
@@ -178,6 +182,8 @@ def create_user(
         email = _normalise_email(email)
     except ValueError as exc:
         errors.append({"field": "email", "message": str(exc)})
+    hidden_name = unsafe_text_error(full_name, field="full_name", label=_("Nama lengkap"))
+    errors.extend(e for e in (hidden_name,) if e is not None)
     problem = _password_problem(password, email, None)
     if problem:
         errors.append({"field": problem[0], "message": problem[1]})
@@ -431,6 +437,9 @@ def export_personal_data(session: Session, region: Region, user: User) -> dict[s
 def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; the raw token is returned once and never stored."""
     name = " ".join(name.split())
+    hidden_name = unsafe_text_error(name, field="name", label=_("Nama token"))
+    if hidden_name:
+        raise InvalidInput(hidden_name["message"], details=[hidden_name])
     if not name or len(name) > 100:
         raise InvalidInput(
             _("Nama token wajib diisi (maksimal 100 karakter)."),

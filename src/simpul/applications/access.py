@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
-from simpul.applications.models import Application, Task
+from simpul.applications.models import Application, Task, TaskStatus
 from simpul.catalogue.models import Service
 
 
@@ -31,6 +31,17 @@ def can_work_on(user: User, task: Task) -> bool:
     """An officer holding the task's role in the task's agency."""
     return user.kind is AccountKind.STAFF and any(
         r.agency_id == task.agency_id and r.role is StaffRoleName(task.role) for r in user.roles
+    )
+
+
+def works_on_now(user: User, task: Task | None) -> bool:
+    """The officer whose step the application is at: the open task's assignee, or while
+    nobody has claimed it, anyone holding its role. Only they see personal answers whole."""
+    return (
+        task is not None
+        and task.status is TaskStatus.OPEN
+        and can_work_on(user, task)
+        and task.assignee_id in (None, user.id)
     )
 
 

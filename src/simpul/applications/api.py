@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from simpul.accounts.auth import CurrentApiUser
-from simpul.applications import access, notices, repository, workflow
+from simpul.applications import access, answers, notices, repository, workflow
 from simpul.applications.models import Application
 from simpul.applications.schemas import (
     ApplicationOut,
@@ -91,15 +91,21 @@ def list_applications(
 def get_application(
     region: CurrentRegion, session: DbSession, user: CurrentApiUser, application_id: uuid.UUID
 ) -> ApplicationOut:
-    """One application with its data, documents and history (404 for anyone else's)."""
+    """One application with its data, documents and history (404 for anyone else's).
+
+    Personal answers are whole for the applicant and for the officers at the application's
+    current step (their read is recorded); others get masks, listed in ``masked_fields``.
+    """
     view = workflow.read_application(session, region, user, application_id)
+    shown = answers.answers_for(session, region, user, view.application, view.service, via="api")
     issued = documents_repository.issued_document_ids_of(session, region.id, [view.application.id])
     summary = _summary(
         view.application, view.service, region.slug, has_document=view.application.id in issued
     )
     return ApplicationOut(
         **summary.model_dump(),
-        data=view.application.data,
+        data=shown.data,
+        masked_fields=shown.masked_fields,
         documents=[
             DocumentOut(
                 id=d.id,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.applications import access, repository, workflow
+from simpul.applications import access, answers, repository, workflow
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
@@ -139,6 +139,7 @@ def _file_page(
         session, region.id, application_id
     )
     current_document = next((d for d in issued if d.revoked_at is None), None)
+    shown = answers.answers_for(session, region, officer, view.application, view.service, via="web")
     return render(
         request,
         "applications/officer_file.html",
@@ -159,7 +160,9 @@ def _file_page(
             and issuing.may_issue(officer, view.service.agency_id),
             "assignees": assignees,
             "step_names": step_names(view.service.workflow),
-            "answers": describe(view.service.eform["schema"], view.application.data),
+            "answers": describe(view.service.eform["schema"], shown.data),
+            "masked_answers": bool(shown.masked_fields),
+            "answers_recorded": shown.recorded,
             "can_act": can_act,
             "actions": step["actions"] if step else [],
             "officer_id": officer.id,

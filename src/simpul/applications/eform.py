@@ -28,11 +28,13 @@ from simpul.applications.eform_schema import (
     hints_for,
     items_of,
     kind_of,
+    label_of,
     properties_of,
     schema_type,
     value_text,
     walk_scalars,
 )
+from simpul.core.text import unsafe_paths, unsafe_text_message
 
 __all__ = [
     "ACTION_FIELD",
@@ -42,6 +44,7 @@ __all__ = [
     "Option",
     "apply_action",
     "build_fields",
+    "hidden_character_errors",
     "parse_form",
     "sample_data",
     "to_form",
@@ -208,7 +211,30 @@ def validate(
     """
     errors = schema_errors(schema, data, ui)
     _check_niks(schema, data, ui, errors)
+    errors.update(hidden_character_errors(schema, data))
     return errors
+
+
+def hidden_character_errors(schema: Schema, data: Any) -> dict[str, str]:
+    """A message per field whose text holds a NUL or a bidirectional control (``core.text``),
+    naming the field by its label; drafts are checked with this alone."""
+    return {path: unsafe_text_message(_label_at(schema, path)) for path in unsafe_paths(data)}
+
+
+def _label_at(schema: Schema, path: str) -> str:
+    """The label of the field at ``path`` (``anak.0.nama``), or its name when the form has
+    no such field."""
+    node: Schema = schema
+    key = path
+    for part in path.split("."):
+        if schema_type(node) == "array" and part.isdigit():
+            node = items_of(node)
+            continue
+        child = properties_of(node).get(part)
+        if child is None:
+            return part or path
+        node, key = child, part
+    return label_of(node, key)
 
 
 def _check_niks(

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
+from simpul.core.personal import KINDS, MARK, PersonalKind
+
 Schema = Mapping[str, Any]
 UiHints = Mapping[str, Mapping[str, str]]
 
@@ -126,6 +128,17 @@ def kind_of(node: Schema, hints: Mapping[str, str], key: str) -> Kind:  # noqa: 
     if node.get("format") == "email":
         return "email"
     return "text"
+
+
+def personal_kind_of(node: Schema, hints: Mapping[str, str], key: str) -> PersonalKind | None:
+    """The kind of personal data a property holds: its ``x-simpul-personal`` mark, or "nik"
+    for a text field the engine treats as a NIK even unmarked (a NIK is always personal)."""
+    mark = node.get(MARK)
+    if isinstance(mark, str) and mark in KINDS:
+        return PersonalKind(mark)
+    if schema_type(node) == "string" and kind_of(node, hints, key) == "nik":
+        return PersonalKind.NIK
+    return None
 
 
 def label_of(node: Schema, key: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -69,7 +70,12 @@ class Application(IdMixin, TimestampMixin, RegionScoped, Base):
     )
     #: Code of the workflow step the application waits at (while submitted or returned).
     current_step: Mapped[str | None] = mapped_column(String(40))
+    #: The eForm answers with every personal value masked (decision 0022); read them through
+    #: ``applications.answers``, which knows who may see them whole.
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The whole answers, encrypted with a key derived from the server secret; None when the
+    #: service's eForm marks nothing personal (then ``data`` is the whole answers).
+    data_encrypted: Mapped[str | None] = mapped_column(Text)
     application_name: Mapped[str] = mapped_column(String(200), default="")
     submitted_at: Mapped[datetime | None]
     #: The date by which the agency must finish, in the region's local calendar.
@@ -91,6 +97,29 @@ class Application(IdMixin, TimestampMixin, RegionScoped, Base):
         primaryjoin="Task.application_id == Application.id",
         viewonly=True,
     )
+
+
+class ApplicationIdentifier(IdMixin, RegionScoped, Base):
+    """A keyed hash of a personal answer that can be looked up (a NIK, a KK number, a phone).
+
+    Rewritten with the answers; a NIK's hash equals the account NIK's (``user_account.nik_hash``).
+    """
+
+    __tablename__ = "application_identifier"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "application_id"],
+            ["application.region_id", "application.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_application_identifier_lookup", "region_id", "kind", "value_hash"),
+    )
+
+    application_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: The answer's path in the data (``nik_ayah``, ``anak.0.nik``).
+    field: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    value_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class ApplicationEvent(IdMixin, RegionScoped, Base):

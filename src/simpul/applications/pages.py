@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from simpul.accounts.auth import CurrentPageUser
-from simpul.applications import documents, eform, notices, repository, submission, workflow
+from simpul.applications import (
+    answers,
+    documents,
+    eform,
+    notices,
+    repository,
+    submission,
+    workflow,
+)
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import Application, ApplicationStatus
@@ -81,12 +89,14 @@ def application_page(
         return RedirectResponse(
             f"/{region.slug}/petugas/permohonan/{application_id}", status_code=303
         )
+    shown = answers.answers_for(session, region, user, view.application, view.service, via="web")
     return render(
         request,
         "applications/application.html",
         {
             "view": view,
-            "answers": describe(view.service.eform["schema"], view.application.data),
+            "answers": describe(view.service.eform["schema"], shown.data),
+            "masked_answers": bool(shown.masked_fields),
             "returned_note": _last_note(view.events, "return"),
             "step_names": step_names(view.service.workflow),
             "document": issuing.document_state(session, region, application_id),
@@ -116,7 +126,7 @@ def _form_page(
     schema = service.eform["schema"]
     ui = service.eform.get("ui", {})
     all_errors = errors or {}
-    current = data if data is not None else application.data
+    current = data if data is not None else answers.answers_in_full(application)
     present = {d.requirement_code: d for d in repository.current_documents(session, application.id)}
     return render(
         request,
@@ -177,10 +187,23 @@ def save_application_form(
         data = eform.apply_action(
             schema, eform.parse_form(schema, form, keep_blank_rows=True), action
         )
+    else:
+        data = eform.parse_form(schema, form)
+    try:
         submission.save_draft(session, region, user, application.id, data)
+    except InvalidInput as exc:  # hidden characters: nothing is kept, the form says where
+        return _form_page(
+            request,
+            session,
+            region,
+            application,
+            data=data,
+            errors=exc.field_errors(),
+            status_code=exc.status_code,
+            message=exc.message,
+        )
+    if action.startswith(("add:", "remove:")):
         return _form_page(request, session, region, application, data=data)
-    data = eform.parse_form(schema, form)
-    submission.save_draft(session, region, user, application.id, data)
     if action != "kirim":
         return RedirectResponse(
             f"/{region.slug}/permohonan/{application.id}/isi?tersimpan=1", status_code=303

@@ -37,6 +37,11 @@ by API. Decisions (the spec leaves these open):
   lists the tasks at the steps of the officer's roles, open and done. Completing takes
   ``{"data": {"decision": "APPROVED"|"SENDBACK"|"REJECTED", "comment": "..."}}``; citizens get
   403 on task endpoints.
+- Personal data (decision 0022): form fields marked ``x-simpul-personal`` come back whole to
+  the applicant (their own file) and to operators at the file's current step (each read is
+  an audit event naming the fields and the ``Information-Mediator-Client``); other operators
+  get masks (``3273••••••••0001``) in ``formData.data`` and ``formVariables``. Lists carry no
+  form data.
 - Statistics: see ``applications.statistics`` for exactly what is counted.
 - Errors keep Simpul's shape ``{"error": {"code", "message", "details"}}`` rather than the
   spec's ``systemError``, like the rest of the API.
@@ -400,12 +405,19 @@ def list_applications(
     **_operation("getApplicationFileById", "Applicant,Operator", 404),
 )
 def get_application(
-    region: CurrentRegion, session: DbSession, user: CurrentApiUser, file_id: FileId
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentApiUser,
+    client: ClientIdentity,
+    file_id: FileId,
 ) -> ApplicationFileResponse:
-    """One file, for its applicant or an officer of its agency (officers' reads are audited)."""
-    return application_file_response(
-        region.slug, registration_service.read_file(session, region, user, file_id)
-    )
+    """One file, for its applicant or an officer of its agency (officers' reads are audited).
+
+    Personal answers (eForm fields marked `x-simpul-personal`) are whole for the applicant
+    and for officers at the file's current step; other officers get masks.
+    """
+    file = registration_service.read_file(session, region, user, file_id, client_identity=client)
+    return application_file_response(region.slug, file)
 
 
 @router.put(
@@ -475,10 +487,16 @@ def list_tasks(
     **_operation("getTaskById", "Operator,Applicant", 403, 404),
 )
 def get_task(
-    region: CurrentRegion, session: DbSession, user: CurrentApiUser, task_id: TaskId
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentApiUser,
+    client: ClientIdentity,
+    task_id: TaskId,
 ) -> DataUserTaskResponse:
-    """A task with the application's form data (the read is audited)."""
-    return data_user_task_response(registration_service.read_task(session, region, user, task_id))
+    """A task with the application's form data (the read is audited; personal answers are
+    whole only while the task is the caller's to work on)."""
+    view = registration_service.read_task(session, region, user, task_id, client_identity=client)
+    return data_user_task_response(view)
 
 
 @router.post(

@@ -294,7 +294,7 @@ def application_file_response(region_slug: str, file: FileView) -> ApplicationFi
             application_name=application.application_name,
             applicant_id=str(application.applicant_id),
             created=application.created_at,
-            form_data=FormData(data=application.data, e_form_id=str(file.service.id)),
+            form_data=FormData(data=file.answers, e_form_id=str(file.service.id)),
             document_urls=[document_url(region_slug, d.id) for d in file.documents],
         ),
         tracking_number=application.tracking_number,
@@ -418,7 +418,7 @@ def data_user_task_response(view: TaskView) -> DataUserTaskResponse:
         service_id=view.service.id,
         service_name=view.service.name,
         e_form_id=str(view.service.id),
-        form_variables=application.data,
+        form_variables=view.answers,
         status=task_status_of(task),
         data=data,
     )

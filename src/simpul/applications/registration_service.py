@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, User
-from simpul.applications import access, repository, submission, workflow
+from simpul.applications import access, answers, repository, submission, workflow
 from simpul.applications.models import Application, Document, Task, TaskOutcome
 from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue import service as catalogue_service
@@ -59,6 +59,8 @@ class FileView:
     application: Application
     service: Service
     documents: Sequence[Document]
+    #: The form data as the caller may read it (``answers.answers_for``).
+    answers: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class TaskView:
     task: Task
     application: Application
     service: Service
+    answers: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -226,21 +229,49 @@ def submit_file(
         channel="api",
         client_identity=client_identity,
     )
-    return _view(session, result.application), result.created
-
-
-def _view(session: Session, application: Application) -> FileView:
+    application = result.application
     return FileView(
         application,
         repository.get_service_of(session, application),
         repository.current_documents(session, application.id),
+        answers.answers_in_full(application),  # the applicant's own answers
+    ), result.created
+
+
+def _view(
+    session: Session,
+    region: Region,
+    reader: User,
+    application: Application,
+    client_identity: str | None,
+) -> FileView:
+    service = repository.get_service_of(session, application)
+    shown = answers.answers_for(
+        session, region, reader, application, service, via="api", client_identity=client_identity
+    )
+    return FileView(
+        application,
+        service,
+        repository.current_documents(session, application.id),
+        shown.data,
     )
 
 
-def read_file(session: Session, region: Region, user: User, file_id: uuid.UUID) -> FileView:
-    """The applicant's own file or one of an officer's agency (the read is audited)."""
+def read_file(
+    session: Session,
+    region: Region,
+    user: User,
+    file_id: uuid.UUID,
+    *,
+    client_identity: str | None = None,
+) -> FileView:
+    """The applicant's own file or one of an officer's agency (the read is audited).
+
+    Personal answers are whole for the applicant and the officers at the file's current step
+    (recorded, with the calling system), masked for other officers (``answers``).
+    """
     file = workflow.read_application(session, region, user, file_id)
-    return FileView(file.application, file.service, file.documents)
+    return _view(session, region, user, file.application, client_identity)
 
 
 @dataclass(frozen=True)
@@ -307,7 +338,7 @@ def update_file(
             details=[{"field": "applicantId", "message": _("Isi dengan ID pemohon berkas.")}],
         )
     _audit(session, region, officer, "application.update", application, client_identity)
-    return _view(session, application)
+    return _view(session, region, officer, application, client_identity)
 
 
 # -- tasks --------------------------------------------------------------------------------
@@ -338,14 +369,23 @@ def list_tasks(
     )
 
 
-def read_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> TaskView:
-    """A task of the officer's agency with the application's data (the read is audited)."""
+def read_task(
+    session: Session,
+    region: Region,
+    officer: User,
+    task_id: uuid.UUID,
+    *,
+    client_identity: str | None = None,
+) -> TaskView:
+    """A task of the officer's agency with the application's data (the read is audited;
+    personal answers as in ``read_file``)."""
     _require_operator(officer)
     task = repository.get_task(session, region.id, task_id)
     if task is None or not access.is_officer_of(officer, task.agency_id):
         raise NotFound(_("Tugas tidak ditemukan."))
     file = workflow.read_application(session, region, officer, task.application_id)
-    return TaskView(task, file.application, file.service)
+    view = _view(session, region, officer, file.application, client_identity)
+    return TaskView(task, file.application, file.service, view.answers)
 
 
 def complete_task(

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, selectinload
 
 from simpul.applications.models import (
     Application,
     ApplicationEvent,
+    ApplicationIdentifier,
     ApplicationStatus,
     CollectiveLeaveDay,
     Document,
@@ -551,3 +553,83 @@ def lock_idempotency_key(session: Session, applicant_id: uuid.UUID, key: str) ->
     session.execute(
         select(func.pg_advisory_xact_lock(func.hashtextextended(f"{applicant_id}:{key}", 0)))
     )
+
+
+# -- personal answers (``answers``) ---------------------------------------------------------
+
+
+def replace_identifiers(
+    session: Session, application: Application, rows: Sequence[tuple[str, str, bytes]]
+) -> None:
+    """Make (field, kind, keyed hash) the application's identifier rows, nothing else."""
+    session.execute(
+        sql_delete(ApplicationIdentifier).where(
+            ApplicationIdentifier.application_id == application.id
+        )
+    )
+    session.add_all(
+        ApplicationIdentifier(
+            region_id=application.region_id,
+            application_id=application.id,
+            field=field,
+            kind=kind,
+            value_hash=value_hash,
+        )
+        for field, kind, value_hash in rows
+    )
+
+
+def applications_with_identifier(
+    session: Session,
+    region_id: uuid.UUID,
+    kind: str,
+    value_hash: bytes,
+    *,
+    agency_ids: Sequence[uuid.UUID],
+    limit: int = 100,
+) -> Sequence[Application]:
+    """Submitted (not draft) applications of the agencies' services naming the value."""
+    named = select(ApplicationIdentifier.application_id).where(
+        ApplicationIdentifier.region_id == region_id,
+        ApplicationIdentifier.kind == kind,
+        ApplicationIdentifier.value_hash == value_hash,
+    )
+    return session.scalars(
+        select(Application)
+        .join(Service, Service.id == Application.service_id)
+        .where(
+            Application.region_id == region_id,
+            Application.id.in_(named),
+            Application.status != ApplicationStatus.DRAFT,
+            Service.agency_id.in_(agency_ids),
+        )
+        .order_by(Application.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def applications_to_protect(
+    session: Session,
+    service_ids: Sequence[uuid.UUID],
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    unprotected_only: bool,
+) -> Sequence[Application]:
+    """The next batch (by id) of applications of these services, locked for the rewrite."""
+    query = select(Application).where(Application.service_id.in_(service_ids))
+    if unprotected_only:
+        query = query.where(Application.data_encrypted.is_(None))
+    if after is not None:
+        query = query.where(Application.id > after)
+    return session.scalars(query.order_by(Application.id).limit(limit).with_for_update()).all()
+
+
+def encrypted_applications(
+    session: Session, *, after: uuid.UUID | None, limit: int
+) -> Sequence[Application]:
+    """The next batch (by id) of applications whose answers are kept encrypted."""
+    query = select(Application).where(Application.data_encrypted.is_not(None))
+    if after is not None:
+        query = query.where(Application.id > after)
+    return session.scalars(query.order_by(Application.id).limit(limit).with_for_update()).all()

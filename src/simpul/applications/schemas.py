@@ -48,6 +48,11 @@ class DocumentOut(BaseModel):
 
 class ApplicationOut(ApplicationSummaryOut):
     data: dict[str, Any]
+    masked_fields: list[str] = Field(
+        default_factory=list,
+        description="Paths of the answers in `data` shown masked (personal data the caller "
+        "may not read whole); empty when every answer is whole.",
+    )
     documents: list[DocumentOut]
     history: list[EventOut]
 

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
-from simpul.applications import repository
+from simpul.applications import answers, repository
+from simpul.applications.eform import hidden_character_errors
 from simpul.applications.eform import validate as validate_form_data
 from simpul.applications.files import StoredFile, safe_filename
 from simpul.applications.models import (
@@ -31,6 +32,7 @@ from simpul.catalogue.standard import Workflow, WorkflowStep
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.core.text import strip_unsafe_characters, unsafe_text_error
 
 #: Tracking numbers avoid letters and digits people confuse (0/O, 1/I/L).
 _ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -199,10 +201,18 @@ def save_draft(
     application_id: uuid.UUID,
     data: dict[str, Any],
 ) -> Application:
-    """Keep what the citizen typed so far, even if incomplete."""
+    """Keep what the citizen typed so far, even if incomplete (but never hidden characters:
+    a field holding a NUL or a bidirectional control is refused and nothing is kept)."""
     application = get_own_application(session, region, applicant, application_id, for_update=True)
     _editable(application)
-    application.data = data
+    service = repository.get_service_of(session, application)
+    hidden = hidden_character_errors(service.eform["schema"], data)
+    if hidden:
+        raise InvalidInput(
+            _("Draf belum disimpan. Periksa isian yang ditandai."),
+            details=[{"field": path, "message": message} for path, message in hidden.items()],
+        )
+    answers.store_answers(session, application, service, data)
     return application
 
 
@@ -257,7 +267,7 @@ def _document_row(
         owner_id=owner.id,
         application_id=application_id,
         requirement_code=requirement_code,
-        filename=safe_filename(filename)[:200],
+        filename=strip_unsafe_characters(safe_filename(filename))[:200],
         content_type=stored.content_type,
         size=stored.size,
         sha256=stored.sha256,
@@ -309,7 +319,7 @@ def submit(
     _editable(application)
     service = repository.get_service_of(session, application)
     documents = repository.current_documents(session, application.id)
-    errors = _problems(service, application.data, documents)
+    errors = _problems(service, answers.answers_in_full(application), documents)
     if errors:
         raise InvalidInput(
             _("Permohonan belum bisa dikirim. Periksa isian yang ditandai."), details=errors
@@ -362,6 +372,11 @@ def submit_new(
                 _("Idempotency-Key harus 1-200 karakter."),
                 details=[{"field": "Idempotency-Key", "message": _("Panjang tidak sesuai.")}],
             )
+        hidden_key = unsafe_text_error(
+            idempotency_key, field="Idempotency-Key", label="Idempotency-Key"
+        )
+        if hidden_key:
+            raise InvalidInput(hidden_key["message"], details=[hidden_key])
         repository.lock_idempotency_key(session, applicant.id, idempotency_key)
         earlier = repository.get_application_by_idempotency_key(
             session, applicant.id, idempotency_key
@@ -369,6 +384,11 @@ def submit_new(
         if earlier is not None:
             return Submission(earlier, created=False)
     service = _published_service(session, region, service_id)
+    hidden_name = unsafe_text_error(
+        application_name or "", field="applicationName", label="applicationName"
+    )
+    if hidden_name:
+        raise InvalidInput(hidden_name["message"], details=[hidden_name])
     order = {document_id: n for n, document_id in enumerate(document_ids)}
     documents = sorted(
         repository.unattached_documents_of(session, applicant.id, document_ids),
@@ -396,7 +416,6 @@ def submit_new(
         tracking_number=new_tracking_number(session, region, now),
         status=ApplicationStatus.DRAFT,
         application_name=(application_name or service.name)[:200],
-        data=data,
         idempotency_key=idempotency_key,
         channel=channel,
         client_identity=client_identity,
@@ -415,6 +434,7 @@ def submit_new(
         if earlier is None:
             raise
         return Submission(earlier, created=False)
+    answers.store_answers(session, application, service, data)
     for document in documents:
         document.application_id = application.id
     _enter_workflow(session, region, application, service, now)

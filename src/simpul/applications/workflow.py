@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts.models import StaffRoleName, User
-from simpul.applications import access, repository
+from simpul.applications import access, answers, repository
 from simpul.applications.eform import validate as validate_form_data
 from simpul.applications.models import (
     Application,
@@ -29,6 +29,8 @@ from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.core.personal import mask_sixteen_digit_numbers
+from simpul.core.text import unsafe_text_error
 from simpul.documents import credentials, issuing
 from simpul.savings import ledger as savings_ledger
 
@@ -121,6 +123,15 @@ def claim_task(session: Session, region: Region, officer: User, task_id: uuid.UU
     return task
 
 
+def _clean_note(note: str) -> str:
+    """An officer's note as it is kept: refused with hidden characters (``core.text``), one
+    line, and a NIK typed into it masked, since it reaches the citizen's e-mail."""
+    hidden = unsafe_text_error(note, field="note", label=_("Catatan"))
+    if hidden:
+        raise InvalidInput(hidden["message"], details=[hidden])
+    return mask_sixteen_digit_numbers(" ".join(note.split()))[:MAX_NOTE]
+
+
 def act_on_task(
     session: Session,
     region: Region,
@@ -152,7 +163,7 @@ def act_on_task(
     service = repository.get_service_of(session, application)
     workflow = workflow_of(service)
     step = workflow.step(task.step)
-    note = " ".join(note.split())[:MAX_NOTE]
+    note = _clean_note(note)
     if step is None or outcome.value not in step.actions:
         raise Conflict(
             _("Tindakan ini tidak tersedia pada tahap %(step)s.") % {"step": task.step_name}
@@ -320,12 +331,13 @@ def update_data_as_officer(
             details=[{"field": f, "message": m} for f, m in errors.items()],
         )
     properties = service.eform["schema"].get("properties", {})
+    before = answers.answers_in_full(application)
     changed = [
         str(properties.get(key, {}).get("title", key))
-        for key in dict.fromkeys([*application.data, *data])
-        if application.data.get(key) != data.get(key)
+        for key in dict.fromkeys([*before, *data])
+        if before.get(key) != data.get(key)
     ]
-    application.data = dict(data)
+    answers.store_answers(session, application, service, dict(data))
     # The history says which answers changed (their questions), so the citizen can see it.
     summary = _("Diubah: %(fields)s.") % {"fields": ", ".join(changed)} if changed else ""
     record_event(

@@ -12,11 +12,17 @@ from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.catalogue import repository
 from simpul.catalogue.models import Agency, LifeEvent, Service
 from simpul.catalogue.seed import AgencySeed, LifeEventSeed
-from simpul.catalogue.standard import STANDARD_COMPONENTS, EForm, ServiceStandard
+from simpul.catalogue.standard import (
+    COMPONENT_LABELS,
+    STANDARD_COMPONENTS,
+    EForm,
+    ServiceStandard,
+)
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
+from simpul.core.text import unsafe_text_error
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
@@ -228,6 +234,19 @@ def update_service(
                     % {"low": low, "high": high},
                 }
             )
+    labels = {
+        "name": _("Nama layanan"),
+        "name_en": _("Nama layanan (bahasa Inggris)"),
+        "summary": _("Ringkasan"),
+        "summary_en": _("Ringkasan (bahasa Inggris)"),
+        **{key: _(label) for key, label in COMPONENT_LABELS.items()},
+    }
+    texts_in = {**{k: v for k, (v, _low, _high) in texts.items()}, **edit.standard}
+    hidden = [
+        unsafe_text_error(str(value), field=key, label=labels.get(key, key))
+        for key, value in texts_in.items()
+    ]
+    errors.extend(problem for problem in hidden if problem is not None)
     sla = _whole_number(edit.sla_working_days, "sla_working_days", 0, 365, errors)
     fee = _whole_number(edit.fee_rupiah, "fee_rupiah", 0, 1_000_000_000, errors)
     standard = {key: edit.standard.get(key, "").strip() for key in STANDARD_COMPONENTS}

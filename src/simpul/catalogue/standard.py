@@ -6,6 +6,7 @@ seed files and a region's own edits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Final
 
 from jsonschema import Draft202012Validator
@@ -13,6 +14,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simpul.core.i18n import lazy
+from simpul.core.personal import KINDS, MARK, RULES, PersonalKind
 
 #: The 14 components, in the order the regulation lists them. The first six are the
 #: delivery components (komponen penyampaian pelayanan), the rest the management ones
@@ -78,6 +80,11 @@ class EForm(BaseModel):
     ``ui`` maps a property name to hints: ``widget`` (``textarea``, ``radio``, ``select``,
     ``address``, ``nik``, ``phone``), ``help`` (a sentence shown under the field) and
     ``placeholder``. Field order is the order of ``schema.properties``.
+
+    A field holding personal data says so in its schema: ``"x-simpul-personal": "<kind>"``
+    with a kind of ``core.personal.PersonalKind`` (nik, kk, phone, email, name, address,
+    identifier, other); on an object or an array it covers everything inside. Such answers
+    are stored encrypted and shown masked (decision 0022).
     """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -95,7 +102,50 @@ class EForm(BaseModel):
             raise ValueError(f"invalid JSON Schema at {path}: {exc.message}") from exc
         if value.get("type") != "object" or not value.get("properties"):
             raise ValueError("an eForm schema must be an object with properties")
+        if MARK in value:
+            raise ValueError(f"{MARK} marks a field of the form, not the form itself")
+        problems = list(_personal_mark_problems(value, ""))
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
+
+
+def _declared_type(node: dict[str, Any]) -> str:
+    declared = node.get("type")
+    if isinstance(declared, list):
+        declared = next((t for t in declared if t != "null"), None)
+    if isinstance(declared, str):
+        return declared
+    if "properties" in node:
+        return "object"
+    return "array" if "items" in node else "string"
+
+
+def _personal_mark_problems(node: dict[str, Any], path: str) -> Iterator[str]:
+    """Each wrong ``x-simpul-personal`` mark under ``node``, saying where (the JSON pointer
+    of the field's schema) and why (decision 0022: ``core.personal`` defines the kinds)."""
+    children: list[tuple[str, Any]] = []
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        children += [(f"{path}properties/{key}", child) for key, child in properties.items()]
+    if isinstance(node.get("items"), dict):
+        children.append((f"{path}items", node["items"]))
+    for child_path, child in children:
+        if not isinstance(child, dict):
+            continue
+        if MARK in child:
+            mark = child[MARK]
+            if not isinstance(mark, str) or mark not in KINDS:
+                yield (
+                    f"{MARK} at {child_path}: {mark!r} is not a kind of personal data "
+                    f"(use one of {', '.join(sorted(KINDS))})"
+                )
+            elif RULES[PersonalKind(mark)].text_only and _declared_type(child) != "string":
+                yield (
+                    f"{MARK} at {child_path}: {mark} marks a text field, "
+                    f"not a field of type {_declared_type(child)}"
+                )
+        yield from _personal_mark_problems(child, f"{child_path}/")
 
 
 #: Headings of the components as the regulation names them (translated at render time).

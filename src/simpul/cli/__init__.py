@@ -15,6 +15,7 @@ import sys
 
 import typer
 
+from simpul.applications.cli import protect_personal_data
 from simpul.cli.apps import apps_app
 from simpul.cli.common import _region, domain_errors, fail, session_factory, session_scope
 from simpul.cli.regions import check_catalogue, region_app
@@ -40,6 +41,7 @@ __all__ = [
 app = typer.Typer(help="Simpul: a region's public services behind one door.", no_args_is_help=True)
 # Registered here, in the order `simpul --help` lists them.
 app.command()(migrate)
+app.command("protect-personal-data")(protect_personal_data)
 app.command()(serve)
 app.command("seed-demo")(seed_demo_command)
 app.command()(demo)

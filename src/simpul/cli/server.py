@@ -32,7 +32,10 @@ def migrate(
         ),
     ] = False,
 ) -> None:
-    """Apply database migrations (Alembic) up to the newest, or go back to an older revision."""
+    """Apply database migrations (Alembic) up to the newest, then encrypt the personal answers
+    stored in clear text before (``protect-personal-data``; it needs the secret key, which a
+    migration does not have). ``--to`` goes back to an older revision instead."""
+    from simpul.applications.cli import protect_personal_data
     from simpul.core.migrate import DataLossRefused, migrate_to
 
     url = get_engine().url.render_as_string(hide_password=False)
@@ -50,11 +53,11 @@ def migrate(
                 "losses": ", ".join(f"{table} ({rows})" for table, rows in refused.losses.items()),
             }
         ) from None
-    typer.echo(
-        _("Basis data sudah mutakhir.")
-        if to == "head"
-        else _("Basis data pada revisi %(revision)s.") % {"revision": to}
-    )
+    if to != "head":
+        typer.echo(_("Basis data pada revisi %(revision)s.") % {"revision": to})
+        return
+    typer.echo(_("Basis data sudah mutakhir."))
+    protect_personal_data(everything=False, undo=False)
 
 
 def serve(

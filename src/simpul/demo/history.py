@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
+from simpul.applications import answers
 from simpul.applications import repository as applications_repository
 from simpul.applications.eform_sample import sample_data
 from simpul.applications.models import Application, ApplicationEvent, ApplicationStatus
@@ -155,7 +156,6 @@ def _add(
         applicant_id=resident.id,
         tracking_number=_tracking_number(session, region, rng, plan.submitted),
         status=plan.outcome,
-        data=sample_data(service.eform["schema"]),
         submitted_at=submitted_at,
         due_date=plan.due,
         paused_working_days=plan.paused,
@@ -165,6 +165,8 @@ def _add(
     )
     session.add(application)
     session.flush()
+    # Through the same door as every application: personal answers masked and encrypted.
+    answers.store_answers(session, application, service, sample_data(service.eform["schema"]))
     events: list[tuple[datetime, str, str | None, str, str, str]] = [
         (submitted_at - timedelta(minutes=12), "draft", None, "draft", resident.full_name, ""),
         (submitted_at, "submit", "draft", "submitted", resident.full_name, ""),

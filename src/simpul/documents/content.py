@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
+from simpul.applications.answers import answers_for_document
 from simpul.applications.display import describe
 from simpul.applications.models import Application
 from simpul.catalogue.models import Agency, Service
@@ -104,7 +105,9 @@ def document_content(
         service_name=service.name,
         rows=[
             ("Nomor permohonan", application.tracking_number),
-            *application_rows(schema, application.data or {}),
+            # The citizen's own official document: identifiers in full, contact details not
+            # printed (decision 0022).
+            *application_rows(schema, answers_for_document(application, service)),
         ],
         signer_position=signer_position,
     )

@@ -15,13 +15,15 @@ applicant types prints; otherwise in the PDF core font Helvetica, which covers L
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from fpdf import FPDF
+
+from simpul.core.text import strip_unsafe_characters
 
 # fontTools reports every table it drops while subsetting DejaVu; none matter for our text.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
@@ -133,7 +135,9 @@ def render_document(content: DocumentContent, *, created_at: datetime | None = N
     """The document as PDF bytes (one A4 page; long data flows onto further pages).
 
     Its wording is Indonesian whatever the reader's language: it is an official document.
+    No NUL or bidirectional control is printed or put in the metadata (``core.text``).
     """
+    content = _without_hidden_characters(content)
     pdf = _Document()
     pdf.set_title(content.title)
     pdf.set_subject(f"{content.title} {content.number}")
@@ -150,6 +154,18 @@ def render_document(content: DocumentContent, *, created_at: datetime | None = N
     _body(pdf, content)
     _signature_block(pdf, content)
     return bytes(pdf.output())
+
+
+def _without_hidden_characters(content: DocumentContent) -> DocumentContent:
+    clean = strip_unsafe_characters
+    texts: dict[str, Any] = {
+        f.name: clean(value)
+        for f in fields(content)
+        if isinstance(value := getattr(content, f.name), str)
+    }
+    return replace(
+        content, **texts, rows=[(clean(label), clean(value)) for label, value in content.rows]
+    )
 
 
 def _letterhead(pdf: _Document, content: DocumentContent) -> None:

@@ -21,7 +21,9 @@ from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
+from simpul.core.text import unsafe_text_error
 from simpul.documents import codes, repository
 from simpul.documents.models import IssuedDocument
 from simpul.documents.render import DocumentContent
@@ -122,7 +124,11 @@ def revoke_document(
     The caller has checked ``can_revoke`` (pages) or is the operator (``cli``). A revoked
     document stays: its row, file and hash remain for the record.
     """
-    reason = reason.strip()
+    hidden = unsafe_text_error(reason, field="reason", label=_("Alasan pencabutan"))
+    if hidden:
+        raise InvalidInput(hidden["message"], details=[hidden])
+    # The reason is shown on the public verification page: a NIK typed into it stays masked.
+    reason = mask_sixteen_digit_numbers(reason.strip())
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         raise InvalidInput(
             _("Alasan pencabutan belum lengkap."),

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -188,6 +189,20 @@ def _add_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return _error_json(500, "internal_error", message)
         return render(request, "error.html", {"status": 500, "message": message}, 500)
+
+    @app.exception_handler(DataError)
+    async def unstorable_text(request: Request, exc: DataError) -> Response:
+        """A NUL that reached the database (text fields without a check of their own,
+        ``core.text``): PostgreSQL cannot store it, the request rolled back; say so (422)."""
+        if "NUL" not in str(exc.orig):
+            return await unexpected_error(request, exc)
+        message = _(
+            "Teks yang dikirim berisi karakter NUL yang tidak dapat disimpan. Hapus karakter itu "
+            "lalu kirim lagi; tidak ada yang berubah."
+        )
+        if _wants_json(request):
+            return _error_json(422, "invalid_input", message)
+        return render(request, "error.html", {"status": 422, "message": message}, 422)
 
 
 def _with_headers(response: Response, headers: dict[str, str]) -> Response:

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from simpul.core import i18n
 from simpul.core.security import csrf_token_for
+from simpul.core.text import strip_unsafe_characters
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -79,11 +80,22 @@ def text_block(value: str) -> Markup:
     return Markup("".join(html))  # noqa: S704 - every piece above is escaped
 
 
+def shown(value: Any) -> Any:
+    """What ``{{ ... }}`` prints: text without NUL or bidirectional controls (``core.text``),
+    so a value stored before they were refused cannot turn a page's text around."""
+    if isinstance(value, Markup):
+        return Markup(strip_unsafe_characters(str(value)))  # noqa: S704 - already markup
+    if isinstance(value, str):
+        return strip_unsafe_characters(value)
+    return value
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
         autoescape=select_autoescape(["html"]),
+        finalize=shown,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,

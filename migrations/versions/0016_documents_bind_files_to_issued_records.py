@@ -14,8 +14,8 @@ gone keeps no fingerprint: its hash, which covers the signature and its certific
 Downgrade drops the new columns. They are copies of data the other tables keep (upgrading
 again fills them in the same way), so nothing is lost.
 
-Revision ID: 0013_documents
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-28 09:00:00.000000
 """
 
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_documents"
-down_revision: str | None = "0012"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """gateway: counts of calls refused before their caller was identified
 
-Revision ID: 0013_gw
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 05:00:00.000000
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_gw"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """upload limits (attempts for the rate limits) and the record of stored files to delete
 
-Revision ID: 0013_uploads
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_uploads"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
