@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import delete as delete_rows
 from sqlalchemy.orm import Session, selectinload
 
 from simpul.applications.models import (
@@ -284,6 +285,16 @@ def count_unread_notifications(session: Session, region_id: uuid.UUID, user_id: 
             )
         )
         or 0
+    )
+
+
+def delete_notifications_of_users(
+    session: Session, region_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
+) -> None:
+    session.execute(
+        delete_rows(Notification).where(
+            Notification.region_id == region_id, Notification.user_id.in_(user_ids)
+        )
     )
 
 
