@@ -13,14 +13,18 @@ browsers refuse to take from a sibling domain.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.accounts.auth import SESSION_COOKIE
 from simpul.accounts.models import AccountKind, ApiToken
 from simpul.core.models import Region
+from simpul.core.settings import Settings
+from simpul.web.app import create_app
 from simpul.web.middleware import CSRF_COOKIE
 from tests.factories import csrf_from, make_region, make_user, post_form
 
@@ -158,3 +162,37 @@ def test_the_token_changes_with_the_session(client: TestClient, region: Region) 
         "/kota-uji/akun/token", data={"name": "x", "csrf_token": before}, follow_redirects=False
     )
     assert stale.status_code == 403
+
+
+@pytest.fixture
+def production_client(
+    engine: Engine, session_factory: sessionmaker[Session], settings: Settings
+) -> Iterator[TestClient]:
+    """The app as deployed (not debug: secure cookies), over https."""
+    app = create_app(settings.model_copy(update={"debug": False}), engine)
+    app.state.session_factory = session_factory
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_in_production_the_cookie_cannot_come_from_a_sibling_domain(
+    production_client: TestClient, region: Region
+) -> None:
+    """Outside debug the CSRF cookie is ``__Host-`` prefixed (browsers refuse such a cookie
+    from a sibling domain), and the name a sibling can set is not read at all, even for a form
+    sent without ``Origin``/``Sec-Fetch-Site``."""
+    attacker = TestClient(production_client.app, base_url="https://testserver")
+    page = attacker.get("/kota-uji/masuk")
+    set_cookie = page.headers["set-cookie"]
+    assert set_cookie.startswith("__Host-simpul_csrf=")
+    assert "Path=/;" in set_cookie and "Secure" in set_cookie and "Domain" not in set_cookie
+    cookie, token = attacker.cookies["__Host-simpul_csrf"], csrf_from(page.text)
+    victim = production_client
+    victim.cookies.set(CSRF_COOKIE, cookie)  # what a sibling subdomain can plant
+    forged = victim.post(
+        "/kota-uji/masuk", data={**ATTACKER, "csrf_token": token}, follow_redirects=False
+    )
+    assert forged.status_code == 403
+    assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
+    # The site's own form still works.
+    assert post_form(victim, "/kota-uji/masuk", VICTIM).status_code == 303
