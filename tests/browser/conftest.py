@@ -7,6 +7,10 @@ seeded with the demo region once per run.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from sqlalchemy.engine import make_url
 from simpul.core.database import sqlalchemy_url
 from simpul.devserver import migrate_and_seed_demo, recreate_database, running_server
 from tests.conftest import ROOT, TEST_SECRET, _server_url
+from tests.notify.conftest import running_mail_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -126,3 +131,46 @@ def second_phone(browser: Browser, live_server: str) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+class Mailbox:
+    """The citizens' mailboxes: ``simpul worker --once`` delivers what is queued to a real
+    SMTP server on loopback, and a test reads the link out of the e-mail sent to an address."""
+
+    def __init__(self, database_url: str, data_dir: Path, public_url: str) -> None:
+        self.database_url = database_url
+        self.data_dir = data_dir
+        self.public_url = public_url
+
+    def activation_link(self, email: str) -> str:
+        """The account activation link sent to ``email``."""
+        with running_mail_server() as server:
+            environment = {
+                **os.environ,
+                "SIMPUL_DATABASE_URL": self.database_url,
+                "SIMPUL_SECRET_KEY": TEST_SECRET,
+                "SIMPUL_DATA_DIR": str(self.data_dir),
+                "SIMPUL_SMTP_PORT": str(server.port),
+                "SIMPUL_PUBLIC_URL": self.public_url,
+            }
+            done = subprocess.run(
+                [str(Path(sys.executable).parent / "simpul"), "worker", "--once"],
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            mails = [m for m in server.messages if m["To"] == email]
+        assert mails, f"no e-mail to {email}: {done.stderr}"
+        body = mails[-1].get_body(preferencelist=("plain",))
+        assert body is not None
+        link = re.search(r"https?://\S+/daftar/aktifkan/\S+", str(body.get_content()))
+        assert link, body.get_content()
+        return link.group(0)
+
+
+@pytest.fixture
+def mailbox(browser_database_url: str, browser_data_dir: Path, live_server: str) -> Mailbox:
+    return Mailbox(browser_database_url, browser_data_dir, live_server)

@@ -18,6 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
 from simpul.devserver import free_port
+from tests.browser.conftest import Mailbox
 from tests.conftest import TEST_SECRET
 from tests.samples import pdf_bytes, png_bytes
 
@@ -78,8 +79,9 @@ def _log_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("main").get_by_role("button", name="Masuk").click()
 
 
-def _register(page: Page, nik: str, name: str, email: str) -> None:
-    """Create a citizen account (the citizen is then logged in)."""
+def _register(page: Page, mailbox: Mailbox, nik: str, name: str, email: str) -> None:
+    """Create a citizen account and open it with the link e-mailed to ``email`` (the citizen
+    is then logged in)."""
     page.goto(f"{REGION}/daftar")
     page.get_by_label("NIK (Nomor Induk Kependudukan)").fill(nik)
     page.get_by_label("Nama lengkap").fill(name)
@@ -89,6 +91,9 @@ def _register(page: Page, nik: str, name: str, email: str) -> None:
     page.get_by_label("Ulangi kata sandi").fill(PASSWORD)
     page.get_by_label("Saya menyetujui").check()
     page.get_by_role("button", name="Buat akun").click()
+    expect(_heading(page)).to_have_text("Periksa e-mail Anda")
+    page.goto(mailbox.activation_link(email))
+    page.get_by_role("button", name="Aktifkan akun").click()
     expect(page).to_have_url(_at(f"{REGION}/akun\\?baru=1"))
 
 
@@ -132,6 +137,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     tmp_path: Path,
     browser_database_url: str,
     browser_data_dir: Path,
+    mailbox: Mailbox,
 ) -> None:
     """Apply with documents and eForm (an error first) → inbox, claim, download → return with
     a note (a missing note first) → revision → approve twice, signing the last step (a wrong
@@ -146,7 +152,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     sharp.write_bytes(png_bytes(96, 60, (40, 90, 160)))
 
     # 1. A new citizen registers and starts an application from the service page.
-    _register(citizen, NIK, NAME, EMAIL)
+    _register(citizen, mailbox, NIK, NAME, EMAIL)
     citizen.goto(SERVICE)
     expect(_heading(citizen)).to_have_text(SERVICE_NAME)
     citizen.get_by_role("button", name="Ajukan permohonan").click()
@@ -374,13 +380,13 @@ def _run_document_worker(database_url: str, data_dir: Path) -> None:
 
 
 def test_officer_sees_why_a_return_without_a_note_is_refused(
-    phone: Page, second_phone: Page, tmp_path: Path
+    phone: Page, second_phone: Page, tmp_path: Path, mailbox: Mailbox
 ) -> None:
     """Returning an application without a note shows "Alasan wajib diisi" next to the note."""
     citizen, officer = phone, second_phone
     family_card = tmp_path / "kk.pdf"
     family_card.write_bytes(pdf_bytes("Kartu Keluarga"))
-    _register(citizen, OTHER_NIK, "Rina Wulandari", "rina.wulandari@example.org")
+    _register(citizen, mailbox, OTHER_NIK, "Rina Wulandari", "rina.wulandari@example.org")
     application = _send_application(citizen, family_card)
 
     _log_in(officer, OFFICER_EMAIL, OFFICER_PASSWORD)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from simpul.catalogue.standard import COMPONENT_LABELS, STANDARD_COMPONENTS
+from tests.browser.conftest import Mailbox
 
 pytestmark = pytest.mark.browser
 
@@ -54,9 +55,11 @@ def _log_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("main").get_by_role("button", name="Masuk").click()
 
 
-def test_citizen_finds_a_service_registers_and_logs_in(phone: Page, screenshots: Path) -> None:
-    """Catalogue → search → service standard → registration (NIK error, then success) →
-    log out → wrong password → log in."""
+def test_citizen_finds_a_service_registers_and_logs_in(
+    phone: Page, screenshots: Path, mailbox: Mailbox
+) -> None:
+    """Catalogue → search → service standard → registration (NIK error, then "check your
+    e-mail") → the e-mailed link opens the account → log out → wrong password → log in."""
     page = phone
 
     # The catalogue lists the region's services, grouped by agency.
@@ -105,8 +108,15 @@ def test_citizen_finds_a_service_registers_and_logs_in(phone: Page, screenshots:
     expect(page.get_by_label("E-mail")).to_have_value(EMAIL)
     page.screenshot(path=screenshots / "04-daftar-nik-salah.png", full_page=True)
 
-    # With a valid NIK the account is created and the citizen is logged in.
+    # With a valid NIK the citizen is asked to open the link sent to the address given ...
     _fill_registration(page, NIK)
+    expect(_heading(page)).to_have_text("Periksa e-mail Anda")
+    expect(page.get_by_role("status")).to_contain_text(EMAIL)
+    page.screenshot(path=screenshots / "04b-periksa-email.png")
+    # ... which opens the account and logs the citizen in.
+    page.goto(mailbox.activation_link(EMAIL))
+    expect(_heading(page)).to_have_text("Aktifkan akun Anda")
+    page.get_by_role("button", name="Aktifkan akun").click()
     expect(page).to_have_url(_at(f"{REGION}/akun?baru=1"))
     expect(page.get_by_role("status")).to_have_text("Akun Anda sudah dibuat. Selamat datang!")
     expect(page.locator("dt:text-is('Nama') + dd")).to_have_text(NAME)

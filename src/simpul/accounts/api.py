@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from simpul.accounts import service
+from simpul.accounts import registration, service
 from simpul.accounts.auth import CurrentApiUser
 from simpul.accounts.models import User
 from simpul.accounts.schemas import (
     AccountOut,
     CitizenRegistration,
+    RegistrationAccepted,
     StaffRoleOut,
     TokenCreate,
     TokenCreated,
@@ -45,13 +46,21 @@ def _account_out(session: DbSession, region: Region, user: User) -> AccountOut:
     )
 
 
-@router.post("/accounts", response_model=AccountOut, status_code=status.HTTP_201_CREATED)
+@router.post("/accounts", response_model=RegistrationAccepted, status_code=status.HTTP_202_ACCEPTED)
 def register_citizen(
-    region: CurrentRegion, session: DbSession, body: CitizenRegistration
-) -> AccountOut:
-    """Open a citizen account with NIK. Nothing is created when any field is invalid."""
-    user = service.register_citizen(session, region, body)
-    return _account_out(session, region, user)
+    request: Request, region: CurrentRegion, session: DbSession, body: CitizenRegistration
+) -> RegistrationAccepted:
+    """Register a citizen with NIK. Malformed fields are named (422) and nothing is made.
+
+    Otherwise the answer is always the same, whether or not the NIK or e-mail already has an
+    account: the account opens when the link sent to the e-mail address is used, and the
+    owner of a taken NIK or address is told by e-mail instead. Limited per source address,
+    NIK and e-mail address (429 with ``Retry-After``).
+    """
+    received = registration.register_citizen(
+        session, region, body, client=request.client.host if request.client else None
+    )
+    return RegistrationAccepted(status="pending_activation", message=received.message())
 
 
 @router.get("/me", response_model=AccountOut)

@@ -15,8 +15,7 @@ from simpul.core.database import DbSession
 from simpul.core.errors import Forbidden, Unauthorized
 from simpul.core.i18n import _
 from simpul.core.regions import CurrentRegion
-
-SESSION_COOKIE = "simpul_session"
+from simpul.web.middleware import SESSION_COOKIE
 
 _bearer = HTTPBearer(auto_error=False, description="A personal API token: `Bearer spl_...`")
 

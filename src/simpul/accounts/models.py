@@ -67,6 +67,13 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
         ),
         CheckConstraint("kind <> 'citizen' OR nik_hash IS NOT NULL", name="citizen_has_nik"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Registrations waiting for their activation link, oldest first (for the clean-up).
+        Index(
+            "ix_user_account_pending",
+            "region_id",
+            "created_at",
+            postgresql_where="activated_at IS NULL",
+        ),
     )
 
     kind: Mapped[AccountKind] = mapped_column(value_enum(AccountKind, "account_kind"))
@@ -81,6 +88,11 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
     nik_encrypted: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(5), default="id")
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: When the owner opened the link sent to the e-mail address (accounts made by
+    #: administrators: when made). None: a registration waiting for that link; it cannot log
+    #: in, holds its NIK and e-mail only until a newer registration of them, and is deleted
+    #: when the link expires.
+    activated_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
 
     #: Loaded when first used (citizens, most API callers, never need them).
@@ -147,7 +159,8 @@ class ApiToken(IdMixin, RegionScoped, Base):
 
 
 class LoginAttempt(IdMixin, RegionScoped, Base):
-    """One try to log in, kept for throttling. The e-mail is stored as a keyed hash only."""
+    """One try to log in, kept for throttling. The e-mail is stored as a keyed hash only;
+    ``ip`` is the source as ``core.security.client_source`` gives it."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_lookup", "region_id", "email_hash", "at"),)
@@ -156,3 +169,20 @@ class LoginAttempt(IdMixin, RegionScoped, Base):
     ip: Mapped[str] = mapped_column(String(45), index=True)
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+
+
+class RegistrationAttempt(IdMixin, RegionScoped, Base):
+    """One well-formed registration, kept for throttling. NIK and e-mail as keyed hashes only."""
+
+    __tablename__ = "registration_attempt"
+    __table_args__ = (
+        Index("ix_registration_attempt_nik", "region_id", "nik_hash", "at"),
+        Index("ix_registration_attempt_email", "region_id", "email_hash", "at"),
+        Index("ix_registration_attempt_source", "source", "at"),
+    )
+
+    #: The client's address (IPv6: its /64), see ``core.security.client_source``.
+    source: Mapped[str] = mapped_column(String(45))
+    nik_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    email_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, index=True)

@@ -9,9 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from simpul.accounts import service
+from simpul.accounts import registration, service
 from simpul.accounts.auth import (
-    SESSION_COOKIE,
     CurrentPageAdmin,
     CurrentPageStaff,
     CurrentPageUser,
@@ -31,6 +30,7 @@ from simpul.core.errors import InvalidInput
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.web.csrf import csrf_protect
+from simpul.web.middleware import SESSION_COOKIE
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
 
@@ -57,6 +57,12 @@ def _safe_next(region: Region, target: str | None) -> str | None:
     ):
         return target
     return None
+
+
+def _client(request: Request) -> str | None:
+    """The client's address: behind the reverse proxy, the one it forwards (uvicorn's proxy
+    headers, trusted only from FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else None
 
 
 def _login_response(request: Request, session: DbSession, user: User, target: str) -> Response:
@@ -105,7 +111,7 @@ def register(
         consent=consent == "ya",
     )
     try:
-        created = service.register_citizen(session, region, data)
+        received = registration.register_citizen(session, region, data, client=_client(request))
     except InvalidInput as exc:
         values = {"nik": nik, "full_name": full_name, "email": email, "phone": phone}
         return render(
@@ -114,7 +120,37 @@ def register(
             {"values": values, "errors": exc.field_errors(), "message": exc.message},
             status_code=exc.status_code,
         )
-    return _login_response(request, session, created, f"/{region.slug}/akun?baru=1")
+    return render(
+        request,
+        "accounts/register_sent.html",
+        {"email": received.email, "hours": received.hours},
+    )
+
+
+@router.get(
+    "/{region}/daftar/aktifkan/{user_id}/{code}", response_class=HTMLResponse, name="activate"
+)
+def activation_page(
+    request: Request, region: CurrentRegion, session: DbSession, user_id: uuid.UUID, code: str
+) -> HTMLResponse:
+    """The activation link's page: a button, so that mail scanners opening links activate
+    nothing."""
+    pending = registration.activation_pending(session, region, user_id, code[:100])
+    return render(
+        request, "accounts/activate.html", {"pending": pending, "action": request.url.path}
+    )
+
+
+@router.post("/{region}/daftar/aktifkan/{user_id}/{code}", response_class=HTMLResponse)
+def activate(
+    request: Request, region: CurrentRegion, session: DbSession, user_id: uuid.UUID, code: str
+) -> Response:
+    user = registration.activate(session, region, user_id, code[:100])
+    if user is None:
+        return render(
+            request, "accounts/activate.html", {"pending": False, "action": request.url.path}
+        )
+    return _login_response(request, session, user, f"/{region.slug}/akun?baru=1")
 
 
 @router.get("/{region}/masuk", response_class=HTMLResponse, name="login")
@@ -138,8 +174,9 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    ip = request.client.host if request.client else "unknown"
-    result = service.login(session, region, email=email[:254], password=password[:200], ip=ip)
+    result = service.login(
+        session, region, email=email[:254], password=password[:200], client=_client(request)
+    )
     if result.user is None:
         return render(
             request,
@@ -181,6 +218,7 @@ def _account_page(
         {
             "nik_masked": service.masked_nik_of(user),
             "tokens": service.list_api_tokens(session, user),
+            "active_tokens": service.active_api_tokens(session, user),
             **extra,
         },
         status_code=status,
@@ -223,15 +261,18 @@ def change_password(
     current_password: Annotated[str, Form()] = "",
     new_password: Annotated[str, Form()] = "",
     new_password_confirm: Annotated[str, Form()] = "",
+    keep_token: Annotated[list[str] | None, Form()] = None,
 ) -> HTMLResponse:
+    keep = {uuid.UUID(raw) for raw in (keep_token or [])[:100] if _is_uuid(raw)}
     try:
-        service.change_password(
+        revoked = service.change_password(
             session,
             user,
             current=current_password[:200],
             new=new_password[:200],
             confirm=new_password_confirm[:200],
             keep_session_token=request.cookies.get(SESSION_COOKIE),
+            keep_token_ids=keep,
         )
     except InvalidInput as exc:
         return _account_page(
@@ -241,7 +282,17 @@ def change_password(
             {"password_errors": exc.field_errors(), "password_message": exc.message},
             exc.status_code,
         )
-    return _account_page(request, session, user, {"password_changed": True})
+    return _account_page(
+        request, session, user, {"password_changed": True, "tokens_revoked": revoked}
+    )
+
+
+def _is_uuid(raw: str) -> bool:
+    try:
+        uuid.UUID(raw)
+    except ValueError:
+        return False
+    return True
 
 
 @router.get("/{region}/akun/data", name="export_data")

@@ -6,17 +6,74 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import AccountKind, ApiToken, LoginAttempt, StaffRole, User, UserSession
+from simpul.accounts.models import (
+    AccountKind,
+    ApiToken,
+    LoginAttempt,
+    RegistrationAttempt,
+    StaffRole,
+    User,
+    UserSession,
+)
 from simpul.core.models import AuditEvent
+
+_ACTIVATED = User.activated_at.is_not(None)
 
 
 def get_user_by_email(session: Session, region_id: uuid.UUID, email: str) -> User | None:
+    """The account with this e-mail; registrations still waiting for activation are not."""
     return session.scalars(
-        select(User).where(User.region_id == region_id, User.email == email.lower())
+        select(User).where(User.region_id == region_id, User.email == email.lower(), _ACTIVATED)
     ).one_or_none()
+
+
+def get_user_by_nik_hash(session: Session, region_id: uuid.UUID, nik_hash: bytes) -> User | None:
+    """The activated account with this NIK (keyed hash), if any."""
+    return session.scalars(
+        select(User).where(User.region_id == region_id, User.nik_hash == nik_hash, _ACTIVATED)
+    ).one_or_none()
+
+
+def get_pending_registration(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> User | None:
+    """The account ``user_id`` if it still waits for activation (locked until commit)."""
+    return session.scalars(
+        select(User)
+        .where(User.region_id == region_id, User.id == user_id, User.activated_at.is_(None))
+        .with_for_update()
+    ).one_or_none()
+
+
+def delete_pending_registrations(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    email: str | None = None,
+    nik_hash: bytes | None = None,
+    created_before: datetime | None = None,
+) -> list[uuid.UUID]:
+    """Delete registrations waiting for activation that hold ``email`` or ``nik_hash``, or
+    were made before ``created_before``; returns their ids."""
+    matches = []
+    if email is not None:
+        matches.append(User.email == email.lower())
+    if nik_hash is not None:
+        matches.append(User.nik_hash == nik_hash)
+    if created_before is not None:
+        matches.append(User.created_at < created_before)
+    if not matches:
+        return []
+    return list(
+        session.scalars(
+            delete(User)
+            .where(User.region_id == region_id, User.activated_at.is_(None), or_(*matches))
+            .returning(User.id)
+        )
+    )
 
 
 def get_user_by_id(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
@@ -27,24 +84,15 @@ def get_user_by_id(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -
 
 def list_users_with_email(session: Session, email: str) -> Sequence[User]:
     """Accounts with this e-mail in every region (for operators' tools, never for pages)."""
-    return session.scalars(select(User).where(User.email == email.strip().lower())).all()
-
-
-def nik_hash_exists(session: Session, region_id: uuid.UUID, nik_hash: bytes) -> bool:
-    return (
-        session.scalar(
-            select(func.count(User.id)).where(
-                User.region_id == region_id, User.nik_hash == nik_hash
-            )
-        )
-        != 0
-    )
+    return session.scalars(
+        select(User).where(User.email == email.strip().lower(), _ACTIVATED)
+    ).all()
 
 
 def count_users_by_kind(session: Session, region_id: uuid.UUID) -> dict[AccountKind, int]:
     rows = session.execute(
         select(User.kind, func.count(User.id))
-        .where(User.region_id == region_id)
+        .where(User.region_id == region_id, _ACTIVATED)
         .group_by(User.kind)
     ).all()
     return {kind: int(n) for kind, n in rows}
@@ -86,6 +134,7 @@ def get_user_for_session_token(
             UserSession.expires_at > now,
             User.region_id == region_id,
             User.is_active.is_(True),
+            _ACTIVATED,
         )
     ).one_or_none()
 
@@ -153,6 +202,14 @@ def list_api_tokens(session: Session, user_id: uuid.UUID) -> Sequence[ApiToken]:
     ).all()
 
 
+def list_active_api_tokens(session: Session, user_id: uuid.UUID) -> Sequence[ApiToken]:
+    return session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at)
+    ).all()
+
+
 def get_api_token_of_user(
     session: Session, user_id: uuid.UUID, token_id: uuid.UUID
 ) -> ApiToken | None:
@@ -173,6 +230,7 @@ def get_active_api_token(
             ApiToken.revoked_at.is_(None),
             User.region_id == region_id,
             User.is_active.is_(True),
+            _ACTIVATED,
         )
     ).one_or_none()
     return (row[0], row[1]) if row else None
@@ -182,42 +240,95 @@ def add_login_attempt(session: Session, attempt: LoginAttempt) -> None:
     session.add(attempt)
 
 
+def try_lock(session: Session, purpose: str, key: bytes) -> bool:
+    """Take the transaction's advisory lock on (``purpose``, ``key``) if nobody holds it.
+
+    Held until the transaction ends. Never waits: a request that would wait holds a pooled
+    connection meanwhile, and many of them could take the whole pool.
+    """
+    name = f"{purpose}:{key.hex()}"
+    return bool(
+        session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtextextended(name, 0))))
+    )
+
+
 def failed_logins_since(
-    session: Session, region_id: uuid.UUID, email_hash: bytes, since: datetime
+    session: Session,
+    region_id: uuid.UUID,
+    email_hash: bytes,
+    since: datetime,
+    source: str | None = None,
 ) -> tuple[int, datetime | None]:
-    """How many failed logins for this e-mail since ``since``, and the earliest of them."""
-    count, first = session.execute(
-        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
-            LoginAttempt.region_id == region_id,
-            LoginAttempt.email_hash == email_hash,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at >= since,
-        )
-    ).one()
+    """How many failed logins for this e-mail (from ``source`` only, if given) since ``since``,
+    and the earliest of them."""
+    query = select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
+        LoginAttempt.region_id == region_id,
+        LoginAttempt.email_hash == email_hash,
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at >= since,
+    )
+    if source is not None:
+        query = query.where(LoginAttempt.ip == source)
+    count, first = session.execute(query).one()
     return int(count), first
 
 
 def failed_logins_from_ip_since(
-    session: Session, ip: str, since: datetime
+    session: Session, source: str, since: datetime
 ) -> tuple[int, datetime | None]:
     count, first = session.execute(
         select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
-            LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+            LoginAttempt.ip == source, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
         )
     ).one()
     return int(count), first
 
 
 def last_successful_login(
-    session: Session, region_id: uuid.UUID, email_hash: bytes
+    session: Session, region_id: uuid.UUID, email_hash: bytes, source: str | None = None
 ) -> datetime | None:
-    return session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.region_id == region_id,
-            LoginAttempt.email_hash == email_hash,
-            LoginAttempt.succeeded.is_(True),
-        )
+    query = select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.region_id == region_id,
+        LoginAttempt.email_hash == email_hash,
+        LoginAttempt.succeeded.is_(True),
     )
+    if source is not None:
+        query = query.where(LoginAttempt.ip == source)
+    return session.scalar(query)
+
+
+def add_registration_attempt(session: Session, attempt: RegistrationAttempt) -> None:
+    session.add(attempt)
+
+
+def delete_registration_attempts_before(session: Session, before: datetime) -> None:
+    session.execute(delete(RegistrationAttempt).where(RegistrationAttempt.at < before))
+
+
+def registrations_since(
+    session: Session,
+    since: datetime,
+    *,
+    region_id: uuid.UUID | None = None,
+    nik_hash: bytes | None = None,
+    email_hash: bytes | None = None,
+    source: str | None = None,
+) -> tuple[int, datetime | None]:
+    """How many registrations matched (NIK or e-mail in the region, or source address
+    anywhere) since ``since``, and the earliest of them."""
+    query = select(func.count(RegistrationAttempt.id), func.min(RegistrationAttempt.at)).where(
+        RegistrationAttempt.at >= since
+    )
+    if region_id is not None:
+        query = query.where(RegistrationAttempt.region_id == region_id)
+    if nik_hash is not None:
+        query = query.where(RegistrationAttempt.nik_hash == nik_hash)
+    if email_hash is not None:
+        query = query.where(RegistrationAttempt.email_hash == email_hash)
+    if source is not None:
+        query = query.where(RegistrationAttempt.source == source)
+    count, first = session.execute(query).one()
+    return int(count), first
 
 
 def list_officers_with_role(

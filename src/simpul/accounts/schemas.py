@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,7 +12,7 @@ from simpul.core.text import SafeText
 
 
 class CitizenRegistration(BaseModel):
-    """What a citizen gives to open an account. Checked by ``service.register_citizen``."""
+    """What a citizen gives to open an account. Checked by ``registration.register_citizen``."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
@@ -24,6 +25,13 @@ class CitizenRegistration(BaseModel):
     consent: bool = Field(
         default=False, description="Agreement to the processing of personal data (UU 27/2022)."
     )
+
+
+class RegistrationAccepted(BaseModel):
+    """The answer to every well-formed registration, whatever is already registered."""
+
+    status: Literal["pending_activation"]
+    message: str = Field(description="What happens next, in the caller's language.")
 
 
 class StaffRoleOut(BaseModel):

@@ -1,15 +1,15 @@
-"""Account rules: registration with NIK, staff, login with throttling, sessions and tokens."""
+"""Account rules: accounts made by administrators, login with throttling, sessions, passwords
+and tokens. Citizens' own registration is in ``registration.py``."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simpul.accounts import repository
@@ -23,13 +23,14 @@ from simpul.accounts.models import (
     UserSession,
 )
 from simpul.accounts.nik import NikError, mask_nik, parse_nik
-from simpul.accounts.schemas import CitizenRegistration
+from simpul.applications import notices
 from simpul.catalogue import repository as catalogue_repository
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from simpul.core.i18n import _, ngettext
 from simpul.core.models import Region, utcnow
 from simpul.core.security import (
+    client_source,
     decrypt,
     encrypt,
     hash_password,
@@ -66,14 +67,14 @@ def masked_nik_of(user: User) -> str | None:
     return mask_nik(nik) if nik else None
 
 
-def _normalise_email(raw: str) -> str:
+def normalise_email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ValueError(_("Alamat e-mail tidak valid, contoh: nama@contoh.id.")) from exc
 
 
-def _normalise_phone(raw: str) -> str:
+def normalise_phone(raw: str) -> str:
     phone = re.sub(r"[\s\-().]", "", raw)
     if not PHONE.match(phone):
         raise ValueError(_("Nomor HP harus diawali 08 atau +628 dan berisi 10-14 digit."))
@@ -84,7 +85,7 @@ def _normalise_phone(raw: str) -> str:
     return phone
 
 
-def _password_problem(password: str, email: str, confirm: str | None) -> tuple[str, str] | None:
+def password_problem(password: str, email: str, confirm: str | None) -> tuple[str, str] | None:
     """The field at fault and why, or None when the password is acceptable."""
     if len(password) < MIN_PASSWORD:
         return "password", _("Kata sandi minimal %(n)d karakter.") % {"n": MIN_PASSWORD}
@@ -93,68 +94,6 @@ def _password_problem(password: str, email: str, confirm: str | None) -> tuple[s
     if confirm is not None and confirm != password:
         return "password_confirm", _("Konfirmasi kata sandi tidak sama.")
     return None
-
-
-def register_citizen(session: Session, region: Region, data: CitizenRegistration) -> User:
-    """Open a citizen account; every problem is reported per field and nothing is written."""
-    errors: list[dict[str, str]] = []
-
-    def fail(field: str, message: str) -> None:
-        errors.append({"field": field, "message": message})
-
-    nik = None
-    try:
-        nik = parse_nik(data.nik).nik
-    except NikError as exc:
-        fail("nik", str(exc))
-    if nik and repository.nik_hash_exists(session, region.id, nik_hash(region, nik)):
-        fail("nik", _("NIK ini sudah terdaftar. Silakan masuk, atau hubungi layanan bantuan."))
-    name = " ".join(data.full_name.split())
-    hidden_name = unsafe_text_error(name, field="full_name", label=_("Nama lengkap"))
-    if hidden_name:
-        fail(**hidden_name)
-    elif len(name) < 2:
-        fail("full_name", _("Nama lengkap wajib diisi sesuai KTP-el."))
-    email = ""
-    try:
-        email = _normalise_email(data.email)
-    except ValueError as exc:
-        fail("email", str(exc))
-    if email and repository.get_user_by_email(session, region.id, email) is not None:
-        fail("email", _("E-mail ini sudah dipakai akun lain."))
-    phone = ""
-    try:
-        phone = _normalise_phone(data.phone)
-    except ValueError as exc:
-        fail("phone", str(exc))
-    problem = _password_problem(data.password, email or data.email, data.password_confirm)
-    if problem:
-        fail(*problem)
-    if not data.consent:
-        fail("consent", _("Anda perlu menyetujui pemrosesan data pribadi untuk membuat akun."))
-    if errors:
-        raise InvalidInput(_("Periksa kembali isian yang ditandai."), details=errors)
-    assert nik is not None
-    user = User(
-        region_id=region.id,
-        kind=AccountKind.CITIZEN,
-        email=email,
-        full_name=name,
-        phone=phone,
-        password_hash=hash_password(data.password),
-        nik_hash=nik_hash(region, nik),
-        nik_encrypted=encrypt("nik", nik),
-    )
-    try:
-        with session.begin_nested():
-            repository.add_user(session, user)
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict(
-            _("NIK atau e-mail ini baru saja didaftarkan."),
-            details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}],
-        ) from exc
-    _audit_own_action(session, user, "account.register", "user", user.id)
-    return user
 
 
 @dataclass(frozen=True)
@@ -179,12 +118,12 @@ def create_user(
     """Create any account (staff, region admin, or a citizen with NIK) for administrators."""
     errors: list[dict[str, str]] = []
     try:
-        email = _normalise_email(email)
+        email = normalise_email(email)
     except ValueError as exc:
         errors.append({"field": "email", "message": str(exc)})
     hidden_name = unsafe_text_error(full_name, field="full_name", label=_("Nama lengkap"))
     errors.extend(e for e in (hidden_name,) if e is not None)
-    problem = _password_problem(password, email, None)
+    problem = password_problem(password, email, None)
     if problem:
         errors.append({"field": problem[0], "message": problem[1]})
     parsed_nik = None
@@ -212,15 +151,25 @@ def create_user(
             agencies[grant.agency_slug] = agency
     if errors:
         raise InvalidInput(_("Data akun tidak valid."), details=errors)
+    # An administrator's tool: it may say what is taken (the caller is no stranger).
     if repository.get_user_by_email(session, region.id, email) is not None:
         raise Conflict(
             _("E-mail ini sudah dipakai akun lain."), details=[{"field": "email", "message": email}]
         )
-    if parsed_nik and repository.nik_hash_exists(session, region.id, nik_hash(region, parsed_nik)):
+    hashed_nik = nik_hash(region, parsed_nik) if parsed_nik else None
+    if hashed_nik and repository.get_user_by_nik_hash(session, region.id, hashed_nik):
         raise Conflict(
             _("NIK ini sudah terdaftar."),
             details=[{"field": "nik", "message": _("NIK ini sudah terdaftar.")}],
         )
+    # Registrations still waiting for activation give way to an account an administrator makes.
+    discard_pending_registrations(
+        session,
+        region,
+        repository.delete_pending_registrations(
+            session, region.id, email=email, nik_hash=hashed_nik
+        ),
+    )
     user = User(
         region_id=region.id,
         kind=kind,
@@ -228,8 +177,9 @@ def create_user(
         full_name=" ".join(full_name.split()) or email,
         phone=phone,
         password_hash=hash_password(password),
-        nik_hash=nik_hash(region, parsed_nik) if parsed_nik else None,
+        nik_hash=hashed_nik,
         nik_encrypted=encrypt("nik", parsed_nik) if parsed_nik else None,
+        activated_at=utcnow(),
     )
     repository.add_user(session, user)
     for grant in roles:
@@ -257,7 +207,14 @@ def create_user(
     return user
 
 
-def _audit_own_action(
+def discard_pending_registrations(
+    session: Session, region: Region, user_ids: Sequence[uuid.UUID]
+) -> None:
+    """Forget registrations that were deleted before activation: their notices too."""
+    notices.delete_for_users(session, region, user_ids)
+
+
+def audit_own_action(
     session: Session,
     user: User,
     action: str,
@@ -296,41 +253,79 @@ def _retry_message(seconds: int) -> str:
     ) % {"n": minutes}
 
 
+def _blocked_until(count: int, first: datetime | None, limit: int, window: timedelta) -> datetime:
+    """When the oldest of ``count`` counted failures leaves the window (now if under limit)."""
+    if count >= limit and first is not None:
+        return first + window
+    return datetime.min.replace(tzinfo=UTC)
+
+
 def _check_throttle(
-    session: Session, region: Region, hashed_email: bytes, ip: str, now: datetime
+    session: Session, region: Region, hashed_email: bytes, source: str, now: datetime
 ) -> None:
+    """Refuse a login the counts forbid: failures of this account from this source, of this
+    account from anywhere (a higher ceiling), and of this source for any account."""
     settings = get_settings()
     window = timedelta(minutes=settings.login_window_minutes)
     since = now - window
-    last_ok = repository.last_successful_login(session, region.id, hashed_email)
-    if last_ok is not None and last_ok > since:
-        since = last_ok
-    failures, first = repository.failed_logins_since(session, region.id, hashed_email, since)
-    ip_failures, ip_first = repository.failed_logins_from_ip_since(session, ip, now - window)
-    blocked_until = None
-    if failures >= settings.login_max_failures and first is not None:
-        blocked_until = first + window
-    if ip_failures >= settings.login_max_failures_per_ip and ip_first is not None:
-        blocked_until = max(blocked_until or ip_first + window, ip_first + window)
-    if blocked_until is not None and blocked_until > now:
+
+    def after_success(last_ok: datetime | None) -> datetime:
+        return max(since, last_ok) if last_ok is not None else since
+
+    pair_since = after_success(
+        repository.last_successful_login(session, region.id, hashed_email, source)
+    )
+    account_since = after_success(
+        repository.last_successful_login(session, region.id, hashed_email)
+    )
+    blocked_until = max(
+        _blocked_until(
+            *repository.failed_logins_since(session, region.id, hashed_email, pair_since, source),
+            settings.login_max_failures,
+            window,
+        ),
+        _blocked_until(
+            *repository.failed_logins_since(session, region.id, hashed_email, account_since),
+            settings.login_max_failures_per_account,
+            window,
+        ),
+        _blocked_until(
+            *repository.failed_logins_from_ip_since(session, source, since),
+            settings.login_max_failures_per_ip,
+            window,
+        ),
+    )
+    if blocked_until > now:
         seconds = int((blocked_until - now).total_seconds()) + 1
         raise TooManyRequests(_retry_message(seconds), retry_after_seconds=seconds)
 
 
-def login(session: Session, region: Region, *, email: str, password: str, ip: str) -> LoginResult:
-    """Check a login. A failure is recorded (and so must be committed), not raised.
+def login(
+    session: Session, region: Region, *, email: str, password: str, client: str | None
+) -> LoginResult:
+    """Check a login from the client address ``client``. A failure is recorded (and so must be
+    committed), not raised.
 
-    Raises ``TooManyRequests`` when this e-mail or address failed too often recently.
+    The count comes first and is atomic per account: the transaction holds the account's
+    advisory lock from before counting until it commits the attempt, so parallel guesses
+    cannot all read the same count. A guess that finds the lock held is refused at once.
+    Raises ``TooManyRequests`` then, and when the counts forbid the login.
     """
     now = utcnow()
     hashed_email = email_hash(region, email)
-    _check_throttle(session, region, hashed_email, ip, now)
+    if not repository.try_lock(session, "login", hashed_email):
+        raise TooManyRequests(
+            _("Akun ini sedang diperiksa untuk percobaan masuk lain. Coba lagi sebentar lagi."),
+            retry_after_seconds=2,
+        )
+    source = client_source(client)
+    _check_throttle(session, region, hashed_email, source, now)
     user = repository.get_user_by_email(session, region.id, email.strip())
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
     repository.add_login_attempt(
         session,
-        LoginAttempt(region_id=region.id, email_hash=hashed_email, ip=ip, succeeded=ok, at=now),
+        LoginAttempt(region_id=region.id, email_hash=hashed_email, ip=source, succeeded=ok, at=now),
     )
     # Attempts older than a day no longer count for throttling (the window is shorter).
     repository.delete_login_attempts_before(
@@ -370,6 +365,11 @@ def user_for_session(session: Session, region: Region, token: str) -> User | Non
     return repository.get_user_for_session_token(session, region.id, token_digest(token), utcnow())
 
 
+def active_api_tokens(session: Session, user: User) -> Sequence[ApiToken]:
+    """The user's tokens that still work (the password form asks which of them to keep)."""
+    return repository.list_active_api_tokens(session, user.id)
+
+
 def change_password(
     session: Session,
     user: User,
@@ -378,12 +378,15 @@ def change_password(
     new: str,
     confirm: str,
     keep_session_token: str | None = None,
-) -> None:
-    """Change the password after checking the current one; other logins are ended."""
+    keep_token_ids: Collection[uuid.UUID] = (),
+) -> int:
+    """Change the password after checking the current one. Every other login ends, and every
+    API token except the user's own ``keep_token_ids``: whoever may have taken the old
+    password may have made or copied them. Returns how many tokens were revoked."""
     errors: list[dict[str, str]] = []
     if not verify_password(user.password_hash, current):
         errors.append({"field": "current_password", "message": _("Kata sandi saat ini salah.")})
-    problem = _password_problem(new, user.email, confirm)
+    problem = password_problem(new, user.email, confirm)
     if problem:
         field = "new_password_confirm" if problem[0] == "password_confirm" else "new_password"
         errors.append({"field": field, "message": problem[1]})
@@ -392,12 +395,24 @@ def change_password(
     user.password_hash = hash_password(new)
     keep = token_digest(keep_session_token) if keep_session_token else None
     repository.delete_other_sessions(session, user.id, keep)
-    _audit_own_action(session, user, "account.password_change", "user", user.id)
+    active = repository.list_active_api_tokens(session, user.id)
+    revoked = [token for token in active if token.id not in keep_token_ids]
+    for token in revoked:
+        _revoke(session, user, token, reason="password_change")
+    audit_own_action(
+        session,
+        user,
+        "account.password_change",
+        "user",
+        user.id,
+        details={"api_tokens_revoked": len(revoked), "api_tokens_kept": len(active) - len(revoked)},
+    )
+    return len(revoked)
 
 
 def export_personal_data(session: Session, region: Region, user: User) -> dict[str, object]:
     """Everything the region holds about the account, for its owner (UU 27/2022, hak akses)."""
-    _audit_own_action(session, user, "account.data_export", "user", user.id)
+    audit_own_action(session, user, "account.data_export", "user", user.id)
     session.flush()
     return {
         "region": {"slug": region.slug, "name": region.name},
@@ -456,7 +471,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
             token_hash=token_digest(raw),
         ),
     )
-    _audit_own_action(
+    audit_own_action(
         session,
         user,
         "api_token.create",
@@ -476,9 +491,15 @@ def revoke_api_token(session: Session, user: User, token_id: uuid.UUID) -> ApiTo
     if token is None:
         raise NotFound(_("Token tidak ditemukan."))
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        _audit_own_action(session, user, "api_token.revoke", "api_token", token.id)
+        _revoke(session, user, token, reason="owner")
     return token
+
+
+def _revoke(session: Session, user: User, token: ApiToken, *, reason: str) -> None:
+    token.revoked_at = utcnow()
+    audit_own_action(
+        session, user, "api_token.revoke", "api_token", token.id, details={"reason": reason}
+    )
 
 
 def user_for_api_token(session: Session, region: Region, raw: str) -> User | None:

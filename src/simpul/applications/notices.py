@@ -1,4 +1,5 @@
-"""In-app notifications about applications, written in the same transaction as the change."""
+"""In-app notifications about applications, and the security notices of accounts, written in
+the same transaction as the change."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from simpul.accounts.models import User
 from simpul.applications import repository
 from simpul.applications.models import Application, Notification
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
+from simpul.notify.models import Channel
 from simpul.notify.outbox import enqueue_for_notification
 
 #: What each kind of notification says; ``%(...)s`` come from its params.
@@ -37,6 +40,26 @@ TEXTS: Final = {
     "rejected": lazy("Permohonan %(number)s ditolak: %(note)s."),
 }
 
+#: Notices about an account rather than an application (``notify_account``).
+ACCOUNT_TEXTS: Final = {
+    "account_activation": lazy(
+        "Terima kasih telah mendaftar di layanan daring %(region)s. Buka tautan di bawah dalam "
+        "%(hours)s jam untuk mengaktifkan akun Anda. Bila Anda tidak mendaftar, abaikan pesan "
+        "ini: tanpa tautan itu akun tidak dibuat."
+    ),
+    "registration_attempt_nik": lazy(
+        "Seseorang mencoba mendaftar akun baru di layanan daring %(region)s dengan NIK Anda "
+        "(%(nik)s). Akun baru tidak dibuat. Bila itu Anda, Anda sudah punya akun: masuk dengan "
+        "alamat e-mail ini. Bila bukan Anda, abaikan pesan ini, atau hubungi layanan bantuan "
+        "bila terus berulang."
+    ),
+    "registration_attempt_email": lazy(
+        "Seseorang mencoba mendaftar akun baru di layanan daring %(region)s dengan alamat "
+        "e-mail ini. Anda sudah punya akun dengan alamat ini, jadi akun baru tidak dibuat. Bila "
+        "itu Anda, silakan masuk. Bila bukan Anda, abaikan pesan ini."
+    ),
+}
+
 
 def notify_applicant(
     session: Session, application: Application, kind: str, **params: Any
@@ -57,9 +80,30 @@ def notify_applicant(
     return notice
 
 
+def notify_account(session: Session, user: User, kind: str, **params: Any) -> Notification:
+    """Tell the owner of ``user`` something about the account itself (in the caller's
+    transaction). Goes by e-mail only, whatever channels they chose: it is about the
+    account's security, and the phone number on an account was never proved to be theirs."""
+    if kind not in ACCOUNT_TEXTS:
+        raise ValueError(f"unknown account notice kind {kind}")
+    notice = Notification(
+        region_id=user.region_id, user_id=user.id, application_id=None, kind=kind, params=params
+    )
+    repository.add(session, notice)
+    enqueue_for_notification(session, notice, channels=(Channel.EMAIL,))
+    return notice
+
+
+def delete_for_users(session: Session, region: Region, user_ids: Sequence[uuid.UUID]) -> None:
+    """Remove the notifications of accounts that are being deleted (their deliveries go with
+    the accounts)."""
+    if user_ids:
+        repository.delete_notifications_of_users(session, region.id, user_ids)
+
+
 def text_of(notice: Notification) -> str:
     """The notification in the reader's language."""
-    template = TEXTS.get(notice.kind)
+    template = TEXTS.get(notice.kind) or ACCOUNT_TEXTS.get(notice.kind)
     if template is None:
         return notice.kind
     # A note ends the officer's sentence; the text adds its own full stop.

@@ -293,6 +293,16 @@ def count_unread_notifications(session: Session, region_id: uuid.UUID, user_id: 
     )
 
 
+def delete_notifications_of_users(
+    session: Session, region_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
+) -> None:
+    session.execute(
+        sql_delete(Notification).where(
+            Notification.region_id == region_id, Notification.user_id.in_(user_ids)
+        )
+    )
+
+
 def mark_notifications_read(
     session: Session, region_id: uuid.UUID, user_id: uuid.UUID, now: datetime
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from functools import lru_cache
 
@@ -80,12 +81,28 @@ def decrypt(purpose: str, token: str) -> str | None:
         return None
 
 
-def csrf_token_for(cookie_value: str) -> str:
-    """The form token that goes with a CSRF cookie (double submit, bound by HMAC)."""
-    return hmac.new(derived_key("csrf"), cookie_value.encode(), hashlib.sha256).hexdigest()
+def csrf_token_for(binding: str) -> str:
+    """The form token for a CSRF binding (the session, or before login the CSRF cookie)."""
+    return hmac.new(derived_key("csrf"), binding.encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_token_matches(cookie_value: str | None, submitted: str | None) -> bool:
-    if not cookie_value or not submitted:
+def csrf_token_matches(binding: str | None, submitted: str | None) -> bool:
+    if not binding or not submitted:
         return False
-    return hmac.compare_digest(csrf_token_for(cookie_value), submitted)
+    return hmac.compare_digest(csrf_token_for(binding), submitted)
+
+
+def client_source(host: str | None) -> str:
+    """The unit throttles count a client by: its IPv4 address, or its IPv6 /64 network (one
+    subscriber usually gets a whole /64, so its addresses are one source)."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:45]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

@@ -28,9 +28,21 @@ class Settings(BaseSettings):
     debug: bool = False
     default_locale: str = "id"
     session_days: int = Field(default=14, ge=1)
+    #: Failed logins allowed per (account, source address) in the window; then that pair waits.
     login_max_failures: int = Field(default=5, ge=1)
+    #: Failed logins allowed per account from all addresses together (a guesser with many).
+    login_max_failures_per_account: int = Field(default=50, ge=1)
+    #: Failed logins allowed per source address across all accounts (credential stuffing).
     login_max_failures_per_ip: int = Field(default=30, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    #: Registrations allowed per source address, per NIK and per e-mail address in the window.
+    registration_max_per_ip: int = Field(default=30, ge=1)
+    registration_max_per_nik: int = Field(default=5, ge=1)
+    registration_max_per_email: int = Field(default=5, ge=1)
+    registration_window_minutes: int = Field(default=60, ge=1)
+    #: How long the activation link of a new registration works; unused registrations are
+    #: deleted after it.
+    registration_activation_hours: int = Field(default=24, ge=1)
     #: Where uploaded documents go: "local" (under ``storage_dir``) or "s3" (any S3-compatible).
     storage_backend: Literal["local", "s3"] = "local"
     #: Local document storage; unset: ``data_dir/uploads``.

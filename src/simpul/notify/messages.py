@@ -11,9 +11,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from simpul.accounts.models import User
+from simpul.accounts.registration import activation_url
 from simpul.applications.models import Notification
-from simpul.applications.notices import text_of
+from simpul.applications.notices import ACCOUNT_TEXTS, text_of
 from simpul.core import i18n
+from simpul.core.i18n import lazy
 from simpul.core.models import Region
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -44,9 +46,19 @@ def in_locale(locale: str) -> Iterator[None]:
         i18n.current_locale.reset(token)
 
 
+#: The subjects of the notices about an account (``notices.ACCOUNT_TEXTS``).
+_ACCOUNT_SUBJECTS = {
+    "account_activation": lazy("Aktifkan akun Anda"),
+    "registration_attempt_nik": lazy("Percobaan pendaftaran dengan NIK Anda"),
+    "registration_attempt_email": lazy("Percobaan pendaftaran dengan alamat e-mail Anda"),
+}
+
+
 def compose(notice: Notification, user: User, region: Region, public_url: str) -> Message:
     """Word ``notice`` for ``user``: Indonesian unless their locale is English."""
     locale = user.locale if user.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    if notice.kind in ACCOUNT_TEXTS:
+        return _compose_account_notice(notice, user, region, public_url, locale)
     number = str(notice.params.get("number", ""))
     base = public_url.rstrip("/")
     url = (
@@ -66,6 +78,34 @@ def compose(notice: Notification, user: User, region: Region, public_url: str) -
             footer=i18n.gettext(
                 "Pesan ini dikirim otomatis oleh layanan daring %(region)s. Anda dapat memilih "
                 "saluran pemberitahuan di halaman akun Anda."
+            )
+            % {"region": region.name},
+        )
+
+
+def _compose_account_notice(
+    notice: Notification, user: User, region: Region, public_url: str, locale: str
+) -> Message:
+    base = public_url.rstrip("/")
+    activation = notice.kind == "account_activation"
+    with in_locale(locale):
+        return Message(
+            locale=locale,
+            title=str(_ACCOUNT_SUBJECTS[notice.kind]),
+            body=text_of(notice),
+            url=activation_url(user, region, base) if activation else f"{base}/{region.slug}/masuk",
+            # Whoever registers types the name: an e-mail to an address not yet proved to be
+            # theirs must not carry text a stranger chose.
+            greeting=i18n.gettext("Yth. Bapak/Ibu,")
+            if activation
+            else i18n.gettext("Yth. %(name)s,") % {"name": user.full_name},
+            link_label=i18n.gettext("Aktifkan akun")
+            if activation
+            else i18n.gettext("Masuk ke akun Anda"),
+            region_name=region.name,
+            footer=i18n.gettext(
+                "Pesan keamanan ini dikirim otomatis oleh layanan daring %(region)s ke alamat "
+                "e-mail akun, apa pun pilihan saluran pemberitahuan Anda."
             )
             % {"region": region.name},
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -37,9 +37,14 @@ def channels_for(session: Session, user: User, config: NotifyConfig) -> dict[Cha
 
 
 def enqueue_for_notification(
-    session: Session, notification: Notification, *, config: NotifyConfig | None = None
+    session: Session,
+    notification: Notification,
+    *,
+    config: NotifyConfig | None = None,
+    channels: Collection[Channel] | None = None,
 ) -> Sequence[Delivery]:
-    """Queue the deliveries of an in-app notification to its reader's chosen channels.
+    """Queue the deliveries of an in-app notification to its reader's chosen channels (or
+    exactly ``channels``, whatever the reader chose: an account's security notices).
 
     Call it in the transaction that writes the notification: the deliveries commit or roll
     back with it, and the workers are woken only if it commits. Only flushes.
@@ -59,7 +64,7 @@ def enqueue_for_notification(
             channel=channel,
             recipient=recipients[channel],
         )
-        for channel, enabled in channels_for(session, user, config).items()
+        for channel, enabled in _chosen(session, user, config, channels).items()
         if enabled
     ]
     for delivery in deliveries:
@@ -68,6 +73,17 @@ def enqueue_for_notification(
         session.flush()
         repository.wake_workers(session)
     return deliveries
+
+
+def _chosen(
+    session: Session, user: User, config: NotifyConfig, only: Collection[Channel] | None
+) -> dict[Channel, bool]:
+    if only is None:
+        return channels_for(session, user, config)
+    return {
+        Channel.EMAIL: Channel.EMAIL in only and bool(user.email),
+        Channel.WEBHOOK: Channel.WEBHOOK in only and config.webhook_url is not None,
+    }
 
 
 def set_channel(

@@ -11,7 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simpul.core.i18n import current_locale, pick_locale
 
 LOCALE_COOKIE = "simpul_lang"
+#: The login session (``accounts``), path ``/{region}``.
+SESSION_COOKIE = "simpul_session"
+#: The CSRF cookie before login, in debug (plain http).
 CSRF_COOKIE = "simpul_csrf"
+#: ... and outside debug: browsers accept a ``__Host-`` cookie only from this very host, over
+#: HTTPS, with ``Path=/`` and no ``Domain``, so a sibling subdomain cannot plant one.
+SECURE_CSRF_COOKIE = "__Host-simpul_csrf"
 
 #: Pages use only their own scripts and styles; the API docs need Swagger UI's inline script.
 CSP = (
@@ -41,6 +47,7 @@ class WebMiddleware:
     def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
         self.app = app
         self.secure_cookies = secure_cookies
+        self.csrf_cookie = SECURE_CSRF_COOKIE if secure_cookies else CSRF_COOKIE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,8 +67,8 @@ class WebMiddleware:
         state = scope.setdefault("state", {})
         state["locale"] = locale
         new_csrf = None
-        if CSRF_COOKIE in jar and len(jar[CSRF_COOKIE].value) >= 32:
-            state["csrf_cookie"] = jar[CSRF_COOKIE].value
+        if self.csrf_cookie in jar and len(jar[self.csrf_cookie].value) >= 32:
+            state["csrf_cookie"] = jar[self.csrf_cookie].value
         elif not is_api:
             new_csrf = secrets.token_urlsafe(32)
             state["csrf_cookie"] = new_csrf
@@ -80,7 +87,7 @@ class WebMiddleware:
                     secure = "; Secure" if self.secure_cookies else ""
                     headers.append(
                         "Set-Cookie",
-                        f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                        f"{self.csrf_cookie}={new_csrf}; Path=/; HttpOnly; SameSite=Lax{secure}",
                     )
             await send(message)
 

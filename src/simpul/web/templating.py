@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from simpul.core import i18n
-from simpul.core.security import csrf_token_for
 from simpul.core.text import strip_unsafe_characters
+from simpul.web.csrf import csrf_token
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
@@ -114,13 +114,12 @@ def render(
 ) -> HTMLResponse:
     """Render a page with what every layout needs (locale, CSRF token, user, region)."""
     state = request.state
-    csrf_cookie = getattr(state, "csrf_cookie", None)
     region = getattr(state, "region", None)
     full = {
         "request": request,
         "tz": ZoneInfo(region.timezone if region else "Asia/Jakarta"),
         "locale": getattr(state, "locale", i18n.DEFAULT_LOCALE),
-        "csrf_token": csrf_token_for(csrf_cookie) if csrf_cookie else "",
+        "csrf_token": csrf_token(request),
         "user": getattr(state, "user", None),
         "region": region,
         "htmx": request.headers.get("HX-Request") == "true",
