@@ -49,6 +49,7 @@ from simpul.core.i18n import _, ngettext
 from simpul.core.models import Region, utcnow
 from simpul.core.security import client_source, derived_key, encrypt, hash_password
 from simpul.core.settings import get_settings
+from simpul.core.text import unsafe_text_error
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ def _validated(data: CitizenRegistration) -> _Registration:
     except NikError as exc:
         fail("nik", str(exc))
     name = " ".join(data.full_name.split())
-    if len(name) < 2:
+    hidden_name = unsafe_text_error(name, field="full_name", label=_("Nama lengkap"))
+    if hidden_name:
+        fail(**hidden_name)
+    elif len(name) < 2:
         fail("full_name", _("Nama lengkap wajib diisi sesuai KTP-el."))
     email = ""
     try:

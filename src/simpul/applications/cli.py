@@ -2,7 +2,7 @@
 
 ``simpul migrate`` runs it after every upgrade, so an operator who upgrades does nothing else;
 on its own it is for after a service's personal marks changed (``--all``) and, before a
-downgrade past migration 0013, for writing the answers back in clear (``--undo``). Each batch
+downgrade past migration 0015, for writing the answers back in clear (``--undo``). Each batch
 is its own transaction, so an interrupted run keeps what it did and a second run continues.
 Imported by the main CLI; its helpers are imported inside the function (``simpul --help``
 stays fast).
