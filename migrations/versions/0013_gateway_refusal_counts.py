@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import MigrationRefused
+
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -38,7 +40,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     counted = op.get_bind().execute(sa.text("SELECT EXISTS (SELECT 1 FROM gateway_refusal)"))
     if counted.scalar():
-        raise RuntimeError(
+        raise MigrationRefused(
             "Downgrade refused: gateway_refusal holds counts of refused gateway calls that "
             "would be lost. Export them (SELECT * FROM gateway_refusal) and empty the table "
             "first if they are no longer needed."

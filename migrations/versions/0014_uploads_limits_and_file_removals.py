@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import MigrationRefused
+
 revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
@@ -66,7 +68,7 @@ def downgrade() -> None:
     # forgotten (and stay in the storage for good), so the downgrade refuses while there are any.
     waiting = op.get_bind().execute(sa.text("SELECT count(*) FROM stored_file_removal")).scalar()
     if waiting:
-        raise RuntimeError(
+        raise MigrationRefused(
             f"stored_file_removal still lists {waiting} stored file(s) to delete; run "
             "`simpul worker --once` until it is empty, then downgrade again"
         )

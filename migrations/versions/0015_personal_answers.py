@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import MigrationRefused
+
 revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
@@ -71,7 +73,7 @@ def downgrade() -> None:
         sa.text("SELECT count(*) FROM application WHERE data_encrypted IS NOT NULL")
     )
     if protected:
-        raise RuntimeError(
+        raise MigrationRefused(
             f"Refusing to downgrade: {protected} application(s) keep their personal answers "
             "only in application.data_encrypted, which this downgrade drops. Run "
             "`simpul protect-personal-data --undo` first (it needs SIMPUL_SECRET_KEY and "

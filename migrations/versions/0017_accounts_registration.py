@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import MigrationRefused
+
 revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
@@ -90,9 +92,9 @@ def downgrade() -> None:
     if pending:
         # Without the column these would become accounts that log in with an e-mail address
         # nobody proved is theirs; deleting them would lose what people typed.
-        raise RuntimeError(
+        raise MigrationRefused(
             f"{pending} registration(s) still wait for their activation link; the schema "
-            "before 0013 cannot tell them from accounts. Wait until they are activated or "
+            "before 0017 cannot tell them from accounts. Wait until they are activated or "
             f"expire (SIMPUL_REGISTRATION_ACTIVATION_HOURS), or delete them knowingly "
             f"({_DELETE_PENDING}), then downgrade again."
         )

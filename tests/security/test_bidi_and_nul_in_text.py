@@ -291,15 +291,25 @@ def test_a_revocation_reason_with_hidden_characters_is_refused(session: Session)
     )
     session.add(application)
     session.flush()
+    code = new_verification_code()
     issued = record_issued_document(
         session,
         region,
         application_id=application.id,
-        number="11/2026",
-        code=new_verification_code(),
+        content=DocumentContent(
+            region_name=region.name,
+            agency_name="Dinas Uji",
+            title="Surat Keterangan",
+            number="11/2026",
+            code=code,
+            applicant_name="Siti Nurhaliza",
+            issued_on=date(2026, 5, 4),
+            verification_url=f"http://127.0.0.1:8000/kota-cabut/verifikasi/{code}",
+        ),
         signed_pdf=b"%PDF-1.7 signed",
         storage_key=f"issued/{uuid.uuid4()}.pdf",
         signer_name="Rina Marlina",
+        signer_fingerprint="0" * 64,
         signed_at=datetime.now(UTC),
     )
     for reason in (f"Data keliru{NUL} sehingga dicabut", f"Dicabut karena {RLO}data keliru"):

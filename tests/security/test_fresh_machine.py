@@ -86,8 +86,8 @@ def test_downgrade_that_would_lose_token_keys_refuses(empty_database: str) -> No
             conn.execute(
                 text(
                     "INSERT INTO user_account (id, region_id, kind, email, full_name, phone, "
-                    "password_hash, locale, is_active) VALUES (gen_random_uuid(), :r, 'staff', "
-                    "'p@example.org', 'Petugas', '', 'x', 'id', true)"
+                    "password_hash, locale, is_active, activated_at) VALUES (gen_random_uuid(), "
+                    ":r, 'staff', 'p@example.org', 'Petugas', '', 'x', 'id', true, now())"
                 ),
                 {"r": region_id},
             )

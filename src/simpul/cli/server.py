@@ -36,7 +36,7 @@ def migrate(
     stored in clear text before (``protect-personal-data``; it needs the secret key, which a
     migration does not have). ``--to`` goes back to an older revision instead."""
     from simpul.applications.cli import protect_personal_data
-    from simpul.core.migrate import DataLossRefused, migrate_to
+    from simpul.core.migrate import DataLossRefused, MigrationRefused, migrate_to
 
     url = get_engine().url.render_as_string(hide_password=False)
     try:
@@ -53,6 +53,8 @@ def migrate(
                 "losses": ", ".join(f"{table} ({rows})" for table, rows in refused.losses.items()),
             }
         ) from None
+    except MigrationRefused as refused:
+        raise fail(str(refused)) from None
     if to != "head":
         typer.echo(_("Basis data pada revisi %(revision)s.") % {"revision": to})
         return

@@ -14,7 +14,13 @@ _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 ALLOW_DATA_LOSS = "allow_data_loss"
 
 
-class DataLossRefused(RuntimeError):
+class MigrationRefused(RuntimeError):
+    """A migration step refuses to run; its message says why and what to do instead.
+
+    Raised inside Alembic's transaction, so nothing of the migration run has happened."""
+
+
+class DataLossRefused(MigrationRefused):
     """A downgrade would destroy rows, and the operator did not say that is meant."""
 
     def __init__(self, revision: str, losses: dict[str, int], what: str | None = None) -> None:
