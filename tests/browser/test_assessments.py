@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from simpul.evaluation import smartcity
 from tests.browser.test_accessibility import AXE, serious_violations
+from tests.samples import pdf_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ SMART = f"{REGION}/admin/smartcity"
 #: Years the demo data never uses, so the test starts from empty pages.
 SPBE_YEAR = 2031
 SMART_YEAR = 2031
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes("Perwal Arsitektur SPBE")
 
 
 def _log_in(page: Page, target: str) -> None:
