@@ -177,9 +177,23 @@ TaskId = Annotated[uuid.UUID, Depends(_task_id)]
 DocumentId = Annotated[uuid.UUID, Depends(_document_id)]
 
 FirstResult = Annotated[
-    int | None, Query(alias="firstResult", description="0-based index of the first result.")
+    int | None,
+    Query(
+        alias="firstResult",
+        description="0-based index of the first result.",
+        ge=0,
+        le=registration_service.MAX_OFFSET,
+    ),
 ]
-MaxResult = Annotated[int | None, Query(alias="maxResult", description="1-100; default 20.")]
+MaxResult = Annotated[
+    int | None,
+    Query(
+        alias="maxResult",
+        description="1-100; default 20.",
+        ge=1,
+        le=registration_service.MAX_PAGE_SIZE,
+    ),
+]
 SortBy = Annotated[str | None, Query(alias="sortBy", description="Only `created`.")]
 SortOrder = Annotated[str | None, Query(alias="sortOrder", description="`asc` or `desc`.")]
 
