@@ -29,9 +29,15 @@ from simpul.core.inputs import MAX_OFFSET
 from simpul.core.regions import CurrentRegion
 from simpul.documents import repository as documents_repository
 from simpul.documents.download import issued_pdf
+from simpul.web.api_errors import CLIENT_ERRORS
 from simpul.web.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/{region}", tags=["applications"], route_class=CommittingRoute)
+router = APIRouter(
+    prefix="/api/{region}",
+    tags=["applications"],
+    route_class=CommittingRoute,
+    responses=CLIENT_ERRORS,
+)
 
 
 def _summary(

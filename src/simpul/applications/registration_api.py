@@ -64,7 +64,6 @@ from simpul.applications.registration_schemas import (
     DataUserTaskResponse,
     EForm,
     EFormListItem,
-    ErrorResponse,
     RegistrationService,
     StatisticsRow,
     UploadResponse,
@@ -86,6 +85,7 @@ from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, NotFound
 from simpul.core.i18n import _
 from simpul.core.regions import CurrentRegion
+from simpul.web.api_errors import ErrorResponse
 from simpul.web.routing import CommittingRoute
 
 # -- headers and path parameters ----------------------------------------------------------

@@ -19,9 +19,15 @@ from simpul.catalogue.schemas import (
 from simpul.core.database import DbSession
 from simpul.core.inputs import MAX_OFFSET
 from simpul.core.regions import CurrentRegion
+from simpul.web.api_errors import CLIENT_ERRORS
 from simpul.web.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/{region}", tags=["catalogue"], route_class=CommittingRoute)
+router = APIRouter(
+    prefix="/api/{region}",
+    tags=["catalogue"],
+    route_class=CommittingRoute,
+    responses=CLIENT_ERRORS,
+)
 
 
 @router.get("/services", response_model=list[ServiceOut])
