@@ -52,6 +52,7 @@ from simpul.gateway.config import (
     load_snapshot,
     parse_subsystem,
 )
+from simpul.gateway.directory_openapi import directory_openapi_bytes
 from simpul.gateway.health import UpstreamProber
 from simpul.gateway.metrics import GatewayMetrics
 from simpul.gateway.msglog import LogWriter, MessageRecord
@@ -293,6 +294,8 @@ class Gateway:
             await self._r1(scope, receive, send)
         elif path == "/listClients":
             await self._directory_call(scope, send, None, "listClients")
+        elif path == "/openapi.json":
+            await _send_bytes(send, 200, directory_openapi_bytes(), "application/json")
         elif path in {"/healthz", "/health"}:
             await self._health(send)
         elif path == "/metrics":
