@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from simpul.accounts import repository as accounts_repository
+from simpul.accounts.models import ApiToken
 from simpul.accounts.service import create_api_token
+from simpul.applications.models import Application, Document, Task
+from simpul.catalogue.models import Service
 from simpul.core.models import Region
 from simpul.core.storage import LocalStorage
 from simpul.demo.seed import DEMO_ACCOUNTS, seed_demo
@@ -39,6 +42,8 @@ class SeededDemo:
     storage: LocalStorage
     #: Bearer tokens by role (``ACCOUNTS``).
     tokens: dict[str, str]
+    #: Ids (and slugs) of the region's rows, by the name of the path parameter that takes them.
+    rows: dict[str, list[str]]
 
     def bearer(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -58,9 +63,32 @@ def seeded_demo(engine: Engine, folder: Path) -> Iterator[SeededDemo]:
                     assert user is not None, email
                     tokens[who] = create_api_token(session, user, "uji keamanan")[1]
                 session.commit()  # to the savepoint: the outer transaction still holds it all
-            yield SeededDemo(connection, region, storage, tokens)
+                rows = _rows(session, region)
+            yield SeededDemo(connection, region, storage, tokens, rows)
         finally:
             outer.rollback()
+
+
+def _rows(session: Session, region: Region) -> dict[str, list[str]]:
+    def ids(model: type[Application | Document | Task | ApiToken | Service]) -> list[str]:
+        query = select(model.id).where(model.region_id == region.id).order_by(model.id)
+        return [str(i) for i in session.scalars(query)]
+
+    services = ids(Service)
+    applications = ids(Application)
+    slugs = session.scalars(
+        select(Service.slug).where(Service.region_id == region.id).order_by(Service.slug)
+    )
+    return {
+        "slug": list(slugs),
+        "serviceId": services,
+        "eFormId": services,
+        "application_id": applications,
+        "fileId": applications,
+        "taskId": ids(Task),
+        "documentId": ids(Document),
+        "token_id": ids(ApiToken),
+    }
 
 
 def savepoint(connection: Connection) -> Iterator[Connection]:
