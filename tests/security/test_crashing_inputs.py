@@ -234,3 +234,15 @@ def test_a_report_period_at_the_ends_of_the_calendar_is_a_clear_error(
     response = api.get(f"/{REGION}{page}?{query}")
     refused_page(response, "Tanggal harus antara 1900-01-01 dan 2999-12-31.")
     assert 'aria-invalid="true"' in response.text  # the field is marked; the default is shown
+
+
+@pytest.mark.parametrize(
+    "export", ["/admin/penghematan/ekspor.csv", "/admin/kinerja.xlsx"], ids=["savings", "kpis"]
+)
+def test_an_export_for_a_period_at_the_end_of_time_is_a_clear_error(
+    api: TestClient, export: str
+) -> None:
+    log_in(api, "admin")
+    response = api.get(f"/{REGION}{export}?dari=9999-06-01&sampai=9999-12-31")
+    assert response.status_code == 422
+    assert "Tanggal harus antara 1900-01-01 dan 2999-12-31." in response.text
