@@ -15,7 +15,7 @@ from urllib.parse import quote
 import schemathesis
 
 #: Fuzzed cases per operation and caller (coverage cases come on top of these).
-MAX_EXAMPLES: Final = 10
+MAX_EXAMPLES: Final = 25
 SEED: Final = 20261207
 #: Values that broke servers like this one before (NUL, integers past bigint, the ends of the
 #: calendar, ...): the fuzzer's dictionary. Schemathesis alone draws them rarely in a few
