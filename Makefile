@@ -94,7 +94,7 @@ messages: install ## Extract messages and update the translation catalogues
 	$(BIN)/pybabel update -i src/simpul/locale/messages.pot -d src/simpul/locale -D messages --no-fuzzy-matching --ignore-obsolete
 
 clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
-	rm -rf $(VENV) .venv-latest $(UV_DIR) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest $(UV_DIR) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 bench: install ## Catalogue benchmark (prints ratios to a baseline measured in the same run)
 	$(BIN)/python bench/catalogue_search.py

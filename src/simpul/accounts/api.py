@@ -22,9 +22,15 @@ from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.web.api_errors import CLIENT_ERRORS
 from simpul.web.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/{region}", tags=["accounts"], route_class=CommittingRoute)
+router = APIRouter(
+    prefix="/api/{region}",
+    tags=["accounts"],
+    route_class=CommittingRoute,
+    responses=CLIENT_ERRORS,
+)
 
 
 def _account_out(session: DbSession, region: Region, user: User) -> AccountOut:

@@ -25,12 +25,19 @@ from simpul.applications.schemas import (
 from simpul.applications.uploads import AppStorage
 from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
+from simpul.core.inputs import MAX_OFFSET
 from simpul.core.regions import CurrentRegion
 from simpul.documents import repository as documents_repository
 from simpul.documents.download import issued_pdf
+from simpul.web.api_errors import CLIENT_ERRORS
 from simpul.web.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/{region}", tags=["applications"], route_class=CommittingRoute)
+router = APIRouter(
+    prefix="/api/{region}",
+    tags=["applications"],
+    route_class=CommittingRoute,
+    responses=CLIENT_ERRORS,
+)
 
 
 def _summary(
@@ -59,7 +66,7 @@ def list_applications(
     session: DbSession,
     user: CurrentApiUser,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ApplicationSummaryOut]:
     """A citizen's own applications (newest first); an officer's agencies' applications."""
     roles = access.agency_roles(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
@@ -18,6 +18,7 @@ from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
+from simpul.core.inputs import MAX_PAGE_NUMBER
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.documents import credentials, issuing
@@ -51,7 +52,7 @@ def inbox(
     officer: CurrentPageStaff,
     tampil: str = "terbuka",
     layanan: str | None = None,
-    halaman: int = 1,
+    halaman: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> HTMLResponse:
     view = tampil if tampil in workflow.INBOX_FILTERS else "terbuka"
     service = (
@@ -64,7 +65,7 @@ def inbox(
         view=view,
         service_id=service.id if service else None,
         limit=PAGE_SIZE,
-        offset=(max(halaman, 1) - 1) * PAGE_SIZE,
+        offset=(halaman - 1) * PAGE_SIZE,
     )
     agencies = {r.agency_id for r in officer.roles}
     services = [

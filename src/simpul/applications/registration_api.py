@@ -69,7 +69,6 @@ from simpul.applications.registration_schemas import (
     DataUserTaskResponse,
     EForm,
     EFormListItem,
-    ErrorResponse,
     RegistrationService,
     StatisticsRow,
     UploadResponse,
@@ -91,6 +90,7 @@ from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, NotFound
 from simpul.core.i18n import _
 from simpul.core.regions import CurrentRegion
+from simpul.web.api_errors import ErrorResponse
 from simpul.web.routing import CommittingRoute
 
 # -- headers and path parameters ----------------------------------------------------------
@@ -182,9 +182,23 @@ TaskId = Annotated[uuid.UUID, Depends(_task_id)]
 DocumentId = Annotated[uuid.UUID, Depends(_document_id)]
 
 FirstResult = Annotated[
-    int | None, Query(alias="firstResult", description="0-based index of the first result.")
+    int | None,
+    Query(
+        alias="firstResult",
+        description="0-based index of the first result.",
+        ge=0,
+        le=registration_service.MAX_OFFSET,
+    ),
 ]
-MaxResult = Annotated[int | None, Query(alias="maxResult", description="1-100; default 20.")]
+MaxResult = Annotated[
+    int | None,
+    Query(
+        alias="maxResult",
+        description="1-100; default 20.",
+        ge=1,
+        le=registration_service.MAX_PAGE_SIZE,
+    ),
+]
 SortBy = Annotated[str | None, Query(alias="sortBy", description="Only `created`.")]
 SortOrder = Annotated[str | None, Query(alias="sortOrder", description="`asc` or `desc`.")]
 

@@ -64,18 +64,6 @@ class _Model(BaseModel):
 # -- errors (Simpul's shape, documented so clients can rely on it) -----------------------
 
 
-class ErrorBody(BaseModel):
-    code: str = Field(examples=["not_found"])
-    message: str
-    details: list[dict[str, Any]] = Field(
-        description='For invalid input: `{"field", "message"}` per problem.'
-    )
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
-
-
 # -- services and eForms -----------------------------------------------------------------
 
 

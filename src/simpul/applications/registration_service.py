@@ -26,6 +26,7 @@ from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.inputs import MAX_OFFSET
 from simpul.core.models import Region
 
 MAX_PAGE_SIZE: Final = 100
@@ -86,8 +87,13 @@ def paging(
     offset = 0 if first_result is None else first_result
     limit = DEFAULT_PAGE_SIZE if max_result is None else max_result
     errors = []
-    if offset < 0:
-        errors.append({"field": "firstResult", "message": _("Nilai tidak boleh negatif.")})
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(
+            {
+                "field": "firstResult",
+                "message": _("Nilai harus 0 sampai %(n)d.") % {"n": MAX_OFFSET},
+            }
+        )
     if not 1 <= limit <= MAX_PAGE_SIZE:
         errors.append({"field": "maxResult", "message": _("Nilai harus 1 sampai 100.")})
     if sort_by not in (None, "created"):

@@ -15,7 +15,8 @@ local calendar (or one row for the whole range when no timeframe is asked for).
 officers whose name contains it (both case-insensitive), ``role`` keeps decisions taken at a
 step of that role (verifikator, penyetuju, admin_opd). Operator and role describe who
 decided, so with either of them ``received`` is left out: nobody decides to receive.
-``startDate`` and ``endDate`` are inclusive local dates. Only periods with at least one
+``startDate`` and ``endDate`` are inclusive local dates from 1900-01-01 to 2999-12-31
+(``core.inputs``). Only periods with at least one
 counted event are listed when a timeframe is given.
 """
 
@@ -32,6 +33,7 @@ from simpul.accounts.models import StaffRoleName
 from simpul.applications import repository
 from simpul.core.errors import InvalidInput
 from simpul.core.i18n import _
+from simpul.core.inputs import date_in_range, date_range_message
 from simpul.core.models import Region
 
 MAX_TEXT = 200
@@ -144,7 +146,11 @@ def _checked(
     role: str | None,
     timeframe: Timeframe | None,
 ) -> StatisticsFilter:
-    errors: list[dict[str, str]] = []
+    errors: list[dict[str, str]] = [
+        {"field": field, "message": date_range_message()}
+        for field, day in (("startDate", start_date), ("endDate", end_date))
+        if day is not None and not date_in_range(day)
+    ]
     if start_date and end_date and start_date > end_date:
         errors.append(
             {"field": "endDate", "message": _("Tanggal akhir tidak boleh sebelum tanggal awal.")}

@@ -17,10 +17,17 @@ from simpul.catalogue.schemas import (
     service_out,
 )
 from simpul.core.database import DbSession
+from simpul.core.inputs import MAX_OFFSET
 from simpul.core.regions import CurrentRegion
+from simpul.web.api_errors import CLIENT_ERRORS
 from simpul.web.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/{region}", tags=["catalogue"], route_class=CommittingRoute)
+router = APIRouter(
+    prefix="/api/{region}",
+    tags=["catalogue"],
+    route_class=CommittingRoute,
+    responses=CLIENT_ERRORS,
+)
 
 
 @router.get("/services", response_model=list[ServiceOut])
@@ -33,8 +40,8 @@ def list_services(
     ] = None,
     agency: Annotated[str | None, Query(description="Agency slug.")] = None,
     life_event: Annotated[str | None, Query(description="Life event slug.")] = None,
-    limit: Annotated[int, Query()] = 20,
-    offset: Annotated[int, Query()] = 0,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ServiceOut]:
     """Published services, ranked by relevance when `q` is given, else by name.
 

@@ -21,6 +21,7 @@ from simpul.catalogue.standard import (
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.inputs import MAX_OFFSET
 from simpul.core.models import Region
 from simpul.core.text import unsafe_text_error
 
@@ -48,6 +49,13 @@ def _check_paging(limit: int, offset: int) -> None:
         errors.append({"field": "limit", "message": _("Nilai limit harus 1 sampai 100.")})
     if offset < 0:
         errors.append({"field": "offset", "message": _("Nilai offset tidak boleh negatif.")})
+    elif offset > MAX_OFFSET:
+        errors.append(
+            {
+                "field": "offset",
+                "message": _("Nilai offset paling besar %(n)d.") % {"n": MAX_OFFSET},
+            }
+        )
     if errors:
         raise InvalidInput(_("Parameter halaman tidak valid."), details=errors)
 

@@ -67,6 +67,7 @@ from simpul.gateway.config import (
     load_snapshot,
     parse_subsystem,
 )
+from simpul.gateway.directory_openapi import directory_openapi_bytes
 from simpul.gateway.health import UpstreamProber
 from simpul.gateway.metrics import GatewayMetrics
 from simpul.gateway.msglog import LogWriter, MessageRecord
@@ -471,6 +472,8 @@ class Gateway:
             await self._r1(scope, receive, send, raw)
         elif raw == b"/listClients":
             await self._directory_call(scope, send, None, "listClients")
+        elif raw == b"/openapi.json":
+            await _send_bytes(send, 200, directory_openapi_bytes(), "application/json")
         elif raw in {b"/healthz", b"/health"}:
             await self._health(send)
         elif raw == b"/metrics":

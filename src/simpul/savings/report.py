@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from simpul.core.i18n import _, lazy
+from simpul.core.inputs import date_in_range, date_range_message
 from simpul.core.models import Region
 from simpul.savings import repository
 from simpul.savings.ledger import Rates, rates_for
@@ -82,6 +83,10 @@ def parse_period(
             days[name] = dt.date.fromisoformat(raw)
         except ValueError:
             errors[name] = _("Tanggal tidak dikenali: tulis sebagai TTTT-BB-HH.")
+            days[name] = default
+            continue
+        if not date_in_range(days[name]):
+            errors[name] = date_range_message()
             days[name] = default
     if errors:
         return fallback, errors

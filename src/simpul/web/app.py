@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +20,7 @@ from simpul.core.database import get_engine, make_session_factory
 from simpul.core.errors import DomainError, Unauthorized
 from simpul.core.i18n import _
 from simpul.core.settings import Settings, get_settings
+from simpul.web.inputs import refuse_nul_characters, validation_message
 from simpul.web.middleware import WebMiddleware
 from simpul.web.templating import render
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
         openapi_url="/api/openapi.json",
         static_url="/static/api-docs",
+        # Before every route: no NUL in any parameter or field (see web.inputs).
+        dependencies=[Depends(refuse_nul_characters)],
     )
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine or get_engine())
@@ -157,7 +160,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         details = [
             {
                 "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
-                "message": err["msg"],
+                "message": validation_message(err),
             }
             for err in exc.errors()
         ]
