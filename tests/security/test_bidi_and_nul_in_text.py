@@ -122,6 +122,20 @@ def field_messages(response: Any) -> dict[str, str]:
     return {d["field"]: d["message"] for d in response.json()["error"]["details"]}
 
 
+def refusal_on_page(text: str, label: str) -> str:
+    """What a page says about ``text``: a NUL is refused for the whole request before any
+    form is read (``web.inputs``, naming the field), a bidirectional control by the form
+    itself, next to its labelled field."""
+    if NUL in text:
+        return "Tidak boleh berisi karakter NUL"
+    return f"{label} berisi karakter tersembunyi"
+
+
+def refused_api_field(text: str, field: str, path: str) -> str:
+    """The field an API refusal names: a NUL by its whole JSON path (``web.inputs``)."""
+    return path if NUL in text else field
+
+
 # -- eForm answers ------------------------------------------------------------------------
 
 
@@ -140,7 +154,7 @@ def test_an_eform_answer_with_hidden_characters_is_refused_on_the_page(
             {"f.nama_usaha": answer, "f.pengurus.0.nama": "Asep", "_action": action},
         )
         assert response.status_code == 422, response.text[:300]
-        assert "Nama usaha berisi karakter tersembunyi" in response.text
+        assert refusal_on_page(answer, "Nama usaha") in response.text
     nested = post_form(
         client, form_page, {"f.nama_usaha": "Warung", "f.pengurus.0.nama": f"As{RLO}ep"}
     )
@@ -181,7 +195,9 @@ def test_an_eform_answer_with_hidden_characters_is_refused_by_the_apis(
         json=body,
     )
     assert response.status_code == 422, response.text
-    assert list(field_messages(response)) == ["nama_usaha"]
+    assert list(field_messages(response)) == [
+        refused_api_field(answer, "nama_usaha", "formData.data.nama_usaha")
+    ]
     # Keys are text too: an answer under a name with a NUL never reaches the database.
     sneaky = {**body, "formData": {"data": {"nama_usaha": "Warung", f"x{NUL}": "y"}}}
     response = client.post(
@@ -223,7 +239,7 @@ def test_an_account_name_with_hidden_characters_is_refused(
     }
     page = post_form(client, "/kota-uji/daftar", registration)
     assert page.status_code == 422, page.text[:300]
-    assert "Nama lengkap berisi karakter tersembunyi" in page.text
+    assert refusal_on_page(name, "Nama lengkap") in page.text
     api = client.post(
         "/api/kota-uji/accounts", json={**registration, "consent": True, "email": "b2@example.org"}
     )
@@ -266,7 +282,7 @@ def test_an_officers_note_with_hidden_characters_is_refused(
         page=file_page,
     )
     assert page.status_code == 422, page.text[:300]
-    assert "Catatan berisi karakter tersembunyi" in page.text
+    assert refusal_on_page(note, "Catatan") in page.text
     api = client.post(
         f"/api/kota-uji/registration/tasks/{task.id}/complete",
         headers=bearer(session, verifier),
