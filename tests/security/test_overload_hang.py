@@ -16,17 +16,24 @@ import asyncio
 import json
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
+import anyio
 import psycopg
 import pytest
 
+from simpul.core.database import make_engine, sqlalchemy_url
+from simpul.core.settings import Settings
 from simpul.devserver import ServerProcess, libpq_url
+from simpul.web.app import create_app
+from tests.conftest import TEST_SECRET
 from tests.security.live_http import (
     add_region,
     address,
@@ -209,3 +216,69 @@ def test_a_pool_that_runs_dry_sheds_with_503_not_500(
             assert json.loads(answer.body)["error"]["code"] == "overloaded"
             assert answer.headers["retry-after"]
         assert answers_within(server, f"/api/{slug}/services", 10) == 200
+
+
+def test_a_cancelled_request_gives_its_connection_and_slot_back(
+    database: tuple[str, str], tmp_path: Path
+) -> None:
+    """A request cancelled while its query waits on a slow database (as uvicorn cancels
+    requests when the graceful shutdown times out) still gives its connection back to the
+    pool and its slot back to the gate, in process, with a pool of one connection."""
+    url, slug = database
+    settings = Settings(
+        secret_key=TEST_SECRET, debug=True, data_dir=tmp_path, db_pool_size=1, db_max_overflow=0
+    )
+    engine = make_engine(sqlalchemy_url(url), settings)
+    app = create_app(settings, engine)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": f"/api/{slug}/services",
+        "raw_path": f"/api/{slug}/services".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"t")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def request(statuses: list[int]) -> None:
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(dict(scope), receive, send)
+
+    async def cancelled_then_served() -> list[int]:
+        cancelled: list[int] = []
+        async with anyio.create_task_group() as group:
+            group.start_soon(request, cancelled)
+            await anyio.sleep(0.5)
+            assert engine.pool.checkedout() == 1  # stuck in the region lookup
+            group.cancel_scope.cancel()
+        assert cancelled == []  # it never answered
+        assert engine.pool.checkedout() == 0
+        served: list[int] = []
+        with anyio.fail_after(10):
+            await request(served)
+        return served
+
+    locker = threading.Thread(target=lock_regions_for, args=(url, 1.5))
+    try:
+        locker.start()
+        time.sleep(0.3)
+        assert anyio.run(cancelled_then_served) == [200]  # the gate's only slot is free again
+    finally:
+        locker.join()
+        engine.dispose()
+
+
+def lock_regions_for(url: str, seconds: float) -> None:
+    with regions_locked(url):
+        time.sleep(seconds)
