@@ -106,11 +106,13 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self.limits = self.http_limits(get_settings())
         self._timer: asyncio.TimerHandle | None = None
+        #: When the client must have sent what is awaited from it (the rest of the head, or the
+        #: body's next bytes); None when nothing is awaited. One timer per connection checks it
+        #: and re-arms itself, so a request costs no timer of its own.
+        self._deadline: float | None = None
         self._in_head = True  # the next bytes belong to a request's head
         self._raw_head_bytes = 0
         self._tail = b""  # the last bytes of the head read so far (to find its end)
-        self._header_bytes = 0
-        self._header_count = 0
         self._body_bytes = 0
         self._begun = False  # a byte of the next request has come
         self._refusal: Refusal | None = None
@@ -142,7 +144,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(self.limits.header_timeout)
+        self._expect(self.limits.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -162,9 +164,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head = True
         self._begun = True
-        self._header_bytes = self._header_count = self._body_bytes = 0
-        if self._timer is None:
-            self._arm(self.limits.header_timeout)
+        self._body_bytes = 0
+        if self._deadline is None:  # else the connection's first request: its clock runs
+            self._expect(self.limits.header_timeout)
 
     def on_url(self, url: bytes) -> None:
         if self._refusal is not None:
@@ -180,35 +182,36 @@ class LimitedHttpProtocol(HttpToolsProtocol):
                 ),
             )
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if self._refusal is not None:
-            return
-        self._header_count += 1
-        self._header_bytes += len(name) + len(value) + 4
-        if (
-            self._header_count > self.limits.max_headers
-            or self._header_bytes > self.limits.max_header_bytes
-        ):
-            self._refusal = self._headers_too_large()
-            return
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
-        self._disarm()
+        # Counted once here rather than per field: until now the raw backstop bounds memory.
+        self._deadline = None
         self._raw_head_bytes = 0
         self._tail = b""
-        if self._refusal is None:
-            declared = self._head().header(b"content-length")
-            numeric = declared is not None and declared.isdigit()
-            if numeric and int(declared or b"0") > self.limits.max_body_bytes:
-                self._refusal = self._body_too_large()
+        limits = self.limits
+        size = 0
+        declared: bytes | None = None
+        chunked = False
+        for name, value in self.headers or ():
+            size += len(name) + len(value) + 4
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        too_large = (
+            declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes
+        )
+        if self._refusal is None and (
+            size > limits.max_header_bytes or len(self.headers) > limits.max_headers
+        ):
+            self._refusal = self._headers_too_large()
+        elif self._refusal is None and too_large:
+            self._refusal = self._body_too_large()
         if self._refusal is not None:
             return  # refused as a head: the application never sees it
         self._in_head = False
         super().on_headers_complete()
-        head = self._head()
-        if head.header(b"transfer-encoding") or head.header(b"content-length") not in (None, b"0"):
-            self._arm(self.limits.body_timeout)  # a body is to come
+        if chunked or declared not in (None, b"0"):
+            self._expect(limits.body_timeout)  # a body is to come
 
     def on_body(self, body: bytes) -> None:
         if self._refusal is not None:
@@ -217,13 +220,13 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self._body_bytes > self.limits.max_body_bytes:
             self._refusal = self._body_too_large()
             return
-        self._arm(self.limits.body_timeout)
+        self._expect(self.limits.body_timeout)
         super().on_body(body)
 
     def on_message_complete(self) -> None:
         if self._refusal is not None:
             return
-        self._disarm()
+        self._deadline = None
         self._in_head = True
         self._begun = False
         super().on_message_complete()
@@ -233,10 +236,14 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def _head_too_large(self, data: bytes) -> bool:
         """Count the bytes of the head in ``data`` (up to its blank line) and say whether the
         head is past the backstop."""
-        seen = self._tail + data
-        end = seen.find(b"\r\n\r\n")
-        self._raw_head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
-        self._tail = seen[-3:]
+        seam = (self._tail + data[:3]).find(b"\r\n\r\n") if self._tail else -1
+        if seam >= 0:  # the blank line straddles two reads
+            counted = max(0, seam + 4 - len(self._tail))
+        else:
+            end = data.find(b"\r\n\r\n")
+            counted = len(data) if end < 0 else end + 4
+        self._raw_head_bytes += counted
+        self._tail = data[-3:] if len(data) >= 3 else (self._tail + data)[-3:]
         return self._raw_head_bytes > self.limits.head_backstop()
 
     def _headers_too_large(self) -> Refusal:
@@ -317,22 +324,31 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     # -- timers --------------------------------------------------------------------------
 
-    def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, self._time_is_up, seconds)
+    def _expect(self, seconds: float) -> None:
+        """The client has ``seconds`` from now to send what is awaited."""
+        self._deadline = self.loop.time() + seconds
+        if self._timer is None:
+            self._timer = self.loop.call_later(seconds, self._time_is_up)
 
     def _disarm(self) -> None:
+        self._deadline = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
-    def _time_is_up(self, seconds: float) -> None:
+    def _time_is_up(self) -> None:
         self._timer = None
-        if self.transport.is_closing() or self._refused:
-            return
+        deadline = self._deadline
+        if deadline is None or self.transport.is_closing() or self._refused:
+            return  # nothing awaited from the client now; _expect arms again when needed
         if self.flow.read_paused:
-            # We stopped reading (the application is busy with what came): not the client's fault.
-            self._arm(seconds)
+            # We stopped reading (the application is busy with what came): not the client's
+            # fault, so its clock starts again.
+            self._expect(self.limits.header_timeout if self._in_head else self.limits.body_timeout)
+            return
+        left = deadline - self.loop.time()
+        if left > 0:
+            self._timer = self.loop.call_later(left, self._time_is_up)
             return
         if self._in_head and not self._begun:
             # Not a byte of a request: hang up without a word, as a keep-alive timeout does.
