@@ -110,6 +110,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         #: body's next bytes); None when nothing is awaited. One timer per connection checks it
         #: and re-arms itself, so a request costs no timer of its own.
         self._deadline: float | None = None
+        self._timer_at = 0.0  # when the timer fires
         self._in_head = True  # the next bytes belong to a request's head
         self._raw_head_bytes = 0
         self._tail = b""  # the last bytes of the head read so far (to find its end)
@@ -326,9 +327,13 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _expect(self, seconds: float) -> None:
         """The client has ``seconds`` from now to send what is awaited."""
-        self._deadline = self.loop.time() + seconds
+        self._deadline = deadline = self.loop.time() + seconds
+        if self._timer is not None and self._timer_at > deadline:
+            self._timer.cancel()  # set for a longer wait (a body's): check this one sooner
+            self._timer = None
         if self._timer is None:
-            self._timer = self.loop.call_later(seconds, self._time_is_up)
+            self._timer = self.loop.call_at(deadline, self._time_is_up)
+            self._timer_at = deadline
 
     def _disarm(self) -> None:
         self._deadline = None
@@ -346,9 +351,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             # fault, so its clock starts again.
             self._expect(self.limits.header_timeout if self._in_head else self.limits.body_timeout)
             return
-        left = deadline - self.loop.time()
-        if left > 0:
-            self._timer = self.loop.call_later(left, self._time_is_up)
+        if deadline > self.loop.time():
+            self._timer = self.loop.call_at(deadline, self._time_is_up)
+            self._timer_at = deadline
             return
         if self._in_head and not self._begun:
             # Not a byte of a request: hang up without a word, as a keep-alive timeout does.
