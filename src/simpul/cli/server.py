@@ -48,6 +48,7 @@ def serve(
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=False,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        backlog=settings.http_backlog,
     )
 
 

@@ -11,6 +11,7 @@ cancellation, and the slot is given back after it. See docs/decisions/0025.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
@@ -33,6 +34,10 @@ from simpul.core.i18n import _
 from simpul.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+#: The ASGI scope extension (set by ``core.httpserver``'s protocol) whose ``"event"``, an
+#: ``asyncio.Event``, is set when the request's client hangs up.
+CLIENT_GONE = "simpul.client_gone"
 
 #: What a 503 tells the client to wait before trying again, in seconds.
 RETRY_AFTER_SECONDS = 2
@@ -107,20 +112,52 @@ class SessionGate:
             slots = semaphores[self] = anyio.Semaphore(self.limit)
         return slots
 
-    async def enter(self) -> None:
-        """Take a slot, waiting in turn; ``ServiceUnavailable`` when none frees in time."""
+    async def enter(self, gone: asyncio.Event | None = None) -> None:
+        """Take a slot, waiting in turn; ``ServiceUnavailable`` when none frees in time.
+        ``gone`` is set when the client hangs up: then the request leaves the queue
+        (``ClientGone``) instead of taking a slot for an answer nobody will read."""
+        if gone is not None and gone.is_set():
+            raise ClientGone
         slots = self._slots()
         try:
             slots.acquire_nowait()
         except anyio.WouldBlock:
-            try:
-                with anyio.fail_after(self.queue_seconds):
-                    await slots.acquire()
-            except TimeoutError:
-                raise overloaded() from None
+            pass
+        else:
+            return
+        acquired = False
+        with anyio.move_on_after(self.queue_seconds):
+            async with anyio.create_task_group() as group:
+                if gone is not None:
+                    group.start_soon(_cancel_when_set, gone, group.cancel_scope)
+                await slots.acquire()
+                acquired = True
+                group.cancel_scope.cancel()
+        if acquired and gone is not None and gone.is_set():
+            slots.release()
+            acquired = False
+        if not acquired:
+            raise ClientGone if gone is not None and gone.is_set() else overloaded()
 
     def leave(self) -> None:
         self._slots().release()
+
+
+async def _cancel_when_set(event: asyncio.Event, scope: anyio.CancelScope) -> None:
+    await event.wait()
+    scope.cancel()
+
+
+class ClientGone(Exception):
+    """The client hung up while its request waited for its turn: nothing is done for it."""
+
+
+def client_gone_event(request: Request) -> asyncio.Event | None:
+    """The event the server sets when this request's client hangs up (``simpul serve``'s
+    protocol provides it; other servers, such as the test client, do not)."""
+    extension = request.scope.get("extensions", {}).get(CLIENT_GONE)
+    event = extension.get("event") if extension else None
+    return event if isinstance(event, asyncio.Event) else None
 
 
 def _end_session(session: Session, commit: bool) -> None:
@@ -160,7 +197,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     it at the boundary (see web.routing), and this ends it otherwise."""
     gate: SessionGate = request.app.state.session_gate
     factory: sessionmaker[Session] = request.app.state.session_factory
-    await gate.enter()
+    await gate.enter(client_gone_event(request))
     held = RequestSession(factory(), gate)  # no connection yet: it is taken at the first query
     request.state.db = held
     try:

@@ -32,6 +32,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from simpul.core import i18n
+from simpul.core.database import CLIENT_GONE
 from simpul.core.i18n import _
 from simpul.core.settings import Settings, get_settings
 
@@ -145,10 +146,12 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._gone = asyncio.Event()
         self._expect(self.limits.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._gone.set()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -210,6 +213,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         if self._refusal is not None:
             return  # refused as a head: the application never sees it
         self._in_head = False
+        # Tells the application when the client has hung up, without reading from it (a
+        # request waiting for its turn then leaves: core.database.SessionGate).
+        self.scope.setdefault("extensions", {})[CLIENT_GONE] = {"event": self._gone}
         super().on_headers_complete()
         if chunked or declared not in (None, b"0"):
             self._expect(limits.body_timeout)  # a body is to come

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     max_concurrent_requests: int | None = Field(default=None, ge=1)
     #: Seconds a request waits for its turn when ``max_concurrent_requests`` are at work.
     request_queue_seconds: float = Field(default=2.0, ge=0)
+    #: Connections the kernel keeps waiting for ``simpul serve`` to accept them; more wait
+    #: for the client's own retry. Small, so that after a burst the server does not spend
+    #: seconds on the queued requests of clients who have given up.
+    http_backlog: int = Field(default=128, ge=16)
     #: On SIGTERM, seconds the servers let requests in progress finish before cancelling them.
     shutdown_timeout_seconds: int = Field(default=10, ge=1)
     #: HTTP limits of both servers (``simpul serve`` and ``simpul gateway``), refused before the

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from simpul.core.database import (
+    ClientGone,
     DatabaseProbe,
     SessionGate,
     get_engine,
@@ -29,7 +30,7 @@ from simpul.core.database import (
 from simpul.core.errors import DomainError, Unauthorized
 from simpul.core.i18n import _
 from simpul.core.settings import Settings, get_settings
-from simpul.web.middleware import WebMiddleware
+from simpul.web.middleware import DropAbandoned, WebMiddleware
 from simpul.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
+    app.add_middleware(DropAbandoned)
 
     app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
     htmx_dir = node_modules() / "htmx.org" / "dist"
@@ -178,6 +180,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
         return _with_headers(page, exc.headers)
+
+    @app.exception_handler(ClientGone)
+    async def client_gone(request: Request, exc: ClientGone) -> Response:
+        return Response(status_code=499)  # nobody reads it: the connection is closed
 
     @app.exception_handler(PoolTimeoutError)
     async def pool_exhausted(request: Request, exc: PoolTimeoutError) -> Response:
