@@ -282,3 +282,79 @@ def test_a_cancelled_request_gives_its_connection_and_slot_back(
 def lock_regions_for(url: str, seconds: float) -> None:
     with regions_locked(url):
         time.sleep(seconds)
+
+
+def test_a_client_that_hangs_up_while_queued_leaves_the_queue(
+    database: tuple[str, str], tmp_path: Path
+) -> None:
+    """With the only slot taken, a queued request whose client hangs up is dropped at once
+    (nothing is answered, no slot is taken) instead of waiting its turn to be served for
+    nobody; one whose client has hung up before it is even routed is not routed at all."""
+    url, slug = database
+    settings = Settings(
+        secret_key=TEST_SECRET,
+        debug=True,
+        data_dir=tmp_path,
+        max_concurrent_requests=1,
+        request_queue_seconds=10,
+    )
+    engine = make_engine(sqlalchemy_url(url), settings)
+    app = create_app(settings, engine)
+
+    async def request(statuses: list[int], gone: asyncio.Event | None = None) -> None:
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": f"/api/{slug}/services",
+            "raw_path": f"/api/{slug}/services".encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"t")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        if gone is not None:
+            scope["extensions"] = {"simpul.client_gone": {"event": gone}}
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+
+    async def scenario() -> tuple[list[int], float, list[int], list[int]]:
+        holder: list[int] = []
+        queued: list[int] = []
+        gone = asyncio.Event()
+        async with anyio.create_task_group() as group:
+            group.start_soon(request, holder)  # takes the slot, stuck on the locked table
+            await anyio.sleep(0.3)
+            started = time.monotonic()
+            with anyio.fail_after(8):
+                async with anyio.create_task_group() as waiting:
+                    waiting.start_soon(request, queued, gone)
+                    await anyio.sleep(0.3)
+                    gone.set()  # its client hangs up; the request should end now
+            left_after = time.monotonic() - started
+        already_gone: list[int] = []
+        await request(already_gone, gone)
+        return queued, left_after, holder, already_gone
+
+    locker = threading.Thread(target=lock_regions_for, args=(url, 2.5))
+    try:
+        locker.start()
+        time.sleep(0.3)
+        queued, left_after, holder, already_gone = anyio.run(scenario)
+    finally:
+        locker.join()
+        engine.dispose()
+    assert queued == [499]  # dropped (the server sends nothing: the connection is gone)
+    assert left_after < 2, "the hung-up request waited for its turn"
+    assert holder == [200]  # the request that held the slot was served once the table was free
+    assert already_gone == []  # not even routed
