@@ -101,3 +101,6 @@ bench: install ## Catalogue benchmark (prints ratios to a baseline measured in t
 
 bench-gateway: install ## Gateway against nginx, one worker each (installs nginx and h2load as root if missing)
 	$(BIN)/python bench/gateway.py
+
+bench-overload: install ## simpul serve under 20x its load from clients that give up: recovery time, 5xx, the pool afterwards
+	$(BIN)/python bench/overload.py

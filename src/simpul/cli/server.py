@@ -70,15 +70,19 @@ def serve(
     """Serve the portal and the API."""
     import uvicorn
 
+    settings = get_settings()
     get_engine()  # start the embedded database (if used) before the workers fork
     uvicorn.run(
         "simpul.web.asgi:app",
         host=host,
         port=port,
         workers=workers,
+        http="simpul.web.protocol:PortalHttpProtocol",  # httptools with Simpul's HTTP limits
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        backlog=settings.http_backlog,
     )
 
 
@@ -245,12 +249,13 @@ def serve_gateway(
         port=port or settings.gateway_port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http="simpul.gateway.protocol:GatewayHttpProtocol",  # httptools with the HTTP limits
         lifespan="on",
         proxy_headers=False,  # callers are apps on the internal network, not behind a proxy
         access_log=False,
         server_header=False,
         date_header=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
 
 

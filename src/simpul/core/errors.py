@@ -65,3 +65,14 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
         self.retry_after_seconds = retry_after_seconds
+
+
+class ServiceUnavailable(DomainError):
+    """The server cannot take this request now (overloaded); the client may retry later."""
+
+    status_code = 503
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+        self.retry_after_seconds = retry_after_seconds

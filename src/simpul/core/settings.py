@@ -73,6 +73,36 @@ class Settings(BaseSettings):
     upload_rate_window_minutes: int = Field(default=10, ge=1, le=1440)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    #: Seconds a request waits for a free pooled connection before it is answered 503 (shorter
+    #: than a client's patience: a full pool sheds load instead of queueing for ever).
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: Requests of one ``simpul serve`` process that may work with the database at once; the
+    #: rest wait their turn (``request_queue_seconds``), then get 503. Unset: the pool's
+    #: connections less one, which ``/healthz`` keeps for itself.
+    max_concurrent_requests: int | None = Field(default=None, ge=1)
+    #: Seconds a request waits for its turn when ``max_concurrent_requests`` are at work.
+    request_queue_seconds: float = Field(default=2.0, ge=0)
+    #: Connections the kernel keeps waiting for ``simpul serve`` to accept them; more wait
+    #: for the client's own retry. Small, so that after a burst the server does not spend
+    #: seconds on the queued requests of clients who have given up.
+    http_backlog: int = Field(default=128, ge=16)
+    #: On SIGTERM, seconds the servers let requests in progress finish before cancelling them.
+    shutdown_timeout_seconds: int = Field(default=10, ge=1)
+    #: HTTP limits of both servers (``simpul serve`` and ``simpul gateway``), refused before the
+    #: application sees the request: the request line (414), the header block and the number
+    #: of header fields (431).
+    http_max_request_line_bytes: int = Field(default=8192, ge=256)
+    http_max_header_bytes: int = Field(default=16384, ge=1024)
+    http_max_headers: int = Field(default=100, ge=10)
+    #: Largest request body ``simpul serve`` reads (413, from Content-Length before reading it,
+    #: or counted when chunked). Unset: ``upload_max_bytes`` plus 1 MiB for the rest of the
+    #: form. ``simpul gateway`` uses ``gateway_max_body_bytes``.
+    http_max_body_bytes: int | None = Field(default=None, ge=1024)
+    #: Seconds a client has to send a request's headers, from the connection (or the first
+    #: byte of a request after the previous one); then 408 and the connection is closed.
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Seconds a request body may pause between two reads before 408 and close.
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
     #: Where ``simpul gateway`` listens (the data plane has its own port).
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(default=8080, ge=1, le=65535)
@@ -136,6 +166,15 @@ class Settings(BaseSettings):
 
     def uploads_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "uploads"
+
+    def concurrent_requests(self) -> int:
+        """``max_concurrent_requests``, or the pool's connections less the one of /healthz."""
+        pool = self.db_pool_size + self.db_max_overflow
+        return self.max_concurrent_requests or max(1, pool - 1)
+
+    def portal_max_body_bytes(self) -> int:
+        """The largest request body ``simpul serve`` reads."""
+        return self.http_max_body_bytes or self.upload_max_bytes + 1024 * 1024
 
 
 @lru_cache

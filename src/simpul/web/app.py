@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -13,15 +16,23 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from simpul.core.database import get_engine, make_session_factory
+from simpul.core.database import (
+    ClientGone,
+    DatabaseProbe,
+    SessionGate,
+    get_engine,
+    make_session_factory,
+    overloaded,
+)
 from simpul.core.errors import DomainError, Unauthorized
 from simpul.core.i18n import _
 from simpul.core.settings import Settings, get_settings
 from simpul.web.inputs import refuse_nul_characters, validation_message
-from simpul.web.middleware import WebMiddleware
+from simpul.web.middleware import DropAbandoned, WebMiddleware
 from simpul.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -46,9 +57,25 @@ Errors have the shape `{"error": {"code", "message", "details"}}`; `details` lis
 """
 
 
+#: Worker threads beyond the admitted requests' (``/healthz``, static files, pages without a
+#: session): each admitted request runs at most one blocking step at a time.
+SPARE_THREADS = 8
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Make sure every request the gate admits can get a worker thread at once: a request
+    holding a connection must never wait for a thread held by one waiting for a connection."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    wanted = app.state.session_gate.limit + SPARE_THREADS
+    limiter.total_tokens = max(limiter.total_tokens, wanted)
+    yield
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPIOffline(
+        lifespan=_lifespan,
         title="Simpul",
         version="0.1.0",
         description=API_DESCRIPTION,
@@ -61,12 +88,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.session_factory = make_session_factory(engine or get_engine())
+    app.state.session_gate = SessionGate(
+        settings.concurrent_requests(), settings.request_queue_seconds
+    )
+    app.state.database_probe = DatabaseProbe()
     from simpul.applications.uploads import storage_from_settings
 
     app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
+    app.add_middleware(DropAbandoned)
 
     app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
     htmx_dir = node_modules() / "htmx.org" / "dist"
@@ -154,6 +186,15 @@ def _add_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
         return _with_headers(page, exc.headers)
+
+    @app.exception_handler(ClientGone)
+    async def client_gone(request: Request, exc: ClientGone) -> Response:
+        return Response(status_code=499)  # nobody reads it: the connection is closed
+
+    @app.exception_handler(PoolTimeoutError)
+    async def pool_exhausted(request: Request, exc: PoolTimeoutError) -> Response:
+        log.warning("no database connection within the pool timeout: %s", request.url.path)
+        return await domain_error(request, overloaded())
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -8,6 +8,7 @@ from http.cookies import SimpleCookie
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from simpul.core.database import CLIENT_GONE
 from simpul.core.i18n import current_locale, pick_locale
 
 LOCALE_COOKIE = "simpul_lang"
@@ -95,3 +96,19 @@ class WebMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             current_locale.reset(token)
+
+
+class DropAbandoned:
+    """Does nothing for a request whose client has already hung up (``simpul serve`` says so
+    through the ``simpul.client_gone`` extension): after a burst, the server's queue of
+    accepted connections holds many requests of clients that gave up, and routing each
+    of them would delay those still waiting."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extension = scope.get("extensions", {}).get(CLIENT_GONE)
+        if extension and extension["event"].is_set():
+            return
+        await self.app(scope, receive, send)

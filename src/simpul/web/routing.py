@@ -1,10 +1,12 @@
 """The request boundary: a route class that commits the request's session before responding.
 
 Services only flush. The handler's return means the work is complete, so it is committed
-here, before the response leaves; any exception rolls everything back, except a
-``DomainError`` marked ``keep_record`` (its service rolled its work back to a savepoint and
-kept only the record of the refused attempt). This is the only place in the web app that
-commits.
+here, before the response leaves; any exception (cancellation included) rolls everything
+back, except a ``DomainError`` marked ``keep_record`` (its service rolled its work back to a
+savepoint and kept only the record of the refused attempt). This is the only place in the
+web app that commits. Either way the session is closed and its connection and gate slot given
+back here, before the response is sent, so a slow client reading its response holds neither
+(``core.database.RequestSession``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
+
+from simpul.core.database import RequestSession
 
 from simpul.core.errors import DomainError
 
@@ -40,8 +42,8 @@ class CommittingRoute(APIRoute):
 
 
 async def _finish(request: Request, *, commit: bool) -> None:
-    session: Session | None = getattr(request.state, "db", None)
-    if session is None:
+    held: RequestSession | None = getattr(request.state, "db", None)
+    if held is None:
         return
     request.state.db = None
-    await run_in_threadpool(session.commit if commit else session.rollback)
+    await held.end(commit=commit)
