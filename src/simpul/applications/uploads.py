@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from simpul.applications.files import StoredFile, megabytes, receive_upload
 from simpul.applications.inspection import megapixels
 from simpul.core.models import Region, utcnow
+from simpul.core.security import client_source
 from simpul.core.settings import Settings
 from simpul.core.storage import Storage, create_storage
 
@@ -84,8 +85,9 @@ def upload_rules(request: Request) -> UploadRules:
 
 
 def source_address(request: Request) -> str:
-    """The client's address (``simpul serve`` takes it from trusted proxies' headers)."""
-    return request.client.host if request.client else "unknown"
+    """The client's source as throttles count it (``core.security.client_source``: IPv6 per
+    /64); ``simpul serve`` takes the address from trusted proxies' headers."""
+    return client_source(request.client.host if request.client else None)
 
 
 AppStorage = Annotated[Storage, Depends(request_storage)]

@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session
 from simpul.core import i18n
 from simpul.core.database import database_url, make_engine, ping
 from simpul.core.i18n import _
-from simpul.core.security import token_digest
+from simpul.core.security import client_source, token_digest
 from simpul.core.settings import Settings, get_settings
 from simpul.gateway import directory, msglog_repository
 from simpul.gateway.config import (
@@ -824,7 +824,7 @@ class Gateway:
         """``refusal``, or 429 once the source address has had its share of them this minute."""
         assert self._source_limiter is not None
         peer = scope.get("client")
-        source = str(peer[0]) if peer else "-"
+        source = client_source(str(peer[0]) if peer else None)
         per_minute = self.settings.gateway_unidentified_per_minute
         wait = await self._source_limiter.acquire("refused:" + source, per_minute)
         if wait is None:

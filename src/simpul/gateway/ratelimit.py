@@ -16,6 +16,8 @@ import math
 import time
 from typing import Protocol
 
+from simpul.core.ratelimit import MAX_KEYS, TokenBuckets
+
 log = logging.getLogger(__name__)
 
 
@@ -27,38 +29,16 @@ class Limiter(Protocol):
 
 
 class LocalLimiter:
-    """Token buckets in this process's memory.
+    """Token buckets in this process's memory (``core.ratelimit.TokenBuckets``)."""
 
-    Keys may come from outside (source addresses), so the table is bounded: past ``max_keys``
-    buckets, those untouched for a minute (full again by then, so equal to a new one) go, and
-    if that is not enough, all of them (a flood from that many addresses must not make every
-    new key cost a pass over the table).
-    """
-
-    def __init__(self, max_keys: int = 100_000) -> None:
-        # key -> (tokens, time of the last update)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._max_keys = max_keys
+    def __init__(self, max_keys: int = MAX_KEYS) -> None:
+        self._buckets = TokenBuckets(max_keys)
 
     async def acquire(self, key: str, per_minute: int) -> float | None:
         return self.take(key, per_minute, time.monotonic())
 
     def take(self, key: str, per_minute: int, now: float) -> float | None:
-        rate = per_minute / 60.0
-        if len(self._buckets) >= self._max_keys and key not in self._buckets:
-            self._forget_idle(now)
-        tokens, last = self._buckets.get(key, (float(per_minute), now))
-        tokens = min(float(per_minute), tokens + (now - last) * rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
-            return None
-        self._buckets[key] = (tokens, now)
-        return (1.0 - tokens) / rate
-
-    def _forget_idle(self, now: float) -> None:
-        self._buckets = {k: b for k, b in self._buckets.items() if now - b[1] < 60.0}
-        if len(self._buckets) >= self._max_keys // 2:
-            self._buckets.clear()
+        return self._buckets.take(key, per_minute, now)
 
     async def close(self) -> None:
         self._buckets.clear()

@@ -18,7 +18,6 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from simpul.core.database import RequestSession
-
 from simpul.core.errors import DomainError
 
 
