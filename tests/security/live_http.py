@@ -12,6 +12,7 @@ import asyncio
 import json
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -51,6 +52,19 @@ def add_region(url: str, slug: str) -> None:
             make_region(session, slug, f"Kota Uji {slug}")
     finally:
         engine.dispose()
+
+
+def database_with_region(suffix: str) -> tuple[str, str]:
+    """``committed_database(suffix)`` with a region of a fresh slug in it: (url, slug)."""
+    url = committed_database(suffix)
+    slug = f"kota-{uuid.uuid4().hex[:8]}"
+    add_region(url, slug)
+    return url, slug
+
+
+def is_gateway(server: ServerProcess) -> bool:
+    """Whether ``server`` is a ``simpul gateway`` (else ``simpul serve``)."""
+    return "gateway" in server.process.args
 
 
 #: A provider's API with one operation that takes a body.

@@ -18,7 +18,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
@@ -35,11 +34,10 @@ from simpul.devserver import ServerProcess, libpq_url
 from simpul.web.app import create_app
 from tests.conftest import TEST_SECRET
 from tests.security.live_http import (
-    add_region,
     address,
     async_get,
-    committed_database,
     connections_by_state,
+    database_with_region,
     exchange,
     live_server,
     read_response,
@@ -61,10 +59,7 @@ SERVER_ENV = {
 
 @pytest.fixture(scope="module")
 def database() -> tuple[str, str]:
-    url = committed_database("overload")
-    slug = f"kota-{uuid.uuid4().hex[:8]}"
-    add_region(url, slug)
-    return url, slug
+    return database_with_region("overload")
 
 
 @pytest.fixture

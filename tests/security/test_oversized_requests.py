@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import socket
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -23,10 +22,10 @@ from tests.security.live_http import (
     GatewayCall,
     RawResponse,
     add_gateway_call,
-    add_region,
     address,
-    committed_database,
+    database_with_region,
     exchange,
+    is_gateway,
     live_server,
     read_response,
     send_all,
@@ -41,10 +40,7 @@ ENV = {
 
 @pytest.fixture(scope="module")
 def database() -> tuple[str, str]:
-    url = committed_database("oversized")
-    slug = f"kota-{uuid.uuid4().hex[:8]}"
-    add_region(url, slug)
-    return url, slug
+    return database_with_region("oversized")
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +59,6 @@ def server(
     program = str(request.param)
     with live_server(url, tmp_path_factory.mktemp(program), ENV, program) as running:
         yield running
-
-
-def is_gateway(server: ServerProcess) -> bool:
-    return "gateway" in server.process.args
 
 
 def api_path(server: ServerProcess, database: tuple[str, str]) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -22,11 +21,11 @@ from simpul.devserver import ServerProcess
 from tests.security.live_http import (
     GatewayCall,
     add_gateway_call,
-    add_region,
     address,
     closed_within,
-    committed_database,
+    database_with_region,
     exchange,
+    is_gateway,
     live_server,
     read_response,
     send_all,
@@ -42,10 +41,7 @@ ENV = {
 
 @pytest.fixture(scope="module")
 def database() -> tuple[str, str]:
-    url = committed_database("slow")
-    slug = f"kota-{uuid.uuid4().hex[:8]}"
-    add_region(url, slug)
-    return url, slug
+    return database_with_region("slow")
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +60,6 @@ def server(
     program = str(request.param)
     with live_server(url, tmp_path_factory.mktemp(program), ENV, program) as running:
         yield running
-
-
-def is_gateway(server: ServerProcess) -> bool:
-    return "gateway" in server.process.args
 
 
 def test_a_connection_that_sends_nothing_is_closed(server: ServerProcess) -> None:
