@@ -90,7 +90,12 @@ class Api:
     def __call__(
         self, method: str, path: str, who: str | None = None, **kwargs: Any
     ) -> httpx2.Response:
+        """Call as a GovStack client does: with ``Information-Mediator-Client`` (``imc=None``
+        leaves it out)."""
         headers = dict(kwargs.pop("headers", {}))
+        imc = kwargs.pop("imc", IMC)
+        if imc is not None:
+            headers.setdefault("Information-Mediator-Client", imc)
         if who is not None:
             headers["Authorization"] = f"Bearer {self.tokens[who]}"
         return self.client.request(
@@ -201,8 +206,8 @@ def test_whole_flow_by_api(api: Api, session: Session, world: World) -> None:
     no_reason = api(
         "POST", f"/tasks/{task_id}/complete", "verifier", json={"data": {"decision": "SENDBACK"}}
     )
-    assert no_reason.status_code == 422
-    assert [d["field"] for d in no_reason.json()["error"]["details"]] == ["data.comment"]
+    assert no_reason.status_code == 400
+    assert [d["field"] for d in no_reason.json()["details"]] == ["data.comment"]
     sendback = {"data": {"decision": "SENDBACK", "comment": "Foto KTP buram, unggah ulang."}}
     returned = api(
         "POST",
@@ -286,14 +291,17 @@ def test_statistics_count_what_happened(api: Api, session: Session, world: World
         "verifier",
         params={"startDate": today, "endDate": "2020-01-01", "role": "x"},
     )
-    assert bad.status_code == 422
-    assert {d["field"] for d in bad.json()["error"]["details"]} == {"endDate", "role"}
+    assert bad.status_code == 400
+    assert {d["field"] for d in bad.json()["details"]} == {"endDate"}
+    # A role Simpul does not have is a filter that matches no decision (any string is valid).
+    assert [counts(r) for r in stats(role="Handler")] == [(0, 0, 0, 0, None)]
+    assert stats(role="Handler", timeframe="day") == []
 
 
 def test_bad_form_is_refused_per_field_and_nothing_is_stored(api: Api, session: Session) -> None:
     answer = api.submit({"jumlah_pegawai": 0})
-    assert answer.status_code == 422
-    fields = {d["field"] for d in answer.json()["error"]["details"]}
+    assert answer.status_code == 400
+    fields = {d["field"] for d in answer.json()["details"]}
     assert fields == {"nama_usaha", "jumlah_pegawai"}
     assert count(session, Application) == 0 and count(session, Task) == 0
     attached = session.scalars(select(Document.application_id)).all()
@@ -302,7 +310,7 @@ def test_bad_form_is_refused_per_field_and_nothing_is_stored(api: Api, session: 
 
 def test_uploads_are_checked_by_content_and_size(api: Api, session: Session, world: World) -> None:
     exe = api.upload(EXE_BYTES, "ktp.pdf")
-    assert exe.status_code == 415 and exe.json()["error"]["code"] == "unsupported_file_type"
+    assert exe.status_code == 415 and exe.json()["code"] == "unsupported_file_type"
     mixed = api(
         "POST",
         "/documents",
@@ -315,7 +323,7 @@ def test_uploads_are_checked_by_content_and_size(api: Api, session: Session, wor
     settings = api.client.app.state.settings  # type: ignore[attr-defined]
     api.client.app.state.settings = settings.model_copy(update={"upload_max_bytes": 1024})  # type: ignore[attr-defined]
     big = api.upload(PDF_BYTES + b"%" * 2048)
-    assert big.status_code == 413 and big.json()["error"]["code"] == "file_too_large"
+    assert big.status_code == 413 and big.json()["code"] == "file_too_large"
     two = api(
         "POST",
         "/documents",
@@ -370,9 +378,9 @@ def test_officer_updates_form_data(api: Api, session: Session, world: World) -> 
     ).one()
     assert event.note == "Diubah: Jumlah pegawai."
     wrong = {**body, "applicantId": str(world.other_citizen.id), "formData": {"data": VALID_DATA}}
-    assert api("PUT", f"/applications/{file_id}", "verifier", json=wrong).status_code == 422
+    assert api("PUT", f"/applications/{file_id}", "verifier", json=wrong).status_code == 400
     invalid = {**body, "formData": {"data": {"nama_usaha": ""}}}
-    assert api("PUT", f"/applications/{file_id}", "verifier", json=invalid).status_code == 422
+    assert api("PUT", f"/applications/{file_id}", "verifier", json=invalid).status_code == 400
     assert api("PUT", f"/applications/{file_id}", "citizen", json=body).status_code == 403
     assert (
         api("PUT", f"/applications/{file_id}", "other_agency_officer", json=body).status_code == 404
@@ -383,14 +391,14 @@ def test_officer_updates_form_data(api: Api, session: Session, world: World) -> 
 
 def test_who_may_do_what(api: Api, session: Session, world: World) -> None:
     no_token = api("GET", "/services")
-    assert no_token.status_code == 401 and no_token.json()["error"]["code"] == "unauthorized"
+    assert no_token.status_code == 401 and no_token.json()["code"] == "unauthorized"
     bad_token = api("GET", "/applications", headers={"Authorization": "Bearer spl_palsu"})
     assert bad_token.status_code == 401
     malformed = api(
         "GET", "/services", "citizen", headers={"Information-Mediator-Client": "GOV/123"}
     )
     assert malformed.status_code == 400
-    assert malformed.json()["error"]["details"][0]["field"] == "Information-Mediator-Client"
+    assert malformed.json()["details"][0]["field"] == "Information-Mediator-Client"
     url = api.upload().json()["url"]
     someone_else = {
         "applicantId": str(world.other_citizen.id),
@@ -422,7 +430,7 @@ def test_who_may_do_what(api: Api, session: Session, world: World) -> None:
     unknown = api(
         "POST", f"/tasks/{task_id}/complete", "verifier", json={"data": {"decision": "MAYBE"}}
     )
-    assert unknown.status_code == 422
+    assert unknown.status_code == 400
 
 
 def test_lists_page_and_filter(api: Api, world: World) -> None:
@@ -447,8 +455,15 @@ def test_lists_page_and_filter(api: Api, world: World) -> None:
     )
     for params in ({"maxResult": 0}, {"maxResult": 101}, {"sortBy": "name"}, {"sortOrder": "up"}):
         bad = api("GET", "/applications", "verifier", params=params)
-        assert bad.status_code == 422, params
-    assert api("GET", "/tasks", "verifier", params={"fileId": "x"}).status_code == 422
+        assert bad.status_code == 400, params
+    # The specification types these filters as strings: any string is a filter, and one that
+    # names nothing lists nothing.
+    for name in ("fileId", "mainTaskId", "assigneeId"):
+        nothing = api("GET", "/tasks", "verifier", params={name: "bukan-id ☃"})
+        assert (nothing.status_code, nothing.json()) == (200, []), name
+        assert nothing.headers["X-Total-Count"] == "0"
+    nobody = api("GET", "/applications", "verifier", params={"applicantId": "x" * 500})
+    assert (nobody.status_code, nobody.json()) == (200, [])
 
 
 def test_every_endpoint_is_documented(client: TestClient) -> None:
@@ -480,7 +495,9 @@ def test_every_endpoint_is_documented(client: TestClient) -> None:
         assert operation["operationId"] == operation_id and tag in operation["tags"]
         names = {p["name"] for p in operation["parameters"]}
         assert "Information-Mediator-Client" in names, path
-        assert "200" in operation["responses"] and "401" in operation["responses"]
+        assert "200" in operation["responses"] and "400" in operation["responses"]
+        assert ("401" in operation["responses"]) is (operation_id != "Statistics")
+        assert "422" not in operation["responses"], path
 
 
 def test_the_last_approval_in_a_signing_region_is_refused_without_a_passphrase(
@@ -510,6 +527,158 @@ def test_the_last_approval_in_a_signing_region_is_refused_without_a_passphrase(
     file_id = api.submit().json()["fileId"]
     assert api.decide("verifier", file_id, "APPROVED").status_code == 200
     refused = api.decide("approver", file_id, "APPROVED")
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["error"]["details"][0]["field"] == "passphrase"
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["details"][0]["field"] == "passphrase"
     assert api("GET", f"/applications/{file_id}", "citizen").json()["ended"] is False
+
+
+# -- the specification's contract: the header, the errors, the statistics ------------------
+
+
+def _spec_operations() -> list[tuple[str, str, bool]]:
+    """(method, path, whether Information-Mediator-Client is required) per spec operation."""
+    from tests.contracts import specs
+
+    found = []
+    for name in (specs.REGISTRATION, specs.STATISTICS):
+        for operation in specs.operations(name):
+            required = any(
+                p["in"] == "header"
+                and p["name"] == "Information-Mediator-Client"
+                and p.get("required")
+                for p in operation.parameters
+            )
+            found.append((operation.method, operation.path, required))
+    return found
+
+
+def test_the_information_mediator_client_is_required_where_the_specification_says(
+    api: Api, world: World
+) -> None:
+    file_id = api.submit().json()["fileId"]
+    task_id = api.open_task("verifier", file_id)["taskId"]
+    concrete = {
+        "{serviceId}": api.service_id(),
+        "{eFormId}": api.service_id(),
+        "{fileId}": file_id,
+        "{taskId}": task_id,
+    }
+    bodies = {
+        ("post", "/services/{serviceId}/applications"): {
+            "applicantId": str(world.citizen.id),
+            "formData": {"data": VALID_DATA},
+        },
+        ("put", "/applications/{fileId}"): {
+            "applicantId": str(world.citizen.id),
+            "formData": {"data": VALID_DATA},
+        },
+        ("post", "/tasks/{taskId}/complete"): {"data": {"decision": "NOPE"}},
+    }
+    operations = _spec_operations()
+    assert sum(required for *_, required in operations) == 5
+    for method, path, required in operations:
+        url = path
+        for placeholder, value in concrete.items():
+            url = url.replace(placeholder, value)
+        who = "citizen" if path.startswith(("/services", "/eForms", "/documents")) else "verifier"
+        if (method, path) == ("post", "/services/{serviceId}/applications"):
+            who = "citizen"
+        kwargs: dict[str, Any] = {"imc": None}
+        if (method, path) in bodies:
+            kwargs["json"] = bodies[method, path]
+        if path == "/documents":
+            kwargs["files"] = [("file", ("ktp.pdf", PDF_BYTES))]
+        answer = api(method.upper(), url, who, **kwargs)
+        if required:
+            assert answer.status_code == 400, (method, path, answer.text)
+            conforms(answer.json(), "systemError")
+            fields = [d["field"] for d in answer.json()["details"]]
+            assert fields == ["Information-Mediator-Client"], (method, path, fields)
+        else:
+            assert answer.status_code != 400 or "Information-Mediator-Client" not in answer.text
+
+
+def test_errors_are_the_specifications_system_error_with_the_request_id(
+    api: Api, client: TestClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = api("GET", f"/services/{uuid.uuid4()}", "citizen")
+    assert missing.status_code == 404
+    body = missing.json()
+    conforms(body, "systemError")
+    assert set(body) == {"traceId", "code", "message", "localizedMessage", "details"}
+    assert body["traceId"] == missing.headers["X-Request-Id"]
+    assert uuid.UUID(body["traceId"]).version == 4
+    assert body["code"] == "not_found" and body["message"].startswith("Not found")
+    assert body["localizedMessage"] == "Layanan tidak ditemukan di wilayah ini."
+    english = api(
+        "GET", f"/services/{uuid.uuid4()}", "citizen", headers={"Accept-Language": "en"}
+    ).json()
+    assert english["localizedMessage"] != body["localizedMessage"]
+    assert english["message"] == body["message"] and english["traceId"] != body["traceId"]
+
+    invalid = api("GET", "/applications", "verifier", params={"maxResult": "banyak"})
+    assert invalid.status_code == 400 and invalid.json()["code"] == "invalid_input"
+    assert [d["field"] for d in invalid.json()["details"]] == ["maxResult"]
+    for answer in (
+        api("GET", "/services"),  # no token
+        api("GET", "/tidak-ada", "citizen"),  # no such path
+        api("DELETE", "/services", "citizen"),  # no such method
+    ):
+        assert answer.status_code in (401, 404, 405), answer.text
+        conforms(answer.json(), "systemError")
+        assert answer.json()["traceId"] == answer.headers["X-Request-Id"]
+
+    # A failure of ours: 500 with the id, and the log line carries the same id.
+    from simpul.applications import registration_service
+    from simpul.core.requestid import add_request_id_to_logs
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("rusak")
+
+    monkeypatch.setattr(registration_service, "published_services", broken)
+    add_request_id_to_logs([caplog.handler])
+    with caplog.at_level("ERROR", logger="simpul.web.app"):
+        failed = api("GET", "/services", "citizen")
+    assert failed.status_code == 500
+    conforms(failed.json(), "systemError")
+    trace = failed.json()["traceId"]
+    assert failed.headers["X-Request-Id"] == trace
+    assert [r.request_id for r in caplog.records] == [trace]  # type: ignore[attr-defined]
+    assert "rusak" not in failed.text
+
+
+def test_statistics_are_public_aggregates_and_name_only_existing_services(
+    api: Api, world: World
+) -> None:
+    api.submit()
+    anonymous = api("GET", "/data/statistics")
+    assert anonymous.status_code == 200, anonymous.text
+    conforms(anonymous.json(), "inline_response_200", many=True, spec=STATISTICS_SPEC)
+    assert anonymous.json()[0]["received"] == 1
+    no_client = api("GET", "/data/statistics", imc=None)
+    assert no_client.status_code == 400
+    conforms(no_client.json(), "systemError")
+    unknown = api("GET", "/data/statistics", params={"registrationName": "Layanan Tak Ada"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    named = api("GET", "/data/statistics", params={"registrationName": "perizinan uji"})
+    assert named.status_code == 200 and named.json()[0]["received"] == 1
+    # Counts per named officer describe a person's work: staff only.
+    by_officer = {"operator": world.verifier.full_name}
+    assert api("GET", "/data/statistics", params=by_officer).status_code == 401
+    assert api("GET", "/data/statistics", "citizen", params=by_officer).status_code == 403
+    assert api("GET", "/data/statistics", "verifier", params=by_officer).status_code == 200
+
+
+def test_the_published_document_says_what_the_maps_hold(client: TestClient) -> None:
+    """Decision 0027: the specification's maps of objects hold any JSON value in Simpul,
+    and the published document says so (``additionalProperties: true``)."""
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    for schema, field in (
+        ("FormData", "data"),
+        ("AdditionalData", "data"),
+        ("DataUserTaskResponse", "formVariables"),
+        ("DataUserTaskResponse", "data"),
+    ):
+        published = schemas[schema]["properties"][field]
+        assert published["type"] == "object" and published["additionalProperties"] is True
+        assert "decision 0027" in published["description"]

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.service import create_api_token
 from simpul.applications.models import Document
+from tests.api_errors import api_error
 from tests.applications.conftest import (
     World,
     world,  # noqa: F401 - fixture
@@ -91,8 +92,8 @@ def test_pdf_with_active_content_is_refused_and_nothing_is_stored(
 ) -> None:
     response = send(api, HOSTILE_PDFS[name]())
 
-    assert response.status_code == 422, response.text  # type: ignore[attr-defined]
-    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert response.status_code == 400, response.text  # type: ignore[attr-defined]
+    error = api_error(response)  # type: ignore[attr-defined]
     assert error["code"] == "pdf_active_content"
     assert WHAT[name] in error["message"]
     assert "Simpan sebagai PDF" in error["message"]  # what to do about it
@@ -181,8 +182,8 @@ def test_password_protected_pdf_is_refused(
 ) -> None:
     response = send(api, hostile_files.user_password())
 
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    error = api_error(response)  # type: ignore[attr-defined]
     assert error["code"] == "pdf_encrypted" and "kata sandi" in error["message"]
     assert stored(world) == []
 
@@ -203,8 +204,8 @@ def test_pdf_that_cannot_be_read_is_refused(
 ) -> None:
     response = send(api, content)
 
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    error = api_error(response)  # type: ignore[attr-defined]
     assert error["code"] == "pdf_unreadable" and "simpan ulang" in error["message"]
     assert stored(world) == []
 
@@ -238,8 +239,8 @@ def test_broken_pdf_hiding_javascript_is_refused_not_repaired(
 
     response = send(api, broken)
 
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert response.json()["error"]["code"] == "pdf_active_content"  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert api_error(response)["code"] == "pdf_active_content"  # type: ignore[attr-defined]
     assert stored(world) == []
 
 
@@ -257,7 +258,7 @@ def test_pdf_of_too_many_objects_is_refused_before_they_are_checked(
 
     response = send(api, content)
 
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    error = api_error(response)  # type: ignore[attr-defined]
     assert error["code"] == "pdf_too_complex" and "250.000 objek" in error["message"]
     assert stored(world) == []

@@ -8,7 +8,7 @@ reached ``OFFSET``, or date arithmetic ran past the year 9999.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import httpx2
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import ApiToken, LoginAttempt
 from simpul.gateway.models import GatewayClient
 from simpul.savings.models import SavingsRate
+from tests.api_errors import api_error
 from tests.factories import post_form
 from tests.security.seeded import ACCOUNTS as ACCOUNT_EMAILS
 from tests.security.seeded import PASSWORDS, REGION, SeededDemo, savepoint, seeded_demo
@@ -42,10 +43,16 @@ def api(client: TestClient, demo: SeededDemo) -> TestClient:
     return client
 
 
-def refused(response: httpx2.Response, field: str, status: int = 422) -> None:
-    """A JSON error in Simpul's shape that names ``field``."""
+#: The GovStack Registration API wants to know the calling system where its specification does.
+IMC: Final = {"Information-Mediator-Client": "kota-bandung/GOV/uji/skrip"}
+
+
+def refused(response: httpx2.Response, field: str) -> None:
+    """A JSON error that names ``field``: 422 in Simpul's own API, 400 (its specification's
+    status for invalid input) in the GovStack Registration API."""
+    status = 400 if "/registration/" in response.request.url.path else 422
     assert response.status_code == status, response.text
-    error = response.json()["error"]
+    error = api_error(response)
     assert error["code"] == "invalid_input"
     assert field in {d["field"] for d in error["details"]}, error
 
@@ -83,7 +90,7 @@ def test_a_nul_in_the_catalogue_page_search_is_a_clear_error_page(api: TestClien
 def test_a_first_result_beyond_any_page_is_refused(api: TestClient, demo: SeededDemo) -> None:
     response = api.get(
         f"/api/{REGION}/registration/applications?firstResult=99999999999999999999",
-        headers=demo.bearer("citizen"),
+        headers={**demo.bearer("citizen"), **IMC},
     )
     refused(response, "firstResult")
 
@@ -93,7 +100,7 @@ def test_statistics_up_to_the_last_day_of_year_9999_are_refused_not_a_crash(
 ) -> None:
     response = api.get(
         f"/api/{REGION}/registration/data/statistics?endDate=9999-12-31",
-        headers=demo.bearer("admin"),
+        headers={**demo.bearer("admin"), **IMC},
     )
     refused(response, "endDate")
 
@@ -204,7 +211,7 @@ def test_an_offset_beyond_any_list_is_refused(
 ) -> None:
     response = api.get(path, headers=demo.bearer(who))
     refused(response, field)
-    detail = next(d for d in response.json()["error"]["details"] if d["field"] == field)
+    detail = next(d for d in api_error(response)["details"] if d["field"] == field)
     assert detail["message"] == "Paling besar 2147483647."
 
 

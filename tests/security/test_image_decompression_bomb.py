@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.service import create_api_token
 from simpul.applications.models import Document
+from tests.api_errors import api_error
 from tests.applications.conftest import (
     World,
     world,  # noqa: F401 - fixture
@@ -73,8 +74,8 @@ def test_image_above_the_pixel_limit_is_refused_from_its_header(
 
     response = send(api, content, "ktp.png" if name.startswith("png") else "ktp.jpg")
 
-    assert response.status_code == 422, response.text  # type: ignore[attr-defined]
-    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert response.status_code == 400, response.text  # type: ignore[attr-defined]
+    error = api_error(response)  # type: ignore[attr-defined]
     assert error["code"] == "image_too_large"
     assert "40 megapiksel" in error["message"] and "perkecil" in error["message"].lower()
     assert session.scalars(select(Document)).all() == []
@@ -90,8 +91,8 @@ def test_the_limit_follows_the_setting(
 
     response = send(api, hostile_files.jpeg_of(2000, 1500), "foto.jpg")
 
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    message = response.json()["error"]["message"]  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    message = api_error(response)["message"]  # type: ignore[attr-defined]
     assert "2.000 × 1.500 piksel" in message and "2 megapiksel" in message
 
 
@@ -123,8 +124,8 @@ def test_image_that_cannot_be_read_is_refused(
 ) -> None:
     response = send(api, content, "foto.png")
 
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    error = response.json()["error"]  # type: ignore[attr-defined]
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    error = api_error(response)  # type: ignore[attr-defined]
     assert error["code"] == "image_unreadable" and "simpan ulang" in error["message"].lower()
     assert stored(world) == []
 

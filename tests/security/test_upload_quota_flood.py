@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.service import create_api_token
 from simpul.applications.models import Document
+from tests.api_errors import api_error
 from tests.applications.conftest import (
     World,
     world,  # noqa: F401 - fixture
@@ -92,7 +93,7 @@ def test_pending_uploads_stop_at_the_quota_with_a_message_and_nothing_stored(
     over = send(api, pdf_of_size(20 * KB))
 
     assert over.status_code == 413
-    error = over.json()["error"]
+    error = api_error(over)
     assert error["code"] == "upload_quota_exceeded"
     assert "Kuota unggahan" in error["message"] and " MB" in error["message"]
     assert "24 jam" in error["message"]  # what to do: submit, or wait for the clean-up
@@ -195,7 +196,7 @@ def test_upload_rate_is_limited_per_account_and_refused_files_count_too(
 
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["Retry-After"]) <= 600
-    error = limited.json()["error"]
+    error = api_error(limited)
     assert error["code"] == "too_many_requests"
     assert "Terlalu banyak unggahan" in error["message"] and "menit" in error["message"]
     assert (len(documents_of(session)), len(stored(world))) == before
@@ -216,7 +217,7 @@ def test_upload_rate_is_limited_per_source_address(
     limited = send(api, pdf_bytes(), token=api.other_token)  # type: ignore[attr-defined]
 
     assert limited.status_code == 429
-    assert "Terlalu banyak unggahan" in limited.json()["error"]["message"]
+    assert "Terlalu banyak unggahan" in api_error(limited)["message"]
     assert len(documents_of(session)) == 3
 
 

@@ -185,13 +185,24 @@ def upload_response(region_slug: str, documents: Sequence[Document]) -> UploadRe
 # -- application files --------------------------------------------------------------------
 
 
+#: The specification declares its maps (``formVariables``, ``data``, ``formData.data``,
+#: ``additionalMeta.data``) as ``additionalProperties: {type: object}``, generated from Java's
+#: ``Map<String, Object>``: any JSON value was meant. Simpul's values are what the eForm holds
+#: (strings, numbers, booleans, lists, objects), and the published schema says so
+#: (``additionalProperties: true``); decision 0027.
+ANY_VALUES: Final = (
+    " Values are any JSON value (decision 0027: the specification's maps of objects are read"
+    " as Map<String, Object>)."
+)
+
+
 class StatusModel(_Model):
     code: StatusCode
     title: str
 
 
 class FormData(_Model):
-    data: dict[str, Any] = Field(default_factory=dict, description="The eForm's data.")
+    data: dict[str, Any] = Field(default_factory=dict, description="The eForm's data." + ANY_VALUES)
     e_form_id: str | None = Field(default=None, description="The service id (see eForms).")
 
 
@@ -223,7 +234,7 @@ class ApplicationFileResponse(_Model):
 
 
 class AdditionalData(_Model):
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict, description="Named values." + ANY_VALUES)
 
 
 class ApplicantApplicationFileListResponse(_Model):
@@ -349,10 +360,11 @@ class DataUserTaskResponse(_Model):
     service_id: uuid.UUID
     service_name: str
     e_form_id: str
-    form_variables: dict[str, Any] = Field(description="The application's eForm data.")
+    form_variables: dict[str, Any] = Field(description="The application's eForm data." + ANY_VALUES)
     status: StatusModel
     data: dict[str, Any] = Field(
         description="trackingNumber, applicationStatus, dueDate; decision and comment once done."
+        + ANY_VALUES
     )
 
 
@@ -479,7 +491,7 @@ def statistics_rows(
                 end_date=row.end,
                 registration_name=query.registration_name,
                 operator=query.operator,
-                role=query.role.value if query.role else None,
+                role=query.role,
                 timeframe_day=query.timeframe is Timeframe.DAY,
                 timeframe_week=query.timeframe is Timeframe.WEEK,
                 timeframe_month=query.timeframe is Timeframe.MONTH,

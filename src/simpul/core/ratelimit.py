@@ -14,7 +14,7 @@ allow N times the limit across N processes.
 from __future__ import annotations
 
 import threading
-from typing import Final
+from typing import Any, Final
 
 MAX_KEYS: Final = 100_000
 
@@ -55,3 +55,20 @@ class TokenBuckets:
         self._buckets = {k: b for k, b in self._buckets.items() if now - b[1] < 60.0}
         if len(self._buckets) >= self._max_keys // 2:
             self._buckets.clear()
+
+
+_creating = threading.Lock()
+
+
+def buckets_on(state: Any, name: str) -> TokenBuckets:
+    """The ``TokenBuckets`` kept as attribute ``name`` of ``state`` (an app's ``state``),
+    made on first use: one table per app and purpose."""
+    buckets = getattr(state, name, None)
+    if buckets is None:
+        with _creating:
+            buckets = getattr(state, name, None)
+            if buckets is None:
+                buckets = TokenBuckets()
+                setattr(state, name, buckets)
+    assert isinstance(buckets, TokenBuckets)
+    return buckets

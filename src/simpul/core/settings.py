@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     #: Document verifications (a code looked up, a file checked) each source address may
     #: make a minute, per ``simpul serve`` process; more get 429 with Retry-After.
     verification_lookups_per_minute: int = Field(default=30, ge=1)
+    #: Calls of the public Registration API statistics (``/data/statistics``) without an API
+    #: token each source address may make a minute, per process; more get 429.
+    public_statistics_per_minute: int = Field(default=30, ge=1)
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

@@ -15,7 +15,6 @@ pyHanko's work per upload) from costing the server anything.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import Final
 
@@ -23,24 +22,10 @@ from fastapi import Request
 
 from simpul.core.errors import TooManyRequests
 from simpul.core.i18n import _
-from simpul.core.ratelimit import TokenBuckets
+from simpul.core.ratelimit import buckets_on
 from simpul.core.security import client_source
 
 _STATE_KEY: Final = "verification_lookup_buckets"
-_creating = threading.Lock()
-
-
-def _buckets(request: Request) -> TokenBuckets:
-    state = request.app.state
-    buckets = getattr(state, _STATE_KEY, None)
-    if buckets is None:
-        with _creating:
-            buckets = getattr(state, _STATE_KEY, None)
-            if buckets is None:
-                buckets = TokenBuckets()
-                setattr(state, _STATE_KEY, buckets)
-    assert isinstance(buckets, TokenBuckets)
-    return buckets
 
 
 async def limit_lookups(request: Request) -> None:
@@ -50,7 +35,7 @@ async def limit_lookups(request: Request) -> None:
     """
     source = client_source(request.client.host if request.client else None)
     per_minute = request.app.state.settings.verification_lookups_per_minute
-    wait = _buckets(request).take(source, per_minute, time.monotonic())
+    wait = buckets_on(request.app.state, _STATE_KEY).take(source, per_minute, time.monotonic())
     if wait is not None:
         seconds = max(1, math.ceil(wait))
         raise TooManyRequests(

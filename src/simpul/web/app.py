@@ -30,9 +30,11 @@ from simpul.core.database import (
 )
 from simpul.core.errors import DomainError, Unauthorized
 from simpul.core.i18n import _
+from simpul.core.requestid import HEADER, STATE_KEY, current_request_id, new_request_id
 from simpul.core.settings import Settings, get_settings
+from simpul.web import api_errors
 from simpul.web.inputs import refuse_nul_characters, validation_message
-from simpul.web.middleware import DropAbandoned, WebMiddleware
+from simpul.web.middleware import DropAbandoned, RequestId, WebMiddleware
 from simpul.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,10 @@ Scripts and integrated apps authenticate with `Authorization: Bearer <token>`: c
 personal token on your profile page (`/{region}/akun`) or with `simpul user token EMAIL`.
 Errors have the shape `{"error": {"code", "message", "details"}}`; `details` lists
 `{"field", "message"}` for each invalid field. Messages follow `Accept-Language` (id, en).
+The GovStack Registration API (`/api/{region}/registration/`) answers errors as its
+specification does (`systemError`: `traceId`, `code`, `message`, `localizedMessage`, plus
+`details`), 400 for invalid input; its own document, with the specification's paths, is at
+`/api/{region}/registration/openapi.json`. Every answer carries `X-Request-Id`.
 """
 
 
@@ -99,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
     app.add_middleware(DropAbandoned)
+    app.add_middleware(RequestId)  # outermost of ours: the id is there for everything inside
 
     app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
     htmx_dir = node_modules() / "htmx.org" / "dist"
@@ -161,20 +168,32 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_json(
-    status: int, code: str, message: str, details: Any = None, headers: Any = None
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Any = None,
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "details": details or []}},
-        status_code=status,
-        headers=headers,
-    )
+    """Simpul's error shape, or the GovStack ``systemError`` under the Registration API."""
+    if api_errors.speaks_govstack(request.url.path):
+        status = api_errors.govstack_status(status)
+        trace_id = request.scope.get("state", {}).get(STATE_KEY) or new_request_id()
+        body = api_errors.system_error(status, code, message, trace_id, details or [])
+        # Handlers outside the request id middleware (500) set the header themselves.
+        headers = {**(headers or {}), HEADER: trace_id}
+    else:
+        body = {"error": {"code": code, "message": message, "details": details or []}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
-            return _error_json(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+            return _error_json(
+                request, exc.status_code, exc.code, exc.message, exc.details, exc.headers
+            )
         region = getattr(request.state, "region", None)
         if isinstance(exc, Unauthorized) and region is not None and request.method == "GET":
             target = f"/{region.slug}/masuk?next={request.url.path}"
@@ -198,16 +217,19 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        details = [
-            {
-                "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
+        details: list[dict[str, str]] = []
+        for err in exc.errors():
+            detail = {
+                "field": ".".join(
+                    str(p) for p in err["loc"] if p not in ("body", "query", "path", "header")
+                ),
                 "message": validation_message(err),
             }
-            for err in exc.errors()
-        ]
+            if detail not in details:  # a header two dependencies read is one problem
+                details.append(detail)
         message = _("Data yang dikirim tidak valid.")
         if _wants_json(request):
-            return _error_json(422, "invalid_input", message, details)
+            return _error_json(request, 422, "invalid_input", message, details)
         return render(
             request, "error.html", {"status": 422, "message": message, "details": details}, 422
         )
@@ -221,17 +243,22 @@ def _add_error_handlers(app: FastAPI) -> None:
         message = messages.get(exc.status_code) or str(exc.detail)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         if _wants_json(request):
-            return _error_json(exc.status_code, code, message, headers=exc.headers)
+            return _error_json(request, exc.status_code, code, message, headers=exc.headers)
         return render(
             request, "error.html", {"status": exc.status_code, "message": message}, exc.status_code
         )
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        # Outside the request id middleware: put the id back for the log line.
+        token = current_request_id.set(request.scope.get("state", {}).get(STATE_KEY))
+        try:
+            log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        finally:
+            current_request_id.reset(token)
         message = _("Terjadi kesalahan di sisi kami. Data Anda tidak berubah; silakan coba lagi.")
         if _wants_json(request):
-            return _error_json(500, "internal_error", message)
+            return _error_json(request, 500, "internal_error", message)
         return render(request, "error.html", {"status": 500, "message": message}, 500)
 
     @app.exception_handler(DataError)
@@ -245,7 +272,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             "lalu kirim lagi; tidak ada yang berubah."
         )
         if _wants_json(request):
-            return _error_json(422, "invalid_input", message)
+            return _error_json(request, 422, "invalid_input", message)
         return render(request, "error.html", {"status": 422, "message": message}, 422)
 
 

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: locale, CSRF cookie and security headers on every response."""
+"""Pure ASGI middleware: request id, locale, CSRF cookie and security headers on every
+response."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simpul.core.database import CLIENT_GONE
 from simpul.core.i18n import current_locale, pick_locale
+from simpul.core.requestid import HEADER, STATE_KEY, current_request_id, new_request_id
 
 LOCALE_COOKIE = "simpul_lang"
 #: The login session (``accounts``), path ``/{region}``.
@@ -112,3 +114,29 @@ class DropAbandoned:
         if extension and extension["event"].is_set():
             return
         await self.app(scope, receive, send)
+
+
+class RequestId:
+    """Gives the request its id (``core.requestid``): on ``scope["state"]``, in the context
+    the logs read, and as ``X-Request-Id`` on the answer (replacing one a handler set)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        scope.setdefault("state", {})[STATE_KEY] = request_id
+        token = current_request_id.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)
