@@ -1,6 +1,8 @@
 """The GovStack IM directory (listClients, listMethods, allowedMethods, getOpenAPI) over a
 snapshot loaded from real rows, every answer checked against the spec's own schemas
-(../shared/govstack/information-mediator) the way an independent client would check it."""
+(../shared/govstack/information-mediator) the way an independent client would check it; then
+as a real ``simpul gateway`` serves it, with ``X-GovStack-Client`` required where the spec
+requires it, and the document it publishes held to the spec's operations and parameters."""
 
 from __future__ import annotations
 
@@ -8,17 +10,22 @@ import copy
 import dataclasses
 import functools
 import json
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.catalogue.models import Agency
 from simpul.core.models import Region, utcnow
+from simpul.devserver import server_process
+from simpul.gateway import registry
 from simpul.gateway.config import Snapshot, SubsystemId, load_snapshot
 from simpul.gateway.directory import (
     DirectoryError,
@@ -28,6 +35,7 @@ from simpul.gateway.directory import (
     list_methods,
     parse_subsystem_id,
 )
+from simpul.gateway.directory_openapi import directory_openapi
 from simpul.gateway.models import (
     App,
     GatewayClient,
@@ -39,8 +47,10 @@ from simpul.gateway.models import (
     GrantStatus,
 )
 from tests.applications.test_registration_api import SPEC_DIR as REGISTRATION_SPEC_DIR
+from tests.conftest import TEST_SECRET
 from tests.factories import make_region
-from tests.gateway.conftest import add_app
+from tests.gateway.conftest import GatewayWorld, add_app
+from tests.gateway.upstream import openapi_text, running_upstream
 
 #: Beside the registration documents: ``$SIMPUL_GOVSTACK_DIR`` or ``../shared/govstack``.
 IM_SPEC = (
@@ -412,7 +422,193 @@ def test_client_header_parsing() -> None:
         "dinas-uji",
         "portal",
     )
-    for bad in ("kota-a/GOV/dinas-uji", "kota-a/GOV//portal", "a/b/c/d/e", ""):
+    for bad in (
+        "kota-a/GOV/dinas-uji",
+        "kota-a/GOV//portal",
+        "a/b/c/d/e",
+        "",
+        "kota-a%2FGOV%2Fdinas-uji%2Fportal",  # an encoded separator is not one
+        "kota-a/GOV/dinas-uji%2Fx/portal",
+        "kota-a/GOV/dinas uji/portal",
+        "kota-a/GOV/dinas-uji/portal\\x",
+    ):
         with pytest.raises(DirectoryError) as refused:
             parse_subsystem_id(bad)
         assert refused.value.status == 400
+        assert refused.value.code == "invalid_client_id"
+
+
+# -- the directory as a real ``simpul gateway`` serves it ------------------------------------
+
+METASERVICES = ("listMethods", "allowedMethods", "getOpenAPI")
+ADMIN = registry.Actor("admin@uji.example")
+#: What ``client_missing`` tells the caller to send, in Indonesian and in English.
+CLIENT_MISSING = {
+    "id": (
+        "Header X-GovStack-Client (atau Information-Mediator-Client) wajib dikirim: sebutkan "
+        "aplikasi pemanggil sebagai INSTANCE/CLASS/MEMBER/APPLICATION, misalnya "
+        "kota-bandung/GOV/diskominfo/portal."
+    ),
+    "en": (
+        "The X-GovStack-Client header (or Information-Mediator-Client) is required: name the "
+        "calling application as INSTANCE/CLASS/MEMBER/APPLICATION, for example "
+        "kota-bandung/GOV/diskominfo/portal."
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    with running_upstream() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def gateway(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with server_process(
+        committed_url,
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path_factory.mktemp("gateway"),
+        program="gateway",
+        env={
+            "SIMPUL_GATEWAY_REFRESH_SECONDS": "0.5",
+            "SIMPUL_GATEWAY_UNIDENTIFIED_PER_MINUTE": "100000",
+        },
+    ) as server:
+        yield server.base_url
+
+
+@dataclass
+class Served:
+    base_url: str
+    provider: str  # /r1/<instance>/GOV/<agency>/sipenduduk
+    caller: str  # the consumer app: <instance>/GOV/<agency>/portal
+
+    def get(self, method: str, headers: dict[str, str] | None = None) -> httpx2.Response:
+        query = {"serviceCode": "penduduk"} if method == "getOpenAPI" else {}
+        return httpx2.get(
+            f"{self.base_url}{self.provider}/{method}", params=query, headers=headers or {}
+        )
+
+
+@pytest.fixture
+def served(
+    gateway: str,
+    upstream: str,
+    committed_sessions: sessionmaker[Session],
+    gateway_world: GatewayWorld,
+) -> Served:
+    """A provider service and a consumer client with an approved grant, once the gateway
+    serves them."""
+    world = gateway_world
+    with committed_sessions() as session, session.begin():
+        region = session.get_one(Region, world.region.id)
+        service = registry.register_service(
+            session,
+            region,
+            app_code=world.provider.code,
+            code="penduduk",
+            upstream_url=upstream,
+            openapi_text=openapi_text(),
+            actor=ADMIN,
+        )
+        client = registry.register_client(
+            session, region, app_code=world.consumer.code, actor=ADMIN
+        )
+        grant = registry.request_grant(
+            session, region, service_id=service.id, client_id=client.id, actor=ADMIN, reason="uji"
+        )
+        registry.approve_grant(session, region, grant.id, ADMIN)
+    member = f"{world.region.slug}/GOV/{world.agency.slug}"
+    served = Served(gateway, f"/r1/{member}/{world.provider.code}", f"{member}/portal")
+    deadline = time.monotonic() + 15
+    while served.get("allowedMethods", {"X-GovStack-Client": served.caller}).status_code != 200:
+        assert time.monotonic() < deadline, "the gateway never served the new configuration"
+        time.sleep(0.1)
+    return served
+
+
+def _refused(response: httpx2.Response, status: int, code: str) -> str:
+    """The refusal's message, once the status and the body's shape and code are checked."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body == {
+        "error": {"code": code, "message": body["error"]["message"], "details": []},
+        "request_id": response.headers["x-request-id"],
+    }
+    message: str = body["error"]["message"]
+    return message
+
+
+@pytest.mark.parametrize("method", METASERVICES)
+def test_the_provider_metaservices_require_the_caller_header(served: Served, method: str) -> None:
+    assert _refused(served.get(method), 400, "client_missing") == CLIENT_MISSING["id"]
+    english = served.get(method, {"Accept-Language": "en"})
+    assert _refused(english, 400, "client_missing") == CLIENT_MISSING["en"]
+    empty = served.get(method, {"X-GovStack-Client": ""})
+    assert _refused(empty, 400, "client_missing") == CLIENT_MISSING["id"]
+
+    answer = served.get(method, {"X-GovStack-Client": served.caller})
+    assert answer.status_code == 200, answer.text
+    # The gateway takes Information-Mediator-Client as the same identity.
+    same = served.get(method, {"Information-Mediator-Client": served.caller})
+    assert same.status_code == 200, same.text
+    assert same.content == answer.content
+    if method == "getOpenAPI":
+        assert "/penduduk/{nik}" in answer.json()["paths"]
+    else:
+        conforms(answer.json(), "restServiceDetailsListType")
+        assert [s["serviceCode"] for s in answer.json()["member"]] == ["penduduk"]
+
+
+def test_list_clients_needs_no_caller_and_answers_in_the_spec_shape(served: Served) -> None:
+    instance = served.caller.split("/")[0]
+    answer = httpx2.get(served.base_url + "/listClients", params={"instanceId": instance})
+    assert answer.status_code == 200, answer.text
+    conforms(answer.json(), "restClientDetailsListType")
+    codes = {m["id"].get("applicationCode") for m in answer.json()["member"]}
+    assert codes == {None, "sipenduduk", "portal"}
+
+
+def test_a_caller_the_gateway_does_not_know(served: Served) -> None:
+    """A well-formed name is enough to read the directory, which is not secret; only
+    allowedMethods, which answers for the caller, needs a registered client. A value that is
+    not an identity at all is refused by all three."""
+    stranger = {"X-GovStack-Client": served.caller.rsplit("/", 1)[0] + "/tidak-terdaftar"}
+    assert served.get("listMethods", stranger).status_code == 200
+    assert served.get("getOpenAPI", stranger).status_code == 200
+    _refused(served.get("allowedMethods", stranger), 400, "client_missing")
+    for method in METASERVICES:
+        for malformed in ("portal", served.caller + "/lagi", served.caller.replace("/", "%2F")):
+            refused = served.get(method, {"X-GovStack-Client": malformed})
+            _refused(refused, 400, "invalid_client_id")
+
+
+def _parameters(document: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
+    """The parameters of ``path``'s GET by name, path-item ones included, $refs resolved."""
+    item = document["paths"][path]
+    found = {}
+    components = document["components"]["parameters"]
+    for written in [*item.get("parameters", []), *item["get"].get("parameters", [])]:
+        parameter = components[written["$ref"].rsplit("/", 1)[1]] if "$ref" in written else written
+        found[parameter["name"]] = parameter
+    return found
+
+
+def test_the_published_directory_document_follows_the_spec() -> None:
+    spec: dict[str, Any] = yaml.safe_load(IM_SPEC.read_text())
+    ours = directory_openapi()
+    for path, item in spec["paths"].items():
+        assert ours["paths"][path]["get"]["operationId"] == item["get"]["operationId"], path
+        theirs, mine = _parameters(spec, path), _parameters(ours, path)
+        assert set(theirs) <= set(mine), path
+        for name, parameter in theirs.items():
+            assert mine[name]["in"] == parameter["in"], (path, name)
+            assert mine[name].get("required", False) == parameter.get("required", False), (
+                path,
+                name,
+            )
+    for operation in METASERVICES:
+        path = f"/r1/{{instanceId}}/{{memberClass}}/{{memberCode}}/{{applicationCode}}/{operation}"
+        assert _parameters(ours, path)["X-GovStack-Client"]["required"] is True
+    assert _parameters(ours, "/listClients")["X-GovStack-Client"]["required"] is False

@@ -297,6 +297,27 @@ def _identity_ambiguous() -> Refusal:
     )
 
 
+def _require_directory_client(header: str) -> None:
+    """``listMethods``, ``allowedMethods`` and ``getOpenAPI`` need the caller named (the spec
+    declares ``X-GovStack-Client`` required): 400 when it is missing or not an identity.
+
+    A well-formed name of a client the gateway does not know is not refused here: the
+    directory is not secret, so only ``allowedMethods``, which answers for the caller, needs
+    a registered one.
+    """
+    if not header.strip():
+        raise Refusal(
+            400,
+            "client_missing",
+            _(
+                "Header X-GovStack-Client (atau Information-Mediator-Client) wajib dikirim: "
+                "sebutkan aplikasi pemanggil sebagai INSTANCE/CLASS/MEMBER/APPLICATION, "
+                "misalnya kota-bandung/GOV/diskominfo/portal."
+            ),
+        )
+    directory.parse_subsystem_id(header)
+
+
 def _path_invalid() -> Refusal:
     return Refusal(
         400,
@@ -915,6 +936,8 @@ class Gateway:
         try:
             if _headers(scope).ambiguous:
                 raise _identity_ambiguous()
+            if provider is not None:  # the spec requires X-GovStack-Client on these three
+                _require_directory_client(ex.client)
             caller = self._directory_caller(snapshot, scope, ex)
             if caller is not None:
                 ex.client_label = caller.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any, Final
 
 from simpul.core.errors import DomainError
@@ -25,6 +26,8 @@ from simpul.gateway.config import (
 )
 
 JSON_CONTENT_TYPE: Final = "application/json"
+#: One part of a caller's identity: RFC 3986 unreserved characters only.
+_CODE_PART: Final = re.compile(r"[A-Za-z0-9._~-]+")
 #: The operations of an OpenAPI path item (everything else there is shared metadata).
 _OPERATIONS: Final = frozenset(
     {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -49,9 +52,13 @@ class DirectoryError(DomainError):
 
 
 def parse_subsystem_id(text: str) -> SubsystemId:
-    """``INSTANCE/CLASS/MEMBER/APPLICATION`` (the ``X-GovStack-Client`` header) as a tuple."""
+    """``INSTANCE/CLASS/MEMBER/APPLICATION`` (the ``X-GovStack-Client`` header) as a tuple.
+
+    Each part is a code (letters, digits, ``-``, ``_``, ``.``, ``~``), as every slug and code
+    Simpul issues is: ``%2F`` or another escape cannot smuggle a separator into a part.
+    """
     ident = parse_subsystem(text)
-    if ident is None:
+    if ident is None or not all(_CODE_PART.fullmatch(part) for part in ident):
         raise DirectoryError(
             400,
             "invalid_client_id",

@@ -5,8 +5,10 @@ schemathesis, which ``tests/security/test_api_fuzzing.py`` runs over it) can rea
 directory answers: ``listClients``, and per provider application ``listMethods``,
 ``allowedMethods`` and ``getOpenAPI``. It is written here from what ``directory`` and
 ``dataplane`` do, not copied from the GovStack specification; the shapes are the ones the spec
-names (``restClientDetailsListType``, ``restServiceDetailsListType``). Calls to the providers'
-services themselves are described by each service's own document (``getOpenAPI``).
+names (``restClientDetailsListType``, ``restServiceDetailsListType``), and the operationIds,
+paths and parameter names are the spec's, ``X-GovStack-Client`` (``clientId``) required where
+the spec requires it. Calls to the providers' services themselves are described by each
+service's own document (``getOpenAPI``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from typing import Any, Final
 
 _TEXT: Final = {"type": "string", "minLength": 1}
 _ERROR_REF: Final = {"$ref": "#/components/schemas/Error"}
+#: As the spec declares them on each provider path item: the caller, then the provider.
 _PROVIDER_PARAMETERS: Final = [
     {"$ref": f"#/components/parameters/{name}"}
-    for name in ("instanceId", "memberClass", "memberCode", "applicationCode")
+    for name in ("clientId", "instanceId", "memberClass", "memberCode", "applicationCode")
 ]
-_CALLER_PARAMETERS: Final = [{"$ref": "#/components/parameters/X-GovStack-Client"}]
 #: The key is optional: without it the caller is who X-GovStack-Client names (directory
 #: answers are not secret); with it, the key must be that caller's.
 _OPTIONAL_KEY: Final[list[dict[str, list[str]]]] = [{}, {"ApiKey": []}]
@@ -50,17 +52,19 @@ def _operation(
     parameters: list[dict[str, Any]],
     answer: dict[str, Any],
     *errors: int,
+    shared: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    return {
-        "get": {
-            "operationId": operation_id,
-            "summary": summary,
-            "tags": ["directory"],
-            "security": _OPTIONAL_KEY,
-            "parameters": parameters,
-            "responses": {"200": answer, **_errors(*errors)},
-        }
+    """A path item with one GET; ``shared`` are its path-item parameters (as the spec has)."""
+    item: dict[str, Any] = {} if shared is None else {"parameters": shared}
+    item["get"] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": ["directory"],
+        "security": _OPTIONAL_KEY,
+        "parameters": parameters,
+        "responses": {"200": answer, **_errors(*errors)},
     }
+    return item
 
 
 def _path_parameter(name: str, description: str) -> dict[str, Any]:
@@ -70,6 +74,17 @@ def _path_parameter(name: str, description: str) -> dict[str, Any]:
         "required": True,
         "description": description,
         "schema": _TEXT,
+    }
+
+
+def _client_header(*, required: bool, description: str) -> dict[str, Any]:
+    """``X-GovStack-Client``: the spec's ``clientId``, required on the provider operations."""
+    return {
+        "name": "X-GovStack-Client",
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
     }
 
 
@@ -197,7 +212,9 @@ def directory_openapi() -> dict[str, Any]:
             "description": (
                 "Who is reachable through this gateway and what they offer. Name yourself in "
                 "X-GovStack-Client (or Information-Mediator-Client) as INSTANCE/CLASS/MEMBER/"
-                "APPLICATION; a key sent in X-API-Key must be yours. Errors have the shape "
+                "APPLICATION: listMethods, allowedMethods and getOpenAPI require it, as the "
+                "GovStack IM Directory Services spec declares; a key sent in X-API-Key must be "
+                "yours. Errors have the shape "
                 '`{"error": {"code", "message", "details"}, "request_id"}`.'
             ),
         },
@@ -213,7 +230,7 @@ def directory_openapi() -> dict[str, Any]:
                         "description": "Only this instance (a region); default: the caller's.",
                         "schema": _TEXT,
                     },
-                    *_CALLER_PARAMETERS,
+                    {"$ref": "#/components/parameters/optionalClientId"},
                 ],
                 _json_response(
                     "Members and applications.", {"$ref": "#/components/schemas/ClientList"}
@@ -222,38 +239,29 @@ def directory_openapi() -> dict[str, Any]:
             f"{provider}/listMethods": _operation(
                 "listMethods",
                 "The enabled services of a provider application, with their endpoints",
-                [
-                    *_PROVIDER_PARAMETERS,
-                    _service_id_parameter("serviceId", required=False),
-                    *_CALLER_PARAMETERS,
-                ],
+                [_service_id_parameter("serviceId", required=False)],
                 services,
                 400,
                 404,
+                shared=_PROVIDER_PARAMETERS,
             ),
             f"{provider}/allowedMethods": _operation(
                 "allowedMethods",
                 "What the caller (X-GovStack-Client) may call at a provider application",
-                [
-                    *_PROVIDER_PARAMETERS,
-                    _service_id_parameter("serviceId", required=False),
-                    *_CALLER_PARAMETERS,
-                ],
+                [_service_id_parameter("serviceId", required=False)],
                 services,
                 400,
                 404,
+                shared=_PROVIDER_PARAMETERS,
             ),
             f"{provider}/getOpenAPI": _operation(
                 "getOpenAPI",
                 "The OpenAPI document of a service, its server set to this gateway",
-                [
-                    *_PROVIDER_PARAMETERS,
-                    _service_id_parameter("serviceCode", required=True),
-                    *_CALLER_PARAMETERS,
-                ],
+                [_service_id_parameter("serviceCode", required=True)],
                 _json_response("The service's OpenAPI document.", {"type": "object"}),
                 400,
                 404,
+                shared=_PROVIDER_PARAMETERS,
             ),
         },
         "components": {
@@ -263,13 +271,21 @@ def directory_openapi() -> dict[str, Any]:
                 "memberClass": _path_parameter("memberClass", "The provider's member class."),
                 "memberCode": _path_parameter("memberCode", "The provider's agency."),
                 "applicationCode": _path_parameter("applicationCode", "The provider application."),
-                "X-GovStack-Client": {
-                    "name": "X-GovStack-Client",
-                    "in": "header",
-                    "required": False,
-                    "description": "The caller: INSTANCE/CLASS/MEMBER/APPLICATION.",
-                    "schema": {"type": "string"},
-                },
+                "clientId": _client_header(
+                    required=True,
+                    description=(
+                        "The caller: INSTANCE/CLASS/MEMBER/APPLICATION (Information-Mediator-"
+                        "Client is taken as the same header). Missing or malformed: 400. "
+                        "allowedMethods also needs it to name a registered client."
+                    ),
+                ),
+                "optionalClientId": _client_header(
+                    required=False,
+                    description=(
+                        "The caller: INSTANCE/CLASS/MEMBER/APPLICATION; when instanceId is not "
+                        "given, its instance is listed."
+                    ),
+                ),
             },
             "schemas": _schemas(),
         },
