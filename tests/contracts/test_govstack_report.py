@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from openapi_spec_validator import OpenAPIV31SpecValidator
 from sqlalchemy.orm import Session
 
 from simpul.gateway.directory_openapi import directory_openapi
@@ -31,10 +32,13 @@ def test_every_operation_of_every_specification_is_placed_and_nothing_else() -> 
     assert sum(1 for _ in specs.operations(specs.IM_PUBSUB)) == 14
 
 
-def _parameters(operation: dict[str, Any], document: dict[str, Any]) -> dict[tuple[str, str], bool]:
-    """``(in, name)`` -> required; header names compared case-insensitively."""
+def _parameters(
+    operation: dict[str, Any], document: dict[str, Any], path_item: dict[str, Any]
+) -> dict[tuple[str, str], bool]:
+    """``(in, name)`` -> required, the path item's parameters included; header names compared
+    case-insensitively."""
     found = {}
-    for listed in operation.get("parameters", []):
+    for listed in [*path_item.get("parameters", []), *operation.get("parameters", [])]:
         parameter = (
             document["components"]["parameters"][listed["$ref"].rsplit("/", 1)[1]]
             if "$ref" in listed
@@ -46,14 +50,15 @@ def _parameters(operation: dict[str, Any], document: dict[str, Any]) -> dict[tup
 
 
 def _same_contract(
-    spec_operation: specs.SpecOperation, published: dict[str, Any], document: dict[str, Any]
+    spec_operation: specs.SpecOperation, path_item: dict[str, Any], document: dict[str, Any]
 ) -> None:
+    published = path_item[spec_operation.method]
     wanted_id = (
         spec_operation.operation_id
         or report.OWN_OPERATION_IDS[spec_operation.method, spec_operation.path]
     )
     assert published.get("operationId") == wanted_id, (spec_operation.path, published)
-    ours = _parameters(published, document)
+    ours = _parameters(published, document, path_item)
     for parameter in spec_operation.parameters:
         key = (
             parameter["in"],
@@ -82,14 +87,14 @@ def test_the_registration_api_keeps_the_specifications_paths_ids_and_parameters(
     assert own.status_code == 200, own.text
     document = own.json()
     assert document["servers"] == [{"url": "/api/kota-uji/registration"}]
+    # A valid OpenAPI 3.1 document, which a client generator accepts as it is.
+    assert list(OpenAPIV31SpecValidator(document).iter_errors()) == []
     for name in (specs.REGISTRATION, specs.STATISTICS):
         for operation in _implemented(name):
             # In the app's whole document under the prefix, and in the API's own at the
             # specification's very path.
-            _same_contract(
-                operation, full["paths"][report.simpul_path(operation)][operation.method], full
-            )
-            _same_contract(operation, document["paths"][operation.path][operation.method], document)
+            _same_contract(operation, full["paths"][report.simpul_path(operation)], full)
+            _same_contract(operation, document["paths"][operation.path], document)
     for method, path, _text in report.ADDITIONS:
         if path.endswith("openapi.json"):
             continue
@@ -99,7 +104,7 @@ def test_the_registration_api_keeps_the_specifications_paths_ids_and_parameters(
 def test_the_gateway_directory_keeps_the_specifications_paths_ids_and_parameters() -> None:
     document = directory_openapi()
     for operation in _implemented(specs.IM_DIRECTORY):
-        _same_contract(operation, document["paths"][operation.path][operation.method], document)
+        _same_contract(operation, document["paths"][operation.path], document)
     for name in (specs.IM_CONFIGURATION, specs.IM_PUBSUB):
         for operation in specs.operations(name):
             assert operation.path not in document["paths"], operation.path

