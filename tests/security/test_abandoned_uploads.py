@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 
 from simpul.core.storage import LocalStorage, S3Storage, Storage
 from simpul.devserver import libpq_url
+from tests.api_errors import api_error
 from tests.conftest import TEST_SECRET
 from tests.samples import pdf_bytes, png_bytes
 from tests.security.upload_world import (
@@ -328,7 +329,7 @@ def test_submission_racing_the_clean_up_gets_a_clear_answer(
         finally:
             worker.close()
 
-    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
-    error = answer.json()["error"]  # type: ignore[attr-defined]
+    assert answer.status_code == 400, answer.text  # type: ignore[attr-defined]
+    error = api_error(answer)
     assert error["details"][0]["field"] == "documentUrls"
     assert "Unggah dokumen lagi" in error["details"][0]["message"]

@@ -116,7 +116,12 @@ def serve(engine: Engine, settings: Settings) -> TestClient:
 
 
 def bearer(citizen: Citizen) -> dict[str, str]:
-    return {"Authorization": f"Bearer {citizen.token}"}
+    """The headers of an integrated app calling the Registration API for ``citizen``: the
+    token, and the calling system's identity the specification requires on submissions."""
+    return {
+        "Authorization": f"Bearer {citizen.token}",
+        "Information-Mediator-Client": "kota-uji/GOV/diskominfo/portal",
+    }
 
 
 def run_worker(
