@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from simpul.core.models import Region
-from simpul.gateway import inventory, repository
+from simpul.inventory import repository
+from simpul.inventory import service as inventory
 
 TOTAL, OPERATING, IN_DEVELOPMENT, RETIRED = 394, 239, 122, 33
 INTEGRATED_YEARS = (2022, 2023, 2024, 2025)

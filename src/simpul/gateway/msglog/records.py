@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from simpul.core import security
-from simpul.gateway import msglog_repository as repository
+from simpul.gateway.msglog import repository
 
 ZERO_HASH: Final = bytes(32)
 BODIES_PURPOSE: Final = "gateway-bodies"
