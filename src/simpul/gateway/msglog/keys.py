@@ -68,7 +68,7 @@ def decrypt_private_key(kid: str, encrypted: str) -> Ed25519PrivateKey:
 def region_signing_key(session: Session, region_id: uuid.UUID) -> tuple[str, Ed25519PrivateKey]:
     """The region's current key (kid, private key), created and flushed if it has none.
 
-    Call it holding the region's log lock (``msglog_repository.lock_region_log``), as sealing
+    Call it holding the region's log lock (``repository.lock_region_log``), as sealing
     does, so that two callers never both create a key.
     """
     row = repository.current_region_key(session, region_id)

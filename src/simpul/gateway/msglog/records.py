@@ -180,7 +180,7 @@ def storable(record: MessageRecord) -> MessageRecord:
 def chained_row(
     record: MessageRecord, bodies_encrypted: bytes | None, seq: int, prev_hash: bytes
 ) -> tuple[Any, ...]:
-    """The ``gateway_message`` row (``msglog_repository.MESSAGE_COLUMNS`` order)."""
+    """The ``gateway_message`` row (``repository.MESSAGE_COLUMNS`` order)."""
     canonical = canonical_bytes(
         record.region_id,
         seq,

@@ -1,4 +1,4 @@
-"""Queries of the region admin's gateway pages that ``registry_repository`` does not offer:
+"""Queries of the region admin's gateway pages that ``repository`` does not offer:
 the overview's counts, a client's groups, every endpoint
 of the region at once, grants with those waiting for approval first (optionally those of
 a client directly or through its groups), the audit trail as the pages show it, and whether

@@ -1,9 +1,9 @@
 """The region admin's gateway pages (``/{region}/admin/integrasi``): the overview and the
 audit trail here, provider services, clients with their keys and groups, and access grants in
-``admin_service_pages``, ``admin_client_pages`` and ``admin_grant_pages``; ``router`` holds
+``service_pages``, ``client_pages`` and ``grant_pages``; ``router`` holds
 them all.
 
-Every change goes through ``registry`` inside a savepoint (``admin_forms.attempt``): when it is
+Every change goes through ``registry`` inside a savepoint (``forms.attempt``): when it is
 refused, nothing of it is kept and the form comes back with the admin's input and the error
 in Indonesian next to the field, with the error's status (422, 409, 403, 404).
 """
@@ -19,12 +19,9 @@ from simpul.accounts.auth import CurrentPageAdmin
 from simpul.core.database import DbSession
 from simpul.core.i18n import lazy
 from simpul.core.regions import CurrentRegion
-from simpul.gateway.registry import admin_repository
-from simpul.gateway.registry import client_pages as admin_client_pages
-from simpul.gateway.registry import grant_pages as admin_grant_pages
+from simpul.gateway.registry import admin_repository, client_pages, grant_pages, service_pages
 from simpul.gateway.registry import repository as registry_repository
 from simpul.gateway.registry import service as registry
-from simpul.gateway.registry import service_pages as admin_service_pages
 from simpul.gateway.registry.admin_repository import GrantQuery
 from simpul.gateway.registry.forms import PAGE_SIZE, area, notice, page
 from simpul.gateway.registry.models import GRANT_STATUS_LABELS, GrantStatus
@@ -86,7 +83,7 @@ def integration_home(
     pesan: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     """Counts, the grants waiting for approval (first), and the provider services; after a
-    decision made here, what it did (``?pesan=``, one of ``admin_forms.NOTICES``)."""
+    decision made here, what it did (``?pesan=``, one of ``forms.NOTICES``)."""
     pending, pending_total = admin_repository.list_grants_for_review(
         session, region.id, GrantQuery(status=GrantStatus.PENDING), limit=PAGE_SIZE
     )
@@ -143,7 +140,7 @@ def audit_page(
     )
 
 
-# "layanan/baru" is declared before "layanan/{service_id}" in admin_service_pages.
-router.include_router(admin_service_pages.router)
-router.include_router(admin_client_pages.router)
-router.include_router(admin_grant_pages.router)
+# "layanan/baru" is declared before "layanan/{service_id}" in service_pages.
+router.include_router(service_pages.router)
+router.include_router(client_pages.router)
+router.include_router(grant_pages.router)
