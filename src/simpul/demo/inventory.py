@@ -4,7 +4,7 @@
 big service agencies own most). Ten apps were integrated each year from 2022 to 2025 and ten
 are planned for 2026 and for 2027, Bandung's pace. Names and purposes are written the way a
 Pemda names its apps; all of it is made up, and the same every run (a fixed random seed).
-The rows use the spreadsheet format of ``gateway.inventory.COLUMNS`` so they pass the same
+The rows use the spreadsheet format of ``inventory.service.COLUMNS`` so they pass the same
 validation as a region's own file.
 """
 
