@@ -94,9 +94,10 @@ from simpul.core.migrate import upgrade_to_head
 from simpul.core.regions import create_region
 from simpul.core.settings import get_settings
 from simpul.devserver import free_port, libpq_url, recreate_database, server_process
-from simpul.gateway import msglog, registry
-from simpul.gateway.inventory import import_apps, require_valid
-from simpul.gateway.models import GatewayMessage
+from simpul.gateway import msglog
+from simpul.gateway.msglog.models import GatewayMessage
+from simpul.gateway.registry import service as registry
+from simpul.inventory.service import import_apps, require_valid
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"

@@ -33,7 +33,7 @@ CONFIG_TABLES = (
 )
 
 # Every change to what the gateway serves bumps the region's version and notifies listeners:
-# running gateways reload their cached configuration (see simpul.gateway.config).
+# running gateways reload their cached configuration (see simpul.gateway.dataplane.config).
 BUMP_FUNCTION = """
 CREATE FUNCTION simpul_gateway_config_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

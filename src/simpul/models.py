@@ -8,7 +8,9 @@ from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.evaluation.assessments import models as assessments_models
 from simpul.evaluation.surveys import models as surveys_models
-from simpul.gateway import models as gateway_models
+from simpul.gateway.msglog import models as msglog_models
+from simpul.gateway.registry import models as registry_models
+from simpul.inventory import models as inventory_models
 from simpul.notify import models as notify_models
 from simpul.savings import models as savings_models
 
@@ -19,8 +21,10 @@ __all__ = [
     "catalogue_models",
     "core_models",
     "documents_models",
-    "gateway_models",
+    "inventory_models",
+    "msglog_models",
     "notify_models",
+    "registry_models",
     "savings_models",
     "surveys_models",
     "upload_models",

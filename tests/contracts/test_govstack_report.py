@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from sqlalchemy.orm import Session
 
-from simpul.gateway.directory_openapi import directory_openapi
+from simpul.gateway.dataplane.directory_openapi import directory_openapi
 from tests.contracts import govstack_report as report
 from tests.contracts import specs
 from tests.factories import make_region

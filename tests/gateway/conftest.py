@@ -23,14 +23,8 @@ from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
 from simpul.devserver import recreate_database
-from simpul.gateway.models import (
-    App,
-    AppStatus,
-    AppUsers,
-    DataClassification,
-    GatewayRefusal,
-    Hosting,
-)
+from simpul.gateway.msglog.models import GatewayRefusal
+from simpul.inventory.models import App, AppStatus, AppUsers, DataClassification, Hosting
 from tests.conftest import _server_url
 from tests.factories import make_region
 

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import Region
 from simpul.devserver import server_process
-from simpul.gateway import registry, registry_repository
-from simpul.gateway.models import GatewayMessage
+from simpul.gateway.msglog.models import GatewayMessage
+from simpul.gateway.registry import repository as registry_repository
+from simpul.gateway.registry import service as registry
 from tests.conftest import TEST_SECRET
 from tests.gateway.conftest import GatewayWorld
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import ApiToken, LoginAttempt
-from simpul.gateway.models import GatewayClient
+from simpul.gateway.registry.models import GatewayClient
 from simpul.savings.models import SavingsRate
 from tests.api_errors import api_error
 from tests.factories import post_form

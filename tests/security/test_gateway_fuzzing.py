@@ -33,8 +33,8 @@ from simpul.core.database import sqlalchemy_url
 from simpul.core.embedded import ensure_database, with_database
 from simpul.core.migrate import upgrade_to_head
 from simpul.devserver import recreate_database, server_process
-from simpul.gateway import registry
-from simpul.gateway.directory_openapi import directory_openapi
+from simpul.gateway.dataplane.directory_openapi import directory_openapi
+from simpul.gateway.registry import service as registry
 from tests.conftest import TEST_SECRET, _server_url
 from tests.factories import make_region
 from tests.gateway.conftest import add_app

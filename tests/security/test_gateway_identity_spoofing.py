@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import Region
-from simpul.gateway import registry
+from simpul.gateway.registry import service as registry
 from tests.gateway.conftest import GatewayWorld, add_app, refusal_count, wait_for_refusals
 from tests.gateway.upstream import Recorder, running_recorder
 from tests.security.gateway_support import (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from simpul import cli
-from simpul.gateway.audit_cli import audit_app
+from simpul.gateway.msglog.cli import audit_app
 from tests.gateway.conftest import GatewayWorld
 from tests.gateway.upstream import Recorder, running_recorder
 from tests.security.gateway_support import (

@@ -3,8 +3,9 @@
 This package assembles the typer app; its modules hold the command groups: ``server``
 (migrate, serve, seed-demo, demo, the gateway's data plane, db), ``regions`` (region ...,
 check-catalogue), ``users``, ``apps``; ``common`` holds what they share (the transaction,
-refusals, the ``--region`` lookup). The gateway's commands live in ``simpul.gateway.cli`` and
-``simpul.gateway.audit_cli``. Imports inside the commands keep ``simpul --help`` fast.
+refusals, the ``--region`` lookup). The gateway's commands live in
+``simpul.gateway.registry.cli`` and ``simpul.gateway.msglog.cli``. Imports inside the commands
+keep ``simpul --help`` fast.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from simpul.core.i18n import current_locale
 from simpul.core.requestid import configure_logging
 from simpul.documents.cli import doc_app, pki_app
 from simpul.evaluation.cli import evaluate_app
-from simpul.gateway.audit_cli import audit_app
-from simpul.gateway.cli import gateway_admin
+from simpul.gateway.msglog.cli import audit_app
+from simpul.gateway.registry.cli import gateway_admin
 from simpul.notify.cli import worker_app
 
 __all__ = [

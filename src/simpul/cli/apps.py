@@ -29,7 +29,7 @@ def _read_file(path: str) -> bytes:
 def _write_file(path: str, rows: list[dict[str, str]]) -> None:
     from pathlib import Path
 
-    from simpul.gateway.spreadsheet import write_csv, write_xlsx
+    from simpul.inventory.spreadsheet import write_csv, write_xlsx
 
     target = Path(path)
     suffix = target.suffix.lower()
@@ -61,8 +61,8 @@ def apps_import(
     from rich.console import Console
     from rich.progress import Progress
 
-    from simpul.gateway.inventory import import_apps
-    from simpul.gateway.spreadsheet import parse_spreadsheet
+    from simpul.inventory.service import import_apps
+    from simpul.inventory.spreadsheet import parse_spreadsheet
 
     data = _read_file(file)
     with session_scope() as session, domain_errors():
@@ -102,7 +102,7 @@ def apps_export(
     region: RegionOption = None,
 ) -> None:
     """Write the region's app inventory in the import's format."""
-    from simpul.gateway.inventory import export_rows
+    from simpul.inventory.service import export_rows
 
     with session_scope() as session, domain_errors():
         rows = export_rows(session, _region(session, region))
@@ -122,7 +122,7 @@ def apps_template(
     file: Annotated[str, typer.Argument(help="Where to write: a .csv or .xlsx file.")],
 ) -> None:
     """Write an inventory template: the columns and two example rows."""
-    from simpul.gateway.spreadsheet import template_rows
+    from simpul.inventory.spreadsheet import template_rows
 
     _write_file(file, template_rows()[1])
     typer.echo(_("Templat ditulis ke %(path)s.") % {"path": file})

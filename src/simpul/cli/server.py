@@ -243,13 +243,14 @@ def serve_gateway(
     settings = get_settings()
     get_engine()  # start the embedded database (if used) before the workers fork
     uvicorn.run(
-        "simpul.gateway.dataplane:create_gateway",
+        "simpul.gateway.dataplane.server:create_gateway",
         factory=True,
         host=host or settings.gateway_host,
         port=port or settings.gateway_port,
         workers=workers,
         loop="uvloop",
-        http="simpul.gateway.protocol:GatewayHttpProtocol",  # httptools with the HTTP limits
+        # httptools with the HTTP limits
+        http="simpul.gateway.dataplane.protocol:GatewayHttpProtocol",
         lifespan="on",
         proxy_headers=False,  # callers are apps on the internal network, not behind a proxy
         access_log=False,

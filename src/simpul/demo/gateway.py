@@ -19,13 +19,15 @@ from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue.models import Agency
 from simpul.core.models import Region
 from simpul.core.security import token_digest
-from simpul.gateway import registry, registry_repository, repository
-from simpul.gateway.models import (
+from simpul.gateway.registry import repository as registry_repository
+from simpul.gateway.registry import service as registry
+from simpul.gateway.registry.models import GatewayCredential
+from simpul.inventory import repository
+from simpul.inventory.models import (
     App,
     AppStatus,
     AppUsers,
     DataClassification,
-    GatewayCredential,
     Hosting,
     IntegrationState,
 )

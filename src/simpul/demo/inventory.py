@@ -4,7 +4,7 @@
 big service agencies own most). Ten apps were integrated each year from 2022 to 2025 and ten
 are planned for 2026 and for 2027, Bandung's pace. Names and purposes are written the way a
 Pemda names its apps; all of it is made up, and the same every run (a fixed random seed).
-The rows use the spreadsheet format of ``gateway.inventory.COLUMNS`` so they pass the same
+The rows use the spreadsheet format of ``inventory.service.COLUMNS`` so they pass the same
 validation as a region's own file.
 """
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from simpul.core.models import Region
-from simpul.gateway import inventory, repository
+from simpul.inventory import repository
+from simpul.inventory import service as inventory
 
 TOTAL, OPERATING, IN_DEVELOPMENT, RETIRED = 394, 239, 122, 33
 INTEGRATED_YEARS = (2022, 2023, 2024, 2025)

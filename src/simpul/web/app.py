@@ -129,8 +129,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.evaluation.comparison import pages as comparison_pages
     from simpul.evaluation.kpis import pages as kpi_pages
     from simpul.evaluation.surveys import pages as survey_pages
-    from simpul.gateway import admin_pages, inventory_pages, monitor_pages
-    from simpul.gateway import pages as gateway_pages
+    from simpul.gateway.monitor import pages as monitor_pages
+    from simpul.gateway.registry import pages as registry_pages
+    from simpul.inventory import import_pages as inventory_import_pages
+    from simpul.inventory import pages as inventory_pages
     from simpul.notify import pages as notify_pages
     from simpul.savings import pages as savings_pages
     from simpul.web import pages as web_pages
@@ -145,10 +147,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         accounts_pages.router,
         applications_pages.router,
         backoffice.router,
+        inventory_import_pages.router,
         inventory_pages.router,
-        gateway_pages.router,
         monitor_pages.router,
-        admin_pages.router,
+        registry_pages.router,
         notify_pages.router,
         documents_pages.router,
         savings_pages.router,

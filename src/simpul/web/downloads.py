@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from fastapi.responses import Response
 
-from simpul.gateway import spreadsheet
+from simpul.inventory import spreadsheet
 
 
 def table_download(

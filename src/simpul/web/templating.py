@@ -22,6 +22,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "catalogue" / "templates",
     _PACKAGE / "accounts" / "templates",
     _PACKAGE / "applications" / "templates",
+    _PACKAGE / "inventory" / "templates",
     _PACKAGE / "gateway" / "templates",
     _PACKAGE / "notify" / "templates",
     _PACKAGE / "documents" / "templates",

@@ -59,9 +59,9 @@ When the write fails, ``append`` raises ``MessageLogUnavailable`` and the data p
 
 Modules: ``records`` (the record, its canonical bytes and hash, encrypted bodies), ``seals``,
 ``writer`` (``LogWriter``), ``verify`` (``verify_region``), ``personal`` (keyed hashes of
-personal parameters), ``refusals`` (counts of unidentified refusals); queries in
-``msglog_repository``, keys in ``gateway.keys``, the ``simpul audit`` commands in
-``gateway.audit_cli``.
+personal parameters), ``refusals`` (counts of unidentified refusals); tables in ``models``,
+queries in ``repository``, the region's signing keys in ``keys``, the ``simpul audit`` commands
+in ``cli``.
 """
 
 from simpul.gateway.msglog.records import (

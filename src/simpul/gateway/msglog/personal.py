@@ -26,7 +26,7 @@ from typing import Final
 from urllib.parse import unquote_to_bytes
 
 from simpul.core import security
-from simpul.gateway.config import ServiceConf
+from simpul.gateway.dataplane.config import ServiceConf
 
 PERSONAL_PURPOSE: Final = "gateway-personal"
 #: Written before the hex digest, so a hash in a path is told from a value at a glance.

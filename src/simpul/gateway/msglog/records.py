@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from simpul.core import security
-from simpul.gateway import msglog_repository as repository
+from simpul.gateway.msglog import repository
 
 ZERO_HASH: Final = bytes(32)
 BODIES_PURPOSE: Final = "gateway-bodies"
@@ -180,7 +180,7 @@ def storable(record: MessageRecord) -> MessageRecord:
 def chained_row(
     record: MessageRecord, bodies_encrypted: bytes | None, seq: int, prev_hash: bytes
 ) -> tuple[Any, ...]:
-    """The ``gateway_message`` row (``msglog_repository.MESSAGE_COLUMNS`` order)."""
+    """The ``gateway_message`` row (``repository.MESSAGE_COLUMNS`` order)."""
     canonical = canonical_bytes(
         record.region_id,
         seq,

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from simpul.core.models import utcnow
-from simpul.gateway import keys as region_keys
-from simpul.gateway import msglog_repository as repository
-from simpul.gateway.models import GatewayLogSeal
+from simpul.gateway.msglog import keys as region_keys
+from simpul.gateway.msglog import repository
+from simpul.gateway.msglog.models import GatewayLogSeal
 from simpul.gateway.msglog.records import ZERO_HASH, epoch_us
 
 _SEAL: Final = struct.Struct(">4s16sqqq32s32sq")

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from simpul.core.i18n import _
-from simpul.gateway import keys as region_keys
-from simpul.gateway import msglog_repository as repository
-from simpul.gateway.models import GatewayLogSeal
+from simpul.gateway.msglog import keys as region_keys
+from simpul.gateway.msglog import repository
+from simpul.gateway.msglog.models import GatewayLogSeal
 from simpul.gateway.msglog.records import ZERO_HASH, canonical_bytes, record_hash
 from simpul.gateway.msglog.seals import SealFields, seal_hash
 

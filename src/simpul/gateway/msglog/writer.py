@@ -13,8 +13,8 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from simpul.core.models import utcnow
-from simpul.gateway import keys as region_keys
-from simpul.gateway import msglog_repository as repository
+from simpul.gateway.msglog import keys as region_keys
+from simpul.gateway.msglog import repository
 from simpul.gateway.msglog.records import (
     ZERO_HASH,
     MessageRecord,

@@ -1,0 +1,116 @@
+"""The message log's tables: region signing keys, the hash-chained messages, their seals, and the
+per-minute counts of refused calls."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from simpul.core.models import Base, IdMixin, RegionScoped, utcnow
+
+
+class RegionKey(IdMixin, RegionScoped, Base):
+    """The region's Ed25519 signing key (seals of the message log). Private half encrypted."""
+
+    __tablename__ = "region_key"
+    __table_args__ = (UniqueConstraint("region_id", "kid"),)
+
+    kid: Mapped[str] = mapped_column(String(40))
+    algorithm: Mapped[str] = mapped_column(String(20), default="ed25519")
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Fernet ciphertext of the raw private key, under a key derived from the secret key.
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+
+class GatewayMessage(Base):
+    """One exchange through the gateway. Hash-chained per region, append-only (trigger).
+
+    ``hash = SHA-256(prev_hash || canonical bytes of the record)``; see ``gateway.msglog``.
+    """
+
+    __tablename__ = "gateway_message"
+    __table_args__ = (
+        Index("ix_gateway_message_region_id_at", "region_id", "at"),
+        Index("ix_gateway_message_region_id_service_at", "region_id", "service", "at"),
+    )
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True
+    )
+    #: 1, 2, 3 ... per region with no gaps: a missing number is a removed record.
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime]
+    request_id: Mapped[uuid.UUID]
+    #: The caller as it identified itself: ``INSTANCE/CLASS/MEMBER/APPLICATION`` ("" if none).
+    client: Mapped[str] = mapped_column(String(300))
+    #: ``INSTANCE/CLASS/MEMBER/APPLICATION/SERVICE`` ("" when the address named none).
+    service: Mapped[str] = mapped_column(String(300))
+    #: The matched endpoint, ``METHOD /template`` ("" when none matched).
+    endpoint: Mapped[str] = mapped_column(String(600))
+    method: Mapped[str] = mapped_column(String(10))
+    #: Path below the service, without the query string (it may hold personal data).
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[int]
+    #: Why the gateway answered itself ("" when the provider answered), e.g. ``no_grant``.
+    error: Mapped[str] = mapped_column(String(40))
+    duration_us: Mapped[int] = mapped_column(BigInteger)
+    request_bytes: Mapped[int] = mapped_column(BigInteger)
+    response_bytes: Mapped[int] = mapped_column(BigInteger)
+    #: Request and response bodies, encrypted, only for services that ask for it.
+    bodies_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class GatewayLogSeal(Base):
+    """A signed statement that a region's records ``first_seq..last_seq`` ended in ``last_hash``.
+
+    Seals are chained too (``prev_seal_hash``), so removing a seal is noticed.
+    """
+
+    __tablename__ = "gateway_log_seal"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    prev_seal_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    sealed_at: Mapped[datetime]
+    kid: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class GatewayRefusal(Base):
+    """Calls refused before their caller was identified, counted per region, minute and reason.
+
+    Beside the message log, not in it: such calls are not logged one by one, so junk traffic
+    cannot fill the log (``gateway.msglog.refusals``). Gateway processes add to the counts.
+    """
+
+    __tablename__ = "gateway_refusal"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True
+    )
+    #: The minute (UTC) the calls were refused in.
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    #: The error code the callers got, e.g. ``key_invalid`` or ``too_many_refusals``.
+    reason: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refusals: Mapped[int] = mapped_column(BigInteger)

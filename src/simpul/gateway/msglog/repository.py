@@ -1,0 +1,236 @@
+"""Every query of the message log: the verifier's and the CLI's (SQLAlchemy), and the SQL the
+asynchronous writer sends through psycopg directly (one round trip per step, no ORM on the
+gateway's hot path)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Generator, Sequence
+from typing import Any, Final
+
+from sqlalchemy import Row, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from simpul.gateway.msglog.models import GatewayLogSeal, GatewayMessage, GatewayRefusal, RegionKey
+
+
+def region_log_lock_key(region_id: uuid.UUID) -> int:
+    """The advisory-lock key that serialises appends and seals of one region's log.
+
+    Every writer (each gateway process, ``simpul audit seal``) takes it for the length of its
+    transaction, so a region's chain stays linear whoever writes.
+    """
+    digest = hashlib.sha256(b"simpul:gateway-log:" + region_id.bytes).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+# -- SQLAlchemy (verification, sealing from the CLI, tests) ----------------------------------
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)
+
+
+def lock_region_log(session: Session, region_id: uuid.UUID) -> None:
+    """Wait for and hold the region's log lock until the session's transaction ends."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": region_log_lock_key(region_id)}
+    )
+
+
+def current_region_key(session: Session, region_id: uuid.UUID) -> RegionKey | None:
+    """The newest key that is not retired: the one new seals are signed with."""
+    return session.scalars(
+        select(RegionKey)
+        .where(RegionKey.region_id == region_id, RegionKey.retired_at.is_(None))
+        .order_by(RegionKey.created_at.desc(), RegionKey.kid.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def list_region_keys(session: Session, region_id: uuid.UUID) -> Sequence[RegionKey]:
+    return session.scalars(
+        select(RegionKey).where(RegionKey.region_id == region_id).order_by(RegionKey.created_at)
+    ).all()
+
+
+def log_tip(session: Session, region_id: uuid.UUID) -> tuple[int, bytes] | None:
+    """Seq and hash of the region's newest record, or None when it has none."""
+    row = session.execute(
+        select(GatewayMessage.seq, GatewayMessage.hash)
+        .where(GatewayMessage.region_id == region_id)
+        .order_by(GatewayMessage.seq.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (row.seq, row.hash)
+
+
+def last_seal(session: Session, region_id: uuid.UUID) -> GatewayLogSeal | None:
+    return session.scalars(
+        select(GatewayLogSeal)
+        .where(GatewayLogSeal.region_id == region_id)
+        .order_by(GatewayLogSeal.seq.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def list_seals(session: Session, region_id: uuid.UUID) -> Sequence[GatewayLogSeal]:
+    """All seals of the region in order (one per thousand records or so: small enough)."""
+    return session.scalars(
+        select(GatewayLogSeal)
+        .where(GatewayLogSeal.region_id == region_id)
+        .order_by(GatewayLogSeal.seq)
+    ).all()
+
+
+def count_messages(session: Session, region_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(GatewayMessage)
+            .where(GatewayMessage.region_id == region_id)
+        )
+        or 0
+    )
+
+
+_MESSAGE_TABLE = GatewayMessage.__table__
+
+
+def stream_messages(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    first_seq: int | None = None,
+    last_seq: int | None = None,
+    chunk: int = 2000,
+) -> Generator[Row[Any]]:
+    """The region's records in seq order, fetched ``chunk`` rows at a time (server-side cursor).
+
+    Rows are plain tuples with the table's columns as attributes, not ORM objects: the verifier
+    reads millions of them.
+    """
+    query = select(*_MESSAGE_TABLE.columns).where(_MESSAGE_TABLE.c.region_id == region_id)
+    if first_seq is not None:
+        query = query.where(_MESSAGE_TABLE.c.seq >= first_seq)
+    if last_seq is not None:
+        query = query.where(_MESSAGE_TABLE.c.seq <= last_seq)
+    result = session.execute(
+        query.order_by(_MESSAGE_TABLE.c.seq).execution_options(yield_per=chunk)
+    )
+    try:
+        yield from result
+    finally:  # also when the caller stops early: the server-side cursor must not linger
+        result.close()
+
+
+def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert already chained records (keys: the table's columns) in one statement."""
+    if rows:
+        session.execute(insert(GatewayMessage), rows)
+
+
+def add_refusal_counts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add counts of refused calls (keys: ``gateway_refusal``'s columns) to what is there.
+
+    ``rows`` in key order, so two gateways adding at once never wait for each other in a cycle.
+    """
+    if not rows:
+        return
+    statement = pg_insert(GatewayRefusal).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "minute", "reason"],
+            set_={"refusals": GatewayRefusal.refusals + statement.excluded.refusals},
+        )
+    )
+
+
+# -- raw SQL of the asynchronous writer (psycopg, used by msglog.LogWriter) -------------------
+
+LOCK_SQL: Final = "SELECT pg_advisory_xact_lock(%s)"
+
+#: The newest record of each region asked for. A region that does not exist gives no row (its
+#: records are refused instead of failing the whole batch on the foreign key).
+TIPS_SQL: Final = """
+SELECT r.id, t.seq, t.hash
+FROM region r
+LEFT JOIN LATERAL (
+    SELECT m.seq, m.hash FROM gateway_message m
+    WHERE m.region_id = r.id ORDER BY m.seq DESC LIMIT 1
+) t ON true
+WHERE r.id = ANY(%s)
+"""
+
+MESSAGE_COLUMNS: Final = (
+    "region_id",
+    "seq",
+    "at",
+    "request_id",
+    "client",
+    "service",
+    "endpoint",
+    "method",
+    "path",
+    "status",
+    "error",
+    "duration_us",
+    "request_bytes",
+    "response_bytes",
+    "bodies_encrypted",
+    "prev_hash",
+    "hash",
+)
+#: PostgreSQL types of ``MESSAGE_COLUMNS`` for binary COPY.
+MESSAGE_COPY_TYPES: Final = (
+    "uuid",
+    "int8",
+    "timestamptz",
+    "uuid",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int4",
+    "text",
+    "int8",
+    "int8",
+    "int8",
+    "bytea",
+    "bytea",
+    "bytea",
+)
+INSERT_MESSAGE_SQL: Final = """
+INSERT INTO gateway_message (
+    region_id, seq, at, request_id, client, service, endpoint, method, path, status, error,
+    duration_us, request_bytes, response_bytes, bodies_encrypted, prev_hash, hash
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
+COPY_MESSAGES_SQL: Final = (
+    f"COPY gateway_message ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+)
+
+LAST_SEAL_SQL: Final = """
+SELECT seq, first_seq, last_seq, last_hash, prev_seal_hash, sealed_at, kid, signature
+FROM gateway_log_seal WHERE region_id = %s ORDER BY seq DESC LIMIT 1
+"""
+TIP_SQL: Final = (
+    "SELECT seq, hash FROM gateway_message WHERE region_id = %s ORDER BY seq DESC LIMIT 1"
+)
+HASH_AT_SQL: Final = "SELECT hash FROM gateway_message WHERE region_id = %s AND seq = %s"
+CURRENT_KEY_SQL: Final = """
+SELECT kid, private_key_encrypted FROM region_key
+WHERE region_id = %s AND retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1
+"""
+INSERT_KEY_SQL: Final = """
+INSERT INTO region_key (id, region_id, kid, algorithm, public_key, private_key_encrypted)
+VALUES (%s, %s, %s, 'ed25519', %s, %s)
+"""
+INSERT_SEAL_SQL: Final = """
+INSERT INTO gateway_log_seal
+    (region_id, seq, first_seq, last_seq, last_hash, prev_seal_hash, sealed_at, kid, signature)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
