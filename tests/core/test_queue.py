@@ -1,7 +1,10 @@
 """The job queue itself (``simpul.core.queue``), on a table of its own made for these tests.
 
 The rows are committed (two workers are two sessions on two connections), so the table is
-created before and dropped after each test.
+created before and dropped after each test. It is a fixture, not part of Simpul's schema
+(which only the migrations build): the queue must work on any table with the columns it
+needs, and the domains' own queues are tested through their workers (tests/notify,
+tests/documents, tests/security/test_abandoned_uploads.py).
 """
 
 from __future__ import annotations
