@@ -25,7 +25,7 @@ from simpul.notify.models import (
     DeliveryAttempt,
     DeliveryStatus,
 )
-from simpul.notify.worker import deliver_due, retry_delay, run_worker
+from simpul.notify.worker import deliver_due, run_worker
 from tests.notify.conftest import (
     Hook,
     NotifyWorld,
@@ -226,10 +226,10 @@ def test_webhook_failing_twice_then_recovering_is_delivered_on_the_third_try(
     assert timedelta(seconds=60) <= second <= timedelta(seconds=121)
 
 
-def test_retry_delay_doubles_with_jitter_and_is_capped() -> None:
+def test_the_delivery_backoff_doubles_with_jitter_and_is_capped() -> None:
     config = make_config(retry_base_seconds=10, retry_max_seconds=100)
     for attempts, full in [(1, 10), (2, 20), (3, 40), (4, 80), (5, 100), (12, 100)]:
-        delays = {retry_delay(config, attempts).total_seconds() for _ in range(50)}
+        delays = {config.backoff.delay(attempts).total_seconds() for _ in range(50)}
         assert all(full / 2 <= d <= full for d in delays), (attempts, delays)
         assert len(delays) > 1  # jittered
 

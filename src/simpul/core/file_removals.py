@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Engine, delete, event, select, update
+from sqlalchemy import Engine, delete, event, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import StoredFileRemoval, utcnow
+from simpul.core.queue import Backoff, Queue
 from simpul.core.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,11 @@ _KEY: Final = "simpul.file_removals"
 #: A claimed record is tried again after this, should its worker have died (deleting twice
 #: is harmless, so it need not outlast the slowest DELETE).
 LEASE: Final = timedelta(minutes=2)
-_RETRY_BASE_SECONDS: Final = 30.0
-_RETRY_MAX_SECONDS: Final = 3600.0
+#: The records as a job queue (``core/queue.py``): no statuses, a record waits until its file
+#: is deleted; a failed delete is retried after 30 s, 1 min, ... at most an hour, never given
+#: up (a storage that is down is not hammered).
+REMOVALS: Final = Queue(StoredFileRemoval)
+_BACKOFF: Final = Backoff(base_seconds=30.0, max_seconds=3600.0, jitter=False)
 
 
 @dataclass
@@ -94,12 +98,6 @@ def remove_after_commit(session: Session, storage: Storage, key: str) -> None:
     _pending(session).removed.append((storage, key))
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Doubling from 30 s, capped at an hour: a storage that is down is not hammered."""
-    delay = min(_RETRY_MAX_SECONDS, _RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=delay)
-
-
 def remove_queued_files(
     sessions: sessionmaker[Session],
     storage: Storage,
@@ -114,17 +112,10 @@ def remove_queued_files(
     """
     claimed_at = now or utcnow()
     with sessions() as session, session.begin():
-        claimed = session.scalars(
-            select(StoredFileRemoval)
-            .where(StoredFileRemoval.next_attempt_at <= claimed_at)
-            .order_by(StoredFileRemoval.next_attempt_at)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        ).all()
-        keys = {row.storage_key: row.attempts + 1 for row in claimed}
-        for row in claimed:
-            row.attempts += 1
-            row.next_attempt_at = claimed_at + LEASE
+        keys = {
+            row.storage_key: REMOVALS.lease(row, claimed_at, LEASE.total_seconds())
+            for row in REMOVALS.claim(session, claimed_at, batch)
+        }
     failed: dict[str, str] = {}
     for key in keys:
         try:
@@ -144,7 +135,7 @@ def remove_queued_files(
                 .where(StoredFileRemoval.storage_key == key)
                 .values(
                     last_error=error[:300],
-                    next_attempt_at=(now or utcnow()) + retry_delay(keys[key]),
+                    next_attempt_at=(now or utcnow()) + _BACKOFF.delay(keys[key]),
                 )
             )
     return len(keys)

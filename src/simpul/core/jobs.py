@@ -3,8 +3,8 @@ PostgreSQL NOTIFY says work was queued (or a poll interval passes, for due retri
 
 Each step is a function that claims a batch of its own due work, does it, and returns how many
 items it worked on (0: nothing due). Work is queued by writing rows in the same transaction as
-the event that causes it (the outbox pattern); the rows' own claiming (``FOR UPDATE SKIP
-LOCKED`` with leases) lets several workers run side by side.
+the event that causes it (the outbox pattern); claiming them through ``simpul.core.queue``
+(``FOR UPDATE SKIP LOCKED`` with leases) lets several workers run side by side.
 """
 
 from __future__ import annotations

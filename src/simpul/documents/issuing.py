@@ -3,8 +3,9 @@
 ``queue_document`` runs inside the request that approves an application's last step: it takes
 the next document number, a fresh verification code, and writes a ``DocumentJob`` holding the
 approving officer's passphrase encrypted with the server's secret. Nothing slow happens in the
-request. The worker (``issue_due``, run by ``simpul worker``) claims due jobs with ``FOR UPDATE
-SKIP LOCKED``, renders the PDF, signs it with the officer's key, stores it, and then, in one
+request. The worker (``issue_due``, run by ``simpul worker``) claims due jobs from the job
+queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``: ``FOR UPDATE SKIP LOCKED`` and a
+lease), renders the PDF, signs it with the officer's key, stores it, and then, in one
 transaction, registers the issued document, marks the job done, forgets the passphrase and
 tells the applicant. A failure (storage down, a time-stamp authority unreachable, a bug) puts
 the job back with exponential backoff; after the last attempt it is dead, the passphrase is
@@ -15,12 +16,11 @@ state (completed) never depends on the job.
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
 from pyhanko.sign.signers import Signer
@@ -39,6 +39,7 @@ from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+from simpul.core.queue import Backoff
 from simpul.core.storage import Storage
 from simpul.documents import credentials, repository, service
 from simpul.documents.content import document_content
@@ -51,7 +52,6 @@ from simpul.documents.signing import sign_pdf, signer_common_name
 log = logging.getLogger(__name__)
 
 PASSPHRASE_PURPOSE: Final = "document-signing-passphrase"  # noqa: S105 (a key label)
-_random = random.SystemRandom()
 #: Who may re-issue an agency's documents (besides signing the last approval).
 ISSUING_ROLES: Final = frozenset({StaffRoleName.PENYETUJU, StaffRoleName.ADMIN_OPD})
 
@@ -70,6 +70,10 @@ class IssueConfig:
     tsa_url: str | None = None
     #: The PKCS#11 library that reaches officers' tokens (``SIMPUL_PKCS11_MODULE``).
     pkcs11_module: str | None = None
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(self.max_attempts, self.retry_base_seconds, self.retry_max_seconds)
 
 
 def issue_config() -> IssueConfig:
@@ -123,12 +127,6 @@ def queue_document(
     return job
 
 
-def retry_delay(config: IssueConfig, attempts: int) -> timedelta:
-    """Doubling from the base, capped, half of it random (no bursts of retries)."""
-    delay = min(config.retry_max_seconds, config.retry_base_seconds * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=delay / 2 + _random.uniform(0, delay / 2))
-
-
 @dataclass(frozen=True)
 class _Claimed:
     job_id: uuid.UUID
@@ -137,23 +135,23 @@ class _Claimed:
 
 def claim(session: Session, config: IssueConfig, now: datetime) -> list[_Claimed]:
     """Take due jobs for this worker; the caller's transaction must commit before the work."""
+    queue = repository.DOCUMENT_JOBS
     claimed: list[_Claimed] = []
     for job in repository.claim_due_jobs(session, now, config.batch_size):
-        if job.status is DocumentJobStatus.WORKING:  # its worker's lease ran out
+        if queue.lease_ran_out(job):
             job.last_error = "worker stopped while making the document"
-            if job.attempts >= config.max_attempts:
-                _give_up(job, now)
+            if queue.out_of_attempts(job, config.backoff):
+                queue.give_up(job)
+                _forget_passphrase(job, now)
                 continue
-        job.attempts += 1
-        job.status = DocumentJobStatus.WORKING
-        job.next_attempt_at = now + timedelta(seconds=config.lease_seconds)
-        claimed.append(_Claimed(job.id, job.attempts))
+        attempt = queue.lease(job, now, config.lease_seconds)
+        claimed.append(_Claimed(job.id, attempt))
     session.flush()
     return claimed
 
 
-def _give_up(job: DocumentJob, now: datetime) -> None:
-    job.status = DocumentJobStatus.DEAD
+def _forget_passphrase(job: DocumentJob, now: datetime) -> None:
+    """The job is over (done or given up): the passphrase is not kept a moment longer."""
     job.passphrase_encrypted = None
     job.finished_at = now
 
@@ -246,10 +244,7 @@ def _render_and_sign(
 def _own_job(session: Session, claimed: _Claimed) -> DocumentJob | None:
     """The claimed job, locked, if it is still this worker's (None: its lease ran out and
     another worker took it over)."""
-    job = repository.get_job_for_update(session, claimed.job_id)
-    if job is None or job.status is not DocumentJobStatus.WORKING:
-        return None
-    return job if job.attempts == claimed.attempt else None
+    return repository.held_job(session, claimed.job_id, claimed.attempt)
 
 
 def _finish(session: Session, claimed: _Claimed, made: Made, key: str) -> DocumentJobStatus | None:
@@ -285,8 +280,7 @@ def _finish(session: Session, claimed: _Claimed, made: Made, key: str) -> Docume
         )
         notify_applicant(session, application, "document_issued", document=job.number)
     job.status = DocumentJobStatus.DONE
-    job.passphrase_encrypted = None
-    job.finished_at = now
+    _forget_passphrase(job, now)
     job.last_error = ""
     session.flush()
     return job.status
@@ -300,11 +294,8 @@ def _fail(
         return None
     now = utcnow()
     job.last_error = error[:300]
-    if job.attempts >= config.max_attempts:
-        _give_up(job, now)
-    else:
-        job.status = DocumentJobStatus.QUEUED
-        job.next_attempt_at = now + retry_delay(config, job.attempts)
+    if repository.DOCUMENT_JOBS.fail(job, now, config.backoff) is DocumentJobStatus.DEAD:
+        _forget_passphrase(job, now)
     session.flush()
     return job.status
 

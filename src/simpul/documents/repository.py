@@ -14,6 +14,7 @@ from simpul.accounts.models import User
 from simpul.applications.models import Application
 from simpul.catalogue.models import Agency, Service
 from simpul.core.models import Region
+from simpul.core.queue import Queue
 from simpul.documents.models import (
     DocumentJob,
     DocumentJobStatus,
@@ -24,6 +25,17 @@ from simpul.documents.models import (
 
 #: The PostgreSQL NOTIFY channel that wakes workers when document jobs are queued.
 DOCUMENT_JOBS_CHANNEL: Final = "simpul_document_jobs"
+
+#: Document jobs as a job queue (``simpul.core.queue``): ``queued`` until due, ``working``
+#: while a worker holds the lease, ``dead`` once given up (``done`` is never claimed).
+DOCUMENT_JOBS: Final = Queue(
+    DocumentJob,
+    channel=DOCUMENT_JOBS_CHANNEL,
+    waiting=(DocumentJobStatus.QUEUED,),
+    working=DocumentJobStatus.WORKING,
+    retry=DocumentJobStatus.QUEUED,
+    dead=DocumentJobStatus.DEAD,
+)
 
 
 def get_issued_document_by_code(
@@ -141,28 +153,19 @@ def next_document_number(session: Session, region_id: uuid.UUID, year: int) -> i
 
 def notify_document_jobs(session: Session) -> None:
     """Wake idle workers when the transaction commits (PostgreSQL NOTIFY)."""
-    session.execute(select(func.pg_notify(DOCUMENT_JOBS_CHANNEL, "")))
+    DOCUMENT_JOBS.wake(session)
 
 
 def claim_due_jobs(session: Session, now: datetime, limit: int) -> list[DocumentJob]:
     """Queued jobs that are due, and working ones whose worker's lease ran out; locked, and
     skipped by other workers until this transaction ends."""
-    return list(
-        session.scalars(
-            select(DocumentJob)
-            .where(
-                DocumentJob.status.in_([DocumentJobStatus.QUEUED, DocumentJobStatus.WORKING]),
-                DocumentJob.next_attempt_at <= now,
-            )
-            .order_by(DocumentJob.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    return DOCUMENT_JOBS.claim(session, now, limit)
 
 
-def get_job_for_update(session: Session, job_id: uuid.UUID) -> DocumentJob | None:
-    return session.scalar(select(DocumentJob).where(DocumentJob.id == job_id).with_for_update())
+def held_job(session: Session, job_id: uuid.UUID, attempt: int) -> DocumentJob | None:
+    """The job, locked, if it is still attempt ``attempt``'s (None: its lease ran out and
+    another worker took it over)."""
+    return DOCUMENT_JOBS.held(session, job_id, attempt)
 
 
 def latest_job_of_application(

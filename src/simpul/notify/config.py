@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from simpul.core.queue import Backoff
 from simpul.core.settings import Settings, get_settings
 
 
@@ -49,6 +50,10 @@ class NotifyConfig:
     #: How often an idle worker looks for due retries (NOTIFY wakes it for new deliveries).
     poll_seconds: float = 5.0
     batch_size: int = 20
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(self.max_attempts, self.retry_base_seconds, self.retry_max_seconds)
 
 
 def notify_config(settings: Settings | None = None) -> NotifyConfig:

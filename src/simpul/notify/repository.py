@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications.models import Notification
 from simpul.core.models import Region
+from simpul.core.queue import Queue
 from simpul.notify.models import (
     Channel,
     Delivery,
@@ -25,7 +26,16 @@ from simpul.notify.models import (
 #: PostgreSQL NOTIFY channel that wakes the workers when deliveries are queued.
 OUTBOX_CHANNEL: Final = "simpul_outbox"
 
-_WORKED_ON = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED)
+#: The outbox as a job queue (``simpul.core.queue``): a delivery waits while ``pending`` or
+#: ``failed``, is held by a worker while ``sending``, and is ``dead`` once given up.
+DELIVERIES: Final = Queue(
+    Delivery,
+    channel=OUTBOX_CHANNEL,
+    waiting=(DeliveryStatus.PENDING, DeliveryStatus.FAILED),
+    working=DeliveryStatus.SENDING,
+    retry=DeliveryStatus.FAILED,
+    dead=DeliveryStatus.DEAD,
+)
 
 
 def add(session: Session, row: object) -> None:
@@ -34,7 +44,7 @@ def add(session: Session, row: object) -> None:
 
 def wake_workers(session: Session) -> None:
     """Tell listening workers there is work; PostgreSQL sends it only if the transaction commits."""
-    session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+    DELIVERIES.wake(session)
 
 
 def get_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
@@ -79,39 +89,15 @@ def set_preference(
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> Sequence[Delivery]:
-    """Due deliveries nobody else holds, locked until the caller's transaction ends.
-
-    ``SKIP LOCKED`` lets several workers claim at once without waiting for or doubling up on
-    each other's rows. A ``sending`` row is due once its worker's lease has run out.
-    """
-    return session.scalars(
-        select(Delivery)
-        .where(Delivery.status.in_(_WORKED_ON), Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    """Due deliveries nobody else holds, locked until the caller's transaction ends (a
+    ``sending`` row is due once its worker's lease has run out)."""
+    return DELIVERIES.claim(session, now, limit)
 
 
-def finish_attempt(
-    session: Session,
-    delivery_id: uuid.UUID,
-    attempt: int,
-    values: dict[str, object],
-) -> bool:
-    """Record how attempt ``attempt`` ended, unless another worker has taken the row since
-    (its lease ran out). Returns whether the row was still this attempt's."""
-    result = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.attempts == attempt,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def held(session: Session, delivery_id: uuid.UUID, attempt: int) -> Delivery | None:
+    """The delivery, locked, unless another worker has taken it over since attempt
+    ``attempt`` began (its lease ran out)."""
+    return DELIVERIES.held(session, delivery_id, attempt)
 
 
 def deliveries_for_application(

@@ -1,8 +1,9 @@
 """The delivery worker: claim due deliveries, send them outside any transaction, record how
 each try went, and retry with exponential backoff until delivered or out of attempts.
 
-Several workers may run at once: claiming uses ``FOR UPDATE SKIP LOCKED`` and marks the rows
-``sending`` with a lease before the transaction commits, so no two send the same delivery. A
+The outbox is a queue of ``simpul.core.queue`` (``repository.DELIVERIES``). Several workers may
+run at once: claiming uses ``FOR UPDATE SKIP LOCKED`` and marks the rows ``sending`` with a
+lease before the transaction commits, so no two send the same delivery. A
 worker that dies mid-send leaves its rows ``sending``; when the lease runs out another worker
 takes them over (the lost try counts as an attempt). An idle worker sleeps until PostgreSQL
 NOTIFY says deliveries were queued, or for ``poll_seconds`` so due retries go out.
@@ -11,10 +12,9 @@ NOTIFY says deliveries were queued, or for ``poll_seconds`` so due retries go ou
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -29,15 +29,6 @@ from simpul.notify.messages import compose
 from simpul.notify.models import AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStatus
 
 log = logging.getLogger(__name__)
-
-_random = random.SystemRandom()
-
-
-def retry_delay(config: NotifyConfig, attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed try: doubling from the base, capped,
-    with half of it random so many failed deliveries do not come back in one burst."""
-    delay = min(config.retry_max_seconds, config.retry_base_seconds * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=delay / 2 + _random.uniform(0, delay / 2))
 
 
 def _attempt_row(
@@ -78,12 +69,16 @@ def _job_for(session: Session, delivery: Delivery, config: NotifyConfig) -> Job 
 
 
 def _settle_unsent(
-    session: Session, delivery: Delivery, config: NotifyConfig, now: datetime, why: str
+    session: Session,
+    delivery: Delivery,
+    config: NotifyConfig,
+    now: datetime,
+    why: str,
+    *,
+    permanent: bool = False,
 ) -> None:
     """A try that failed before sending: retried later, or dead after the last attempt."""
-    out_of_tries = delivery.attempts >= config.max_attempts
-    delivery.status = DeliveryStatus.DEAD if out_of_tries else DeliveryStatus.FAILED
-    delivery.next_attempt_at = now + retry_delay(config, delivery.attempts)
+    repository.DELIVERIES.fail(delivery, now, config.backoff, permanent=permanent)
     delivery.last_error = why
     repository.add(session, _attempt_row(delivery, AttemptOutcome.FAILED, why, now))
 
@@ -91,20 +86,21 @@ def _settle_unsent(
 def claim(session: Session, config: NotifyConfig, now: datetime) -> tuple[list[Job], int]:
     """Take due deliveries for this worker (in the caller's transaction, which must commit
     before sending). Returns the jobs and how many rows were settled without sending."""
+    queue = repository.DELIVERIES
     jobs: list[Job] = []
     settled = 0
     for delivery in repository.claim_due(session, now, config.batch_size):
-        if delivery.status is DeliveryStatus.SENDING:  # its worker's lease ran out
+        if queue.lease_ran_out(delivery):
             repository.add(
                 session,
                 _attempt_row(delivery, AttemptOutcome.LOST, "worker stopped while sending", now),
             )
-            if delivery.attempts >= config.max_attempts:
-                delivery.status = DeliveryStatus.DEAD
+            if queue.out_of_attempts(delivery, config.backoff):
+                queue.give_up(delivery)
                 delivery.last_error = "worker stopped while sending"
                 settled += 1
                 continue
-        delivery.attempts += 1
+        queue.lease(delivery, now, config.lease_seconds)
         try:
             job = _job_for(session, delivery, config)
         except Exception:  # one message that cannot be worded must not stop the rest
@@ -113,12 +109,16 @@ def claim(session: Session, config: NotifyConfig, now: datetime) -> tuple[list[J
             settled += 1
             continue
         if job is None:
-            _settle_unsent(session, delivery, config, now, "the notification or its reader is gone")
-            delivery.status = DeliveryStatus.DEAD
+            _settle_unsent(
+                session,
+                delivery,
+                config,
+                now,
+                "the notification or its reader is gone",
+                permanent=True,
+            )
             settled += 1
             continue
-        delivery.status = DeliveryStatus.SENDING
-        delivery.next_attempt_at = now + timedelta(seconds=config.lease_seconds)
         jobs.append(job)
     session.flush()
     return jobs, settled
@@ -133,21 +133,19 @@ def record(
     now: datetime,
 ) -> DeliveryStatus | None:
     """Write how ``job`` went; None if another worker took the delivery over meanwhile."""
-    values: dict[str, object]
+    delivery = repository.held(session, job.delivery_id, job.attempt)
+    if delivery is None:
+        return None
     if error is None:
-        status = DeliveryStatus.DELIVERED
-        values = {"status": status, "delivered_at": now, "last_error": ""}
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = now
+        delivery.last_error = ""
         outcome = AttemptOutcome.DELIVERED
     else:
-        out_of_tries = job.attempt >= config.max_attempts
-        status = DeliveryStatus.DEAD if error.permanent or out_of_tries else DeliveryStatus.FAILED
-        values = {"status": status, "last_error": error.detail}
-        if status is DeliveryStatus.FAILED:
-            values["next_attempt_at"] = now + retry_delay(config, job.attempt)
+        repository.DELIVERIES.fail(delivery, now, config.backoff, permanent=error.permanent)
+        delivery.last_error = error.detail
         outcome = AttemptOutcome.FAILED
         detail = error.detail
-    if not repository.finish_attempt(session, job.delivery_id, job.attempt, values):
-        return None
     repository.add(
         session,
         DeliveryAttempt(
@@ -160,7 +158,7 @@ def record(
         ),
     )
     session.flush()
-    return status
+    return delivery.status
 
 
 def deliver_due(
