@@ -13,12 +13,13 @@ from simpul.applications import access, answers, repository, workflow
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
-from simpul.applications.submission import today_in, workflow_of
+from simpul.applications.submission import workflow_of
 from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.inputs import MAX_PAGE_NUMBER
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.documents import credentials, issuing

@@ -12,6 +12,7 @@ from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit import periods
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.savings import ledger, profiles, rates, report, repository
@@ -37,14 +38,14 @@ def dashboard(
     sampai: Day = None,
 ) -> HTMLResponse:
     """Totals in sheets, trips and rupiah for a period, per month, agency and service."""
-    period, errors = report.parse_period(dari, sampai, report.today_in(region))
+    period, errors = periods.parse_period(dari, sampai, periods.today_in(region))
     return render(
         request,
         "savings/dashboard.html",
         {
             "report": report.build_report(session, region, period),
             "errors": errors,
-            "month_names": report.MONTH_NAMES,
+            "month_names": periods.MONTH_NAMES,
             "values": {"dari": dari or period.start.isoformat(), "sampai": sampai or ""},
             "query": f"dari={period.start.isoformat()}&sampai={period.end.isoformat()}",
         },
@@ -55,7 +56,7 @@ def dashboard(
 def _download(
     session: DbSession, region: Region, dari: str | None, sampai: str | None, extension: str
 ) -> Response:
-    period, errors = report.parse_period(dari, sampai, report.today_in(region))
+    period, errors = periods.parse_period(dari, sampai, periods.today_in(region))
     if errors:
         raise InvalidInput(
             next(iter(errors.values())),

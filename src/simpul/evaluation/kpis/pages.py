@@ -12,11 +12,11 @@ from simpul.accounts.auth import CurrentPageStaff
 from simpul.accounts.models import User
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
+from simpul.core.kit.periods import MONTH_NAMES, parse_period, today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.kpis import report
 from simpul.evaluation.scope import report_scope
-from simpul.savings.report import MONTH_NAMES, parse_period, today_in
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute

@@ -13,6 +13,7 @@ from simpul.accounts.models import User
 from simpul.applications.models import Application
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.ikm import ELEMENTS
@@ -129,7 +130,7 @@ def ikm_report(
 ) -> HTMLResponse:
     """The IKM of a period per service, agency and for the whole region (or one agency)."""
     scope = report_scope(region, user)
-    period, errors = report.parse_period(tahun, periode, report.today_in(region))
+    period, errors = report.parse_period(tahun, periode, today_in(region))
     return render(
         request,
         "surveys/report.html",
@@ -157,7 +158,7 @@ def _download(
     extension: str,
 ) -> Response:
     scope = report_scope(region, user)
-    period, errors = report.parse_period(tahun, periode, report.today_in(region))
+    period, errors = report.parse_period(tahun, periode, today_in(region))
     if errors:
         raise InvalidInput(
             next(iter(errors.values())),
