@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
-from simpul.accounts.models import User
 from simpul.applications.models import Application
 from simpul.core.database import DbSession
-from simpul.core.errors import InvalidInput
+from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
@@ -149,47 +148,24 @@ def ikm_report(
     )
 
 
-def _download(
+@export_routes(router, "/{region}/admin/ikm/ekspor", "ikm_export")
+def export(
+    region: CurrentRegion,
     session: DbSession,
-    region: Region,
-    user: User,
-    tahun: str | None,
-    periode: str | None,
+    user: CurrentPageStaff,
     extension: str,
+    tahun: Year = None,
+    periode: Part = None,
 ) -> Response:
+    """The report's table as CSV or XLSX."""
     scope = report_scope(region, user)
     period, errors = report.parse_period(tahun, periode, today_in(region))
     if errors:
-        raise InvalidInput(
-            next(iter(errors.values())),
-            details=[{"field": name, "message": message} for name, message in errors.items()],
-        )
-    rows = report.export_rows(report.build_report(session, region, period, scope))
-    header = report.EXPORT_COLUMNS
+        raise invalid_query(errors)
     return table_download(
-        rows, header, extension=extension, title="ikm", filename=f"ikm-{region.slug}-{period.slug}"
+        report.export_rows(report.build_report(session, region, period, scope)),
+        report.EXPORT_COLUMNS,
+        extension=extension,
+        title="ikm",
+        filename=f"ikm-{region.slug}-{period.slug}",
     )
-
-
-@router.get("/{region}/admin/ikm/ekspor.csv", name="ikm_export_csv")
-def export_csv(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageStaff,
-    tahun: Year = None,
-    periode: Part = None,
-) -> Response:
-    """The report's table as CSV."""
-    return _download(session, region, user, tahun, periode, "csv")
-
-
-@router.get("/{region}/admin/ikm/ekspor.xlsx", name="ikm_export_xlsx")
-def export_xlsx(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageStaff,
-    tahun: Year = None,
-    periode: Part = None,
-) -> Response:
-    """The report's table as XLSX."""
-    return _download(session, region, user, tahun, periode, "xlsx")
