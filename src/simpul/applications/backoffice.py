@@ -19,6 +19,7 @@ from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.inputs import MAX_PAGE_NUMBER
+from simpul.core.kit.notices import with_notice
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
@@ -242,7 +243,7 @@ def act(
             errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
         )
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{application_id}?selesai={chosen.value}",
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "selesai"),
         status_code=303,
     )
 
@@ -291,7 +292,8 @@ def revoke_issued_document(
             reason=reason,
         )
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{application_id}?dicabut=1", status_code=303
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "dicabut"),
+        status_code=303,
     )
 
 
@@ -322,7 +324,8 @@ def reissue_document(
             reissue_error=exc.message,
         )
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{application_id}?diterbitkan=1", status_code=303
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "diterbitkan"),
+        status_code=303,
     )
 
 
@@ -337,5 +340,6 @@ def assign(
     """An admin OPD hands the task to a named officer."""
     task = workflow.assign_task(session, region, officer, task_id, officer_id)
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{task.application_id}?ditugaskan=1", status_code=303
+        with_notice(f"/{region.slug}/petugas/permohonan/{task.application_id}", "ditugaskan"),
+        status_code=303,
     )

@@ -12,6 +12,7 @@ from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
 from simpul.applications.models import Application
 from simpul.core.database import DbSession
 from simpul.core.kit.exports import export_routes, invalid_query
+from simpul.core.kit.notices import with_notice
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
@@ -114,7 +115,8 @@ def survey_submit(
 
 def _back_to_application(region: Region, application: Application) -> RedirectResponse:
     return RedirectResponse(
-        f"/{region.slug}/permohonan/{application.id}?dinilai=1#penilaian", status_code=303
+        with_notice(f"/{region.slug}/permohonan/{application.id}#penilaian", "dinilai"),
+        status_code=303,
     )
 
 
