@@ -7,10 +7,10 @@ from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.evaluation.assessments import models as assessments_models
+from simpul.evaluation.savings import models as savings_models
 from simpul.evaluation.surveys import models as surveys_models
 from simpul.gateway import models as gateway_models
 from simpul.notify import models as notify_models
-from simpul.savings import models as savings_models
 
 __all__ = [
     "accounts_models",

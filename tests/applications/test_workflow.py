@@ -23,7 +23,7 @@ from simpul.applications.models import (
 )
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.kit.periods import today_in
-from simpul.savings.models import SavingsEntry
+from simpul.evaluation.savings.models import SavingsEntry
 from tests.applications.conftest import VALID_DATA, World
 from tests.factories import make_user
 

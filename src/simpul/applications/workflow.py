@@ -33,7 +33,7 @@ from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.text import unsafe_text_error
 from simpul.documents import credentials, issuing
-from simpul.savings import ledger as savings_ledger
+from simpul.evaluation.savings import ledger as savings_ledger
 
 MAX_NOTE = 2000
 

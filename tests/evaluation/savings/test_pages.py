@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind
 from simpul.core.models import AuditEvent
-from simpul.savings import ledger, repository
+from simpul.evaluation.savings import ledger, repository
+from tests.evaluation.savings.conftest import ADMIN, World, add_entry, completed_application
 from tests.factories import csrf_from, make_user
-from tests.savings.conftest import ADMIN, World, add_entry, completed_application
 
 DASHBOARD = "/kota-uji/admin/penghematan"
 RATES = "/kota-uji/admin/penghematan/tarif"

@@ -15,9 +15,9 @@ from simpul.core.audit import record_audit_event
 from simpul.core.i18n import _, lazy
 from simpul.core.kit.forms import form_error, validate_form
 from simpul.core.models import Region
-from simpul.savings import repository
-from simpul.savings.ledger import Quantities, default_quantities, quantities_for
-from simpul.savings.models import ServiceSavingsProfile
+from simpul.evaluation.savings import repository
+from simpul.evaluation.savings.ledger import Quantities, default_quantities, quantities_for
+from simpul.evaluation.savings.models import ServiceSavingsProfile
 
 #: No offline path takes more; a bigger number is a typo.
 MAX_QUANTITY: Final = 1000

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from simpul.core.kit import periods
-from simpul.savings import report
-from simpul.savings.repository import Totals
-from tests.savings.conftest import World, add_entry, agency_name
+from simpul.evaluation.savings import report
+from simpul.evaluation.savings.repository import Totals
+from tests.evaluation.savings.conftest import World, add_entry, agency_name
 
 PERIOD = periods.Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 KTP_JAN = Totals(1, 2, 1, 1, 2, 300, 500, 25_000, 250_000, 275_800)

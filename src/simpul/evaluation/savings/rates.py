@@ -15,9 +15,9 @@ from simpul.core.audit import record_audit_event
 from simpul.core.i18n import _, lazy
 from simpul.core.kit.forms import form_error, validate_form
 from simpul.core.models import Region
-from simpul.savings import repository
-from simpul.savings.ledger import Rates
-from simpul.savings.models import SavingsRate
+from simpul.evaluation.savings import repository
+from simpul.evaluation.savings.ledger import Rates
+from simpul.evaluation.savings.models import SavingsRate
 
 #: Far above any real unit cost; refuses typos that would swamp every total.
 MAX_RUPIAH: Final = 100_000_000

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.core.kit.repository import get_in_region
-from simpul.savings.models import SavingsEntry, SavingsRate, ServiceSavingsProfile
+from simpul.evaluation.savings.models import SavingsEntry, SavingsRate, ServiceSavingsProfile
 
 
 def get_rate(session: Session, region_id: uuid.UUID) -> SavingsRate | None:

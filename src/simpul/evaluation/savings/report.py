@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from simpul.core.kit.periods import Period, months_of
 from simpul.core.models import Region
-from simpul.savings import repository
-from simpul.savings.ledger import Rates, rates_for
-from simpul.savings.repository import MonthTotals, NamedTotals, Totals
+from simpul.evaluation.savings import repository
+from simpul.evaluation.savings.ledger import Rates, rates_for
+from simpul.evaluation.savings.repository import MonthTotals, NamedTotals, Totals
 from simpul.web import charts
 
 

@@ -17,7 +17,7 @@ from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.savings import ledger, profiles, rates, report, repository
+from simpul.evaluation.savings import ledger, profiles, rates, report, repository
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
