@@ -7,12 +7,12 @@ from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.evaluation.assessments import models as assessments_models
+from simpul.evaluation.savings import models as savings_models
 from simpul.evaluation.surveys import models as surveys_models
 from simpul.gateway.msglog import models as msglog_models
 from simpul.gateway.registry import models as registry_models
 from simpul.inventory import models as inventory_models
 from simpul.notify import models as notify_models
-from simpul.savings import models as savings_models
 
 __all__ = [
     "accounts_models",

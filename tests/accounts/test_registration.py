@@ -69,11 +69,11 @@ def test_citizen_registers_opens_the_link_and_is_logged_in(
         path, data={"csrf_token": csrf_from(client.get(path).text)}, follow_redirects=False
     )
     assert opened.status_code == 303
-    assert opened.headers["location"] == "/kota-uji/akun?baru=1"
+    assert opened.headers["location"] == "/kota-uji/akun?pesan=baru"
     cookie = opened.headers["set-cookie"]
     assert SESSION_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Path=/kota-uji" in cookie
-    account = client.get("/kota-uji/akun?baru=1")
+    account = client.get("/kota-uji/akun?pesan=baru")
     assert "Budi Santoso" in account.text
     assert "3273••••••••0003" in account.text
     assert "3273012505950003" not in account.text

@@ -31,6 +31,7 @@ from simpul.applications.models import (
     Task,
 )
 from simpul.catalogue.standard import STANDARD_COMPONENTS
+from simpul.core.kit.periods import today_in
 from simpul.core.models import AuditEvent
 from tests.applications.conftest import EFORM, PDF_BYTES, VALID_DATA, World
 from tests.samples import png_bytes
@@ -262,7 +263,7 @@ def test_statistics_count_what_happened(api: Api, session: Session, world: World
     api.decide("verifier", rejected, "REJECTED", "Usaha di luar wilayah Kota Uji.")
     api.decide("verifier", completed, "APPROVED")
     api.decide("approver", completed, "APPROVED")
-    today = submission.today_in(world.region).isoformat()
+    today = today_in(world.region).isoformat()
 
     def stats(**params: str) -> list[dict[str, Any]]:
         answer = api("GET", "/data/statistics", "verifier", params=params)

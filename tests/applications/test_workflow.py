@@ -22,7 +22,8 @@ from simpul.applications.models import (
     TaskStatus,
 )
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from simpul.savings.models import SavingsEntry
+from simpul.core.kit.periods import today_in
+from simpul.evaluation.savings.models import SavingsEntry
 from tests.applications.conftest import VALID_DATA, World
 from tests.factories import make_user
 
@@ -57,7 +58,7 @@ def test_submission_sets_tracking_number_deadline_and_first_task(
     assert application.due_date is not None
     calendar = submission.calendar_for(session, world.region)
     assert application.submitted_at is not None
-    start = submission.today_in(world.region, application.submitted_at)
+    start = today_in(world.region, application.submitted_at)
     assert calendar.working_days_between(start, application.due_date) == 3
     page = workflow.inbox(session, world.region, world.verifier)
     assert [row.application.id for row in page.rows] == [application.id]
@@ -199,7 +200,7 @@ def test_time_waiting_on_the_citizen_extends_the_deadline(session: Session, worl
     application.paused_at = application.paused_at - dt.timedelta(days=21)
     calendar = submission.calendar_for(session, world.region)
     waited = calendar.working_days_between(
-        submission.today_in(world.region, application.paused_at), submission.today_in(world.region)
+        today_in(world.region, application.paused_at), today_in(world.region)
     )
     assert waited >= 10
     submission.submit(session, world.region, world.citizen, application.id)
@@ -214,7 +215,7 @@ def test_region_leave_days_push_the_deadline(
     session_factory: sessionmaker[Session],
 ) -> None:
     calendar = submission.calendar_for(session, world.region)
-    today = submission.today_in(world.region)
+    today = today_in(world.region)
     next_working = calendar.add_working_days(today, 1)
     monkeypatch.setattr(cli, "session_factory", lambda: session_factory)
     added = CliRunner().invoke(

@@ -94,7 +94,7 @@ def _register(page: Page, mailbox: Mailbox, nik: str, name: str, email: str) -> 
     expect(_heading(page)).to_have_text("Periksa e-mail Anda")
     page.goto(mailbox.activation_link(email))
     page.get_by_role("button", name="Aktifkan akun").click()
-    expect(page).to_have_url(_at(f"{REGION}/akun\\?baru=1"))
+    expect(page).to_have_url(_at(f"{REGION}/akun\\?pesan=baru"))
 
 
 def _send_application(page: Page, family_card: Path) -> str:
@@ -191,7 +191,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
 
     phone_input.fill(PHONE)
     eform.get_by_role("button", name="Kirim permohonan").click()
-    expect(citizen).to_have_url(_at(f"{REGION}/permohonan/({UUID})\\?terkirim=1"))
+    expect(citizen).to_have_url(_at(f"{REGION}/permohonan/({UUID})\\?pesan=terkirim"))
     application_url = citizen.url.split("?")[0]
     tracking = _fact(citizen, "Nomor permohonan").inner_text()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", tracking), tracking
@@ -260,7 +260,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     _upload(citizen, "Foto KTP-el yang rusak", sharp, "Ganti")
     citizen.screenshot(path=screenshots / "13-perbaikan.png", full_page=True)
     citizen.get_by_role("button", name="Kirim perbaikan").click()
-    expect(citizen).to_have_url(f"{application_url}?terkirim=1")
+    expect(citizen).to_have_url(f"{application_url}?pesan=terkirim")
     expect(_fact(citizen, "Status")).to_have_text("Diproses")
     expect(citizen.locator("ul.docs")).to_contain_text(sharp.name)
     expect(citizen.locator("ul.docs")).not_to_contain_text(blurred.name)

@@ -117,7 +117,7 @@ def test_citizen_finds_a_service_registers_and_logs_in(
     page.goto(mailbox.activation_link(EMAIL))
     expect(_heading(page)).to_have_text("Aktifkan akun Anda")
     page.get_by_role("button", name="Aktifkan akun").click()
-    expect(page).to_have_url(_at(f"{REGION}/akun?baru=1"))
+    expect(page).to_have_url(_at(f"{REGION}/akun?pesan=baru"))
     expect(page.get_by_role("status")).to_have_text("Akun Anda sudah dibuat. Selamat datang!")
     expect(page.locator("dt:text-is('Nama') + dd")).to_have_text(NAME)
     expect(page.locator("dt:text-is('NIK') + dd")).to_have_text(

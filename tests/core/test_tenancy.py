@@ -15,6 +15,7 @@ from simpul.accounts.service import create_api_token, create_user, start_session
 from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue.models import Service
 from simpul.catalogue.service import copy_catalogue, find_services
+from simpul.core.kit.repository import get_in_region
 from simpul.core.models import Region
 from tests.factories import make_region, service_seed
 
@@ -131,3 +132,13 @@ def test_copied_catalogue_is_the_target_regions_own(
     assert again.services == 0 and again.skipped_services == 1
     session.refresh(copy)
     assert copy.name == "Layanan Pengolahan Durian Kabupaten B"
+
+
+def test_get_in_region_finds_a_row_only_in_its_own_region(
+    session: Session, bandung: Region, semarang: Region
+) -> None:
+    service = catalogue_repository.get_service_by_slug(session, bandung.id, "rahasia-a")
+    assert service is not None
+    assert get_in_region(session, Service, bandung.id, service.id) is service
+    assert get_in_region(session, Service, semarang.id, service.id) is None
+    assert get_in_region(session, Service, bandung.id, uuid.uuid4()) is None

@@ -208,8 +208,8 @@ def test_only_the_mailbox_owner_can_open_the_new_account(
     assert page.status_code == 200 and "Aktifkan akun" in page.text
     opened = client.post(path, data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
     assert opened.status_code == 303
-    assert opened.headers["location"] == "/kota-uji/akun?baru=1"
-    assert "3273••••••••0003" in client.get("/kota-uji/akun?baru=1").text
+    assert opened.headers["location"] == "/kota-uji/akun?pesan=baru"
+    assert "3273••••••••0003" in client.get("/kota-uji/akun?pesan=baru").text
     # The link works once.
     client.cookies.clear()
     again = client.get(path)

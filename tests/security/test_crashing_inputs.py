@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import ApiToken, LoginAttempt
+from simpul.evaluation.savings.models import SavingsRate
 from simpul.gateway.registry.models import GatewayClient
-from simpul.savings.models import SavingsRate
 from tests.api_errors import api_error
 from tests.factories import post_form
 from tests.security.seeded import ACCOUNTS as ACCOUNT_EMAILS

@@ -27,6 +27,7 @@ from simpul.accounts.schemas import CitizenRegistration
 from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
+from simpul.core.kit.notices import NoticeCode, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.web.csrf import csrf_protect
@@ -150,7 +151,7 @@ def activate(
         return render(
             request, "accounts/activate.html", {"pending": False, "action": request.url.path}
         )
-    return _login_response(request, session, user, f"/{region.slug}/akun?baru=1")
+    return _login_response(request, session, user, with_notice(f"/{region.slug}/akun", "baru"))
 
 
 @router.get("/{region}/masuk", response_class=HTMLResponse, name="login")
@@ -204,9 +205,9 @@ def account(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentPageUser,
-    baru: int = 0,
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
-    return _account_page(request, session, user, {"welcome": bool(baru)})
+    return _account_page(request, session, user, {"welcome": pesan == "baru"})
 
 
 def _account_page(

@@ -18,6 +18,7 @@ from simpul.accounts.models import (
     User,
     UserSession,
 )
+from simpul.core.kit.repository import get_in_region
 from simpul.core.models import AuditEvent
 
 _ACTIVATED = User.activated_at.is_not(None)
@@ -77,9 +78,7 @@ def delete_pending_registrations(
 
 
 def get_user_by_id(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
-    return session.scalars(
-        select(User).where(User.region_id == region_id, User.id == user_id)
-    ).one_or_none()
+    return get_in_region(session, User, region_id, user_id)
 
 
 def list_users_with_email(session: Session, email: str) -> Sequence[User]:

@@ -13,12 +13,14 @@ from simpul.applications import access, answers, repository, workflow
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
-from simpul.applications.submission import today_in, workflow_of
+from simpul.applications.submission import workflow_of
 from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.inputs import MAX_PAGE_NUMBER
+from simpul.core.kit.notices import with_notice
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.documents import credentials, issuing
@@ -241,7 +243,7 @@ def act(
             errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
         )
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{application_id}?selesai={chosen.value}",
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "selesai"),
         status_code=303,
     )
 
@@ -290,7 +292,8 @@ def revoke_issued_document(
             reason=reason,
         )
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{application_id}?dicabut=1", status_code=303
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "dicabut"),
+        status_code=303,
     )
 
 
@@ -321,7 +324,8 @@ def reissue_document(
             reissue_error=exc.message,
         )
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{application_id}?diterbitkan=1", status_code=303
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "diterbitkan"),
+        status_code=303,
     )
 
 
@@ -336,5 +340,6 @@ def assign(
     """An admin OPD hands the task to a named officer."""
     task = workflow.assign_task(session, region, officer, task_id, officer_id)
     return RedirectResponse(
-        f"/{region.slug}/petugas/permohonan/{task.application_id}?ditugaskan=1", status_code=303
+        with_notice(f"/{region.slug}/petugas/permohonan/{task.application_id}", "ditugaskan"),
+        status_code=303,
     )

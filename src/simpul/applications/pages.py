@@ -24,6 +24,7 @@ from simpul.applications.models import Application, ApplicationStatus
 from simpul.applications.uploads import AppStorage, AppUploadRules, SourceAddress, upload_rules
 from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, InvalidInput
+from simpul.core.kit.notices import NoticeCode, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.documents import issuing
@@ -161,12 +162,12 @@ def application_form(
     session: DbSession,
     user: CurrentPageUser,
     application_id: uuid.UUID,
-    tersimpan: int = 0,
+    pesan: NoticeCode = None,
 ) -> Response:
     application = submission.get_own_application(session, region, user, application_id)
     if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
         return RedirectResponse(f"/{region.slug}/permohonan/{application.id}", status_code=303)
-    return _form_page(request, session, region, application, saved=bool(tersimpan))
+    return _form_page(request, session, region, application, saved=pesan == "tersimpan")
 
 
 @router.post("/{region}/permohonan/{application_id}/isi", response_class=HTMLResponse)
@@ -206,7 +207,8 @@ def save_application_form(
         return _form_page(request, session, region, application, data=data)
     if action != "kirim":
         return RedirectResponse(
-            f"/{region.slug}/permohonan/{application.id}/isi?tersimpan=1", status_code=303
+            with_notice(f"/{region.slug}/permohonan/{application.id}/isi", "tersimpan"),
+            status_code=303,
         )
     try:
         submission.submit(session, region, user, application.id)
@@ -222,7 +224,7 @@ def save_application_form(
             message=exc.message,
         )
     return RedirectResponse(
-        f"/{region.slug}/permohonan/{application.id}?terkirim=1", status_code=303
+        with_notice(f"/{region.slug}/permohonan/{application.id}", "terkirim"), status_code=303
     )
 
 

@@ -24,6 +24,7 @@ from simpul.applications.models import (
     TaskStatus,
 )
 from simpul.catalogue.models import Service
+from simpul.core.kit.repository import get_in_region
 
 
 def add(session: Session, row: object) -> None:
@@ -209,9 +210,7 @@ def list_tasks(
 
 
 def get_document(session: Session, region_id: uuid.UUID, document_id: uuid.UUID) -> Document | None:
-    return session.scalars(
-        select(Document).where(Document.region_id == region_id, Document.id == document_id)
-    ).one_or_none()
+    return get_in_region(session, Document, region_id, document_id)
 
 
 def current_documents(session: Session, application_id: uuid.UUID) -> Sequence[Document]:

@@ -25,12 +25,13 @@ from simpul.applications.models import (
     Task,
 )
 from simpul.applications.notices import notify_applicant
-from simpul.applications.sla import WorkingCalendar, local_date
+from simpul.applications.sla import WorkingCalendar
 from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue.models import Service
 from simpul.catalogue.standard import Workflow, WorkflowStep
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.text import strip_unsafe_characters, unsafe_text_error
 
@@ -52,10 +53,6 @@ class Submission:
 def calendar_for(session: Session, region: Region) -> WorkingCalendar:
     """Working days of the region: weekends, national holidays and its cuti bersama."""
     return WorkingCalendar(repository.collective_leave_days(session, region.id))
-
-
-def today_in(region: Region, now: datetime | None = None) -> date:
-    return local_date(now or utcnow(), region.timezone)
 
 
 def workflow_of(service: Service) -> Workflow:

@@ -23,16 +23,17 @@ from simpul.applications.models import (
     TaskStatus,
 )
 from simpul.applications.notices import notify_applicant
-from simpul.applications.submission import open_task, record_event, today_in, workflow_of
+from simpul.applications.submission import open_task, record_event, workflow_of
 from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.text import unsafe_text_error
 from simpul.documents import credentials, issuing
-from simpul.savings import ledger as savings_ledger
+from simpul.evaluation.savings import ledger as savings_ledger
 
 MAX_NOTE = 2000
 

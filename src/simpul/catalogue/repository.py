@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, selectinload
 
 from simpul.catalogue.models import Agency, LifeEvent, Service, ServiceLifeEvent
+from simpul.core.kit.repository import get_in_region
 
 #: word_similarity() at or above this counts as a (typo-tolerant) match.
 TRIGRAM_THRESHOLD = 0.5
@@ -167,9 +168,7 @@ def get_published_service_by_slug(
 def get_service_by_id(
     session: Session, region_id: uuid.UUID, service_id: uuid.UUID
 ) -> Service | None:
-    return session.scalars(
-        select(Service).where(Service.region_id == region_id, Service.id == service_id)
-    ).one_or_none()
+    return get_in_region(session, Service, region_id, service_id)
 
 
 def get_service_by_slug(session: Session, region_id: uuid.UUID, slug: str) -> Service | None:

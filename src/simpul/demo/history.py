@@ -28,9 +28,10 @@ from simpul.applications import repository as applications_repository
 from simpul.applications.eform_sample import sample_data
 from simpul.applications.models import Application, ApplicationEvent, ApplicationStatus
 from simpul.applications.sla import WorkingCalendar
-from simpul.applications.submission import calendar_for, open_task, today_in, workflow_of
+from simpul.applications.submission import calendar_for, open_task, workflow_of
 from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue.models import Service
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.security import new_token
 from simpul.demo.signing import DEMO_SIGNERS, DEMO_SIGNING_PASSPHRASE

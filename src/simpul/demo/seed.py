@@ -31,8 +31,8 @@ from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
 from simpul.documents.pki import default_pki_dir
 from simpul.evaluation.assessments.service import seed_demo_assessments
+from simpul.evaluation.savings import ledger as savings_ledger
 from simpul.evaluation.surveys.service import seed_demo_responses
-from simpul.savings import ledger as savings_ledger
 
 
 @dataclass(frozen=True)

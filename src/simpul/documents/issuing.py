@@ -32,12 +32,13 @@ from simpul.applications import access
 from simpul.applications import repository as app_repository
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.applications.notices import notify_applicant
-from simpul.applications.submission import record_event, today_in
+from simpul.applications.submission import record_event
 from simpul.catalogue.models import Agency, Service
 from simpul.core import security
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.queue import Backoff
 from simpul.core.storage import Storage

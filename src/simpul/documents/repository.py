@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import User
 from simpul.applications.models import Application
 from simpul.catalogue.models import Agency, Service
+from simpul.core.kit.repository import get_in_region
 from simpul.core.models import Region
 from simpul.core.queue import Queue
 from simpul.documents.models import (
@@ -129,11 +130,7 @@ def region_has_active_credential(session: Session, region_id: uuid.UUID) -> bool
 def get_credential(
     session: Session, region_id: uuid.UUID, credential_id: uuid.UUID
 ) -> SigningCredential | None:
-    return session.scalar(
-        select(SigningCredential).where(
-            SigningCredential.region_id == region_id, SigningCredential.id == credential_id
-        )
-    )
+    return get_in_region(session, SigningCredential, region_id, credential_id)
 
 
 def next_document_number(session: Session, region_id: uuid.UUID, year: int) -> int:
@@ -218,7 +215,7 @@ def load_for_issue(
 
 
 def get_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
-    return session.scalar(select(User).where(User.region_id == region_id, User.id == user_id))
+    return get_in_region(session, User, region_id, user_id)
 
 
 def find_user_by_email(session: Session, region_id: uuid.UUID, email: str) -> User | None:

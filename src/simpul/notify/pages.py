@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
 from simpul.core.database import DbSession
+from simpul.core.i18n import lazy
+from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.regions import CurrentRegion
 from simpul.notify import service
 from simpul.notify.models import ATTEMPT_OUTCOME_LABELS, CHANNEL_LABELS, DELIVERY_STATUS_LABELS
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
+
+#: What the channels page says after the choices were saved (``?pesan=``).
+NOTICES: Final = {"disimpan": lazy("Pilihan Anda tersimpan.")}
 
 router = APIRouter(
     route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
@@ -30,7 +35,7 @@ def channels_page(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentPageUser,
-    disimpan: int = 0,
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
     return render(
         request,
@@ -38,7 +43,7 @@ def channels_page(
         {
             "choices": service.channel_choices(session, user),
             "channel_labels": CHANNEL_LABELS,
-            "saved": bool(disimpan),
+            "notice": notice_text(NOTICES, pesan),
         },
     )
 
@@ -52,7 +57,9 @@ def save_channels(
 ) -> Response:
     """Each offered channel is on if its box was ticked (an unticked box sends nothing)."""
     service.save_channel_choices(session, region, user, set(channel or []))
-    return RedirectResponse(f"/{region.slug}/akun/pemberitahuan?disimpan=1", status_code=303)
+    return RedirectResponse(
+        with_notice(f"/{region.slug}/akun/pemberitahuan", "disimpan"), status_code=303
+    )
 
 
 @router.get(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications.models import Notification
+from simpul.core.kit.repository import get_in_region
 from simpul.core.models import Region
 from simpul.core.queue import Queue
 from simpul.notify.models import (
@@ -48,9 +49,7 @@ def wake_workers(session: Session) -> None:
 
 
 def get_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
-    return session.scalars(
-        select(User).where(User.region_id == region_id, User.id == user_id)
-    ).one_or_none()
+    return get_in_region(session, User, region_id, user_id)
 
 
 def get_region(session: Session, region_id: uuid.UUID) -> Region | None:

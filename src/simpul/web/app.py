@@ -128,13 +128,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.evaluation.assessments import pages as assessment_pages
     from simpul.evaluation.comparison import pages as comparison_pages
     from simpul.evaluation.kpis import pages as kpi_pages
+    from simpul.evaluation.savings import pages as savings_pages
     from simpul.evaluation.surveys import pages as survey_pages
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import pages as notify_pages
-    from simpul.savings import pages as savings_pages
     from simpul.web import pages as web_pages
 
     routers = (

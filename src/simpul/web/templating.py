@@ -26,7 +26,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "gateway" / "templates",
     _PACKAGE / "notify" / "templates",
     _PACKAGE / "documents" / "templates",
-    _PACKAGE / "savings" / "templates",
+    _PACKAGE / "evaluation" / "savings" / "templates",
     _PACKAGE / "evaluation" / "assessments" / "templates",
     _PACKAGE / "evaluation" / "kpis" / "templates",
     _PACKAGE / "evaluation" / "comparison" / "templates",

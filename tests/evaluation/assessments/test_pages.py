@@ -64,7 +64,7 @@ def test_admin_starts_fills_and_finalises_an_assessment(
         files={"bukti": ("arsitektur.pdf", PDF, "application/pdf")},
     )
     assert saved.status_code == 303, saved.text
-    after = client.get(f"{SPBE}/2024/indikator/11?disimpan=1")
+    after = client.get(f"{SPBE}/2024/indikator/11?pesan=disimpan")
     assert "Tersimpan." in after.text and "arsitektur.pdf" in after.text
     evidence = session.scalars(select(SpbeEvidence)).one()
     download = client.get(f"{SPBE}/2024/bukti/{evidence.id}")

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from simpul.applications.submission import calendar_for
+from simpul.core.kit.periods import Period
 from simpul.evaluation.kpis import report
 from simpul.evaluation.kpis.repository import Backlog
-from simpul.savings.report import Period
 from tests.evaluation.kpis.conftest import World
 
 FEBRUARY = Period(date(2026, 2, 1), date(2026, 2, 28))

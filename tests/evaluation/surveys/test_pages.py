@@ -53,7 +53,7 @@ def test_citizen_rates_a_completed_application_once(
         follow_redirects=False,
     )
     assert sent.status_code == 303
-    assert sent.headers["location"] == f"/kota-uji/permohonan/{item.id}?dinilai=1#penilaian"
+    assert sent.headers["location"] == f"/kota-uji/permohonan/{item.id}?pesan=dinilai#penilaian"
     after = client.get(sent.headers["location"])
     assert "Terima kasih, penilaian Anda sudah tercatat" in after.text
     assert "Beri penilaian layanan" not in after.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -12,6 +12,8 @@ from simpul.accounts.auth import CurrentPageAdmin
 from simpul.applications.uploads import AppStorage, AppUploadRules, upload_rules
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
+from simpul.core.i18n import lazy
+from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation import smartcity
@@ -20,6 +22,20 @@ from simpul.evaluation.assessments.models import MAX_JUSTIFICATION, MAX_SCORE_NO
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
+
+#: What the SPBE year page says after a change (``?pesan=``).
+SPBE_YEAR_NOTICES: Final = {
+    "final": lazy("Penilaian sudah final dan kini hanya dapat dibaca."),
+    "dibuka": lazy("Penilaian dibuka kembali sebagai draf."),
+}
+#: What an SPBE indicator's page says after it was saved.
+INDICATOR_NOTICES: Final = {"disimpan": lazy("Tersimpan.")}
+#: What the smart city year page says after a change.
+SMART_CITY_NOTICES: Final = {
+    "disimpan": lazy("Tersimpan."),
+    "final": lazy("Evaluasi sudah final dan kini hanya dapat dibaca."),
+    "dibuka": lazy("Evaluasi dibuka kembali sebagai draf."),
+}
 
 router = APIRouter(
     route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
@@ -95,7 +111,7 @@ def _spbe_overview_page(
     *,
     problems: list[dict[str, Any]] | None = None,
     message: str = "",
-    notice: str = "",
+    notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     return render(
@@ -118,10 +134,12 @@ def spbe_year(
     session: DbSession,
     user: CurrentPageAdmin,
     year: int,
-    status: str = "",
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
     """The indicators of the year by domain and aspect, progress, indices and changes."""
-    return _spbe_overview_page(request, session, region, year, notice=status[:20])
+    return _spbe_overview_page(
+        request, session, region, year, notice=notice_text(SPBE_YEAR_NOTICES, pesan)
+    )
 
 
 @router.post("/{region}/admin/spbe/{year}/final", response_class=HTMLResponse)
@@ -141,7 +159,7 @@ def spbe_finalise(
             message=exc.message,
             status=exc.status_code,
         )
-    return RedirectResponse(f"{_spbe_base(region)}/{year}?status=final", status_code=303)
+    return RedirectResponse(with_notice(f"{_spbe_base(region)}/{year}", "final"), status_code=303)
 
 
 @router.post("/{region}/admin/spbe/{year}/buka")
@@ -150,7 +168,7 @@ def spbe_reopen(
 ) -> Response:
     """Make a final assessment a draft again (audited)."""
     spbe_assessment.reopen(session, region, user, year)
-    return RedirectResponse(f"{_spbe_base(region)}/{year}?status=dibuka", status_code=303)
+    return RedirectResponse(with_notice(f"{_spbe_base(region)}/{year}", "dibuka"), status_code=303)
 
 
 def _indicator_page(
@@ -162,7 +180,7 @@ def _indicator_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
-    saved: bool = False,
+    notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     page = spbe_answers.indicator_page(session, region, year, number)
@@ -178,7 +196,7 @@ def _indicator_page(
             "page": page,
             "values": values,
             "errors": errors or {},
-            "saved": saved,
+            "notice": notice,
             "max_justification": MAX_JUSTIFICATION,
             "max_files": spbe_answers.MAX_EVIDENCE_PER_INDICATOR,
             "limits": upload_rules(request).stated(),
@@ -199,10 +217,12 @@ def spbe_indicator(
     user: CurrentPageAdmin,
     year: int,
     number: int,
-    disimpan: str = "",
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
     """The form of one indicator: level, justification and supporting files."""
-    return _indicator_page(request, session, region, year, number, saved=bool(disimpan))
+    return _indicator_page(
+        request, session, region, year, number, notice=notice_text(INDICATOR_NOTICES, pesan)
+    )
 
 
 @router.post("/{region}/admin/spbe/{year}/indikator/{number}", response_class=HTMLResponse)
@@ -248,7 +268,7 @@ def spbe_indicator_save(
             status=exc.status_code,
         )
     return RedirectResponse(
-        f"{_spbe_base(region)}/{year}/indikator/{number}?disimpan=1", status_code=303
+        with_notice(f"{_spbe_base(region)}/{year}/indikator/{number}", "disimpan"), status_code=303
     )
 
 
@@ -331,7 +351,7 @@ def _smart_city_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     message: str = "",
-    notice: str = "",
+    notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     view = smart_city.evaluation_view(session, region, year, values)
@@ -363,10 +383,12 @@ def smart_city_year(
     session: DbSession,
     user: CurrentPageAdmin,
     year: int,
-    status: str = "",
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
     """The score grid of the year (empty with the default weights if not evaluated yet)."""
-    return _smart_city_page(request, session, region, year, notice=status[:20])
+    return _smart_city_page(
+        request, session, region, year, notice=notice_text(SMART_CITY_NOTICES, pesan)
+    )
 
 
 async def smart_city_form(request: Request) -> dict[str, str]:
@@ -401,7 +423,7 @@ def smart_city_save(
             status=exc.status_code,
         )
     return RedirectResponse(
-        f"{_smart_city_base(region)}/{year}?status=disimpan#hasil", status_code=303
+        with_notice(f"{_smart_city_base(region)}/{year}#hasil", "disimpan"), status_code=303
     )
 
 
@@ -440,7 +462,9 @@ def smart_city_finalise(
             message=exc.message,
             status=exc.status_code,
         )
-    return RedirectResponse(f"{_smart_city_base(region)}/{year}?status=final", status_code=303)
+    return RedirectResponse(
+        with_notice(f"{_smart_city_base(region)}/{year}", "final"), status_code=303
+    )
 
 
 @router.post("/{region}/admin/smartcity/{year}/buka")
@@ -449,4 +473,6 @@ def smart_city_reopen(
 ) -> Response:
     """Make a final evaluation a draft again (audited)."""
     smart_city.reopen(session, region, user, year)
-    return RedirectResponse(f"{_smart_city_base(region)}/{year}?status=dibuka", status_code=303)
+    return RedirectResponse(
+        with_notice(f"{_smart_city_base(region)}/{year}", "dibuka"), status_code=303
+    )

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse
 
 from simpul.accounts.auth import CurrentPageAdmin
 from simpul.core.database import DbSession
+from simpul.core.kit.periods import today_in
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.comparison import report
-from simpul.savings.report import today_in
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render

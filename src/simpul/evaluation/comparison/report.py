@@ -19,12 +19,12 @@ from typing import Any, Final, TypeVar
 from sqlalchemy.orm import Session
 
 from simpul.core.i18n import _, lazy
+from simpul.core.kit.periods import Period, today_in
 from simpul.core.models import Region
 from simpul.core.regions import list_regions
 from simpul.evaluation.assessments.service import smartcity_index, spbe_index_and_predicate
 from simpul.evaluation.kpis.report import Kpis, region_kpis
 from simpul.evaluation.surveys.service import region_ikm
-from simpul.savings.report import Period, today_in
 
 T = TypeVar("T")
 

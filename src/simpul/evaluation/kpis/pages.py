@@ -6,17 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.accounts.models import User
 from simpul.core.database import DbSession
-from simpul.core.errors import InvalidInput
-from simpul.core.models import Region
+from simpul.core.kit.exports import export_routes, invalid_query
+from simpul.core.kit.periods import MONTH_NAMES, parse_period, today_in
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.kpis import report
 from simpul.evaluation.scope import report_scope
-from simpul.savings.report import MONTH_NAMES, parse_period, today_in
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
@@ -57,52 +54,25 @@ def dashboard(
     )
 
 
-def _download(
-    session: Session,
-    region: Region,
-    user: User,
-    dari: str | None,
-    sampai: str | None,
+@export_routes(router, "/{region}/admin/kinerja", "kpi_export")
+def export(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
     extension: str,
+    dari: Day = None,
+    sampai: Day = None,
 ) -> Response:
+    """The KPIs of the region, its agencies and services as CSV or XLSX."""
     scope = report_scope(region, user)
     today = today_in(region)
     period, errors = parse_period(dari, sampai, today)
     if errors:
-        raise InvalidInput(
-            next(iter(errors.values())),
-            details=[{"field": name, "message": message} for name, message in errors.items()],
-        )
-    rows = report.export_rows(report.build_report(session, region, period, today, scope))
-    header = report.EXPORT_COLUMNS
+        raise invalid_query(errors)
     return table_download(
-        rows,
-        header,
+        report.export_rows(report.build_report(session, region, period, today, scope)),
+        report.EXPORT_COLUMNS,
         extension=extension,
         title="kinerja",
         filename=f"kinerja-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}",
     )
-
-
-@router.get("/{region}/admin/kinerja.csv", name="kpi_export_csv")
-def export_csv(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageStaff,
-    dari: Day = None,
-    sampai: Day = None,
-) -> Response:
-    """The KPIs of the region, its agencies and services as CSV."""
-    return _download(session, region, user, dari, sampai, "csv")
-
-
-@router.get("/{region}/admin/kinerja.xlsx", name="kpi_export_xlsx")
-def export_xlsx(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageStaff,
-    dari: Day = None,
-    sampai: Day = None,
-) -> Response:
-    """The KPIs of the region, its agencies and services as XLSX."""
-    return _download(session, region, user, dari, sampai, "xlsx")

@@ -36,10 +36,10 @@ from sqlalchemy.orm import Session
 from simpul.applications.models import ApplicationStatus
 from simpul.applications.sla import WorkingCalendar, local_date
 from simpul.applications.submission import calendar_for
+from simpul.core.kit.periods import Period, months_of
 from simpul.core.models import Region
 from simpul.evaluation.kpis import repository
 from simpul.evaluation.kpis.repository import Backlog, FinishedApplication, ServiceInfo
-from simpul.savings.report import Period, months_of
 from simpul.web import charts
 
 MEDIAN: Final = 0.5

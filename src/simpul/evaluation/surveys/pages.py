@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
-from simpul.accounts.models import User
 from simpul.applications.models import Application
 from simpul.core.database import DbSession
-from simpul.core.errors import InvalidInput
+from simpul.core.kit.exports import export_routes, invalid_query
+from simpul.core.kit.notices import with_notice
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.ikm import ELEMENTS
@@ -114,7 +115,8 @@ def survey_submit(
 
 def _back_to_application(region: Region, application: Application) -> RedirectResponse:
     return RedirectResponse(
-        f"/{region.slug}/permohonan/{application.id}?dinilai=1#penilaian", status_code=303
+        with_notice(f"/{region.slug}/permohonan/{application.id}#penilaian", "dinilai"),
+        status_code=303,
     )
 
 
@@ -129,7 +131,7 @@ def ikm_report(
 ) -> HTMLResponse:
     """The IKM of a period per service, agency and for the whole region (or one agency)."""
     scope = report_scope(region, user)
-    period, errors = report.parse_period(tahun, periode, report.today_in(region))
+    period, errors = report.parse_period(tahun, periode, today_in(region))
     return render(
         request,
         "surveys/report.html",
@@ -148,47 +150,24 @@ def ikm_report(
     )
 
 
-def _download(
+@export_routes(router, "/{region}/admin/ikm/ekspor", "ikm_export")
+def export(
+    region: CurrentRegion,
     session: DbSession,
-    region: Region,
-    user: User,
-    tahun: str | None,
-    periode: str | None,
+    user: CurrentPageStaff,
     extension: str,
+    tahun: Year = None,
+    periode: Part = None,
 ) -> Response:
+    """The report's table as CSV or XLSX."""
     scope = report_scope(region, user)
-    period, errors = report.parse_period(tahun, periode, report.today_in(region))
+    period, errors = report.parse_period(tahun, periode, today_in(region))
     if errors:
-        raise InvalidInput(
-            next(iter(errors.values())),
-            details=[{"field": name, "message": message} for name, message in errors.items()],
-        )
-    rows = report.export_rows(report.build_report(session, region, period, scope))
-    header = report.EXPORT_COLUMNS
+        raise invalid_query(errors)
     return table_download(
-        rows, header, extension=extension, title="ikm", filename=f"ikm-{region.slug}-{period.slug}"
+        report.export_rows(report.build_report(session, region, period, scope)),
+        report.EXPORT_COLUMNS,
+        extension=extension,
+        title="ikm",
+        filename=f"ikm-{region.slug}-{period.slug}",
     )
-
-
-@router.get("/{region}/admin/ikm/ekspor.csv", name="ikm_export_csv")
-def export_csv(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageStaff,
-    tahun: Year = None,
-    periode: Part = None,
-) -> Response:
-    """The report's table as CSV."""
-    return _download(session, region, user, tahun, periode, "csv")
-
-
-@router.get("/{region}/admin/ikm/ekspor.xlsx", name="ikm_export_xlsx")
-def export_xlsx(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageStaff,
-    tahun: Year = None,
-    periode: Part = None,
-) -> Response:
-    """The report's table as XLSX."""
-    return _download(session, region, user, tahun, periode, "xlsx")

@@ -71,10 +71,6 @@ class Period:
         return f"{self.year}-{self.part}" if self.part else str(self.year)
 
 
-def today_in(region: Region) -> dt.date:
-    return dt.datetime.now(ZoneInfo(region.timezone)).date()
-
-
 def parse_period(
     tahun: str | None, periode: str | None, today: dt.date
 ) -> tuple[Period, dict[str, str]]:

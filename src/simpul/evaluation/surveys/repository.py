@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
+from simpul.core.kit.repository import get_in_region
 from simpul.core.models import Region
 from simpul.evaluation.surveys.models import SurveyResponse
 
@@ -23,11 +24,7 @@ ANSWER_COLUMNS = tuple(getattr(SurveyResponse, f"u{n}") for n in range(1, 10))
 def get_application(
     session: Session, region_id: uuid.UUID, application_id: uuid.UUID
 ) -> Application | None:
-    return session.scalars(
-        select(Application).where(
-            Application.region_id == region_id, Application.id == application_id
-        )
-    ).one_or_none()
+    return get_in_region(session, Application, region_id, application_id)
 
 
 def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
@@ -35,9 +32,7 @@ def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
 
 
 def get_service(session: Session, region_id: uuid.UUID, service_id: uuid.UUID) -> Service | None:
-    return session.scalars(
-        select(Service).where(Service.region_id == region_id, Service.id == service_id)
-    ).one_or_none()
+    return get_in_region(session, Service, region_id, service_id)
 
 
 def get_response_for_application(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import User
 from simpul.core.errors import DomainError, InvalidInput
 from simpul.core.i18n import _, lazy
+from simpul.core.kit.notices import notice_text
 from simpul.core.models import Region
 from simpul.gateway.registry import service as registry
 from simpul.gateway.registry.models import GOVERNMENT_MEMBER_CLASS, GRANT_STATUS_LABELS
@@ -141,7 +142,7 @@ def whole_number(value: str, field: str, message: str) -> int:
 
 
 def notice(pesan: str | None) -> str | None:
-    return _(NOTICES[pesan]) if pesan in NOTICES else None
+    return notice_text(NOTICES, pesan)
 
 
 def document_text(upload: UploadFile | None, pasted: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from simpul.catalogue.models import Agency
+from simpul.core.kit.repository import get_in_region
 from simpul.core.models import AuditEvent
 from simpul.gateway.registry.models import (
     GatewayClient,
@@ -52,9 +53,7 @@ def _total(session: Session, query: Select[*_Row]) -> int:
 
 
 def get_app(session: Session, region_id: uuid.UUID, app_id: uuid.UUID) -> App | None:
-    return session.scalars(
-        select(App).where(App.region_id == region_id, App.id == app_id)
-    ).one_or_none()
+    return get_in_region(session, App, region_id, app_id)
 
 
 def get_app_by_code(session: Session, region_id: uuid.UUID, code: str) -> App | None:
@@ -88,11 +87,7 @@ class ServiceDetail:
 def get_service(
     session: Session, region_id: uuid.UUID, service_id: uuid.UUID
 ) -> GatewayService | None:
-    return session.scalars(
-        select(GatewayService).where(
-            GatewayService.region_id == region_id, GatewayService.id == service_id
-        )
-    ).one_or_none()
+    return get_in_region(session, GatewayService, region_id, service_id)
 
 
 def get_service_by_code(
@@ -183,11 +178,7 @@ def list_endpoints(
 def get_endpoint(
     session: Session, region_id: uuid.UUID, endpoint_id: uuid.UUID
 ) -> GatewayEndpoint | None:
-    return session.scalars(
-        select(GatewayEndpoint).where(
-            GatewayEndpoint.region_id == region_id, GatewayEndpoint.id == endpoint_id
-        )
-    ).one_or_none()
+    return get_in_region(session, GatewayEndpoint, region_id, endpoint_id)
 
 
 def get_endpoint_by_operation(
@@ -248,11 +239,7 @@ class ClientRow:
 def get_client(
     session: Session, region_id: uuid.UUID, client_id: uuid.UUID
 ) -> GatewayClient | None:
-    return session.scalars(
-        select(GatewayClient).where(
-            GatewayClient.region_id == region_id, GatewayClient.id == client_id
-        )
-    ).one_or_none()
+    return get_in_region(session, GatewayClient, region_id, client_id)
 
 
 def get_client_of_app(
@@ -340,11 +327,7 @@ def list_credentials(
 def get_credential(
     session: Session, region_id: uuid.UUID, credential_id: uuid.UUID
 ) -> GatewayCredential | None:
-    return session.scalars(
-        select(GatewayCredential).where(
-            GatewayCredential.region_id == region_id, GatewayCredential.id == credential_id
-        )
-    ).one_or_none()
+    return get_in_region(session, GatewayCredential, region_id, credential_id)
 
 
 def find_credentials_by_hint(
@@ -387,11 +370,7 @@ class GroupRow:
 def get_group(
     session: Session, region_id: uuid.UUID, group_id: uuid.UUID
 ) -> GatewayClientGroup | None:
-    return session.scalars(
-        select(GatewayClientGroup).where(
-            GatewayClientGroup.region_id == region_id, GatewayClientGroup.id == group_id
-        )
-    ).one_or_none()
+    return get_in_region(session, GatewayClientGroup, region_id, group_id)
 
 
 def get_group_by_code(
@@ -486,9 +465,7 @@ class GrantFilter:
 
 
 def get_grant(session: Session, region_id: uuid.UUID, grant_id: uuid.UUID) -> GatewayGrant | None:
-    return session.scalars(
-        select(GatewayGrant).where(GatewayGrant.region_id == region_id, GatewayGrant.id == grant_id)
-    ).one_or_none()
+    return get_in_region(session, GatewayGrant, region_id, grant_id)
 
 
 def find_open_grant(

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind
 from simpul.core.models import AuditEvent
-from simpul.savings import ledger, repository
+from simpul.evaluation.savings import ledger, repository
+from tests.evaluation.savings.conftest import ADMIN, World, add_entry, completed_application
 from tests.factories import csrf_from, make_user
-from tests.savings.conftest import ADMIN, World, add_entry, completed_application
 
 DASHBOARD = "/kota-uji/admin/penghematan"
 RATES = "/kota-uji/admin/penghematan/tarif"
@@ -144,7 +144,7 @@ def test_admin_sets_rates_and_it_is_audited(
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    assert saved.headers["location"] == f"{RATES}?disimpan=1"
+    assert saved.headers["location"] == f"{RATES}?pesan=disimpan"
     session.expire_all()
     rate = repository.get_rate(session, world.region.id)
     assert rate is not None
@@ -160,7 +160,7 @@ def test_admin_sets_rates_and_it_is_audited(
     ).one()
     assert event.region_id == world.region.id and event.actor_label == "admin@example.org"
     assert event.details["after"]["sheet_rupiah"] == 200
-    again = web.get(f"{RATES}?disimpan=1")
+    again = web.get(f"{RATES}?pesan=disimpan")
     assert "Biaya satuan disimpan." in again.text and 'value="30000"' in again.text
 
 

@@ -14,7 +14,7 @@ from simpul.accounts.models import AccountKind, User
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.core.models import Region
-from simpul.savings.models import SavingsEntry
+from simpul.evaluation.savings.models import SavingsEntry
 from tests.factories import add_agency, make_region, make_user, service_seed
 
 

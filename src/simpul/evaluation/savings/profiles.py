@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
 from simpul.core.i18n import _, lazy
+from simpul.core.kit.forms import form_error, validate_form
 from simpul.core.models import Region
-from simpul.savings import repository
-from simpul.savings.ledger import Quantities, default_quantities, quantities_for
-from simpul.savings.models import ServiceSavingsProfile
+from simpul.evaluation.savings import repository
+from simpul.evaluation.savings.ledger import Quantities, default_quantities, quantities_for
+from simpul.evaluation.savings.models import ServiceSavingsProfile
 
 #: No offline path takes more; a bigger number is a typo.
 MAX_QUANTITY: Final = 1000
@@ -70,31 +72,49 @@ def form_values(session: Session, service: Service) -> dict[str, str]:
     return values
 
 
+class ProfileFields(BaseModel):
+    """A service's offline path form: whole numbers from 0 to 1000, and a short note."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lembar: int
+    salinan: int
+    kurir: int
+    perjalanan: int
+    catatan: str
+
+    @field_validator("lembar", "salinan", "kurir", "perjalanan", mode="before")
+    @classmethod
+    def _quantity(cls, raw: str, info: ValidationInfo) -> int:
+        label = _(FIELDS[str(info.field_name)][1])
+        if not raw:
+            raise form_error(_("%(field)s wajib diisi.") % {"field": label})
+        if not raw.isdecimal() or int(raw) > MAX_QUANTITY:
+            raise form_error(
+                _("%(field)s harus bilangan bulat 0 sampai %(max)d.")
+                % {"field": label, "max": MAX_QUANTITY}
+            )
+        return int(raw)
+
+    @field_validator("catatan")
+    @classmethod
+    def _short_note(cls, text: str) -> str:
+        if len(text) > MAX_NOTE:
+            raise form_error(_("Catatan paling banyak %(n)d karakter.") % {"n": MAX_NOTE})
+        return text
+
+
 def parse_profile_form(form: Mapping[str, str]) -> ProfileForm:
     """Whole numbers from 0 to 1000 for each quantity; a note of at most 2000 characters."""
     values = {field: str(form.get(field, "")).strip() for field in (*FIELDS, "catatan")}
-    errors: dict[str, str] = {}
-    parsed: dict[str, int] = {}
-    for field, (attr, label) in FIELDS.items():
-        raw = values[field]
-        if not raw:
-            errors[field] = _("%(field)s wajib diisi.") % {"field": _(label)}
-        elif not raw.isdecimal() or int(raw) > MAX_QUANTITY:
-            errors[field] = _("%(field)s harus bilangan bulat 0 sampai %(max)d.") % {
-                "field": _(label),
-                "max": MAX_QUANTITY,
-            }
-        else:
-            parsed[attr] = int(raw)
-    if len(values["catatan"]) > MAX_NOTE:
-        errors["catatan"] = _("Catatan paling banyak %(n)d karakter.") % {"n": MAX_NOTE}
-    if errors:
+    fields, errors = validate_form(ProfileFields, values)
+    if fields is None:
         return ProfileForm(values, errors, None)
     quantities = Quantities(
-        sheets=parsed["sheets"],
-        printed_copies=parsed["printed_copies"],
-        courier_trips=parsed["courier_trips"],
-        citizen_trips=parsed["citizen_trips"],
+        sheets=fields.lembar,
+        printed_copies=fields.salinan,
+        courier_trips=fields.kurir,
+        citizen_trips=fields.perjalanan,
     )
     return ProfileForm(values, errors, quantities)
 

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from simpul.savings import report
-from simpul.savings.repository import Totals
-from tests.savings.conftest import World, add_entry, agency_name
+from simpul.core.kit import periods
+from simpul.evaluation.savings import report
+from simpul.evaluation.savings.repository import Totals
+from tests.evaluation.savings.conftest import World, add_entry, agency_name
 
-PERIOD = report.Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+PERIOD = periods.Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 KTP_JAN = Totals(1, 2, 1, 1, 2, 300, 500, 25_000, 250_000, 275_800)
 KTP_FEB = Totals(1, 3, 0, 0, 1, 450, 0, 0, 125_000, 125_450)
 IZIN_FEB = Totals(1, 6, 1, 1, 2, 900, 500, 25_000, 250_000, 276_400)
@@ -123,7 +124,7 @@ def test_export_rows_per_month_agency_and_service(session: Session, known: World
 
 def test_a_period_with_nothing_is_all_zero(session: Session, known: World) -> None:
     empty = report.build_report(
-        session, known.region, report.Period(dt.date(2025, 6, 1), dt.date(2025, 7, 15))
+        session, known.region, periods.Period(dt.date(2025, 6, 1), dt.date(2025, 7, 15))
     )
     assert empty.totals == Totals()
     assert [m for m, _t in empty.months] == [dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
@@ -136,23 +137,23 @@ TODAY = dt.date(2026, 5, 20)
 @pytest.mark.parametrize(
     ("dari", "sampai", "expected", "error_field"),
     [
-        (None, None, report.Period(dt.date(2025, 6, 1), TODAY), None),
+        (None, None, periods.Period(dt.date(2025, 6, 1), TODAY), None),
         ("2026-01-01", "2026-03-31", PERIOD, None),
-        ("2026-13-01", None, report.Period(dt.date(2025, 6, 1), TODAY), "dari"),
-        ("2026-03-01", "2026-02-01", report.Period(dt.date(2025, 6, 1), TODAY), "sampai"),
-        ("2010-01-01", "2026-03-01", report.Period(dt.date(2025, 6, 1), TODAY), "dari"),
+        ("2026-13-01", None, periods.Period(dt.date(2025, 6, 1), TODAY), "dari"),
+        ("2026-03-01", "2026-02-01", periods.Period(dt.date(2025, 6, 1), TODAY), "sampai"),
+        ("2010-01-01", "2026-03-01", periods.Period(dt.date(2025, 6, 1), TODAY), "dari"),
     ],
 )
 def test_parse_period(
-    dari: str | None, sampai: str | None, expected: report.Period, error_field: str | None
+    dari: str | None, sampai: str | None, expected: periods.Period, error_field: str | None
 ) -> None:
-    period, errors = report.parse_period(dari, sampai, TODAY)
+    period, errors = periods.parse_period(dari, sampai, TODAY)
     assert period == expected
     assert list(errors) == ([error_field] if error_field else [])
 
 
 def test_a_long_period_labels_fewer_months() -> None:
-    months = [(m, Totals()) for m in report.months_of(report.Period(dt.date(2024, 1, 1), TODAY))]
+    months = [(m, Totals()) for m in periods.months_of(periods.Period(dt.date(2024, 1, 1), TODAY))]
     assert len(months) == 29
     chart = report.chart_of(months)
     assert chart.label_every == 3 and len(chart.bars) == 29

@@ -7,15 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.core.audit import record_audit_event
 from simpul.core.i18n import _, lazy
+from simpul.core.kit.forms import form_error, validate_form
 from simpul.core.models import Region
-from simpul.savings import repository
-from simpul.savings.ledger import Rates
-from simpul.savings.models import SavingsRate
+from simpul.evaluation.savings import repository
+from simpul.evaluation.savings.ledger import Rates
+from simpul.evaluation.savings.models import SavingsRate
 
 #: Far above any real unit cost; refuses typos that would swamp every total.
 MAX_RUPIAH: Final = 100_000_000
@@ -47,38 +49,56 @@ def form_values(rates: Rates) -> dict[str, str]:
     return values
 
 
+class RateFields(BaseModel):
+    """The unit costs form: whole rupiah, 0 or more ("25.000" as Indonesians write it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kertas: int
+    cetak: int
+    kurir: int
+    perjalanan: int
+    sumber: str
+
+    @field_validator("kertas", "cetak", "kurir", "perjalanan", mode="before")
+    @classmethod
+    def _whole_rupiah(cls, raw: str, info: ValidationInfo) -> int:
+        label = _(FIELDS[str(info.field_name)][1])
+        if _GROUPED.fullmatch(raw):
+            raw = raw.replace(".", "")
+        if not raw:
+            raise form_error(_("%(field)s wajib diisi.") % {"field": label})
+        if not raw.isdecimal():
+            raise form_error(
+                _("%(field)s harus bilangan bulat rupiah, 0 atau lebih.") % {"field": label}
+            )
+        if int(raw) > MAX_RUPIAH:
+            raise form_error(
+                _("%(field)s paling banyak Rp%(max)s.")
+                % {"field": label, "max": f"{MAX_RUPIAH:,}".replace(",", ".")}
+            )
+        return int(raw)
+
+    @field_validator("sumber")
+    @classmethod
+    def _short_source(cls, text: str) -> str:
+        if len(text) > MAX_SOURCE:
+            raise form_error(_("Sumber paling banyak %(n)d karakter.") % {"n": MAX_SOURCE})
+        return text
+
+
 def parse_rate_form(form: Mapping[str, str]) -> RateForm:
     """Whole rupiah, 0 or more, for every unit cost; a source of at most 2000 characters."""
     values = {field: str(form.get(field, "")).strip() for field in (*FIELDS, "sumber")}
-    errors: dict[str, str] = {}
-    parsed: dict[str, int] = {}
-    for field, (attr, label) in FIELDS.items():
-        raw = values[field]
-        if _GROUPED.fullmatch(raw):  # "25.000" as Indonesians write it
-            raw = raw.replace(".", "")
-        if not raw:
-            errors[field] = _("%(field)s wajib diisi.") % {"field": _(label)}
-        elif not raw.isdecimal():
-            errors[field] = _("%(field)s harus bilangan bulat rupiah, 0 atau lebih.") % {
-                "field": _(label)
-            }
-        elif int(raw) > MAX_RUPIAH:
-            errors[field] = _("%(field)s paling banyak Rp%(max)s.") % {
-                "field": _(label),
-                "max": f"{MAX_RUPIAH:,}".replace(",", "."),
-            }
-        else:
-            parsed[attr] = int(raw)
-    if len(values["sumber"]) > MAX_SOURCE:
-        errors["sumber"] = _("Sumber paling banyak %(n)d karakter.") % {"n": MAX_SOURCE}
-    if errors:
+    fields, errors = validate_form(RateFields, values)
+    if fields is None:
         return RateForm(values, errors, None)
     rates = Rates(
-        sheet_rupiah=parsed["sheet_rupiah"],
-        printed_copy_rupiah=parsed["printed_copy_rupiah"],
-        courier_trip_rupiah=parsed["courier_trip_rupiah"],
-        citizen_trip_rupiah=parsed["citizen_trip_rupiah"],
-        source=values["sumber"],
+        sheet_rupiah=fields.kertas,
+        printed_copy_rupiah=fields.cetak,
+        courier_trip_rupiah=fields.kurir,
+        citizen_trip_rupiah=fields.perjalanan,
+        source=fields.sumber,
     )
     return RateForm(values, errors, rates)
 

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simpul.applications.models import ApplicationStatus
-from simpul.savings import ledger, rates
-from simpul.savings.models import SavingsEntry, ServiceSavingsProfile
+from simpul.evaluation.savings import ledger, rates
+from simpul.evaluation.savings.models import SavingsEntry, ServiceSavingsProfile
+from tests.evaluation.savings.conftest import ADMIN, World, completed_application
 from tests.factories import make_user
-from tests.savings.conftest import ADMIN, World, completed_application
 
 AT = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 

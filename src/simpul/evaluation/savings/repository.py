@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
-from simpul.savings.models import SavingsEntry, SavingsRate, ServiceSavingsProfile
+from simpul.core.kit.repository import get_in_region
+from simpul.evaluation.savings.models import SavingsEntry, SavingsRate, ServiceSavingsProfile
 
 
 def get_rate(session: Session, region_id: uuid.UUID) -> SavingsRate | None:
@@ -33,9 +34,7 @@ def get_profile(
 
 
 def get_service(session: Session, region_id: uuid.UUID, service_id: uuid.UUID) -> Service | None:
-    return session.scalars(
-        select(Service).where(Service.region_id == region_id, Service.id == service_id)
-    ).first()
+    return get_in_region(session, Service, region_id, service_id)
 
 
 def get_entry_for_application(session: Session, application_id: uuid.UUID) -> SavingsEntry | None:

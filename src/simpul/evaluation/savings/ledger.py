@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Service
 from simpul.core.models import utcnow
-from simpul.savings import repository
-from simpul.savings.models import SavingsEntry
+from simpul.evaluation.savings import repository
+from simpul.evaluation.savings.models import SavingsEntry
 
 # -- default unit costs (rupiah) ------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,11 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from simpul.accounts.auth import CurrentPageAdmin
 from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
-from simpul.core.errors import InvalidInput, NotFound
-from simpul.core.i18n import _
+from simpul.core.errors import NotFound
+from simpul.core.i18n import _, lazy
+from simpul.core.kit import periods
+from simpul.core.kit.exports import export_routes, invalid_query
+from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.savings import ledger, profiles, rates, report, repository
+from simpul.evaluation.savings import ledger, profiles, rates, report, repository
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
@@ -23,6 +26,11 @@ from simpul.web.templating import render
 router = APIRouter(
     route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
 )
+
+#: What the unit costs page says after they were saved (``?pesan=``).
+RATES_NOTICES: Final = {"disimpan": lazy("Biaya satuan disimpan.")}
+#: What the list of offline paths says after one was saved.
+SERVICES_NOTICES: Final = {"disimpan": lazy("Jalur luring layanan disimpan.")}
 
 Day = Annotated[str | None, Query(max_length=10)]
 
@@ -37,14 +45,14 @@ def dashboard(
     sampai: Day = None,
 ) -> HTMLResponse:
     """Totals in sheets, trips and rupiah for a period, per month, agency and service."""
-    period, errors = report.parse_period(dari, sampai, report.today_in(region))
+    period, errors = periods.parse_period(dari, sampai, periods.today_in(region))
     return render(
         request,
         "savings/dashboard.html",
         {
             "report": report.build_report(session, region, period),
             "errors": errors,
-            "month_names": report.MONTH_NAMES,
+            "month_names": periods.MONTH_NAMES,
             "values": {"dari": dari or period.start.isoformat(), "sampai": sampai or ""},
             "query": f"dari={period.start.isoformat()}&sampai={period.end.isoformat()}",
         },
@@ -52,48 +60,26 @@ def dashboard(
     )
 
 
-def _download(
-    session: DbSession, region: Region, dari: str | None, sampai: str | None, extension: str
+@export_routes(router, "/{region}/admin/penghematan/ekspor", "savings_export")
+def export(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    extension: str,
+    dari: Day = None,
+    sampai: Day = None,
 ) -> Response:
-    period, errors = report.parse_period(dari, sampai, report.today_in(region))
+    """Totals per month, agency and service as CSV or XLSX."""
+    period, errors = periods.parse_period(dari, sampai, periods.today_in(region))
     if errors:
-        raise InvalidInput(
-            next(iter(errors.values())),
-            details=[{"field": name, "message": message} for name, message in errors.items()],
-        )
-    rows = report.export_rows(session, region, period)
-    header = report.EXPORT_COLUMNS
+        raise invalid_query(errors)
     return table_download(
-        rows,
-        header,
+        report.export_rows(session, region, period),
+        report.EXPORT_COLUMNS,
         extension=extension,
         title="penghematan",
         filename=f"penghematan-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}",
     )
-
-
-@router.get("/{region}/admin/penghematan/ekspor.csv", name="savings_export_csv")
-def export_csv(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageAdmin,
-    dari: Day = None,
-    sampai: Day = None,
-) -> Response:
-    """Totals per month, agency and service as CSV."""
-    return _download(session, region, dari, sampai, "csv")
-
-
-@router.get("/{region}/admin/penghematan/ekspor.xlsx", name="savings_export_xlsx")
-def export_xlsx(
-    region: CurrentRegion,
-    session: DbSession,
-    user: CurrentPageAdmin,
-    dari: Day = None,
-    sampai: Day = None,
-) -> Response:
-    """Totals per month, agency and service as XLSX."""
-    return _download(session, region, dari, sampai, "xlsx")
 
 
 def _rates_page(
@@ -102,7 +88,7 @@ def _rates_page(
     values: dict[str, str],
     errors: dict[str, str],
     *,
-    saved: bool = False,
+    notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     context: dict[str, Any] = {
@@ -110,7 +96,7 @@ def _rates_page(
         "defaults": ledger.DEFAULT_RATES,
         "values": values,
         "errors": errors,
-        "saved": saved,
+        "notice": notice,
         "max_rupiah": rates.MAX_RUPIAH,
     }
     return render(request, "savings/rates.html", context, status_code=status)
@@ -122,11 +108,13 @@ def rates_form(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentPageAdmin,
-    disimpan: Annotated[str | None, Query(max_length=2)] = None,
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
     """The unit costs in force, in a form the admin can change."""
     current = ledger.rates_for(session, region.id)
-    return _rates_page(request, current, rates.form_values(current), {}, saved=bool(disimpan))
+    return _rates_page(
+        request, current, rates.form_values(current), {}, notice=notice_text(RATES_NOTICES, pesan)
+    )
 
 
 @router.post("/{region}/admin/penghematan/tarif", response_class=HTMLResponse)
@@ -155,7 +143,9 @@ def rates_save(
         current = ledger.rates_for(session, region.id)
         return _rates_page(request, current, form.values, form.errors, status=422)
     rates.set_rates(session, region, user, form.rates)
-    return RedirectResponse(f"/{region.slug}/admin/penghematan/tarif?disimpan=1", status_code=303)
+    return RedirectResponse(
+        with_notice(f"/{region.slug}/admin/penghematan/tarif", "disimpan"), status_code=303
+    )
 
 
 @router.get(
@@ -166,13 +156,16 @@ def service_list(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentPageAdmin,
-    disimpan: Annotated[str | None, Query(max_length=100)] = None,
+    pesan: NoticeCode = None,
 ) -> HTMLResponse:
     """Every service's offline path, set by the region or derived (marked as an assumption)."""
     return render(
         request,
         "savings/services.html",
-        {"rows": profiles.service_rows(session, region), "saved": disimpan},
+        {
+            "rows": profiles.service_rows(session, region),
+            "notice": notice_text(SERVICES_NOTICES, pesan),
+        },
     )
 
 
@@ -238,5 +231,5 @@ def profile_save(
         return _profile_page(request, service, form.values, form.errors, status=422)
     profiles.set_profile(session, region, user, service, form.quantities, form.values["catatan"])
     return RedirectResponse(
-        f"/{region.slug}/admin/penghematan/layanan?disimpan={service.slug}", status_code=303
+        with_notice(f"/{region.slug}/admin/penghematan/layanan", "disimpan"), status_code=303
     )
