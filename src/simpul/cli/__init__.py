@@ -28,6 +28,7 @@ from simpul.evaluation.cli import evaluate_app
 from simpul.gateway.audit_cli import audit_app
 from simpul.gateway.cli import gateway_admin
 from simpul.notify.cli import worker_app
+from simpul.wiring import subscribe_all
 
 __all__ = [
     "_region",
@@ -85,4 +86,5 @@ def main() -> None:
         stream=sys.stderr,
     )
     add_request_id_to_logs(logging.getLogger().handlers)
+    subscribe_all()
     app()

@@ -82,6 +82,23 @@ def get_agency_id_of_document(
     )
 
 
+def get_agency_short_name_of_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> str | None:
+    """The short name of the agency whose service the application is for (document numbers)."""
+    return session.scalar(
+        select(Agency.short_name)
+        .join(Service, Service.agency_id == Agency.id)
+        .join(Application, Application.service_id == Service.id)
+        .where(
+            Application.region_id == region_id,
+            Application.id == application_id,
+            Service.region_id == region_id,
+            Agency.region_id == region_id,
+        )
+    )
+
+
 def add(session: Session, row: object) -> None:
     session.add(row)
 

@@ -15,8 +15,7 @@ from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.applications import access
 from simpul.applications import repository as app_repository
 from simpul.applications.files import content_disposition
-from simpul.applications.notices import notify_applicant
-from simpul.applications.submission import record_event
+from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
@@ -148,20 +147,17 @@ def revoke_document(
     document.revoked_reason = reason
     document.revoked_by = actor_id
     session.flush()
-    application = app_repository.get_application(session, region.id, document.application_id)
-    if application is not None:  # the citizen hears of it, on the timeline and by message
-        record_event(
-            session,
-            application,
-            actor=None,
+    # The citizen hears of it, on the timeline and by message (applications subscribes).
+    events.publish(
+        session,
+        events.DocumentRevoked(
+            region_id=region.id,
+            application_id=document.application_id,
+            number=document.number,
+            reason=reason,
             actor_label=actor_label,
-            action="document_revoked",
-            from_status=application.status,
-            note=reason,
-        )
-        notify_applicant(
-            session, application, "document_revoked", document=document.number, note=reason
-        )
+        ),
+    )
     record_audit_event(
         session,
         region_id=region.id,
