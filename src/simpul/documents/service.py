@@ -1,6 +1,8 @@
 """The documents domain's rules that need the database: recording, revoking, looking up.
 
-Services flush, never commit: the caller's boundary (a request, a job, a CLI command) does.
+This module is the domain's public API: other domains (the application pages) import only
+this, and learn what happens through ``simpul.core.events``. Services flush, never commit:
+the caller's boundary (a request, a job, a CLI command) does.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.core.text import unsafe_text_error
-from simpul.documents import codes, repository
-from simpul.documents.models import IssuedDocument
+from simpul.documents import codes, credentials, issuing, repository
+from simpul.documents.models import DocumentJob, IssuedDocument, SigningCredential
 from simpul.documents.render import DocumentContent
 from simpul.documents.verification import find_issued_document, mask_name
 
@@ -219,3 +221,49 @@ def download_headers(document: IssuedDocument) -> dict[str, str]:
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }
+
+
+# ---- For the application pages (the issuing queue itself lives in ``issuing``). ----
+
+
+def issued_documents_of_application(
+    session: Session, region: Region, application_id: uuid.UUID
+) -> list[IssuedDocument]:
+    """The application's issued documents, newest first (a re-issue follows a revocation)."""
+    return repository.get_issued_documents_of_application(session, region.id, application_id)
+
+
+def applications_with_document(
+    session: Session, region: Region, application_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these applications have an issued (unrevoked) document."""
+    return repository.issued_document_ids_of(session, region.id, application_ids)
+
+
+def document_state(
+    session: Session, region: Region, application_id: uuid.UUID
+) -> issuing.DocumentState:
+    """The application's document: issued (latest), being prepared, failed, or none."""
+    return issuing.document_state(session, region, application_id)
+
+
+def may_issue(officer: User, agency_id: uuid.UUID) -> bool:
+    """Approvers and agency admins of the agency may (re-)issue its documents."""
+    return issuing.may_issue(officer, agency_id)
+
+
+def reissue(
+    session: Session, region: Region, officer: User, application_id: uuid.UUID, passphrase: str
+) -> DocumentJob:
+    """Queue a new document for a completed application whose document failed or was revoked."""
+    return issuing.reissue(session, region, officer, application_id, passphrase)
+
+
+def region_signs_documents(session: Session, region: Region) -> bool:
+    """Whether the region has set up electronic signatures (any active credential)."""
+    return credentials.region_signs_documents(session, region)
+
+
+def active_credential(session: Session, region: Region, officer: User) -> SigningCredential | None:
+    """The officer's signing credential in use, if any."""
+    return credentials.active_credential(session, region, officer)
