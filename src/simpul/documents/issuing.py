@@ -28,14 +28,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.accounts.models import StaffRoleName, User
-from simpul.applications import access
-from simpul.applications import repository as app_repository
-from simpul.applications.models import Application, ApplicationStatus
-from simpul.applications.submission import today_in
+from simpul.applications import service as applications_service
+from simpul.applications.service import Application
 from simpul.catalogue.models import Agency, Service
 from simpul.core import events, security
 from simpul.core.audit import record_audit_event
-from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.core.errors import Conflict, Forbidden
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.core.storage import Storage
@@ -104,7 +102,7 @@ def queue_document(
     unlocked: Unlocked,
 ) -> DocumentJob:
     """Queue the document of the application in the caller's transaction (see module doc)."""
-    year = today_in(region).year
+    year = applications_service.local_today(region).year
     sequence = repository.next_document_number(session, region.id, year)
     job = DocumentJob(
         region_id=region.id,
@@ -167,7 +165,7 @@ class Made:
 
 def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> Made:
     """Render and sign the job's document (reads the database; writes nothing)."""
-    loaded = repository.load_for_issue(session, job.region_id, job.application_id)
+    loaded = applications_service.document_subject(session, job.region_id, job.application_id)
     credential = repository.get_credential(session, job.region_id, job.credential_id)
     if loaded is None or credential is None:
         raise LookupError("the application or the signing credential is gone")
@@ -227,7 +225,7 @@ def _render_and_sign(
         number=job.number,
         code=job.code,
         base_url=config.public_url,
-        issued_on=today_in(region, job.created_at),
+        issued_on=applications_service.local_today(region, job.created_at),
     )
     content = replace(content, signer_name=signer_common_name(signer))
     signed = sign_pdf(
@@ -398,17 +396,12 @@ def reissue(
     The new document gets a new number and code; the old one stays as it was (revoked or
     never made). The officer signs it with their own key and passphrase.
     """
-    application = app_repository.get_application(
-        session, region.id, application_id, for_update=True
+    application, service_row = applications_service.readable_application(
+        session, region, officer, application_id, for_update=True
     )
-    if application is None:
-        raise NotFound(_("Permohonan tidak ditemukan."))
-    service_row = app_repository.get_service_of(session, application)
-    if not access.can_read(officer, application, service_row):
-        raise NotFound(_("Permohonan tidak ditemukan."))
     if not may_issue(officer, service_row.agency_id):
         raise Forbidden(_("Hanya penyetuju atau admin instansi yang dapat menerbitkan dokumen."))
-    if application.status is not ApplicationStatus.COMPLETED:
+    if not applications_service.is_completed(application):
         raise Conflict(_("Dokumen hanya diterbitkan untuk permohonan yang sudah selesai."))
     if document_state(session, region, application.id).status not in ("failed", "revoked"):
         raise Conflict(_("Permohonan ini sudah memiliki dokumen yang berlaku atau sedang dibuat."))

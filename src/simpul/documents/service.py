@@ -14,9 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
-from simpul.applications import access
-from simpul.applications import repository as app_repository
-from simpul.applications.files import content_disposition
+from simpul.applications import service as applications_service
 from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
@@ -107,7 +105,10 @@ def can_revoke(session: Session, user: User, document: IssuedDocument) -> bool:
         return True
     if user.kind is not AccountKind.STAFF:
         return False
-    agency_id = repository.get_agency_id_of_document(session, document.region_id, document)
+    agency = applications_service.agency_of_application(
+        session, document.region_id, document.application_id
+    )
+    agency_id = agency.id if agency is not None else None
     return any(r.agency_id == agency_id and r.role in REVOKING_ROLES for r in user.roles)
 
 
@@ -181,12 +182,9 @@ def open_issued_document(
     Anyone else, an application without a document, or one whose document was revoked gets
     404 (a revoked document is not handed out again). An officer's download is audited.
     """
-    application = app_repository.get_application(session, region.id, application_id)
-    if application is None:
-        raise NotFound(_("Permohonan tidak ditemukan."))
-    service = app_repository.get_service_of(session, application)
-    if not access.can_read(user, application, service):
-        raise NotFound(_("Permohonan tidak ditemukan."))
+    application, _service = applications_service.readable_application(
+        session, region, user, application_id
+    )
     documents = repository.get_issued_documents_of_application(session, region.id, application.id)
     current = next((d for d in documents if d.revoked_at is None), None)
     if current is None:
@@ -217,7 +215,7 @@ def download_headers(document: IssuedDocument) -> dict[str, str]:
     """A file name from the number (``dokumen-00012-DPMPTSP-2026.pdf``), no caching."""
     name = "dokumen-" + "-".join(part for part in document.number.split("/") if part) + ".pdf"
     return {
-        "Content-Disposition": content_disposition(name),
+        "Content-Disposition": applications_service.content_disposition(name),
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
+from simpul.applications import service as applications_service
 from simpul.core import events
 from simpul.core.models import Region
 from simpul.documents import credentials, issuing, repository
@@ -41,17 +42,15 @@ def queue_signed_document(session: Session, event: events.ApplicationCompleted) 
     if signing is None:
         return
     region, officer = signing
-    agency_short_name = repository.get_agency_short_name_of_application(
-        session, region.id, event.application_id
-    )
-    if agency_short_name is None:
+    agency = applications_service.agency_of_application(session, region.id, event.application_id)
+    if agency is None:
         raise LookupError("the application is gone")
     unlocked = credentials.unlock(session, region, officer, event.signing_passphrase or "")
     issuing.queue_document(
         session,
         region,
         event.application_id,
-        agency_short_name=agency_short_name,
+        agency_short_name=agency.short_name,
         signer=officer,
         unlocked=unlocked,
     )
