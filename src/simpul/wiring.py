@@ -14,12 +14,14 @@ def subscribe_all(registry: events.Registry | None = None) -> None:
     """Subscribe every domain's handlers to the events they listen to (idempotent)."""
     from simpul.applications import subscribers as applications
     from simpul.documents import subscribers as documents
+    from simpul.notify import subscribers as notify
     from simpul.savings import subscribers as savings
 
     registry = registry or events.registry
     # The order handlers run in, per event: savings before documents on ApplicationCompleted
-    # (as before the events: the ledger entry, then the document job).
+    # (the ledger entry, then the document job, as before the events).
     applications.subscribe(registry)
+    notify.subscribe(registry)
     savings.subscribe(registry)
     documents.subscribe(registry)
     registry.wired = True

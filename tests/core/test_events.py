@@ -119,6 +119,7 @@ def test_the_wiring_subscribes_each_domain_once() -> None:
             events.ApplicationCompleted,
             events.DocumentIssued,
             events.DocumentRevoked,
+            events.NotificationCreated,
         )
     }
     assert handlers == {
@@ -129,4 +130,5 @@ def test_the_wiring_subscribes_each_domain_once() -> None:
         ],
         "DocumentIssued": ["simpul.applications.subscribers.record_document_issued"],
         "DocumentRevoked": ["simpul.applications.subscribers.record_document_revoked"],
+        "NotificationCreated": ["simpul.notify.subscribers.queue_deliveries"],
     }

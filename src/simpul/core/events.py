@@ -125,3 +125,17 @@ class DocumentRevoked(Event):
     number: str
     reason: str
     actor_label: str
+
+
+@dataclass(frozen=True)
+class NotificationCreated(Event):
+    """An in-app notification was written for a person (its row exists, flushed).
+
+    Published by applications (``notices``); notify queues its deliveries (e-mail, webhook)
+    in the same transaction: they exist only if it commits. ``email_only``: an account's
+    security notice goes by e-mail whatever channels the person chose.
+    """
+
+    region_id: uuid.UUID
+    notification_id: uuid.UUID
+    email_only: bool = False
