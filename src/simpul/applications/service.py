@@ -1,4 +1,5 @@
-"""The applications domain's public API for other domains (documents, its issued documents).
+"""The applications domain's public API for other domains (documents; notify, for the
+notices it delivers).
 
 Other domains import only this module (and learn what happens through
 ``simpul.core.events``); the pages and routes of applications use its own modules directly.
@@ -17,16 +18,20 @@ from simpul.applications import access, repository
 from simpul.applications.answers import answers_for_document
 from simpul.applications.display import describe
 from simpul.applications.files import content_disposition
-from simpul.applications.models import Application, ApplicationStatus
+from simpul.applications.models import Application, ApplicationStatus, Notification
+from simpul.applications.notices import ACCOUNT_TEXTS, text_of
 from simpul.applications.submission import today_in
+from simpul.applications.workflow import read_application
 from simpul.catalogue.models import Agency, Service
 from simpul.core.errors import NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
 
 __all__ = [
+    "ACCOUNT_TEXTS",
     "Application",
     "DocumentSubject",
+    "Notification",
     "agency_of_application",
     "answers_for_document",
     "content_disposition",
@@ -34,7 +39,9 @@ __all__ = [
     "document_subject",
     "is_completed",
     "local_today",
+    "read_application",
     "readable_application",
+    "text_of",
 ]
 
 #: What a document is made from: the region, application, service, agency, applicant.
