@@ -28,6 +28,11 @@ from simpul.core.database import sqlalchemy_url  # noqa: E402
 from simpul.core.embedded import ensure_database, start_embedded_server, with_database  # noqa: E402
 from simpul.core.migrate import upgrade_to_head  # noqa: E402
 from simpul.core.settings import Settings  # noqa: E402
+from simpul.wiring import subscribe_all  # noqa: E402
+
+# The domains' event handlers, as the web app and the `simpul` command assemble them: tests
+# call services directly.
+subscribe_all()
 
 
 def _server_url() -> str:

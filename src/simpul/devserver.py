@@ -25,6 +25,7 @@ from simpul.core.database import sqlalchemy_url
 from simpul.core.embedded import with_database
 from simpul.core.migrate import upgrade_to_head
 from simpul.demo.seed import DemoReport, seed_demo
+from simpul.wiring import subscribe_all
 
 
 def libpq_url(url: str) -> str:
@@ -45,6 +46,7 @@ def migrate_and_seed_demo(url: str, data_dir: Path | None = None) -> DemoReport:
     """Migrate to head and seed the demo region Kota Bandung, committed (with ``data_dir``,
     its officers sign documents with a demo PKI kept there)."""
     upgrade_to_head(sqlalchemy_url(url))
+    subscribe_all()  # the seed approves applications: their events need their subscribers
     engine = create_engine(sqlalchemy_url(url))
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():

@@ -27,8 +27,7 @@ from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
 from simpul.core.inputs import MAX_OFFSET
 from simpul.core.regions import CurrentRegion
-from simpul.documents import repository as documents_repository
-from simpul.documents.download import issued_pdf
+from simpul.documents import service as documents_service
 from simpul.web.api_errors import CLIENT_ERRORS
 from simpul.web.routing import CommittingRoute
 
@@ -80,8 +79,8 @@ def list_applications(
         limit=limit,
         offset=offset,
     )
-    issued = documents_repository.issued_document_ids_of(
-        session, region.id, [row.application.id for row in rows]
+    issued = documents_service.applications_with_document(
+        session, region, [row.application.id for row in rows]
     )
     return [
         _summary(
@@ -105,7 +104,7 @@ def get_application(
     """
     view = workflow.read_application(session, region, user, application_id)
     shown = answers.answers_for(session, region, user, view.application, view.service, via="api")
-    issued = documents_repository.issued_document_ids_of(session, region.id, [view.application.id])
+    issued = documents_service.applications_with_document(session, region, [view.application.id])
     summary = _summary(
         view.application, view.service, region.slug, has_document=view.application.id in issued
     )
@@ -156,7 +155,12 @@ def get_application_document(
     application_id: uuid.UUID,
 ) -> StreamingResponse:
     """The signed PDF issued for the application (owner or responsible officer; audited)."""
-    return issued_pdf(session, region, storage, user, application_id)
+    document, stream = documents_service.open_issued_document(
+        session, region, storage, user, application_id
+    )
+    return StreamingResponse(
+        stream, media_type="application/pdf", headers=documents_service.download_headers(document)
+    )
 
 
 @router.get("/notifications", response_model=list[NotificationOut])

@@ -23,8 +23,6 @@ from simpul.core.kit.notices import with_notice
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.documents import credentials, issuing
-from simpul.documents import repository as documents_repository
 from simpul.documents import service as documents_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -137,10 +135,8 @@ def _file_page(
         else []
     )
     final_step = task is not None and workflow_of(view.service).next_step(task.step) is None
-    credential = credentials.active_credential(session, region, officer)
-    issued = documents_repository.get_issued_documents_of_application(
-        session, region.id, application_id
-    )
+    credential = documents_service.active_credential(session, region, officer)
+    issued = documents_service.issued_documents_of_application(session, region, application_id)
     current_document = next((d for d in issued if d.revoked_at is None), None)
     shown = answers.answers_for(session, region, officer, view.application, view.service, via="web")
     return render(
@@ -152,15 +148,15 @@ def _file_page(
                 "needed": can_act
                 and final_step
                 and "approve" in (step["actions"] if step else [])
-                and credentials.region_signs_documents(session, region),
+                and documents_service.region_signs_documents(session, region),
                 "signer": credential.subject_name if credential else None,
             },
-            "document": issuing.document_state(session, region, application_id),
+            "document": documents_service.document_state(session, region, application_id),
             "current_document": current_document,
             "can_revoke": current_document is not None
             and documents_service.can_revoke(session, officer, current_document),
             "can_reissue": credential is not None
-            and issuing.may_issue(officer, view.service.agency_id),
+            and documents_service.may_issue(officer, view.service.agency_id),
             "assignees": assignees,
             "step_names": step_names(view.service.workflow),
             "answers": describe(view.service.eform["schema"], shown.data),
@@ -263,9 +259,7 @@ def revoke_issued_document(
 ) -> Response:
     """Revoke the application's issued document with a reason (approvers, agency admins)."""
     view = workflow.read_application(session, region, officer, application_id)
-    issued = documents_repository.get_issued_documents_of_application(
-        session, region.id, view.application.id
-    )
+    issued = documents_service.issued_documents_of_application(session, region, view.application.id)
     current = next((d for d in issued if d.revoked_at is None), None)
     try:
         if current is None:
@@ -312,7 +306,7 @@ def reissue_document(
 ) -> Response:
     """Make and sign the document again after it failed or was revoked."""
     try:
-        issuing.reissue(session, region, officer, application_id, passphrase)
+        documents_service.reissue(session, region, officer, application_id, passphrase)
     except DomainError as exc:
         return _file_page(
             request,

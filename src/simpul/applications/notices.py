@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import User
 from simpul.applications import repository
 from simpul.applications.models import Application, Notification
+from simpul.core import events
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
-from simpul.notify.models import Channel
-from simpul.notify.outbox import enqueue_for_notification
 
 #: What each kind of notification says; ``%(...)s`` come from its params.
 TEXTS: Final = {
@@ -74,9 +73,7 @@ def notify_applicant(
         kind=kind,
         params={"number": application.tracking_number, **params},
     )
-    repository.add(session, notice)
-    # The same transaction queues its e-mail/webhook deliveries: they exist only if it commits.
-    enqueue_for_notification(session, notice)
+    _publish(session, notice)
     return notice
 
 
@@ -89,9 +86,21 @@ def notify_account(session: Session, user: User, kind: str, **params: Any) -> No
     notice = Notification(
         region_id=user.region_id, user_id=user.id, application_id=None, kind=kind, params=params
     )
-    repository.add(session, notice)
-    enqueue_for_notification(session, notice, channels=(Channel.EMAIL,))
+    _publish(session, notice, email_only=True)
     return notice
+
+
+def _publish(session: Session, notice: Notification, *, email_only: bool = False) -> None:
+    """Write the notice and say so: notify queues its e-mail/webhook deliveries in the same
+    transaction (``NotificationCreated``), so they exist only if it commits."""
+    repository.add(session, notice)
+    session.flush()  # the deliveries refer to the notice's id
+    events.publish(
+        session,
+        events.NotificationCreated(
+            region_id=notice.region_id, notification_id=notice.id, email_only=email_only
+        ),
+    )
 
 
 def delete_for_users(session: Session, region: Region, user_ids: Sequence[uuid.UUID]) -> None:

@@ -27,8 +27,7 @@ from simpul.core.errors import DomainError, InvalidInput
 from simpul.core.kit.notices import NoticeCode, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.documents import issuing
-from simpul.documents.download import issued_pdf
+from simpul.documents import service as documents_service
 from simpul.evaluation.surveys import service as survey_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -100,7 +99,7 @@ def application_page(
             "masked_answers": bool(shown.masked_fields),
             "returned_note": _last_note(view.events, "return"),
             "step_names": step_names(view.service.workflow),
-            "document": issuing.document_state(session, region, application_id),
+            "document": documents_service.document_state(session, region, application_id),
             "survey": survey_service.invite_for(session, region, user.id, view.application),
             **LABELS,
         },
@@ -295,7 +294,12 @@ def download_issued_document(
     application_id: uuid.UUID,
 ) -> StreamingResponse:
     """The signed PDF of a completed application (owner, or a responsible officer: audited)."""
-    return issued_pdf(session, region, storage, user, application_id)
+    document, stream = documents_service.open_issued_document(
+        session, region, storage, user, application_id
+    )
+    return StreamingResponse(
+        stream, media_type="application/pdf", headers=documents_service.download_headers(document)
+    )
 
 
 @router.get("/{region}/notifikasi", response_class=HTMLResponse, name="notifications")

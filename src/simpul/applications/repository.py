@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, selectinload
 
+from simpul.accounts.models import User
 from simpul.applications.models import (
     Application,
     ApplicationEvent,
@@ -23,8 +24,9 @@ from simpul.applications.models import (
     Task,
     TaskStatus,
 )
-from simpul.catalogue.models import Service
+from simpul.catalogue.models import Agency, Service
 from simpul.core.kit.repository import get_in_region
+from simpul.core.models import Region
 
 
 def add(session: Session, row: object) -> None:
@@ -40,6 +42,44 @@ def get_application(
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).one_or_none()
+
+
+def get_agency_of_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> Agency | None:
+    """The agency responsible for the application's service."""
+    return session.scalar(
+        select(Agency)
+        .join(Service, Service.agency_id == Agency.id)
+        .join(Application, Application.service_id == Service.id)
+        .where(
+            Application.region_id == region_id,
+            Application.id == application_id,
+            Service.region_id == region_id,
+            Agency.region_id == region_id,
+        )
+    )
+
+
+def get_document_subject(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> tuple[Region, Application, Service, Agency, User] | None:
+    """What a document is made from: the region, application, service, agency, applicant."""
+    row = session.execute(
+        select(Region, Application, Service, Agency, User)
+        .join(Application, Application.region_id == Region.id)
+        .join(Service, Service.id == Application.service_id)
+        .join(Agency, Agency.id == Service.agency_id)
+        .join(User, User.id == Application.applicant_id)
+        .where(
+            Region.id == region_id,
+            Application.id == application_id,
+            Service.region_id == region_id,
+            Agency.region_id == region_id,
+            User.region_id == region_id,
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
 
 def get_application_by_tracking_number(

@@ -25,6 +25,7 @@ from simpul.applications.models import (
 from simpul.applications.notices import notify_applicant
 from simpul.applications.submission import open_task, record_event, workflow_of
 from simpul.catalogue.models import Service
+from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
@@ -32,8 +33,6 @@ from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.text import unsafe_text_error
-from simpul.documents import credentials, issuing
-from simpul.evaluation.savings import ledger as savings_ledger
 
 MAX_NOTE = 2000
 
@@ -174,13 +173,17 @@ def act_on_task(
             _("Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."),
             details=[{"field": "note", "message": _("Alasan wajib diisi (minimal 5 karakter).")}],
         )
-    unlocked = None
-    if (
-        outcome is TaskOutcome.APPROVE
-        and workflow.next_step(task.step) is None
-        and credentials.region_signs_documents(session, region)
-    ):
-        unlocked = credentials.unlock(session, region, officer, signing_passphrase or "")
+    if outcome is TaskOutcome.APPROVE and workflow.next_step(task.step) is None:
+        # Subscribers may refuse before anything changes (documents: the signing passphrase).
+        events.publish(
+            session,
+            events.FinalApprovalRequested(
+                region_id=region.id,
+                application_id=application.id,
+                officer_id=officer.id,
+                signing_passphrase=signing_passphrase,
+            ),
+        )
     now = utcnow()
     task.assignee_id = officer.id
     task.claimed_at = task.claimed_at or now
@@ -205,7 +208,7 @@ def act_on_task(
             )
             notify_applicant(session, application, "advanced", step=task.step_name)
         else:
-            _complete(session, region, officer, application, service, note, unlocked, now)
+            _complete(session, region, officer, application, note, signing_passphrase, now)
     elif outcome is TaskOutcome.RETURN:
         application.status = ApplicationStatus.RETURNED
         application.paused_at = now
@@ -228,31 +231,29 @@ def _complete(
     region: Region,
     officer: User,
     application: Application,
-    service: Service,
     note: str,
-    unlocked: credentials.Unlocked | None,
+    signing_passphrase: str | None,
     now: datetime,
 ) -> None:
-    """The last approval: completed, the savings recorded, the applicant told, and (where the
-    region signs documents) the signed document queued."""
+    """The last approval: completed and the applicant told; then ``ApplicationCompleted`` is
+    published in the same transaction (savings records what it saved; where the region signs
+    documents, documents queues the signed document)."""
     before = application.status
     application.status = ApplicationStatus.COMPLETED
     application.finished_at = now
-    # What the offline path would have cost, at today's rates (the savings ledger).
-    savings_ledger.record_completion(session, application)
     record_event(
         session, application, actor=officer, action="complete", from_status=before, note=note
     )
     notify_applicant(session, application, "completed")
-    if unlocked is not None:
-        issuing.queue_document(
-            session,
-            region,
-            application,
-            agency_short_name=service.agency.short_name,
-            signer=officer,
-            unlocked=unlocked,
-        )
+    events.publish(
+        session,
+        events.ApplicationCompleted(
+            region_id=region.id,
+            application_id=application.id,
+            officer_id=officer.id,
+            signing_passphrase=signing_passphrase,
+        ),
+    )
 
 
 @dataclass(frozen=True)

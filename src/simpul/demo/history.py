@@ -234,7 +234,7 @@ def seed_demo_history(session: Session, region: Region, *, seed: int = 2026) -> 
             issuing.queue_document(
                 session,
                 region,
-                application,
+                application.id,
                 agency_short_name=service.agency.short_name,
                 signer=signer,
                 unlocked=credentials.unlock(session, region, signer, DEMO_SIGNING_PASSPHRASE),

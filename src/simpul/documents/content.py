@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
-from simpul.applications.answers import answers_for_document
-from simpul.applications.display import describe
-from simpul.applications.models import Application
+from simpul.applications import service as applications_service
+from simpul.applications.service import Application
 from simpul.catalogue.models import Agency, Service
 from simpul.core.models import Region
 from simpul.documents.render import DocumentContent, verification_url
@@ -66,7 +65,7 @@ def application_rows(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list
     """The answers as (label, value) rows; a group's parts are labelled "Group – part"."""
     rows: list[tuple[str, str]] = []
     group = ""
-    for answer in describe(schema, data):
+    for answer in applications_service.describe(schema, data):
         if answer.depth == 0 and not answer.value:
             group = answer.label
             continue
@@ -107,7 +106,9 @@ def document_content(
             ("Nomor permohonan", application.tracking_number),
             # The citizen's own official document: identifiers in full, contact details not
             # printed (decision 0022).
-            *application_rows(schema, answers_for_document(application, service)),
+            *application_rows(
+                schema, applications_service.answers_for_document(application, service)
+            ),
         ],
         signer_position=signer_position,
     )

@@ -28,15 +28,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.accounts.models import StaffRoleName, User
-from simpul.applications import access
-from simpul.applications import repository as app_repository
-from simpul.applications.models import Application, ApplicationStatus
-from simpul.applications.notices import notify_applicant
-from simpul.applications.submission import record_event
+from simpul.applications import service as applications_service
+from simpul.applications.service import Application
 from simpul.catalogue.models import Agency, Service
-from simpul.core import security
+from simpul.core import events, security
 from simpul.core.audit import record_audit_event
-from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.core.errors import Conflict, Forbidden
 from simpul.core.i18n import _
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
@@ -103,18 +100,18 @@ def storage_key(region: Region, year: int, code: str) -> str:
 def queue_document(
     session: Session,
     region: Region,
-    application: Application,
+    application_id: uuid.UUID,
     *,
     agency_short_name: str,
     signer: User,
     unlocked: Unlocked,
 ) -> DocumentJob:
-    """Queue the document of ``application`` in the caller's transaction (see module doc)."""
+    """Queue the document of the application in the caller's transaction (see module doc)."""
     year = today_in(region).year
     sequence = repository.next_document_number(session, region.id, year)
     job = DocumentJob(
         region_id=region.id,
-        application_id=application.id,
+        application_id=application_id,
         signer_id=signer.id,
         credential_id=unlocked.credential.id,
         number=document_number(sequence, agency_short_name, year),
@@ -167,7 +164,7 @@ class Made:
 
 def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> Made:
     """Render and sign the job's document (reads the database; writes nothing)."""
-    loaded = repository.load_for_issue(session, job.region_id, job.application_id)
+    loaded = applications_service.document_subject(session, job.region_id, job.application_id)
     credential = repository.get_credential(session, job.region_id, job.credential_id)
     if loaded is None or credential is None:
         raise LookupError("the application or the signing credential is gone")
@@ -253,16 +250,15 @@ def _finish(session: Session, claimed: _Claimed, made: Made, key: str) -> Docume
     if job is None:
         return None
     region = repository.get_region(session, job.region_id)
-    application = app_repository.get_application(session, job.region_id, job.application_id)
     credential = repository.get_credential(session, job.region_id, job.credential_id)
-    if region is None or application is None or credential is None:
+    if region is None or credential is None:
         raise LookupError("the application or the signing credential is gone")
     now = utcnow()
     if repository.get_issued_document_by_code(session, region.id, job.code) is None:
         service.record_issued_document(
             session,
             region,
-            application_id=application.id,
+            application_id=job.application_id,
             content=made.content,
             signed_pdf=made.pdf,
             storage_key=key,
@@ -270,16 +266,16 @@ def _finish(session: Session, claimed: _Claimed, made: Made, key: str) -> Docume
             signer_fingerprint=credential.fingerprint,
             signed_at=now,
         )
-        record_event(
+        # The application's history and the applicant hear of it (applications subscribes).
+        events.publish(
             session,
-            application,
-            actor=None,
-            actor_label=credential.subject_name,
-            action="document_issued",
-            from_status=application.status,
-            note=job.number,
+            events.DocumentIssued(
+                region_id=region.id,
+                application_id=job.application_id,
+                number=job.number,
+                signer_name=credential.subject_name,
+            ),
         )
-        notify_applicant(session, application, "document_issued", document=job.number)
     job.status = DocumentJobStatus.DONE
     _forget_passphrase(job, now)
     job.last_error = ""
@@ -392,17 +388,12 @@ def reissue(
     The new document gets a new number and code; the old one stays as it was (revoked or
     never made). The officer signs it with their own key and passphrase.
     """
-    application = app_repository.get_application(
-        session, region.id, application_id, for_update=True
+    application, service_row = applications_service.readable_application(
+        session, region, officer, application_id, for_update=True
     )
-    if application is None:
-        raise NotFound(_("Permohonan tidak ditemukan."))
-    service_row = app_repository.get_service_of(session, application)
-    if not access.can_read(officer, application, service_row):
-        raise NotFound(_("Permohonan tidak ditemukan."))
     if not may_issue(officer, service_row.agency_id):
         raise Forbidden(_("Hanya penyetuju atau admin instansi yang dapat menerbitkan dokumen."))
-    if application.status is not ApplicationStatus.COMPLETED:
+    if not applications_service.is_completed(application):
         raise Conflict(_("Dokumen hanya diterbitkan untuk permohonan yang sudah selesai."))
     if document_state(session, region, application.id).status not in ("failed", "revoked"):
         raise Conflict(_("Permohonan ini sudah memiliki dokumen yang berlaku atau sedang dibuat."))
@@ -410,7 +401,7 @@ def reissue(
     job = queue_document(
         session,
         region,
-        application,
+        application.id,
         agency_short_name=service_row.agency.short_name,
         signer=officer,
         unlocked=unlocked,

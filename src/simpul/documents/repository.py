@@ -11,8 +11,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.applications.models import Application
-from simpul.catalogue.models import Agency, Service
 from simpul.core.kit.repository import get_in_region
 from simpul.core.models import Region
 from simpul.core.queue import Queue
@@ -76,21 +74,6 @@ def get_issued_documents_of_application(
                 IssuedDocument.application_id == application_id,
             )
             .order_by(IssuedDocument.created_at.desc())
-        )
-    )
-
-
-def get_agency_id_of_document(
-    session: Session, region_id: uuid.UUID, document: IssuedDocument
-) -> uuid.UUID | None:
-    """The agency responsible for the service the document was issued for."""
-    return session.scalar(
-        select(Service.agency_id)
-        .join(Application, Application.service_id == Service.id)
-        .where(
-            Application.region_id == region_id,
-            Application.id == document.application_id,
-            Service.region_id == region_id,
         )
     )
 
@@ -191,27 +174,6 @@ def issued_document_ids_of(
             )
         )
     )
-
-
-def load_for_issue(
-    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
-) -> tuple[Region, Application, Service, Agency, User] | None:
-    """What a document is made from: the region, application, service, agency, applicant."""
-    row = session.execute(
-        select(Region, Application, Service, Agency, User)
-        .join(Application, Application.region_id == Region.id)
-        .join(Service, Service.id == Application.service_id)
-        .join(Agency, Agency.id == Service.agency_id)
-        .join(User, User.id == Application.applicant_id)
-        .where(
-            Region.id == region_id,
-            Application.id == application_id,
-            Service.region_id == region_id,
-            Agency.region_id == region_id,
-            User.region_id == region_id,
-        )
-    ).one_or_none()
-    return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
 
 def get_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:

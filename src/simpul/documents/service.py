@@ -1,6 +1,8 @@
 """The documents domain's rules that need the database: recording, revoking, looking up.
 
-Services flush, never commit: the caller's boundary (a request, a job, a CLI command) does.
+This module is the domain's public API: other domains (the application pages) import only
+this, and learn what happens through ``simpul.core.events``. Services flush, never commit:
+the caller's boundary (a request, a job, a CLI command) does.
 """
 
 from __future__ import annotations
@@ -12,11 +14,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
-from simpul.applications import access
-from simpul.applications import repository as app_repository
-from simpul.applications.files import content_disposition
-from simpul.applications.notices import notify_applicant
-from simpul.applications.submission import record_event
+from simpul.applications import service as applications_service
+from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
@@ -24,8 +23,8 @@ from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.core.text import unsafe_text_error
-from simpul.documents import codes, repository
-from simpul.documents.models import IssuedDocument
+from simpul.documents import codes, credentials, issuing, repository
+from simpul.documents.models import DocumentJob, IssuedDocument, SigningCredential
 from simpul.documents.render import DocumentContent
 from simpul.documents.verification import find_issued_document, mask_name
 
@@ -106,7 +105,10 @@ def can_revoke(session: Session, user: User, document: IssuedDocument) -> bool:
         return True
     if user.kind is not AccountKind.STAFF:
         return False
-    agency_id = repository.get_agency_id_of_document(session, document.region_id, document)
+    agency = applications_service.agency_of_application(
+        session, document.region_id, document.application_id
+    )
+    agency_id = agency.id if agency is not None else None
     return any(r.agency_id == agency_id and r.role in REVOKING_ROLES for r in user.roles)
 
 
@@ -148,20 +150,17 @@ def revoke_document(
     document.revoked_reason = reason
     document.revoked_by = actor_id
     session.flush()
-    application = app_repository.get_application(session, region.id, document.application_id)
-    if application is not None:  # the citizen hears of it, on the timeline and by message
-        record_event(
-            session,
-            application,
-            actor=None,
+    # The citizen hears of it, on the timeline and by message (applications subscribes).
+    events.publish(
+        session,
+        events.DocumentRevoked(
+            region_id=region.id,
+            application_id=document.application_id,
+            number=document.number,
+            reason=reason,
             actor_label=actor_label,
-            action="document_revoked",
-            from_status=application.status,
-            note=reason,
-        )
-        notify_applicant(
-            session, application, "document_revoked", document=document.number, note=reason
-        )
+        ),
+    )
     record_audit_event(
         session,
         region_id=region.id,
@@ -183,12 +182,9 @@ def open_issued_document(
     Anyone else, an application without a document, or one whose document was revoked gets
     404 (a revoked document is not handed out again). An officer's download is audited.
     """
-    application = app_repository.get_application(session, region.id, application_id)
-    if application is None:
-        raise NotFound(_("Permohonan tidak ditemukan."))
-    service = app_repository.get_service_of(session, application)
-    if not access.can_read(user, application, service):
-        raise NotFound(_("Permohonan tidak ditemukan."))
+    application, _service = applications_service.readable_application(
+        session, region, user, application_id
+    )
     documents = repository.get_issued_documents_of_application(session, region.id, application.id)
     current = next((d for d in documents if d.revoked_at is None), None)
     if current is None:
@@ -219,7 +215,53 @@ def download_headers(document: IssuedDocument) -> dict[str, str]:
     """A file name from the number (``dokumen-00012-DPMPTSP-2026.pdf``), no caching."""
     name = "dokumen-" + "-".join(part for part in document.number.split("/") if part) + ".pdf"
     return {
-        "Content-Disposition": content_disposition(name),
+        "Content-Disposition": applications_service.content_disposition(name),
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }
+
+
+# ---- For the application pages (the issuing queue itself lives in ``issuing``). ----
+
+
+def issued_documents_of_application(
+    session: Session, region: Region, application_id: uuid.UUID
+) -> list[IssuedDocument]:
+    """The application's issued documents, newest first (a re-issue follows a revocation)."""
+    return repository.get_issued_documents_of_application(session, region.id, application_id)
+
+
+def applications_with_document(
+    session: Session, region: Region, application_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these applications have an issued (unrevoked) document."""
+    return repository.issued_document_ids_of(session, region.id, application_ids)
+
+
+def document_state(
+    session: Session, region: Region, application_id: uuid.UUID
+) -> issuing.DocumentState:
+    """The application's document: issued (latest), being prepared, failed, or none."""
+    return issuing.document_state(session, region, application_id)
+
+
+def may_issue(officer: User, agency_id: uuid.UUID) -> bool:
+    """Approvers and agency admins of the agency may (re-)issue its documents."""
+    return issuing.may_issue(officer, agency_id)
+
+
+def reissue(
+    session: Session, region: Region, officer: User, application_id: uuid.UUID, passphrase: str
+) -> DocumentJob:
+    """Queue a new document for a completed application whose document failed or was revoked."""
+    return issuing.reissue(session, region, officer, application_id, passphrase)
+
+
+def region_signs_documents(session: Session, region: Region) -> bool:
+    """Whether the region has set up electronic signatures (any active credential)."""
+    return credentials.region_signs_documents(session, region)
+
+
+def active_credential(session: Session, region: Region, officer: User) -> SigningCredential | None:
+    """The officer's signing credential in use, if any."""
+    return credentials.active_credential(session, region, officer)

@@ -12,8 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from simpul.accounts.models import User
 from simpul.accounts.registration import activation_url
-from simpul.applications.models import Notification
-from simpul.applications.notices import ACCOUNT_TEXTS, text_of
+from simpul.applications.service import ACCOUNT_TEXTS, Notification, text_of
 from simpul.core import i18n
 from simpul.core.i18n import lazy
 from simpul.core.models import Region

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.applications import workflow
-from simpul.applications.notices import text_of
+from simpul.applications import service as applications_service
 from simpul.core.models import Region
 from simpul.notify import repository
 from simpul.notify.config import NotifyConfig, notify_config
@@ -63,13 +62,15 @@ def delivery_log(
 ) -> list[DeliveryLogEntry]:
     """How the applicant was told about one application, for an officer who may read it
     (anyone else gets 404, as for the application itself; the read is audited)."""
-    workflow.read_application(session, region, officer, application_id)
+    applications_service.read_application(session, region, officer, application_id)
     rows = repository.deliveries_for_application(session, region.id, application_id)
     attempts = repository.attempts_of(session, region.id, [d.id for d, _ in rows])
     by_delivery: dict[uuid.UUID, list[DeliveryAttempt]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
     return [
-        DeliveryLogEntry(delivery, text_of(notice), by_delivery.get(delivery.id, []))
+        DeliveryLogEntry(
+            delivery, applications_service.text_of(notice), by_delivery.get(delivery.id, [])
+        )
         for delivery, notice in rows
     ]

@@ -36,6 +36,7 @@ from simpul.web import api_errors
 from simpul.web.inputs import refuse_nul_characters, validation_message
 from simpul.web.middleware import DropAbandoned, RequestId, WebMiddleware
 from simpul.web.templating import render
+from simpul.wiring import subscribe_all
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    subscribe_all()  # the domains' event handlers (simpul.wiring)
     app = FastAPIOffline(
         lifespan=_lifespan,
         title="Simpul",

@@ -37,6 +37,13 @@ def get_service(session: Session, region_id: uuid.UUID, service_id: uuid.UUID) -
     return get_in_region(session, Service, region_id, service_id)
 
 
+def get_application(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> Application | None:
+    application = session.get(Application, application_id)
+    return application if application and application.region_id == region_id else None
+
+
 def get_entry_for_application(session: Session, application_id: uuid.UUID) -> SavingsEntry | None:
     return session.scalars(
         select(SavingsEntry).where(SavingsEntry.application_id == application_id)
