@@ -48,12 +48,13 @@ serve: install ## Serve the portal and API (uses SIMPUL_DATABASE_URL, else the e
 stop: ## Stop the embedded PostgreSQL
 	$(BIN)/simpul db stop
 
-# Debian packages the tests drive for real: the browser, Poppler's pdfsig, NSS's certutil, and
-# SoftHSM2 (a PKCS#11 token, standing in for an HSM or a smart card).
+# Debian packages the tests drive for real: the browser, Poppler's pdfsig, NSS's certutil,
+# SoftHSM2 (a PKCS#11 token, standing in for an HSM or a smart card) and Redis (the gateway's
+# shared rate limits; the tests start a server of their own).
 TEST_TOOLS := $(CHROMIUM):chromium /usr/bin/pdfsig:poppler-utils /usr/bin/certutil:libnss3-tools \
-  /usr/bin/softhsm2-util:softhsm2
+  /usr/bin/softhsm2-util:softhsm2 /usr/bin/redis-server:redis-server
 
-tools: ## Make sure the Debian tools the tests use are there (Chromium, pdfsig, certutil, SoftHSM2)
+tools: ## Make sure the Debian tools the tests use are there (Chromium, pdfsig, certutil, SoftHSM2, Redis)
 	@missing=""; for pair in $(TEST_TOOLS); do \
 	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
