@@ -98,10 +98,10 @@ clean: ## Remove the virtualenv and caches (keeps var/, the demo data)
 	rm -rf $(VENV) .venv-latest $(UV_DIR) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 bench: install ## Catalogue benchmark (prints ratios to a baseline measured in the same run)
-	$(BIN)/python bench/catalogue_search.py
+	$(BIN)/python -m bench.catalogue_search
 
 bench-gateway: install ## Gateway against nginx, one worker each (installs nginx and h2load as root if missing)
-	$(BIN)/python bench/gateway.py
+	$(BIN)/python -m bench.gateway
 
 bench-overload: install ## simpul serve under 20x its load from clients that give up: recovery time, 5xx, the pool afterwards
-	$(BIN)/python bench/overload.py
+	$(BIN)/python -m bench.overload

@@ -85,6 +85,12 @@ import pikepdf
 import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.support.devserver import (
+    libpq_url,
+    migrate_and_seed_demo,
+    recreate_database,
+    server_process,
+)
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
@@ -99,7 +105,6 @@ from simpul.core.models import Region
 from simpul.core.regions import get_region_by_slug
 from simpul.core.security import hash_password
 from simpul.core.settings import get_settings
-from simpul.devserver import libpq_url, migrate_and_seed_demo, recreate_database, server_process
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"

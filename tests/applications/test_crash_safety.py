@@ -46,14 +46,14 @@ from simpul.catalogue.models import Service
 from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
 from simpul.core.storage import LocalStorage
-from simpul.devserver import (
+from tests.applications.conftest import PDF_BYTES
+from tests.conftest import TEST_SECRET, _server_url
+from tests.support.devserver import (
     libpq_url,
     migrate_and_seed_demo,
     recreate_database,
     server_process,
 )
-from tests.applications.conftest import PDF_BYTES
-from tests.conftest import TEST_SECRET, _server_url
 
 REGION = "kota-bandung"
 IMC = "SIMPUL-TEST/GOV/90000009/crash"

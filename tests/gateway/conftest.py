@@ -22,7 +22,6 @@ from simpul.catalogue.models import Agency
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
-from simpul.devserver import recreate_database
 from simpul.gateway.models import (
     App,
     AppStatus,
@@ -33,6 +32,7 @@ from simpul.gateway.models import (
 )
 from tests.conftest import _server_url
 from tests.factories import make_region
+from tests.support.devserver import recreate_database
 
 
 @pytest.fixture(scope="session")

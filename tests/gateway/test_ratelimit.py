@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from simpul.devserver import free_port
 from simpul.gateway.ratelimit import LocalLimiter, RedisLimiter, retry_after_header
+from tests.support.devserver import free_port
 
 
 def test_a_bucket_allows_its_burst_then_refills() -> None:

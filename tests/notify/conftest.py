@@ -33,12 +33,12 @@ from simpul.applications.models import Application, Notification
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
-from simpul.devserver import free_port, recreate_database
 from simpul.notify.config import NotifyConfig, SmtpConfig
 from simpul.notify.models import Delivery
 from simpul.notify.outbox import enqueue_for_notification
 from tests.conftest import _server_url
 from tests.factories import make_region, make_user
+from tests.support.devserver import free_port, recreate_database
 
 
 @pytest.fixture(scope="session")

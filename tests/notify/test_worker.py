@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import utcnow
 from simpul.core.security import derived_key
-from simpul.devserver import free_port
 from simpul.notify.channels import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, Job
 from simpul.notify.config import NotifyConfig
 from simpul.notify.models import (
@@ -34,6 +33,7 @@ from tests.notify.conftest import (
     running_hook,
     running_mail_server,
 )
+from tests.support.devserver import free_port
 
 
 def _delivery(sessions: sessionmaker[Session], delivery_id: uuid.UUID) -> Delivery:

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import Region
-from simpul.devserver import server_process
 from simpul.gateway import registry, registry_repository
 from simpul.gateway.models import GatewayMessage
 from tests.conftest import TEST_SECRET
 from tests.gateway.conftest import GatewayWorld
+from tests.support.devserver import server_process
 
 ADMIN = registry.Actor("admin@uji.example")
 
