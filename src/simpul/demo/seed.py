@@ -25,13 +25,13 @@ from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
+from simpul.demo.assessments import seed_demo_assessments
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
+from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
-from simpul.evaluation.assessments.service import seed_demo_assessments
-from simpul.evaluation.surveys.service import seed_demo_responses
 from simpul.savings import ledger as savings_ledger
 
 
