@@ -47,13 +47,13 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
+from tests.support.devserver import migrate_and_seed_demo, recreate_database, running_server
 
 from simpul.catalogue.service import find_services
 from simpul.core.database import make_engine, make_session_factory, sqlalchemy_url
 from simpul.core.embedded import start_embedded_server, stop_embedded_server
 from simpul.core.regions import get_region_by_slug
 from simpul.core.settings import get_settings
-from simpul.devserver import migrate_and_seed_demo, recreate_database, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"

@@ -86,6 +86,7 @@ from psycopg import sql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from tests.support.devserver import free_port, libpq_url, recreate_database, server_process
 
 from simpul.catalogue.models import Agency
 from simpul.core.database import make_engine, sqlalchemy_url
@@ -93,7 +94,6 @@ from simpul.core.embedded import start_embedded_server, stop_embedded_server, wi
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.regions import create_region
 from simpul.core.settings import get_settings
-from simpul.devserver import free_port, libpq_url, recreate_database, server_process
 from simpul.gateway import msglog
 from simpul.gateway.msglog.models import GatewayMessage
 from simpul.gateway.registry import service as registry

@@ -67,17 +67,17 @@ from typing import Any, TypeVar
 import psycopg
 import uvloop
 from sqlalchemy.engine import make_url
-
-from simpul.core.database import sqlalchemy_url
-from simpul.core.embedded import start_embedded_server, stop_embedded_server
-from simpul.core.settings import get_settings
-from simpul.devserver import (
+from tests.support.devserver import (
     ServerProcess,
     libpq_url,
     migrate_and_seed_demo,
     recreate_database,
     server_process,
 )
+
+from simpul.core.database import sqlalchemy_url
+from simpul.core.embedded import start_embedded_server, stop_embedded_server
+from simpul.core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"

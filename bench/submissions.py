@@ -6,8 +6,8 @@ Kota Bandung and a real ``simpul serve --workers W`` on a loopback port:
 * **submit** (the main scenario): ``POST /api/kota-bandung/registration/services/{id}/
   applications`` with ``Authorization: Bearer``, ``Idempotency-Key`` and
   ``Information-Mediator-Client``, rotating over a few demo services (0 to 2 documents
-  needed). The form data is ``eform.sample_data`` of the service's schema; the documents
-  (``documentUrls``) were uploaded before the clock started, through the service layer
+  needed). The form data is ``sample_data`` (simpul.demo.eform_sample) of the service's schema; the
+  documents (``documentUrls``) were uploaded before the clock started, through the service layer
   (``documents.upload_documents``, the code behind ``POST /registration/documents``). One
   submission in ten is sent twice with the same Idempotency-Key: half of those again after
   the first answer (a client that did not see it), half concurrently with the first.
@@ -85,11 +85,16 @@ import pikepdf
 import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.support.devserver import (
+    libpq_url,
+    migrate_and_seed_demo,
+    recreate_database,
+    server_process,
+)
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
 from simpul.applications import documents
-from simpul.applications.eform import sample_data
 from simpul.applications.registration_schemas import document_url
 from simpul.applications.uploads import UploadRules, storage_from_settings
 from simpul.catalogue.models import Service
@@ -99,7 +104,7 @@ from simpul.core.models import Region
 from simpul.core.regions import get_region_by_slug
 from simpul.core.security import hash_password
 from simpul.core.settings import get_settings
-from simpul.devserver import libpq_url, migrate_and_seed_demo, recreate_database, server_process
+from simpul.demo.eform_sample import sample_data
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"

@@ -39,21 +39,21 @@ from sqlalchemy.orm import Session
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind
 from simpul.applications import documents
-from simpul.applications.eform import sample_data
 from simpul.applications.registration_schemas import document_url
 from simpul.applications.uploads import UploadRules
 from simpul.catalogue.models import Service
 from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
 from simpul.core.storage import LocalStorage
-from simpul.devserver import (
+from simpul.demo.eform_sample import sample_data
+from tests.applications.conftest import PDF_BYTES
+from tests.conftest import TEST_SECRET, _server_url
+from tests.support.devserver import (
     libpq_url,
     migrate_and_seed_demo,
     recreate_database,
     server_process,
 )
-from tests.applications.conftest import PDF_BYTES
-from tests.conftest import TEST_SECRET, _server_url
 
 REGION = "kota-bandung"
 IMC = "SIMPUL-TEST/GOV/90000009/crash"

@@ -15,14 +15,13 @@ from simpul.applications.eform import (
     apply_action,
     build_fields,
     parse_form,
-    sample_data,
     to_form,
     validate,
 )
-from simpul.applications.eform_sample import SAMPLE_NIK, pattern_example
 from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.catalogue.standard import EForm
 from simpul.core import i18n
+from simpul.demo.eform_sample import SAMPLE_NIK, pattern_example, sample_data
 from simpul.web.templating import environment
 
 

@@ -17,9 +17,9 @@ from simpul.applications import answers, submission
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import alembic_config, upgrade_to_head
 from simpul.core.regions import get_region_by_slug
-from simpul.devserver import recreate_database
 from tests.conftest import _server_url
 from tests.factories import make_region, make_user, service_seed
+from tests.support.devserver import recreate_database
 
 NIK = "3273014507150003"
 EFORM = {

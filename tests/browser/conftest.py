@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from sqlalchemy.engine import make_url
 
 from simpul.core.database import sqlalchemy_url
-from simpul.devserver import migrate_and_seed_demo, recreate_database, running_server
 from tests.conftest import ROOT, TEST_SECRET, _server_url
 from tests.notify.conftest import running_mail_server
+from tests.support.devserver import migrate_and_seed_demo, recreate_database, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

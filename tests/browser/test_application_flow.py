@@ -17,10 +17,10 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
-from simpul.devserver import free_port
 from tests.browser.conftest import Mailbox
 from tests.conftest import TEST_SECRET
 from tests.samples import pdf_bytes, png_bytes
+from tests.support.devserver import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from simpul.core.database import sqlalchemy_url
 from simpul.demo.gateway import DEMO_GATEWAY_KEY, point_demo_gateway_at
-from simpul.devserver import server_process
 from tests.browser.test_accessibility import AXE, serious_violations
 from tests.conftest import TEST_SECRET
+from tests.support.devserver import server_process
 
 pytestmark = pytest.mark.browser
 

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts.models import AccountKind
 from simpul.accounts.service import create_user
-from simpul.applications import eform, submission, workflow
 from simpul.applications import repository as applications_repository
+from simpul.applications import submission, workflow
 from simpul.applications.files import receive_upload
 from simpul.applications.models import ApplicationStatus, TaskOutcome
 from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
 from simpul.core.storage import LocalStorage
+from simpul.demo.eform_sample import sample_data
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
 from tests.browser.test_accessibility import serious_violations
 from tests.samples import pdf_bytes
@@ -82,7 +83,7 @@ def completed(browser_database_url: str, tmp_path_factory: pytest.TempPathFactor
             assert service is not None
             draft = submission.start_draft(session, region, citizen, SLUG)
             submission.save_draft(
-                session, region, citizen, draft.id, eform.sample_data(service.eform["schema"])
+                session, region, citizen, draft.id, sample_data(service.eform["schema"])
             )
             for requirement in service.required_documents:
                 stored = receive_upload(

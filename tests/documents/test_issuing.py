@@ -32,7 +32,6 @@ from simpul.applications.models import (
 from simpul.core.errors import Conflict, Forbidden, InvalidInput
 from simpul.core.models import AuditEvent, utcnow
 from simpul.core.storage import LocalStorage
-from simpul.devserver import free_port
 from simpul.documents import credentials, issuing
 from simpul.documents.models import DocumentJob, DocumentJobStatus, IssuedDocument
 from simpul.documents.pki import OfficerSpec, init_region_pki
@@ -44,6 +43,7 @@ from tests.applications.test_api import bearer
 from tests.applications.test_pages import log_in
 from tests.documents.test_timestamp import region_ca as region_ca  # noqa: PLC0414
 from tests.factories import make_user, post_form
+from tests.support.devserver import free_port
 
 PASSPHRASE = "frasa-sandi-uji-ttd"
 CONFIG = issuing.IssueConfig(public_url="https://layanan.example.go.id", max_attempts=3)

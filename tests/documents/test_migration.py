@@ -26,13 +26,13 @@ from simpul.applications.models import TaskOutcome
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import alembic_config
 from simpul.core.storage import LocalStorage
-from simpul.devserver import recreate_database
 from simpul.documents import credentials, issuing
 from simpul.documents.models import IssuedDocument
 from simpul.documents.pki import OfficerSpec, init_region_pki
 from tests.applications.conftest import DOCUMENTS, EFORM, PDF_BYTES, VALID_DATA
 from tests.conftest import _server_url
 from tests.factories import make_region, make_user, service_seed
+from tests.support.devserver import recreate_database
 
 PASSPHRASE = "frasa-sandi-migrasi"
 COLUMNS = (

@@ -15,29 +15,38 @@ from simpul.evaluation.ikm import (
 )
 
 
-def test_nine_elements_with_four_answers_each() -> None:
+def test_nine_elements_each_answered_on_a_four_point_scale() -> None:
     assert element_codes() == ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9")
-    assert ELEMENTS[0].label == "Persyaratan"
-    assert ELEMENTS[2].answers == ("Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat")
-    assert ELEMENTS[3].answers == ("Sangat mahal", "Cukup mahal", "Murah", "Gratis")
-    assert all(len(element.answers) == 4 for element in ELEMENTS)
+    labels = [element.label for element in ELEMENTS]
+    assert all(labels) and len(set(labels)) == len(labels)
+    for element in ELEMENTS:
+        assert len(element.answers) == 4 and len(set(element.answers)) == 4
+        assert all(element.answers)
 
 
 def test_all_fours_is_100_grade_a() -> None:
     result = compute_ikm([[4] * 9] * 12)
-    assert (result.ikm, result.grade, result.label) == (100.0, "A", "Sangat Baik")
+    assert (result.ikm, result.grade) == (100.0, "A")
     assert result.respondents == 12
     assert result.elements == (4.0,) * 9
 
 
 def test_all_threes_is_75_grade_c() -> None:
     result = compute_ikm([[3] * 9] * 5)
-    assert (result.ikm, result.grade, result.label) == (75.0, "C", "Kurang Baik")
+    assert (result.ikm, result.grade) == (75.0, "C")
 
 
 def test_all_ones_is_25_grade_d() -> None:
     result = compute_ikm([[1] * 9])
-    assert (result.ikm, result.grade, result.label) == (25.0, "D", "Tidak Baik")
+    assert (result.ikm, result.grade) == (25.0, "D")
+
+
+def test_each_grade_has_its_own_label_and_results_carry_it() -> None:
+    results = [compute_ikm([[answer] * 9]) for answer in (4, 3, 2, 1)]  # IKM 100, 75, 50, 25
+    assert [result.grade for result in results] == ["A", "C", "D", "D"]
+    assert all(result.label == grade_for(result.ikm)[1] for result in results)
+    labels = {grade_for(ikm) for ikm in (100.0, 80.0, 70.0, 25.0)}
+    assert len({grade for grade, _label in labels}) == len({label for _grade, label in labels}) == 4
 
 
 def test_mixed_answers_computed_by_hand() -> None:
@@ -51,7 +60,7 @@ def test_mixed_answers_computed_by_hand() -> None:
     # u8 11/3, u9 9/3. IKM = sum(mean / 9) * 25 = (85 / 27) * 25 = 78.7037 -> 78.70, grade B.
     assert result.elements == (2.67, 3.0, 3.33, 3.67, 2.67, 3.0, 3.33, 3.67, 3.0)
     assert result.ikm == 78.70
-    assert (result.grade, result.label) == ("B", "Baik")
+    assert result.grade == "B"
 
 
 @pytest.mark.parametrize(

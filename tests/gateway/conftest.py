@@ -22,11 +22,11 @@ from simpul.catalogue.models import Agency
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
-from simpul.devserver import recreate_database
 from simpul.gateway.msglog.models import GatewayRefusal
 from simpul.inventory.models import App, AppStatus, AppUsers, DataClassification, Hosting
 from tests.conftest import _server_url
 from tests.factories import make_region
+from tests.support.devserver import recreate_database
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simpul.devserver import free_port
+from tests.support.devserver import free_port
 
 #: An OpenAPI 3.0 document for the routes below (the gateway matches calls against it).
 OPENAPI: dict[str, Any] = {

@@ -33,12 +33,12 @@ from simpul.applications.models import Application, Notification
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
-from simpul.devserver import free_port, recreate_database
 from simpul.notify.config import NotifyConfig, SmtpConfig
 from simpul.notify.models import Delivery
 from simpul.notify.outbox import enqueue_for_notification
 from tests.conftest import _server_url
 from tests.factories import make_region, make_user
+from tests.support.devserver import free_port, recreate_database
 
 
 @pytest.fixture(scope="session")
@@ -183,15 +183,37 @@ def running_mail_server(port: int | None = None) -> Iterator[MailServer]:
 @dataclass
 class Hook:
     """An HTTP receiver whose answers are scripted: the next status from ``statuses``, then
-    200 once they run out."""
+    200 once they run out. With ``together`` = n, the first n requests are answered only once
+    all n are in flight at the same time (``met`` says whether they were, within 10 s)."""
 
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    together: int = 0
+    met: bool = False
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _arrived: int = 0
+    _all_here: asyncio.Event | None = None
+
+    async def _wait_for_the_others(self) -> None:
+        if self._all_here is None:
+            self._all_here = asyncio.Event()
+        self._arrived += 1
+        if self._arrived > self.together:
+            return
+        if self._arrived == self.together:
+            self.met = True
+            self._all_here.set()
+            return
+        try:
+            await asyncio.wait_for(self._all_here.wait(), timeout=10)
+        except TimeoutError:
+            self.together = 0  # give up: later requests are answered at once, ``met`` stays False
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if self.together:
+            await self._wait_for_the_others()
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:

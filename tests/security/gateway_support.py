@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import Region
-from simpul.devserver import server_process
 from simpul.gateway.msglog.models import GatewayMessage
 from simpul.gateway.registry import repository as registry_repository
 from simpul.gateway.registry import service as registry
 from tests.conftest import TEST_SECRET
 from tests.gateway.conftest import GatewayWorld
+from tests.support.devserver import server_process
 
 ADMIN = registry.Actor("admin@uji.example")
 

@@ -27,11 +27,11 @@ from simpul.catalogue.models import Agency
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
-from simpul.devserver import ServerProcess, libpq_url, recreate_database, server_process
 from simpul.gateway.registry import service as registry
 from simpul.inventory.models import App, AppStatus, AppUsers, DataClassification, Hosting
 from tests.conftest import TEST_SECRET, _server_url
 from tests.factories import make_region
+from tests.support.devserver import ServerProcess, libpq_url, recreate_database, server_process
 
 
 def committed_database(suffix: str) -> str:

@@ -28,9 +28,9 @@ from simpul.accounts.models import AccountKind
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.models import Region
-from simpul.devserver import recreate_database, server_process
 from tests.conftest import TEST_SECRET, _server_url
 from tests.factories import make_region, make_user
+from tests.support.devserver import recreate_database, server_process
 
 OWNER_EMAIL = "pemilik@example.org"
 OWNER_PASSWORD = "sandi-pemilik-yang-benar"

@@ -30,7 +30,6 @@ from moto.server import ThreadedMotoServer
 from sqlalchemy import Engine
 
 from simpul.core.storage import LocalStorage, S3Storage, Storage
-from simpul.devserver import libpq_url
 from tests.api_errors import api_error
 from tests.conftest import TEST_SECRET
 from tests.samples import pdf_bytes, png_bytes
@@ -44,6 +43,7 @@ from tests.security.upload_world import (
     uploads_engine_fixture,  # noqa: F401 - fixture (uploads_engine)
     uploads_url_fixture,  # noqa: F401 - fixture (uploads_url)
 )
+from tests.support.devserver import libpq_url
 
 S3_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region": "us-east-1"}
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import alembic_config
-from simpul.devserver import libpq_url, recreate_database
+from tests.support.devserver import libpq_url, recreate_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SIMPUL = str(Path(sys.executable).parent / "simpul")

@@ -32,7 +32,6 @@ from simpul.catalogue.models import Agency
 from simpul.core.database import sqlalchemy_url
 from simpul.core.embedded import ensure_database, with_database
 from simpul.core.migrate import upgrade_to_head
-from simpul.devserver import recreate_database, server_process
 from simpul.gateway.dataplane.directory_openapi import directory_openapi
 from simpul.gateway.registry import service as registry
 from tests.conftest import TEST_SECRET, _server_url
@@ -40,6 +39,7 @@ from tests.factories import make_region
 from tests.gateway.conftest import add_app
 from tests.gateway.upstream import openapi_text, running_upstream
 from tests.security import fuzzing
+from tests.support.devserver import recreate_database, server_process
 
 DIRECTORY = schemathesis.openapi.from_dict(directory_openapi(), config=fuzzing.config())
 ADMIN = registry.Actor("admin@uji.example")

@@ -30,7 +30,6 @@ import pytest
 
 from simpul.core.database import make_engine, sqlalchemy_url
 from simpul.core.settings import Settings
-from simpul.devserver import ServerProcess, libpq_url
 from simpul.web.app import create_app
 from tests.conftest import TEST_SECRET
 from tests.security.live_http import (
@@ -43,6 +42,7 @@ from tests.security.live_http import (
     read_response,
     send_all,
 )
+from tests.support.devserver import ServerProcess, libpq_url
 
 CLIENTS = 150
 PATIENCE = 2.0  # seconds a client waits for an answer before it hangs up

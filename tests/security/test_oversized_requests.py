@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from simpul.devserver import ServerProcess
 from tests.security.live_http import (
     GatewayCall,
     RawResponse,
@@ -30,6 +29,7 @@ from tests.security.live_http import (
     read_response,
     send_all,
 )
+from tests.support.devserver import ServerProcess
 
 BODY_LIMIT = 64 * 1024
 ENV = {

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from simpul.devserver import ServerProcess
 from tests.security.live_http import (
     GatewayCall,
     add_gateway_call,
@@ -30,6 +29,7 @@ from tests.security.live_http import (
     read_response,
     send_all,
 )
+from tests.support.devserver import ServerProcess
 
 TIMEOUT = 2  # seconds, for both the header and the body timeout of the servers under test
 MARGIN = 4  # seconds more a loaded machine may take to act on it

@@ -28,9 +28,9 @@ from simpul.accounts.service import create_api_token
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import upgrade_to_head
 from simpul.core.settings import Settings
-from simpul.devserver import recreate_database
 from tests.conftest import TEST_SECRET, _server_url
 from tests.factories import make_region, make_user, service_seed
+from tests.support.devserver import recreate_database
 
 DOCUMENTS = [
     {"code": "ktp", "name": "KTP-el pemohon", "description": "", "required": True},

@@ -3,8 +3,8 @@
 The page code needs five calls: ``build_fields`` (the view model the ``_eform.html`` macros
 render), ``parse_form`` (submitted form -> JSON data), ``validate`` (data -> one Indonesian
 message per field path), ``apply_action`` (add/remove a row of a repeated group without
-JavaScript) and ``to_form`` (data -> form values). ``sample_data`` makes valid data for tests
-and benchmarks.
+JavaScript) and ``to_form`` (data -> form values). Valid example data for a schema (the demo's
+answers, tests, benchmarks) is ``simpul.demo.eform_sample.sample_data``.
 
 Form names are the prefix and the path: ``f.nama``, ``f.alamat.jalan``, ``f.anak.0.nama``.
 Error paths drop the prefix: ``alamat.jalan``, ``anak.0.nama``.
@@ -20,7 +20,6 @@ from typing import Any, Final, Protocol, cast
 from simpul.accounts.nik import NikError, parse_nik
 from simpul.applications.eform_messages import schema_errors
 from simpul.applications.eform_render import FormField, FormRow, Option, build_fields
-from simpul.applications.eform_sample import sample_data
 from simpul.applications.eform_schema import (
     Schema,
     UiHints,
@@ -46,7 +45,6 @@ __all__ = [
     "build_fields",
     "hidden_character_errors",
     "parse_form",
-    "sample_data",
     "to_form",
     "validate",
 ]

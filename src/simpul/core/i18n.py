@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
+from babel.core import negotiate_locale
+
 LOCALES: Final = ("id", "en")
 DEFAULT_LOCALE: Final = "id"
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locale"
@@ -45,11 +47,34 @@ def lazy(message: str) -> str:
 
 
 def pick_locale(requested: str | None, accept_language: str | None) -> str:
-    """Choose the locale: an explicit choice wins, then the browser's, then Indonesian."""
+    """Choose the locale: an explicit choice wins, then the browser's best by q-value (as Babel
+    negotiates it), then Indonesian."""
     if requested in LOCALES:
         return requested
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in LOCALES:
-            return tag
-    return DEFAULT_LOCALE
+    preferred = [
+        candidate
+        for tag in accepted_languages(accept_language)
+        for candidate in (tag, tag.split("-")[0])
+    ]
+    return negotiate_locale(preferred, LOCALES, sep="-") or DEFAULT_LOCALE
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first (RFC 9110 12.5.4):
+    lower-cased, ordered by q-value (the header's order among equals); ``q=0``, ``*`` and
+    malformed entries dropped."""
+    weighted: list[tuple[float, str]] = []
+    for part in (header or "").split(","):
+        tag, *params = (piece.strip() for piece in part.lower().split(";"))
+        quality = 1.0
+        for param in params:
+            name, _sep, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and 0 < quality <= 1:
+            weighted.append((quality, tag))
+    weighted.sort(key=lambda entry: -entry[0])  # stable: the header's order among equals
+    return [tag for _quality, tag in weighted]

@@ -25,7 +25,6 @@ from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
 from simpul.applications import answers
 from simpul.applications import repository as applications_repository
-from simpul.applications.eform_sample import sample_data
 from simpul.applications.models import Application, ApplicationEvent, ApplicationStatus
 from simpul.applications.sla import WorkingCalendar
 from simpul.applications.submission import calendar_for, open_task, workflow_of
@@ -34,6 +33,7 @@ from simpul.catalogue.models import Service
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.core.security import new_token
+from simpul.demo.eform_sample import sample_data
 from simpul.demo.signing import DEMO_SIGNERS, DEMO_SIGNING_PASSPHRASE
 from simpul.documents import credentials, issuing
 

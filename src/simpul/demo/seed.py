@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, StaffRoleName, User
-from simpul.applications import eform, submission, workflow
 from simpul.applications import repository as applications_repository
+from simpul.applications import submission, workflow
 from simpul.applications.models import TaskOutcome
 from simpul.applications.uploads import store_upload
 from simpul.catalogue import repository as catalogue_repository
@@ -25,14 +25,15 @@ from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
+from simpul.demo.assessments import seed_demo_assessments
+from simpul.demo.eform_sample import sample_data
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
+from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
-from simpul.evaluation.assessments.service import seed_demo_assessments
 from simpul.evaluation.savings import ledger as savings_ledger
-from simpul.evaluation.surveys.service import seed_demo_responses
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,7 @@ def _demo_application(
     draft = submission.start_draft(session, region, citizen, slug)
     service = catalogue_repository.get_service_by_slug(session, region.id, slug)
     assert service is not None
-    submission.save_draft(
-        session, region, citizen, draft.id, eform.sample_data(service.eform["schema"])
-    )
+    submission.save_draft(session, region, citizen, draft.id, sample_data(service.eform["schema"]))
     for requirement in service.required_documents:
         stored = store_upload(io.BytesIO(DEMO_PDF), region, storage=storage, max_bytes=1_000_000)
         submission.attach_document(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind
 from simpul.core.models import AuditEvent
+from simpul.demo.assessments import seed_demo_assessments
 from simpul.evaluation import smartcity, spbe
 from simpul.evaluation.assessments import repository, service
 from simpul.evaluation.assessments.models import AssessmentStatus, SpbeEvidence
@@ -173,7 +174,7 @@ def test_citizen_cannot_open_the_assessment(
 
 @pytest.fixture
 def demo(session: Session, world: World) -> World:
-    service.seed_demo_assessments(session, world.region)
+    seed_demo_assessments(session, world.region)
     session.commit()
     return world
 

@@ -14,6 +14,7 @@ from simpul.applications.files import FileTooLarge, UnsupportedFileType
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.models import AuditEvent
 from simpul.core.storage import LocalStorage
+from simpul.demo.assessments import seed_demo_assessments
 from simpul.evaluation import spbe
 from simpul.evaluation.assessments import (
     repository,
@@ -289,8 +290,8 @@ def test_tenancy_another_regions_assessment_is_not_found(
 def test_demo_history_rises_and_gives_the_published_smart_city_figures(
     session: Session, world: World
 ) -> None:
-    service.seed_demo_assessments(session, world.region)
-    service.seed_demo_assessments(session, world.region)  # a second run adds nothing
+    seed_demo_assessments(session, world.region)
+    seed_demo_assessments(session, world.region)  # a second run adds nothing
     index_2023 = service.spbe_index(session, world.region.id, 2023)
     index_2024 = service.spbe_index(session, world.region.id, 2024)
     assert index_2023 is not None and index_2024 is not None and index_2024 > index_2023

@@ -19,11 +19,8 @@ from simpul.accounts.models import AccountKind, StaffRoleName
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Service
 from simpul.core.models import Region
-from simpul.evaluation.assessments.service import (
-    seed_demo_assessments,
-    smartcity_index,
-    spbe_index_and_predicate,
-)
+from simpul.demo.assessments import seed_demo_assessments
+from simpul.evaluation.assessments.service import smartcity_index, spbe_index_and_predicate
 from simpul.evaluation.comparison import report
 from simpul.evaluation.comparison.report import Better
 from simpul.evaluation.surveys.models import SurveyResponse

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import AccountKind, StaffRoleName
 from simpul.applications.models import ApplicationStatus
 from simpul.core.errors import Conflict, Forbidden, NotFound
+from simpul.demo.survey_responses import seed_demo_responses
 from simpul.evaluation.scope import report_scope
 from simpul.evaluation.surveys import report, service
 from simpul.evaluation.surveys.models import SurveyResponse
@@ -216,8 +217,8 @@ def test_demo_responses_are_deterministic_and_added_once(session: Session, world
     items = [application(session, world.ktp, world.citizen) for _ in range(6)]
     rate(session, items[0], KTP_ANSWERS[0])
     application(session, world.ktp, world.citizen, status=ApplicationStatus.SUBMITTED)
-    assert service.seed_demo_responses(session, world.region) == 5
-    assert service.seed_demo_responses(session, world.region) == 0
+    assert seed_demo_responses(session, world.region) == 5
+    assert seed_demo_responses(session, world.region) == 0
     stored = {
         r.application_id: r.answers
         for r in session.scalars(
@@ -230,7 +231,7 @@ def test_demo_responses_are_deterministic_and_added_once(session: Session, world
     assert len(set(stored.values())) > 1  # plausible: not everyone answers the same
     # Same application, same answers: deleting and seeding again reproduces them.
     session.execute(delete(SurveyResponse).where(SurveyResponse.application_id == items[1].id))
-    assert service.seed_demo_responses(session, world.region) == 1
+    assert seed_demo_responses(session, world.region) == 1
     again = session.scalars(
         select(SurveyResponse).where(SurveyResponse.application_id == items[1].id)
     ).one()

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.core.models import Region
-from simpul.devserver import server_process
 from simpul.gateway.msglog import verify_region
 from simpul.gateway.msglog.models import GatewayMessage
 from simpul.gateway.registry import repository as registry_repository
@@ -23,6 +22,7 @@ from simpul.gateway.registry import service as registry
 from tests.conftest import TEST_SECRET
 from tests.gateway.conftest import GatewayWorld, add_app, wait_for_refusals
 from tests.gateway.upstream import BIG_BODY_BYTES, openapi_text, running_upstream
+from tests.support.devserver import server_process
 
 ADMIN = registry.Actor("admin@uji.example")
 

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.catalogue.models import Agency
 from simpul.core.models import Region, utcnow
-from simpul.devserver import server_process
 from simpul.gateway.dataplane.config import Snapshot, SubsystemId, load_snapshot
 from simpul.gateway.dataplane.directory import (
     DirectoryError,
@@ -51,6 +50,7 @@ from tests.conftest import TEST_SECRET
 from tests.factories import make_region
 from tests.gateway.conftest import GatewayWorld, add_app
 from tests.gateway.upstream import openapi_text, running_upstream
+from tests.support.devserver import server_process
 
 #: Beside the registration documents: ``$SIMPUL_GOVSTACK_DIR`` or ``../shared/govstack``.
 IM_SPEC = (

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from simpul.devserver import free_port
 from simpul.gateway.dataplane.ratelimit import LocalLimiter, RedisLimiter, retry_after_header
+from tests.support.devserver import free_port
 
 
 def test_a_bucket_allows_its_burst_then_refills() -> None:
@@ -51,15 +51,10 @@ def test_retry_after_is_whole_seconds_at_least_one() -> None:
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    """A real Redis: our own ``redis-server`` when installed, else the machine's on 6379."""
+    """A real Redis of our own (``make tools`` installs ``redis-server``)."""
     binary = shutil.which("redis-server")
     if binary is None:
-        try:
-            socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        except OSError:
-            pytest.skip("no redis-server binary and no Redis on 127.0.0.1:6379")
-        yield "redis://127.0.0.1:6379/15"
-        return
+        pytest.fail("redis-server is not installed: run `make tools`")
     port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 
 from simpul.core.database import sqlalchemy_url
 from simpul.core.migrate import alembic_config, upgrade_to_head
-from simpul.devserver import recreate_database
 from tests.conftest import _server_url
+from tests.support.devserver import recreate_database
 
 
 def test_the_downgrade_refuses_while_counts_are_kept_and_works_once_they_are_gone() -> None:

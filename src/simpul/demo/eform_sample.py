@@ -1,4 +1,5 @@
-"""Valid example data for any eForm, for tests and the submission benchmark."""
+"""Valid example data for any eForm: the demo's answers (also used by tests and the submission
+benchmark)."""
 
 from __future__ import annotations
 

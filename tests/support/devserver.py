@@ -71,7 +71,7 @@ def _wait_until_healthy(
             output = log.read_text()
             raise RuntimeError(f"{server.args!r} exited with {server.returncode}:\n{output}")
         try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310 - loopback URL we built
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
         except urllib.error.HTTPError as error:
@@ -124,9 +124,7 @@ def server_process(
     command = [str(simpul), program, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
     with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
-            command, env=environment, stdout=output, stderr=subprocess.STDOUT
-        )
+        server = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_healthy(base_url, server, log, timeout)

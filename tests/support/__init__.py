@@ -1,0 +1,1 @@
+"""Harness the tests and the benchmarks share: databases, server processes, free ports."""
