@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageStaff
 from simpul.accounts.models import User
-from simpul.core.database import DbSession
+from simpul.core.database import DbSession, Session
 from simpul.core.errors import InvalidInput
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
