@@ -141,6 +141,21 @@ def get_agency(session: Session, region: Region, slug: str) -> Agency:
     return agency
 
 
+def find_agency(session: Session, region: Region, slug: str) -> Agency | None:
+    """The region's agency with this slug, or None (for callers that report it themselves)."""
+    return repository.get_agency_by_slug(session, region.id, slug)
+
+
+def all_agencies(session: Session, region: Region) -> Sequence[Agency]:
+    """Every agency of the region, by name, published services or not (for forms and imports)."""
+    return repository.list_agencies(session, region.id)
+
+
+def count_services(session: Session, region: Region) -> int:
+    """How many services the region has, published or not."""
+    return repository.count_services(session, region.id)
+
+
 def list_agencies(session: Session, region: Region) -> list[repository.AgencyWithCount]:
     return repository.list_agencies_with_counts(session, region.id)
 
