@@ -8,6 +8,7 @@ fall outside the rule by its name.
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -126,3 +127,32 @@ def test_every_package_is_held_by_the_domain_contracts() -> None:
     # demo seeds every domain's tables for `make demo`: it is outside the domains' rule.
     assert _packages() - {"simpul.demo"} <= set(contracts["domains"]["source_modules"])
     assert _packages() - {"simpul.core"} <= set(contracts["core"]["forbidden_modules"])
+
+
+#: Session methods that read or write the database. A route holds a Session only to pass it on;
+#: an import contract cannot see ``session.get(...)`` (it needs no sqlalchemy import), this can.
+QUERY_METHODS = frozenset(
+    {"execute", "scalar", "scalars", "get", "query", "add", "add_all", "delete", "merge", "flush"}
+)
+
+
+def _session_calls(path: Path) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno} session.{node.func.attr}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in QUERY_METHODS
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in {"session", "db"}
+    ]
+
+
+def test_no_route_uses_its_session_itself() -> None:
+    calls = [
+        call
+        for path in SOURCE.rglob("*.py")
+        if re.search(r"\bAPIRouter\(", path.read_text(encoding="utf-8"))
+        for call in _session_calls(path)
+    ]
+    assert calls == [], "routes call a service; the service's repository queries"
