@@ -446,9 +446,6 @@ def export_personal_data(session: Session, region: Region, user: User) -> dict[s
     }
 
 
-# -- API tokens ---------------------------------------------------------------------------
-
-
 def users_with_email(session: Session, email: str, region: Region | None) -> Sequence[User]:
     """The activated accounts with this e-mail: in ``region``, or in every region when it is None
     (for operators' tools, never for pages)."""
@@ -456,6 +453,9 @@ def users_with_email(session: Session, email: str, region: Region | None) -> Seq
         return repository.list_users_with_email(session, email)
     user = repository.get_user_by_email(session, region.id, email)
     return [user] if user is not None else []
+
+
+# -- API tokens ---------------------------------------------------------------------------
 
 
 def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
