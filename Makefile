@@ -65,9 +65,10 @@ tools: ## Make sure the Debian tools the tests use are there (Chromium, pdfsig, 
 
 browser: tools ## Same as tools (kept for old habits)
 
-lint: install ## ruff (lint and format check)
+lint: install ## ruff (lint and format check) and lint-imports (the layers, decision 0033)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: install ## Format the code
 	$(BIN)/ruff format .

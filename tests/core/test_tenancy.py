@@ -15,7 +15,7 @@ from simpul.accounts.service import create_api_token, create_user, start_session
 from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue.models import Service
 from simpul.catalogue.service import copy_catalogue, find_services
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.core.models import Region
 from tests.factories import make_region, service_seed
 

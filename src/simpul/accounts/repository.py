@@ -18,7 +18,7 @@ from simpul.accounts.models import (
     User,
     UserSession,
 )
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.core.models import AuditEvent
 
 _ACTIVATED = User.activated_at.is_not(None)

@@ -24,7 +24,7 @@ from simpul.accounts.models import (
 )
 from simpul.accounts.nik import NikError, mask_nik, parse_nik
 from simpul.applications import notices
-from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from simpul.core.i18n import _, ngettext
@@ -138,7 +138,7 @@ def create_user(
         )
     agencies = {}
     for grant in roles:
-        agency = catalogue_repository.get_agency_by_slug(session, region.id, grant.agency_slug)
+        agency = catalogue.find_agency(session, region, grant.agency_slug)
         if agency is None:
             errors.append(
                 {
@@ -446,6 +446,15 @@ def export_personal_data(session: Session, region: Region, user: User) -> dict[s
     }
 
 
+def users_with_email(session: Session, email: str, region: Region | None) -> Sequence[User]:
+    """The activated accounts with this e-mail: in ``region``, or in every region when it is None
+    (for operators' tools, never for pages)."""
+    if region is None:
+        return repository.list_users_with_email(session, email)
+    user = repository.get_user_by_email(session, region.id, email)
+    return [user] if user is not None else []
+
+
 # -- API tokens ---------------------------------------------------------------------------
 
 
@@ -519,3 +528,10 @@ def count_accounts(session: Session, region: Region) -> dict[AccountKind, int]:
 
 def list_staff(session: Session, region: Region) -> Sequence[User]:
     return repository.list_staff(session, region.id)
+
+
+def officers_with_role(
+    session: Session, region: Region, agency_id: uuid.UUID, role: str
+) -> Sequence[User]:
+    """Active staff holding ``role`` in the agency, by name (for assigning tasks)."""
+    return repository.list_officers_with_role(session, region.id, agency_id, role)

@@ -38,7 +38,7 @@ from simpul.applications.eform_schema import (
     schema_type,
 )
 from simpul.applications.models import Application
-from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput
@@ -312,7 +312,7 @@ class BatchResult:
 
 def services_with_personal_fields(session: Session, region: Region) -> list[Service]:
     """The region's services whose eForm has a personal field (marked, or a NIK)."""
-    services = catalogue_repository.list_all_services(session, region.id)
+    services = catalogue_service.every_service(session, region)
     return [s for s in services if _has_personal_fields(*_eform(s))]
 
 

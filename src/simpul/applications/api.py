@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from simpul.accounts.auth import CurrentApiUser
-from simpul.applications import access, answers, notices, repository, workflow
+from simpul.applications import answers, notices, workflow
+from simpul.applications import service as applications
 from simpul.applications.models import Application
 from simpul.applications.schemas import (
     ApplicationOut,
@@ -68,16 +69,8 @@ def list_applications(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[ApplicationSummaryOut]:
     """A citizen's own applications (newest first); an officer's agencies' applications."""
-    roles = access.agency_roles(user)
-    rows, _total = repository.list_application_rows(
-        session,
-        region.id,
-        applicant_id=None if roles else user.id,
-        agency_ids=sorted({a for a, _r in roles}) if roles else None,
-        service_id=None,
-        newest_first=True,
-        limit=limit,
-        offset=offset,
+    rows, _total = applications.visible_application_rows(
+        session, region, user, limit=limit, offset=offset
     )
     issued = documents_service.applications_with_document(
         session, region, [row.application.id for row in rows]

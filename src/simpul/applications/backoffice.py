@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.applications import access, answers, repository, workflow
+from simpul.applications import access, answers, workflow
+from simpul.applications import service as applications
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
 from simpul.applications.submission import workflow_of
-from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
@@ -55,9 +56,7 @@ def inbox(
     halaman: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> HTMLResponse:
     view = tampil if tampil in workflow.INBOX_FILTERS else "terbuka"
-    service = (
-        catalogue_repository.get_service_by_slug(session, region.id, layanan) if layanan else None
-    )
+    service = catalogue_service.service_by_slug(session, region, layanan) if layanan else None
     page = workflow.inbox(
         session,
         region,
@@ -69,9 +68,7 @@ def inbox(
     )
     agencies = {r.agency_id for r in officer.roles}
     services = [
-        s
-        for s in catalogue_repository.list_all_services(session, region.id)
-        if s.agency_id in agencies
+        s for s in catalogue_service.every_service(session, region) if s.agency_id in agencies
     ]
     return render(
         request,
@@ -203,7 +200,7 @@ def act(
     The last approval in a region that signs documents also takes the officer's signing
     passphrase; it is never echoed back into the page.
     """
-    task = repository.get_task(session, region.id, task_id)
+    task = applications.task_in_region(session, region, task_id)
     application_id = task.application_id if task else None
     try:
         chosen = TaskOutcome(outcome)

@@ -14,9 +14,11 @@ from simpul.applications import (
     documents,
     eform,
     notices,
-    repository,
     submission,
     workflow,
+)
+from simpul.applications import (
+    service as applications,
 )
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, STATUS_LABELS, step_names
@@ -58,10 +60,10 @@ def apply(region: CurrentRegion, session: DbSession, user: CurrentPageUser, slug
 def my_applications(
     request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
 ) -> HTMLResponse:
-    items, _total = repository.list_applications_of_applicant(
-        session, region.id, user.id, limit=100, offset=0
+    items, _total = applications.applications_of_applicant(
+        session, region, user, limit=100, offset=0
     )
-    services = {a.service_id: repository.get_service_of(session, a) for a in items}
+    services = {a.service_id: applications.service_of(session, a) for a in items}
     return render(
         request,
         "applications/my_applications.html",
@@ -122,12 +124,14 @@ def _form_page(
     status_code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    service = repository.get_service_of(session, application)
+    service = applications.service_of(session, application)
     schema = service.eform["schema"]
     ui = service.eform.get("ui", {})
     all_errors = errors or {}
     current = data if data is not None else answers.answers_in_full(application)
-    present = {d.requirement_code: d for d in repository.current_documents(session, application.id)}
+    present = {
+        d.requirement_code: d for d in applications.current_documents(session, application.id)
+    }
     return render(
         request,
         "applications/form.html",
@@ -141,7 +145,7 @@ def _form_page(
                 for k, v in all_errors.items()
                 if k.startswith("documents.")
             },
-            "returned_note": _last_note(repository.list_events(session, application.id), "return"),
+            "returned_note": _last_note(applications.events_of(session, application.id), "return"),
             "limits": upload_rules(request).stated(),
             **LABELS,
             **extra,
@@ -180,7 +184,7 @@ def save_application_form(
 ) -> Response:
     """Save the answers; add/remove a row; or save and send to the agency."""
     application = submission.get_own_application(session, region, user, application_id)
-    service = repository.get_service_of(session, application)
+    service = applications.service_of(session, application)
     schema = service.eform["schema"]
     action = str(form.get(eform.ACTION_FIELD) or "")
     if action.startswith(("add:", "remove:")):

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import AccountKind, User
 from simpul.applications import access, answers, repository, submission, workflow
 from simpul.applications.models import Application, Document, Task, TaskOutcome
-from simpul.catalogue import repository as catalogue_repository
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
@@ -159,7 +158,7 @@ def published_services(session: Session, region: Region, name: str | None) -> li
 
 
 def published_service(session: Session, region: Region, service_id: uuid.UUID) -> Service:
-    service = catalogue_repository.get_service_by_id(session, region.id, service_id)
+    service = catalogue_service.service_by_id(session, region, service_id)
     if service is None or not service.published:
         raise NotFound(_("Layanan tidak ditemukan di wilayah ini."))
     return service
@@ -167,7 +166,7 @@ def published_service(session: Session, region: Region, service_id: uuid.UUID) -
 
 def published_eform(session: Session, region: Region, eform_id: uuid.UUID) -> Service:
     """The service whose eForm this is (a service has exactly one eForm, with its id)."""
-    service = catalogue_repository.get_service_by_id(session, region.id, eform_id)
+    service = catalogue_service.service_by_id(session, region, eform_id)
     if service is None or not service.published:
         raise NotFound(_("Formulir tidak ditemukan."))
     return service

@@ -25,7 +25,7 @@ from simpul.applications.models import (
     TaskStatus,
 )
 from simpul.catalogue.models import Agency, Service
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.core.models import Region
 
 

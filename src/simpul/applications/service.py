@@ -9,6 +9,7 @@ Functions flush at most, never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,14 @@ from simpul.applications import access, repository
 from simpul.applications.answers import answers_for_document
 from simpul.applications.display import describe
 from simpul.applications.files import content_disposition
-from simpul.applications.models import Application, ApplicationStatus, Notification
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Document,
+    Notification,
+    Task,
+)
 from simpul.applications.notices import ACCOUNT_TEXTS, text_of
 from simpul.applications.workflow import read_application
 from simpul.catalogue.models import Agency, Service
@@ -32,13 +40,19 @@ __all__ = [
     "Notification",
     "agency_of_application",
     "answers_for_document",
+    "applications_of_applicant",
     "content_disposition",
+    "current_documents",
     "describe",
     "document_subject",
+    "events_of",
     "is_completed",
     "read_application",
     "readable_application",
+    "service_of",
+    "task_in_region",
     "text_of",
+    "visible_application_rows",
 ]
 
 #: What a document is made from: the region, application, service, agency, applicant.
@@ -82,3 +96,50 @@ def document_subject(
 ) -> DocumentSubject | None:
     """What the application's document is made from (None: the application is gone)."""
     return repository.get_document_subject(session, region_id, application_id)
+
+
+# -- reads for the domain's own routes (routes call services, never the repository) ---------
+
+
+def applications_of_applicant(
+    session: Session, region: Region, applicant: User, *, limit: int, offset: int
+) -> tuple[Sequence[Application], int]:
+    """The citizen's own applications, newest first, and how many there are."""
+    return repository.list_applications_of_applicant(
+        session, region.id, applicant.id, limit=limit, offset=offset
+    )
+
+
+def visible_application_rows(
+    session: Session, region: Region, user: User, *, limit: int, offset: int
+) -> tuple[list[repository.ApplicationListRow], int]:
+    """A citizen's own applications, or an officer's: those of their agencies' services."""
+    roles = access.agency_roles(user)
+    return repository.list_application_rows(
+        session,
+        region.id,
+        applicant_id=None if roles else user.id,
+        agency_ids=sorted({agency for agency, _role in roles}) if roles else None,
+        service_id=None,
+        newest_first=True,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def service_of(session: Session, application: Application) -> Service:
+    return repository.get_service_of(session, application)
+
+
+def current_documents(session: Session, application_id: uuid.UUID) -> Sequence[Document]:
+    """The uploaded documents the application holds now (not those replaced)."""
+    return repository.current_documents(session, application_id)
+
+
+def events_of(session: Session, application_id: uuid.UUID) -> Sequence[ApplicationEvent]:
+    """The application's history, oldest first."""
+    return repository.list_events(session, application_id)
+
+
+def task_in_region(session: Session, region: Region, task_id: uuid.UUID) -> Task | None:
+    return repository.get_task(session, region.id, task_id)

@@ -26,7 +26,7 @@ from simpul.applications.models import (
 )
 from simpul.applications.notices import notify_applicant
 from simpul.applications.sla import WorkingCalendar
-from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.catalogue.standard import Workflow, WorkflowStep
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -119,11 +119,9 @@ def _published_service(
     session: Session, region: Region, service_id_or_slug: str | uuid.UUID
 ) -> Service:
     if isinstance(service_id_or_slug, uuid.UUID):
-        service = catalogue_repository.get_service_by_id(session, region.id, service_id_or_slug)
+        service = catalogue_service.service_by_id(session, region, service_id_or_slug)
     else:
-        service = catalogue_repository.get_published_service_by_slug(
-            session, region.id, service_id_or_slug
-        )
+        service = catalogue_service.published_service_by_slug(session, region, service_id_or_slug)
     if service is None or not service.published:
         raise NotFound(_("Layanan tidak ditemukan di wilayah ini."))
     if not service.online:

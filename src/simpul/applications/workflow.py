@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from simpul.accounts import repository as accounts_repository
+from simpul.accounts import service as accounts_service
 from simpul.accounts.models import StaffRoleName, User
 from simpul.applications import access, answers, repository
 from simpul.applications.eform import validate as validate_form_data
@@ -362,9 +362,7 @@ def can_assign(user: User, task: Task) -> bool:
 
 def assignable_officers(session: Session, region: Region, task: Task) -> Sequence[User]:
     """Officers who hold the role the task's step needs, in the task's agency."""
-    return accounts_repository.list_officers_with_role(
-        session, region.id, task.agency_id, task.role.value
-    )
+    return accounts_service.officers_with_role(session, region, task.agency_id, task.role.value)
 
 
 def assign_task(

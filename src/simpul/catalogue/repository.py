@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, selectinload
 
 from simpul.catalogue.models import Agency, LifeEvent, Service, ServiceLifeEvent
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 
 #: word_similarity() at or above this counts as a (typo-tolerant) match.
 TRIGRAM_THRESHOLD = 0.5

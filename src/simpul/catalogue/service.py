@@ -141,6 +141,21 @@ def get_agency(session: Session, region: Region, slug: str) -> Agency:
     return agency
 
 
+def find_agency(session: Session, region: Region, slug: str) -> Agency | None:
+    """The region's agency with this slug, or None (for callers that report it themselves)."""
+    return repository.get_agency_by_slug(session, region.id, slug)
+
+
+def all_agencies(session: Session, region: Region) -> Sequence[Agency]:
+    """Every agency of the region, by name, published services or not (for forms and imports)."""
+    return repository.list_agencies(session, region.id)
+
+
+def count_services(session: Session, region: Region) -> int:
+    """How many services the region has, published or not."""
+    return repository.count_services(session, region.id)
+
+
 def list_agencies(session: Session, region: Region) -> list[repository.AgencyWithCount]:
     return repository.list_agencies_with_counts(session, region.id)
 
@@ -481,3 +496,25 @@ def copy_catalogue(
         },
     )
     return report
+
+
+# -- reads for other domains (their rules live with them; the region scoping lives here) ------
+
+
+def service_by_id(session: Session, region: Region, service_id: uuid.UUID) -> Service | None:
+    """A service of the region, published or not (None: not this region's)."""
+    return repository.get_service_by_id(session, region.id, service_id)
+
+
+def service_by_slug(session: Session, region: Region, slug: str) -> Service | None:
+    """A service of the region by its slug, published or not."""
+    return repository.get_service_by_slug(session, region.id, slug)
+
+
+def published_service_by_slug(session: Session, region: Region, slug: str) -> Service | None:
+    return repository.get_published_service_by_slug(session, region.id, slug)
+
+
+def every_service(session: Session, region: Region) -> Sequence[Service]:
+    """Every service of the region, published or not, in name order."""
+    return repository.list_all_services(session, region.id)

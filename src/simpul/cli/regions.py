@@ -37,12 +37,12 @@ def region_create(
 @region_app.command("list")
 def region_list() -> None:
     """List the regions with their number of services."""
-    from simpul.catalogue.repository import count_services
+    from simpul.catalogue.service import count_services
     from simpul.core.regions import list_regions
 
     with session_scope() as session:
         for region in list_regions(session):
-            count = count_services(session, region.id)
+            count = count_services(session, region)
             typer.echo(
                 f"{region.slug:<24} {region.name:<32} "
                 + ngettext("%(num)d layanan", "%(num)d layanan", count) % {"num": count}

@@ -64,17 +64,15 @@ def user_token(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
 ) -> None:
     """Create a personal API token for EMAIL and print it (only now; it is stored hashed)."""
-    from simpul.accounts.repository import get_user_by_email, list_users_with_email
-    from simpul.accounts.service import create_api_token
+    from simpul.accounts.service import create_api_token, users_with_email
 
     with session_scope() as session, domain_errors():
-        if region is None:
-            users = list_users_with_email(session, email)
-            if len(users) > 1:
-                raise fail(_("E-mail ini ada di beberapa wilayah: sebutkan --region."))
-            user = users[0] if users else None
-        else:
-            user = get_user_by_email(session, _region(session, region).id, email)
+        users = users_with_email(
+            session, email, None if region is None else _region(session, region)
+        )
+        if len(users) > 1:
+            raise fail(_("E-mail ini ada di beberapa wilayah: sebutkan --region."))
+        user = users[0] if users else None
         if user is None:
             raise fail(_("Tidak ada akun %(email)s.") % {"email": email})
         _token, raw = create_api_token(session, user, name)

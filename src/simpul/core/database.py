@@ -27,7 +27,10 @@ import anyio.to_thread
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+
+# Re-exported: routes take their Session type from here, not from sqlalchemy (decision 0033).
+from sqlalchemy.orm import Session as Session  # noqa: PLC0414
+from sqlalchemy.orm import sessionmaker
 
 from simpul.core.embedded import (
     ensure_database,

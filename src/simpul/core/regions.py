@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simpul.core import repository
 from simpul.core.audit import record_audit_event
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, InvalidInput, NotFound
@@ -24,18 +24,13 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = frozenset({"api", "static", "lang", "healthz", "favicon.ico", "robots.txt"})
 
 
-# -- repository ---------------------------------------------------------------------------
-
-
 def get_region_by_slug(session: Session, slug: str) -> Region | None:
-    return session.scalars(select(Region).where(Region.slug == slug)).one_or_none()
+    return repository.get_region_by_slug(session, slug)
 
 
 def list_regions(session: Session) -> Sequence[Region]:
-    return session.scalars(select(Region).order_by(Region.name)).all()
-
-
-# -- service ------------------------------------------------------------------------------
+    """Every region, by name."""
+    return repository.list_regions(session)
 
 
 def guess_kind(name: str) -> str:
@@ -84,8 +79,7 @@ def create_region(
             _("Wilayah dengan slug ini sudah ada."), details=[{"field": "slug", "message": slug}]
         )
     region = Region(slug=slug, name=name.strip(), kind=kind, code=code)
-    session.add(region)
-    session.flush()
+    repository.add_region(session, region)
     record_audit_event(
         session,
         region_id=region.id,

@@ -53,6 +53,9 @@ PASSPHRASE_PURPOSE: Final = "document-signing-passphrase"  # noqa: S105 (a key l
 #: Who may re-issue an agency's documents (besides signing the last approval).
 ISSUING_ROLES: Final = frozenset({StaffRoleName.PENYETUJU, StaffRoleName.ADMIN_OPD})
 
+#: The NOTIFY channel that wakes workers for document jobs (``simpul worker`` listens on it).
+JOBS_CHANNEL: Final = repository.DOCUMENT_JOBS_CHANNEL
+
 
 @dataclass(frozen=True)
 class IssueConfig:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.core.models import Region
 from simpul.core.queue import Queue
 from simpul.documents.models import (

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.inventory import repository, roadmap
+from simpul.inventory import roadmap
+from simpul.inventory import service as inventory
 from simpul.inventory.models import (
     CLASSIFICATION_LABELS,
     HOSTING_LABELS,
@@ -25,7 +26,7 @@ from simpul.inventory.models import (
     STATUS_LABELS,
     USERS_LABELS,
 )
-from simpul.inventory.repository import AppFilter
+from simpul.inventory.service import AppFilter
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -72,7 +73,7 @@ def app_inventory(
     halaman: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
     """The region's apps matching the filters, 50 a page, with the count per status on top."""
-    agencies = catalogue_repository.list_agencies(session, region.id)
+    agencies = catalogue.all_agencies(session, region)
     agency = next((a for a in agencies if a.slug == opd), None)
     where = AppFilter(
         text=(q or "").strip() or None,
@@ -82,8 +83,8 @@ def app_inventory(
         hosting=_known(hosting, HOSTING_LABELS),
         spbe_area=_known(area, SPBE_AREAS),
     )
-    apps, total = repository.find_apps(
-        session, region.id, where, limit=PAGE_SIZE, offset=(halaman - 1) * PAGE_SIZE
+    apps, total = inventory.find_apps(
+        session, region, where, limit=PAGE_SIZE, offset=(halaman - 1) * PAGE_SIZE
     )
     chosen = {
         "q": where.text or "",
@@ -99,8 +100,8 @@ def app_inventory(
         {
             "apps": apps,
             "total": total,
-            "inventory_size": repository.count_apps(session, region.id),
-            "by_status": repository.count_apps_by(session, region.id, "status"),
+            "inventory_size": inventory.count_apps(session, region),
+            "by_status": inventory.count_apps_by(session, region, "status"),
             "agencies": agencies,
             "agency_by_id": {a.id: a for a in agencies},
             "chosen": chosen,
@@ -194,15 +195,11 @@ def app_page(
     request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff, code: str
 ) -> HTMLResponse:
     """One app's facts as the inventory holds them."""
-    app = repository.get_app_by_code(session, region.id, code)
+    app = inventory.get_app_by_code(session, region, code)
     if app is None:
         raise NotFound(_("Aplikasi tidak ditemukan di inventaris wilayah ini."))
     agency = next(
-        (
-            a
-            for a in catalogue_repository.list_agencies(session, region.id)
-            if a.id == app.agency_id
-        ),
+        (a for a in catalogue.all_agencies(session, region) if a.id == app.agency_id),
         None,
     )
     return render(request, "inventory/app.html", {"app": app, "agency": agency, **LABELS})

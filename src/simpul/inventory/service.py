@@ -16,7 +16,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from simpul.catalogue import repository as catalogue_repository
+from simpul.catalogue import service as catalogue
 from simpul.catalogue.models import Agency
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import InvalidInput
@@ -37,6 +37,9 @@ from simpul.inventory.models import (
     Hosting,
     IntegrationState,
 )
+
+# Re-exported: the inventory pages filter with it.
+from simpul.inventory.repository import AppFilter as AppFilter  # noqa: PLC0414
 
 #: The columns of the inventory spreadsheet, in order (the template has exactly these).
 COLUMNS: Final = (
@@ -234,7 +237,7 @@ def import_apps(
     are stored and the bad ones reported. A code that appears twice is a problem on its
     second line.
     """
-    agencies = _agency_lookup(catalogue_repository.list_agencies(session, region.id))
+    agencies = _agency_lookup(catalogue.all_agencies(session, region))
     report = ImportReport()
     valid: list[AppData] = []
     seen: dict[str, int] = {}
@@ -283,9 +286,34 @@ def import_apps(
     return report
 
 
+def list_all_apps(session: Session, region: Region) -> Sequence[App]:
+    """Every app of the region, by code (for choosers, such as the gateway's provider app)."""
+    return repository.list_all_apps(session, region.id)
+
+
+def find_apps(
+    session: Session, region: Region, where: AppFilter, *, limit: int, offset: int
+) -> tuple[Sequence[App], int]:
+    """The apps matching ``where``, a page of them, and how many match in all."""
+    return repository.find_apps(session, region.id, where, limit=limit, offset=offset)
+
+
+def get_app_by_code(session: Session, region: Region, code: str) -> App | None:
+    return repository.get_app_by_code(session, region.id, code)
+
+
+def count_apps(session: Session, region: Region) -> int:
+    return repository.count_apps(session, region.id)
+
+
+def count_apps_by(session: Session, region: Region, column: str) -> dict[str, int]:
+    """How many apps there are per value of ``column`` (``status``, ``hosting``...)."""
+    return repository.count_apps_by(session, region.id, column)
+
+
 def export_rows(session: Session, region: Region) -> list[dict[str, str]]:
     """The inventory as spreadsheet rows (the import's format), ordered by code."""
-    agencies = {a.id: a.slug for a in catalogue_repository.list_agencies(session, region.id)}
+    agencies = {a.id: a.slug for a in catalogue.all_agencies(session, region)}
     return [
         {
             "kode": app.code,

@@ -28,8 +28,7 @@ def worker(
     from simpul.core import file_removals, jobs
     from simpul.core.database import get_engine
     from simpul.core.settings import get_settings
-    from simpul.documents import repository as documents_repository
-    from simpul.documents.issuing import issue_config, issuing_step
+    from simpul.documents.issuing import JOBS_CHANNEL, issue_config, issuing_step
     from simpul.notify import config as notify_config_module
     from simpul.notify import repository as notify_repository
     from simpul.notify import worker as notify_worker
@@ -61,7 +60,7 @@ def worker(
             count = jobs.run_loop(
                 engine,
                 steps,
-                [notify_repository.OUTBOX_CHANNEL, documents_repository.DOCUMENT_JOBS_CHANNEL],
+                [notify_repository.OUTBOX_CHANNEL, JOBS_CHANNEL],
                 poll_seconds=config.poll_seconds,
                 stop=stop,
             )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications.models import Notification
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.core.models import Region
 from simpul.core.queue import Queue
 from simpul.notify.models import (

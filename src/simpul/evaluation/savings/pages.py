@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageAdmin
+from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
 from simpul.core.errors import NotFound
@@ -17,7 +18,7 @@ from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.evaluation.savings import ledger, profiles, rates, report, repository
+from simpul.evaluation.savings import ledger, profiles, rates, report
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
@@ -170,7 +171,7 @@ def service_list(
 
 
 def _service(session: DbSession, region: Region, slug: str) -> Service:
-    service = repository.get_service_by_slug(session, region.id, slug)
+    service = catalogue_service.service_by_slug(session, region, slug)
     if service is None:
         raise NotFound(_("Layanan tidak ditemukan."))
     return service

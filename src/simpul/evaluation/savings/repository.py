@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.evaluation.savings.models import SavingsEntry, SavingsRate, ServiceSavingsProfile
 
 

@@ -21,22 +21,10 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simpul.catalogue.models import Agency
-from simpul.core.models import Region
-from simpul.gateway.registry.models import (
-    GOVERNMENT_MEMBER_CLASS,
-    GatewayClient,
-    GatewayClientGroupMember,
-    GatewayConfigState,
-    GatewayCredential,
-    GatewayEndpoint,
-    GatewayGrant,
-    GatewayService,
-    GrantStatus,
-)
+from simpul.gateway.dataplane import repository
+from simpul.gateway.registry.models import GOVERNMENT_MEMBER_CLASS
 from simpul.gateway.registry.openapi_docs import personal_parameters
 from simpul.inventory.models import App
 
@@ -236,15 +224,14 @@ def _specificity(template: str) -> tuple[int, int]:
 
 def current_versions(session: Session) -> dict[uuid.UUID, int]:
     """The config version per region: cheap enough to poll."""
-    rows = session.execute(select(GatewayConfigState.region_id, GatewayConfigState.version))
-    return {row.region_id: row.version for row in rows}
+    return repository.config_versions(session)
 
 
 def load_snapshot(session: Session) -> Snapshot:
     """Build a snapshot of every region in one read-only pass (a handful of queries)."""
     versions = current_versions(session)
-    regions = {r.id: r for r in session.scalars(select(Region))}
-    agencies = {a.id: a for a in session.scalars(select(Agency))}
+    regions = {r.id: r for r in repository.all_regions(session)}
+    agencies = {a.id: a for a in repository.all_agencies(session)}
 
     def subsystem(app: App) -> SubsystemConf:
         agency = agencies[app.agency_id]
@@ -256,15 +243,15 @@ def load_snapshot(session: Session) -> Snapshot:
             member_name=agency.name,
         )
 
-    service_rows = list(session.scalars(select(GatewayService)))
-    client_rows = list(session.scalars(select(GatewayClient)))
+    service_rows = repository.all_services(session)
+    client_rows = repository.all_clients(session)
     app_ids = {s.app_id for s in service_rows} | {c.app_id for c in client_rows}
-    apps = {a.id: a for a in session.scalars(select(App).where(App.id.in_(app_ids)))}
+    apps = {a.id: a for a in repository.apps_by_ids(session, app_ids)}
     subsystems = {app_id: subsystem(app) for app_id, app in apps.items()}
 
     documents = {s.id: s.openapi for s in service_rows}
     endpoints: dict[uuid.UUID, list[EndpointConf]] = {}
-    for e in session.scalars(select(GatewayEndpoint).order_by(GatewayEndpoint.path)):
+    for e in repository.all_endpoints(session):
         in_path, in_query = personal_parameters(documents.get(e.service_id, {}), e.path, e.method)
         endpoints.setdefault(e.service_id, []).append(
             EndpointConf(
@@ -318,18 +305,14 @@ def load_snapshot(session: Session) -> Snapshot:
 
     credentials = {
         cred.key_digest: CredentialConf(client_id=cred.client_id, expires_at=cred.expires_at)
-        for cred in session.scalars(
-            select(GatewayCredential).where(GatewayCredential.revoked_at.is_(None))
-        )
+        for cred in repository.live_credentials(session)
     }
 
     members: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for m in session.scalars(select(GatewayClientGroupMember)):
+    for m in repository.all_group_members(session):
         members.setdefault(m.group_id, set()).add(m.client_id)
     grants: set[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = set()
-    for g in session.scalars(
-        select(GatewayGrant).where(GatewayGrant.status == GrantStatus.APPROVED)
-    ):
+    for g in repository.approved_grants(session):
         grantees = (
             {g.client_id} if g.client_id else members.get(g.group_id or uuid.UUID(int=0), set())
         )

@@ -23,7 +23,7 @@ from simpul.core.database import DbSession
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
-from simpul.gateway.monitor import repository as monitor_repository
+from simpul.gateway.monitor import service as monitor
 from simpul.web import charts
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -304,7 +304,7 @@ def histogram(
 
 
 def _time_chart(
-    series: monitor_repository.TrafficSeries,
+    series: monitor.TrafficSeries,
     since: dt.datetime,
     tz: ZoneInfo,
     window: Window,
@@ -337,7 +337,7 @@ def _time_chart(
     )
 
 
-def _latency_chart(series: monitor_repository.TrafficSeries, numbers: Numbers) -> Histogram:
+def _latency_chart(series: monitor.TrafficSeries, numbers: Numbers) -> Histogram:
     return histogram(
         latency_labels(numbers),
         series.latency,
@@ -376,16 +376,16 @@ def gateway_monitor(
     tz = ZoneInfo(region.timezone)
     since, until = window_bounds(utcnow(), tz, window)
     numbers = Numbers(getattr(request.state, "locale", "id"))
-    breakdown = monitor_repository.traffic_breakdown(session, region.id, since, until, limit=TOP)
-    refusals = monitor_repository.refusals_by_reason(session, region.id, since, until)
-    series = monitor_repository.traffic_series(
+    traffic = monitor.gateway_traffic(
         session,
         region.id,
         since,
         until,
+        top=TOP,
         slot_seconds=window.slot_seconds,
         latency_thresholds_us=LATENCY_THRESHOLDS_US,
     )
+    breakdown, refusals, series = traffic.breakdown, traffic.refusals, traffic.series
     return render(
         request,
         "gateway/monitor.html",

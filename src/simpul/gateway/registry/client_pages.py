@@ -15,20 +15,16 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageAdmin
 from simpul.accounts.models import User
 from simpul.core.audit import record_audit_event
-from simpul.core.database import DbSession
+from simpul.core.database import DbSession, Session
 from simpul.core.errors import Conflict, DomainError, NotFound
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
-from simpul.gateway.registry import admin_repository
-from simpul.gateway.registry import repository as registry_repository
 from simpul.gateway.registry import service as registry
-from simpul.gateway.registry.admin_repository import GrantQuery
 from simpul.gateway.registry.forms import (
     MAX_CHOICES,
     actor_of,
@@ -43,8 +39,8 @@ from simpul.gateway.registry.forms import (
     whole_number,
 )
 from simpul.gateway.registry.models import GOVERNMENT_MEMBER_CLASS, GatewayClient, GatewayCredential
-from simpul.gateway.registry.repository import ClientRow
-from simpul.inventory import repository as inventory_repository
+from simpul.gateway.registry.service import ClientRow, GrantQuery
+from simpul.inventory import service as inventory
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 
@@ -65,11 +61,7 @@ FORM_TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 def _client_or_404(session: Session, region: Region, client_id: str) -> ClientRow:
     parsed = parse_id(client_id)
-    row = (
-        registry_repository.get_client_row(session, region.id, parsed, now=utcnow())
-        if parsed
-        else None
-    )
+    row = registry.get_client_row(session, region.id, parsed, now=utcnow()) if parsed else None
     if row is None:
         raise NotFound(_("Aplikasi klien tidak ditemukan di gateway wilayah ini."))
     return row
@@ -79,7 +71,7 @@ def _credential_or_404(
     session: Session, region: Region, row: ClientRow, credential_id: str
 ) -> GatewayCredential:
     parsed = parse_id(credential_id)
-    credential = registry_repository.get_credential(session, region.id, parsed) if parsed else None
+    credential = registry.get_credential(session, region.id, parsed) if parsed else None
     if credential is None or credential.client_id != row.client.id:
         raise NotFound(_("Kunci API tidak ditemukan pada aplikasi klien ini."))
     return credential
@@ -87,7 +79,7 @@ def _credential_or_404(
 
 def _group_or_404(session: Session, region: Region, group_id: str) -> uuid.UUID:
     parsed = parse_id(group_id)
-    group = registry_repository.get_group(session, region.id, parsed) if parsed else None
+    group = registry.get_group(session, region.id, parsed) if parsed else None
     if group is None:
         raise NotFound(_("Kelompok tidak ditemukan di gateway wilayah ini."))
     return group.id
@@ -105,9 +97,7 @@ def _clients_page(
     error: DomainError | None = None,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    clients, _total = registry_repository.list_clients(
-        session, region.id, now=utcnow(), limit=MAX_CHOICES
-    )
+    clients, _total = registry.list_clients(session, region.id, now=utcnow(), limit=MAX_CHOICES)
     registered = {row.app.id for row in clients}
     return page(
         request,
@@ -116,9 +106,7 @@ def _clients_page(
             "current": "clients",
             "clients": clients,
             "apps": [
-                app
-                for app in inventory_repository.list_all_apps(session, region.id)
-                if app.id not in registered
+                app for app in inventory.list_all_apps(session, region) if app.id not in registered
             ],
             "notice": notice(pesan),
             "values": values or {"rate_limit_per_minute": "600"},
@@ -187,9 +175,9 @@ def _client_page(
     """The client page, never cached; ``form`` names the form (``key-<id>`` for a key's)
     an ``error`` and ``values`` belong to."""
     client = row.client
-    group_ids = admin_repository.list_group_ids_of_client(session, region.id, client.id)
-    groups, _total = registry_repository.list_groups(session, region.id, limit=MAX_CHOICES)
-    grants, _count = admin_repository.list_grants_for_review(
+    group_ids = registry.list_group_ids_of_client(session, region.id, client.id)
+    groups, _total = registry.list_groups(session, region.id, limit=MAX_CHOICES)
+    grants, _count = registry.list_grants_for_review(
         session,
         region.id,
         GrantQuery(client_id=client.id, group_ids=tuple(group_ids)),
@@ -211,7 +199,7 @@ def _client_page(
             "identifier": "/".join(
                 (region.slug, GOVERNMENT_MEMBER_CLASS, row.agency.slug, row.app.code)
             ),
-            "credentials": registry_repository.list_credentials(session, region.id, client.id),
+            "credentials": registry.list_credentials(session, region.id, client.id),
             "now": utcnow(),
             "groups": [g for g in groups if g.group.id in group_ids],
             "grants": grants,
@@ -256,7 +244,7 @@ def _key_form_refusal(
     key was already issued (the browser sent the form again); else ``None``."""
     if not FORM_TOKEN.fullmatch(form_token):
         return DomainError(_("Formulir ini sudah usang. Muat ulang halaman, lalu kirim lagi."))
-    if admin_repository.key_form_was_used(session, region.id, row.client.id, form_token):
+    if registry.key_form_was_used(session, region.id, row.client.id, form_token):
         return Conflict(
             _(
                 "Kunci untuk formulir ini sudah diterbitkan dan hanya ditampilkan sekali. "
@@ -275,7 +263,7 @@ def _use_key_form(
         region_id=region.id,
         actor_id=user.id,
         actor_label=actor_of(user).label,
-        action=admin_repository.KEY_FORM_ACTION,
+        action=registry.KEY_FORM_ACTION,
         target_type=GatewayClient.__tablename__,
         target_id=str(row.client.id),
         details={"token": form_token},
@@ -436,10 +424,8 @@ def _groups_page(
     form: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    groups, _total = registry_repository.list_groups(session, region.id, limit=MAX_CHOICES)
-    clients, _count = registry_repository.list_clients(
-        session, region.id, now=utcnow(), limit=MAX_CHOICES
-    )
+    groups, _total = registry.list_groups(session, region.id, limit=MAX_CHOICES)
+    clients, _count = registry.list_clients(session, region.id, now=utcnow(), limit=MAX_CHOICES)
     return page(
         request,
         "groups.html",

@@ -8,18 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageAdmin
-from simpul.core.database import DbSession
+from simpul.core.database import DbSession, Session
 from simpul.core.errors import DomainError, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
-from simpul.gateway.registry import admin_repository
-from simpul.gateway.registry import repository as registry_repository
 from simpul.gateway.registry import service as registry
-from simpul.gateway.registry.admin_repository import GrantQuery
 from simpul.gateway.registry.forms import (
     MAX_CHOICES,
     PAGE_SIZE,
@@ -33,6 +29,7 @@ from simpul.gateway.registry.forms import (
     see,
 )
 from simpul.gateway.registry.models import GRANT_STATUS_LABELS, GrantStatus
+from simpul.gateway.registry.service import GrantQuery
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 
@@ -60,18 +57,16 @@ def _grants_page(
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     chosen = GrantStatus(status) if status in GRANT_STATUS_LABELS else None
-    grants, total = admin_repository.list_grants_for_review(
+    grants, total = registry.list_grants_for_review(
         session,
         region.id,
         GrantQuery(status=chosen),
         limit=PAGE_SIZE,
         offset=(halaman - 1) * PAGE_SIZE,
     )
-    services, _total = registry_repository.list_services(session, region.id, limit=MAX_CHOICES)
-    clients, _count = registry_repository.list_clients(
-        session, region.id, now=utcnow(), limit=MAX_CHOICES
-    )
-    groups, _groups = registry_repository.list_groups(session, region.id, limit=MAX_CHOICES)
+    services, _total = registry.list_services(session, region.id, limit=MAX_CHOICES)
+    clients, _count = registry.list_clients(session, region.id, now=utcnow(), limit=MAX_CHOICES)
+    groups, _groups = registry.list_groups(session, region.id, limit=MAX_CHOICES)
     query = f"status={chosen.value}&" if chosen else ""
     return page(
         request,
@@ -79,13 +74,13 @@ def _grants_page(
         {
             "current": "grants",
             "grants": grants,
-            "counts": registry_repository.count_grants_by_status(session, region.id),
+            "counts": registry.count_grants_by_status(session, region.id),
             "chosen": chosen.value if chosen else "",
             "halaman": halaman,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "query": query,
             "services": services,
-            "endpoints": admin_repository.list_endpoints_by_service(session, region.id),
+            "endpoints": registry.list_endpoints_by_service(session, region.id),
             "clients": clients,
             "groups": groups,
             "notice": notice(pesan),
@@ -195,7 +190,7 @@ def decide_grant(
     if decision not in DECISIONS:
         raise NotFound(_("Halaman tidak ditemukan."))
     parsed = parse_id(grant_id)
-    grant = registry_repository.get_grant(session, region.id, parsed) if parsed else None
+    grant = registry.get_grant(session, region.id, parsed) if parsed else None
     if grant is None:
         raise NotFound(_("Izin akses tidak ditemukan di gateway wilayah ini."))
     decide = DECIDE[decision]

@@ -19,12 +19,11 @@ from simpul.accounts.auth import CurrentPageAdmin
 from simpul.core.database import DbSession
 from simpul.core.i18n import lazy
 from simpul.core.regions import CurrentRegion
-from simpul.gateway.registry import admin_repository, client_pages, grant_pages, service_pages
-from simpul.gateway.registry import repository as registry_repository
+from simpul.gateway.registry import client_pages, grant_pages, service_pages
 from simpul.gateway.registry import service as registry
-from simpul.gateway.registry.admin_repository import GrantQuery
 from simpul.gateway.registry.forms import PAGE_SIZE, area, notice, page
 from simpul.gateway.registry.models import GRANT_STATUS_LABELS, GrantStatus
+from simpul.gateway.registry.service import GrantQuery
 from simpul.inventory.models import INTEGRATION_LABELS
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
@@ -84,18 +83,16 @@ def integration_home(
 ) -> HTMLResponse:
     """Counts, the grants waiting for approval (first), and the provider services; after a
     decision made here, what it did (``?pesan=``, one of ``forms.NOTICES``)."""
-    pending, pending_total = admin_repository.list_grants_for_review(
+    pending, pending_total = registry.list_grants_for_review(
         session, region.id, GrantQuery(status=GrantStatus.PENDING), limit=PAGE_SIZE
     )
-    services, services_total = registry_repository.list_services(
-        session, region.id, limit=PAGE_SIZE * 4
-    )
+    services, services_total = registry.list_services(session, region.id, limit=PAGE_SIZE * 4)
     return page(
         request,
         "home.html",
         {
             "current": "home",
-            "overview": admin_repository.count_overview(session, region.id),
+            "overview": registry.count_overview(session, region.id),
             "pending": pending,
             "pending_more": pending_total - len(pending),
             "services": services,
@@ -117,10 +114,10 @@ def audit_page(
     halaman: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> HTMLResponse:
     """Every change to the gateway's configuration, newest first, 50 a page."""
-    events, total = registry_repository.list_gateway_audit_events(
+    events, total = registry.list_gateway_audit_events(
         session,
         region.id,
-        except_action=admin_repository.KEY_FORM_ACTION,
+        except_action=registry.KEY_FORM_ACTION,
         limit=PAGE_SIZE,
         offset=(halaman - 1) * PAGE_SIZE,
     )

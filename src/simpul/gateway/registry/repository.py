@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from simpul.catalogue.models import Agency
-from simpul.core.kit.repository import get_in_region
+from simpul.core.kit.queries import get_in_region
 from simpul.core.models import AuditEvent
 from simpul.gateway.registry.models import (
     GatewayClient,

@@ -7,18 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from simpul.accounts.auth import CurrentPageAdmin
-from simpul.core.database import DbSession
+from simpul.core.database import DbSession, Session
 from simpul.core.errors import DomainError, NotFound
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.gateway.registry import admin_repository
-from simpul.gateway.registry import repository as registry_repository
 from simpul.gateway.registry import service as registry
-from simpul.gateway.registry.admin_repository import GrantQuery
 from simpul.gateway.registry.forms import (
     MAX_DOCUMENT_BYTES,
     actor_of,
@@ -36,8 +32,8 @@ from simpul.gateway.registry.forms import (
     see,
 )
 from simpul.gateway.registry.models import GatewayEndpoint
-from simpul.gateway.registry.repository import ServiceDetail
-from simpul.inventory import repository as inventory_repository
+from simpul.gateway.registry.service import GrantQuery, ServiceDetail
+from simpul.inventory import service as inventory
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 
@@ -58,7 +54,7 @@ TIMEOUT_MESSAGE = lazy("Batas waktu harus berupa angka detik, misalnya 30.")
 
 def _service_or_404(session: Session, region: Region, service_id: str) -> ServiceDetail:
     parsed = parse_id(service_id)
-    detail = registry_repository.get_service_detail(session, region.id, parsed) if parsed else None
+    detail = registry.get_service_detail(session, region.id, parsed) if parsed else None
     if detail is None:
         raise NotFound(_("Layanan tidak ditemukan di gateway wilayah ini."))
     return detail
@@ -76,7 +72,7 @@ def _new_service_page(
         "service_new.html",
         {
             "current": "service_new",
-            "apps": inventory_repository.list_all_apps(session, region.id),
+            "apps": inventory.list_all_apps(session, region),
             "values": values,
             "document_text": values.get("openapi", ""),
             "document_problems": document_problems(error),
@@ -170,7 +166,7 @@ def _service_page(
     }
     if form == "settings" and values:
         settings = values
-    grants, _total = admin_repository.list_grants_for_review(
+    grants, _total = registry.list_grants_for_review(
         session, region.id, GrantQuery(service_id=service.id), limit=200
     )
     return page(
@@ -251,7 +247,7 @@ def set_endpoint_enabled(
     """Switch one endpoint on or off; with htmx only its table row comes back."""
     detail = _service_or_404(session, region, service_id)
     parsed = parse_id(endpoint_id)
-    endpoint = registry_repository.get_endpoint(session, region.id, parsed) if parsed else None
+    endpoint = registry.get_endpoint(session, region.id, parsed) if parsed else None
     if endpoint is None or endpoint.service_id != detail.service.id:
         raise NotFound(_("Endpoint tidak ditemukan pada layanan ini."))
     result = attempt(
