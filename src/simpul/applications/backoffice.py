@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.applications import access, answers, workflow
+from simpul.applications import answers, workflow
 from simpul.applications import service as applications
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
-from simpul.applications.submission import workflow_of
 from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -66,10 +65,7 @@ def inbox(
         limit=PAGE_SIZE,
         offset=(halaman - 1) * PAGE_SIZE,
     )
-    agencies = {r.agency_id for r in officer.roles}
-    services = [
-        s for s in catalogue_service.every_service(session, region) if s.agency_id in agencies
-    ]
+    services = workflow.inbox_services(session, region, officer)
     return render(
         request,
         "applications/inbox.html",
@@ -122,16 +118,7 @@ def _file_page(
     **extra: object,
 ) -> HTMLResponse:
     view = workflow.read_application(session, region, officer, application_id)
-    task = view.open_task
-    can_act = task is not None and access.can_work_on(officer, task)
-    workflow_steps = view.service.workflow["steps"]
-    step = next((s for s in workflow_steps if task and s["code"] == task.step), None)
-    assignees = (
-        workflow.assignable_officers(session, region, task)
-        if task is not None and workflow.can_assign(officer, task)
-        else []
-    )
-    final_step = task is not None and workflow_of(view.service).next_step(task.step) is None
+    choices = workflow.officer_choices(session, region, officer, view)
     credential = documents_service.active_credential(session, region, officer)
     issued = documents_service.issued_documents_of_application(session, region, application_id)
     current_document = next((d for d in issued if d.revoked_at is None), None)
@@ -142,9 +129,9 @@ def _file_page(
         {
             "view": view,
             "signing": {
-                "needed": can_act
-                and final_step
-                and "approve" in (step["actions"] if step else [])
+                "needed": choices.can_act
+                and choices.final_step
+                and "approve" in choices.actions
                 and documents_service.region_signs_documents(session, region),
                 "signer": credential.subject_name if credential else None,
             },
@@ -154,13 +141,13 @@ def _file_page(
             and documents_service.can_revoke(session, officer, current_document),
             "can_reissue": credential is not None
             and documents_service.may_issue(officer, view.service.agency_id),
-            "assignees": assignees,
+            "assignees": choices.assignees,
             "step_names": step_names(view.service.workflow),
             "answers": describe(view.service.eform["schema"], shown.data),
             "masked_answers": bool(shown.masked_fields),
             "answers_recorded": shown.recorded,
-            "can_act": can_act,
-            "actions": step["actions"] if step else [],
+            "can_act": choices.can_act,
+            "actions": choices.actions,
             "officer_id": officer.id,
             **LABELS,
             **extra,

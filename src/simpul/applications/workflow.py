@@ -24,6 +24,7 @@ from simpul.applications.models import (
 )
 from simpul.applications.notices import notify_applicant
 from simpul.applications.submission import open_task, record_event, workflow_of
+from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.core import events
 from simpul.core.audit import record_audit_event
@@ -403,3 +404,41 @@ def assign_task(
         note=officer.full_name,
     )
     return task
+
+
+# -- what an officer may do on a file, and which services their inbox filters by -------------
+
+
+@dataclass(frozen=True)
+class OfficerChoices:
+    """What the officer viewing a file may do there now."""
+
+    #: The file waits at a step of the officer's role in their agency (``access.can_work_on``).
+    can_act: bool
+    #: The step's actions (approve, return, reject), empty when nothing waits.
+    actions: Sequence[str]
+    #: Approving would complete the application (no step follows).
+    final_step: bool
+    #: Officers the agency's admin may hand the task to (empty unless the viewer may assign).
+    assignees: Sequence[User]
+
+
+def officer_choices(
+    session: Session, region: Region, officer: User, view: ApplicationFile
+) -> OfficerChoices:
+    task = view.open_task
+    if task is None:
+        return OfficerChoices(can_act=False, actions=(), final_step=False, assignees=())
+    step = next((s for s in view.service.workflow["steps"] if s["code"] == task.step), None)
+    return OfficerChoices(
+        can_act=access.can_work_on(officer, task),
+        actions=tuple(step["actions"]) if step else (),
+        final_step=workflow_of(view.service).next_step(task.step) is None,
+        assignees=assignable_officers(session, region, task) if can_assign(officer, task) else (),
+    )
+
+
+def inbox_services(session: Session, region: Region, officer: User) -> list[Service]:
+    """The services of the officer's agencies, for the inbox's filter."""
+    agencies = {r.agency_id for r in officer.roles}
+    return [s for s in catalogue_service.every_service(session, region) if s.agency_id in agencies]
