@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import FormData
 
@@ -215,7 +215,8 @@ def test_drawn_niks_pass_the_nik_checks(nik: str) -> None:
     parse_nik(nik)
 
 
-@settings(max_examples=150)
+# Drawing a large eForm can be slow on a busy machine: no deadline, no too_slow check.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(SERVICES)), st.data())
 def test_any_data_drawn_from_a_demo_eform_is_accepted(slug: str, data: st.DataObject) -> None:
     """Whatever hypothesis-jsonschema draws from a demo service's schema (optional fields left
