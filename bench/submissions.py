@@ -6,7 +6,8 @@ Kota Bandung and a real ``simpul serve --workers W`` on a loopback port:
 * **submit** (the main scenario): ``POST /api/kota-bandung/registration/services/{id}/
   applications`` with ``Authorization: Bearer``, ``Idempotency-Key`` and
   ``Information-Mediator-Client``, rotating over a few demo services (0 to 2 documents
-  needed). The form data is ``sample_data`` (simpul.demo.eform_sample) of the service's schema; the
+  needed). The form data is drawn from the service's schema with hypothesis-jsonschema
+  (``valid_data_for`` in tests/support/eform_data.py, one fixed example per service); the
   documents (``documentUrls``) were uploaded before the clock started, through the service layer
   (``documents.upload_documents``, the code behind ``POST /registration/documents``). One
   submission in ten is sent twice with the same Idempotency-Key: half of those again after
@@ -91,6 +92,7 @@ from tests.support.devserver import (
     recreate_database,
     server_process,
 )
+from tests.support.eform_data import valid_data_for
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
@@ -104,7 +106,6 @@ from simpul.core.models import Region
 from simpul.core.regions import get_region_by_slug
 from simpul.core.security import hash_password
 from simpul.core.settings import get_settings
-from simpul.demo.eform_sample import sample_data
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"
@@ -278,7 +279,7 @@ def service_plans(session: Session, region: Region) -> list[ServicePlan]:
         ).one()
         required = [n for n, d in enumerate(service.required_documents) if d.get("required", True)]
         needed = required[-1] + 1 if required else 0
-        plans.append(ServicePlan(service.id, slug, needed, sample_data(service.eform["schema"])))
+        plans.append(ServicePlan(service.id, slug, needed, valid_data_for(service.eform)))
     return plans
 
 

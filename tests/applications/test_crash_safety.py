@@ -45,7 +45,6 @@ from simpul.catalogue.models import Service
 from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
 from simpul.core.storage import LocalStorage
-from simpul.demo.eform_sample import sample_data
 from tests.applications.conftest import PDF_BYTES
 from tests.conftest import TEST_SECRET, _server_url
 from tests.support.devserver import (
@@ -54,6 +53,7 @@ from tests.support.devserver import (
     recreate_database,
     server_process,
 )
+from tests.support.eform_data import valid_data_for
 
 REGION = "kota-bandung"
 IMC = "SIMPUL-TEST/GOV/90000009/crash"
@@ -125,6 +125,7 @@ def jobs(crash_database_url: str, data_dir: Path) -> list[Job]:
                 ).one()
                 for slug in SERVICES
             ]
+            answers = {service.id: valid_data_for(service.eform) for service in services}
             people = []
             for n in range(CITIZENS):
                 user = accounts_service.create_user(
@@ -159,7 +160,7 @@ def jobs(crash_database_url: str, data_dir: Path) -> list[Job]:
                         user.id,
                         raw,
                         service.id,
-                        sample_data(service.eform["schema"]),
+                        answers[service.id],
                         tuple(document_url(REGION, d.id) for d in stored),
                         f"crash-{n}-{uuid.uuid4().hex[:8]}",
                     )

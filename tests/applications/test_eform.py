@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.datastructures import FormData
 
 from simpul.accounts.nik import parse_nik
@@ -21,8 +23,9 @@ from simpul.applications.eform import (
 from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.catalogue.standard import EForm
 from simpul.core import i18n
-from simpul.demo.eform_sample import SAMPLE_NIK, pattern_example, sample_data
+from simpul.demo.eform_sample import SAMPLE_NIK, sample_data
 from simpul.web.templating import environment
+from tests.support.eform_data import eform_data, nik_strategy, valid_data
 
 
 def text(title: str, **rules: Any) -> dict[str, Any]:
@@ -178,7 +181,7 @@ class Page(HTMLParser):
 def test_every_demo_eform_renders_accessibly_and_round_trips_valid_data(slug: str) -> None:
     eform: EForm = SERVICES[slug]
     schema, ui = eform.json_schema, eform.ui
-    data = sample_data(schema)
+    data = valid_data(schema, ui)
     assert validate(schema, data, ui=ui) == {}
 
     page = Page(render(schema, ui, data))
@@ -195,19 +198,32 @@ def test_every_demo_eform_renders_accessibly_and_round_trips_valid_data(slug: st
     assert parse_form(schema, FormData(page.submitted), ui=ui) == data
 
 
-def test_sample_values_are_valid() -> None:
+@pytest.mark.parametrize("slug", sorted(SERVICES))
+def test_the_demo_answers_of_every_demo_eform_are_valid(slug: str) -> None:
+    eform: EForm = SERVICES[slug]
+    assert validate(eform.json_schema, sample_data(eform.json_schema), ui=eform.ui) == {}
+
+
+def test_the_demo_nik_is_registered_in_kota_bandung() -> None:
     # 32.73 is Kota Bandung (Kabupaten Bandung is 32.04).
     assert SAMPLE_NIK.startswith("3273")
     assert parse_nik(SAMPLE_NIK).place == "Bandung, Jawa Barat"
-    for pattern in [
-        r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
-        r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        r"^[a-z0-9]+(-[a-z0-9]+)*$",
-        r"^[A-Z]{1,2} ?\d{1,4}(?:[A-Z]{1,3})?$",
-    ]:
-        assert pattern_example(pattern)
-    with pytest.raises(ValueError, match="unsupported"):
-        pattern_example(r"^(?=a)a$")
+
+
+@given(nik_strategy())
+def test_drawn_niks_pass_the_nik_checks(nik: str) -> None:
+    parse_nik(nik)
+
+
+# Drawing a large eForm can be slow on a busy machine: no deadline, no too_slow check.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(SERVICES)), st.data())
+def test_any_data_drawn_from_a_demo_eform_is_accepted(slug: str, data: st.DataObject) -> None:
+    """Whatever hypothesis-jsonschema draws from a demo service's schema (optional fields left
+    out or not, any rows, any text, NIK and phone kinds) passes Simpul's validator."""
+    eform: EForm = SERVICES[slug]
+    drawn = data.draw(eform_data(eform.json_schema, eform.ui, complete=False))
+    assert validate(eform.json_schema, drawn, ui=eform.ui) == {}
 
 
 # --- validation: one Indonesian message per field ------------------------------------------
@@ -293,7 +309,7 @@ def test_each_problem_gets_one_indonesian_message_on_its_path(
 
 def test_nik_inside_a_repeated_group_is_checked_too() -> None:
     schema = SERVICES["pindah-keluar"].json_schema
-    data = sample_data(schema)
+    data = valid_data(schema, SERVICES["pindah-keluar"].ui)
     data["anggota_pindah"][0]["nik"] = "32730165059500"
     errors = validate(schema, data, ui=SERVICES["pindah-keluar"].ui)
     assert errors == {"anggota_pindah.0.nik": "NIK harus 16 digit; yang diisi 14 digit."}

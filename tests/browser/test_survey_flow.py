@@ -25,10 +25,10 @@ from simpul.catalogue import repository as catalogue_repository
 from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
 from simpul.core.storage import LocalStorage
-from simpul.demo.eform_sample import sample_data
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
 from tests.browser.test_accessibility import serious_violations
 from tests.samples import pdf_bytes
+from tests.support.eform_data import valid_data_for
 
 pytestmark = pytest.mark.browser
 
@@ -82,9 +82,7 @@ def completed(browser_database_url: str, tmp_path_factory: pytest.TempPathFactor
             service = catalogue_repository.get_service_by_slug(session, region.id, SLUG)
             assert service is not None
             draft = submission.start_draft(session, region, citizen, SLUG)
-            submission.save_draft(
-                session, region, citizen, draft.id, sample_data(service.eform["schema"])
-            )
+            submission.save_draft(session, region, citizen, draft.id, valid_data_for(service.eform))
             for requirement in service.required_documents:
                 stored = receive_upload(
                     io.BytesIO(pdf_bytes(requirement["name"])),

@@ -3,8 +3,9 @@
 The page code needs five calls: ``build_fields`` (the view model the ``_eform.html`` macros
 render), ``parse_form`` (submitted form -> JSON data), ``validate`` (data -> one Indonesian
 message per field path), ``apply_action`` (add/remove a row of a repeated group without
-JavaScript) and ``to_form`` (data -> form values). Valid example data for a schema (the demo's
-answers, tests, benchmarks) is ``simpul.demo.eform_sample.sample_data``.
+JavaScript) and ``to_form`` (data -> form values). The demo's readable answers for a schema are
+``simpul.demo.eform_sample.sample_data``; tests and benchmarks draw valid data with
+hypothesis-jsonschema (``tests/support/eform_data.py``).
 
 Form names are the prefix and the path: ``f.nama``, ``f.alamat.jalan``, ``f.anak.0.nama``.
 Error paths drop the prefix: ``alamat.jalan``, ``anak.0.nama``.
