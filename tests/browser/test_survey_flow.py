@@ -168,7 +168,7 @@ def test_citizen_rates_the_service_and_the_admin_reads_the_ikm(
     # 3. Answering it stores the rating and thanks the citizen on the application page.
     timing.get_by_label(ANSWERS["3. Waktu penyelesaian"], exact=True).check()
     citizen.get_by_role("button", name="Kirim penilaian").click()
-    expect(citizen).to_have_url(re.compile(rf"{completed.path}\?dinilai=1#penilaian$"))
+    expect(citizen).to_have_url(re.compile(rf"{completed.path}\?pesan=dinilai#penilaian$"))
     expect(citizen.get_by_role("status").filter(has_text=THANKS)).to_have_text(THANKS)
     expect(citizen.get_by_role("link", name="Beri penilaian layanan")).to_have_count(0)
     # Back to the form (the back button): the thanks again, no second form.
