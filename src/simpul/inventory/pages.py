@@ -14,6 +14,7 @@ from simpul.catalogue import service as catalogue
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit.notices import NoticeCode, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.inventory import roadmap
@@ -149,10 +150,13 @@ def app_roadmap(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentPageStaff,
-    disimpan: int | None = None,
+    pesan: NoticeCode = None,
+    tahun: Annotated[int | None, Query(ge=1900, le=2999)] = None,
 ) -> HTMLResponse:
-    """Per year: the target, the apps planned and the apps integrated."""
-    return _roadmap_page(request, session, region, user, saved_year=disimpan)
+    """Per year: the target, the apps planned and the apps integrated. After a target is
+    saved (``?pesan=target&tahun=YEAR``) the page says which year's it was."""
+    saved_year = tahun if pesan == "target" else None
+    return _roadmap_page(request, session, region, user, saved_year=saved_year)
 
 
 @router.post("/{region}/aplikasi/peta-jalan/target", response_class=HTMLResponse)
@@ -186,7 +190,10 @@ def set_roadmap_target(
             values={"tahun": tahun, "target": target},
         )
     return RedirectResponse(
-        f"/{region.slug}/aplikasi/peta-jalan?disimpan={saved.year}", status_code=303
+        with_notice(
+            f"/{region.slug}/aplikasi/peta-jalan?tahun={saved.year}#tahun-{saved.year}", "target"
+        ),
+        status_code=303,
     )
 
 

@@ -21,12 +21,14 @@ from simpul.accounts.models import User
 from simpul.core.audit import record_audit_event
 from simpul.core.database import DbSession, Session
 from simpul.core.errors import Conflict, DomainError, NotFound
-from simpul.core.i18n import _, lazy
+from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
 from simpul.gateway.registry import service as registry
 from simpul.gateway.registry.forms import (
     MAX_CHOICES,
+    ClientLimitForm,
+    KeyRotationForm,
     actor_of,
     area,
     attempt,
@@ -35,8 +37,8 @@ from simpul.gateway.registry.forms import (
     notice,
     page,
     parse_id,
+    read_form,
     see,
-    whole_number,
 )
 from simpul.gateway.registry.models import GOVERNMENT_MEMBER_CLASS, GatewayClient, GatewayCredential
 from simpul.gateway.registry.service import ClientRow, GrantQuery
@@ -48,7 +50,6 @@ router = APIRouter(
     route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
 )
 
-RATE_MESSAGE = lazy("Batas permintaan harus bilangan bulat per menit, misalnya 600.")
 
 Short = Annotated[str, Form(max_length=20)]
 Note = Annotated[str, Form(max_length=2000)]
@@ -142,9 +143,9 @@ def register_client(
     values = {"app_code": app_code, "rate_limit_per_minute": rate_limit_per_minute}
 
     def change() -> Any:
-        limit = whole_number(
-            rate_limit_per_minute or "600", "rate_limit_per_minute", _(RATE_MESSAGE)
-        )
+        limit = read_form(
+            ClientLimitForm, {"rate_limit_per_minute": rate_limit_per_minute or "600"}
+        ).rate_limit_per_minute
         return registry.register_client(
             session,
             region,
@@ -322,11 +323,7 @@ def rotate_key(
 
     def change() -> Any:
         _use_key_form(session, region, row, user, form_token)
-        hours = whole_number(
-            grace_hours or "24",
-            "grace_hours",
-            _("Masa tenggang harus bilangan bulat jam, misalnya 24."),
-        )
+        hours = read_form(KeyRotationForm, {"grace_hours": grace_hours or "24"}).grace_hours
         return registry.rotate_key(session, region, credential.id, actor_of(user), hours)
 
     result = attempt(session, change)
@@ -393,7 +390,9 @@ def change_client_settings(
     values = {"rate_limit_per_minute": rate_limit_per_minute, "enabled": enabled is not None}
 
     def change() -> Any:
-        limit = whole_number(rate_limit_per_minute, "rate_limit_per_minute", _(RATE_MESSAGE))
+        limit = read_form(
+            ClientLimitForm, {"rate_limit_per_minute": rate_limit_per_minute}
+        ).rate_limit_per_minute
         return registry.update_client(
             session,
             region,

@@ -1,21 +1,23 @@
 """What the region admin's gateway pages share: running a change so that a refusal keeps
-nothing, turning a refusal into errors next to the fields, reading numbers and OpenAPI
-documents people submit, and rendering a page of the integration area."""
+nothing, turning a refusal into errors next to the fields, the forms' numbers as pydantic
+models, the OpenAPI documents people submit, and rendering a page of the integration area."""
 
 from __future__ import annotations
 
 import math
 import uuid
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.core.errors import DomainError, InvalidInput
 from simpul.core.i18n import _, lazy
+from simpul.core.kit.forms import form_error, validate_form
 from simpul.core.kit.notices import notice_text
 from simpul.core.models import Region
 from simpul.gateway.registry import service as registry
@@ -123,22 +125,86 @@ def document_problems(exc: DomainError | None) -> list[dict[str, Any]]:
     return list(exc.details) if isinstance(exc, InvalidOpenApiDocument) else []
 
 
-def number(value: str, field: str, message: str) -> float:
-    """A number typed by a person (a decimal comma is fine); ``message`` when it is none."""
-    try:
-        parsed = float(value.strip().replace(",", "."))
-    except ValueError:
-        raise invalid(field, message) from None
-    if not math.isfinite(parsed):
-        raise invalid(field, message)
+# -- the numbers of the admin forms, as pydantic models (core/kit/forms.py) ---------------------
+
+RATE_MESSAGE: Final = lazy("Batas permintaan harus bilangan bulat per menit, misalnya 600.")
+GRACE_MESSAGE: Final = lazy("Masa tenggang harus bilangan bulat jam, misalnya 24.")
+TIMEOUT_MESSAGE: Final = lazy("Batas waktu harus berupa angka detik, misalnya 30.")
+SIZE_MESSAGE: Final = lazy("Ukuran maksimal harus berupa angka megabita, misalnya 10.")
+SIZE_POSITIVE_MESSAGE: Final = lazy("Ukuran maksimal harus lebih dari 0 MB.")
+
+
+def _whole_number(message: str) -> BeforeValidator:
+    """A whole number typed by a person; otherwise ``message`` (translated when shown)."""
+
+    def parse(value: object) -> int:
+        text = str(value).strip()
+        try:
+            return int(text)
+        except ValueError:
+            raise form_error(_(message)) from None
+
+    return BeforeValidator(parse)
+
+
+def _decimal(message: str) -> BeforeValidator:
+    """A finite number typed by a person (a decimal comma is fine); otherwise ``message``."""
+
+    def parse(value: object) -> float:
+        try:
+            parsed = float(str(value).strip().replace(",", "."))
+        except ValueError:
+            raise form_error(_(message)) from None
+        if not math.isfinite(parsed):
+            raise form_error(_(message))
+        return parsed
+
+    return BeforeValidator(parse)
+
+
+def _positive(message: str) -> AfterValidator:
+    def check(value: float) -> float:
+        if value <= 0:
+            raise form_error(_(message))
+        return value
+
+    return AfterValidator(check)
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClientLimitForm(_Form):
+    rate_limit_per_minute: Annotated[int, _whole_number(RATE_MESSAGE)]
+
+
+class KeyRotationForm(_Form):
+    grace_hours: Annotated[int, _whole_number(GRACE_MESSAGE)]
+
+
+class NewServiceForm(_Form):
+    timeout_seconds: Annotated[float, _decimal(TIMEOUT_MESSAGE)]
+
+
+class ServiceSettingsForm(_Form):
+    timeout_seconds: Annotated[float, _decimal(TIMEOUT_MESSAGE)]
+    max_body_mb: Annotated[float, _decimal(SIZE_MESSAGE), _positive(SIZE_POSITIVE_MESSAGE)]
+
+
+FormT = TypeVar("FormT", bound=BaseModel)
+
+
+def read_form(model: type[FormT], values: dict[str, str]) -> FormT:
+    """``values`` as ``model``, or ``InvalidInput`` naming each wrong field (shown next to it,
+    and nothing is changed: ``attempt`` rolls the change back)."""
+    parsed, errors = validate_form(model, values)
+    if parsed is None:
+        first = next(iter(errors.values()))
+        raise InvalidInput(
+            first, details=[{"field": field, "message": text} for field, text in errors.items()]
+        )
     return parsed
-
-
-def whole_number(value: str, field: str, message: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise invalid(field, message) from None
 
 
 def notice(pesan: str | None) -> str | None:

@@ -11,24 +11,25 @@ from fastapi.responses import HTMLResponse, Response
 from simpul.accounts.auth import CurrentPageAdmin
 from simpul.core.database import DbSession, Session
 from simpul.core.errors import DomainError, NotFound
-from simpul.core.i18n import _, lazy
+from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.gateway.registry import service as registry
 from simpul.gateway.registry.forms import (
     MAX_DOCUMENT_BYTES,
+    NewServiceForm,
+    ServiceSettingsForm,
     actor_of,
     area,
     attempt,
     document_problems,
     document_text,
     govstack_address,
-    invalid,
     kept_paste,
     notice,
-    number,
     page,
     parse_id,
+    read_form,
     see,
 )
 from simpul.gateway.registry.models import GatewayEndpoint
@@ -48,8 +49,6 @@ Checkbox = Annotated[str | None, Form()]
 Pasted = Annotated[str, Form()]
 Upload = Annotated[UploadFile | None, File()]
 Pesan = Annotated[str | None, Query(max_length=40)]
-
-TIMEOUT_MESSAGE = lazy("Batas waktu harus berupa angka detik, misalnya 30.")
 
 
 def _service_or_404(session: Session, region: Region, service_id: str) -> ServiceDetail:
@@ -124,7 +123,9 @@ def register_service(
 
     def change() -> Any:
         document = document_text(openapi_file, openapi)
-        timeout = number(timeout_seconds or "30", "timeout_seconds", _(TIMEOUT_MESSAGE))
+        timeout = read_form(
+            NewServiceForm, {"timeout_seconds": timeout_seconds or "30"}
+        ).timeout_seconds
         return registry.register_service(
             session,
             region,
@@ -337,14 +338,11 @@ def change_service_settings(
     }
 
     def change() -> Any:
-        timeout = number(timeout_seconds, "timeout_seconds", _(TIMEOUT_MESSAGE))
-        size_mb = number(
-            max_body_mb,
-            "max_body_mb",
-            _("Ukuran maksimal harus berupa angka megabita, misalnya 10."),
+        form = read_form(
+            ServiceSettingsForm,
+            {"timeout_seconds": timeout_seconds, "max_body_mb": max_body_mb},
         )
-        if size_mb <= 0:
-            raise invalid("max_body_mb", _("Ukuran maksimal harus lebih dari 0 MB."))
+        timeout, size_mb = form.timeout_seconds, form.max_body_mb
         return registry.update_service_settings(
             session,
             region,
