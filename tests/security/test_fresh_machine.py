@@ -190,3 +190,23 @@ def test_lock_file_pins_every_dependency_with_hashes() -> None:
             assert files and all(f["hash"].startswith("sha256:") for f in files), name
     makefile = (ROOT / "Makefile").read_text()
     assert "sync --frozen" in makefile
+
+
+def test_the_lock_is_the_one_pyproject_asks_for_and_uv_is_the_pinned_one() -> None:
+    """A change to pyproject.toml comes with its uv.lock: uv itself says the lock is current
+    (``uv lock --locked`` refuses otherwise), and the uv that reads it is the one
+    ``requirements-uv.txt`` installs by hash, the version ``[tool.uv] required-version`` asks."""
+    uv = ROOT / ".uv" / "bin" / "uv"
+    checked = subprocess.run(
+        [str(uv), "lock", "--locked", "--offline"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    required = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"][
+        "required-version"
+    ]
+    pinned = (ROOT / "requirements-uv.txt").read_text().split()[0]
+    assert pinned == f"uv{required}", (pinned, required)
