@@ -60,9 +60,7 @@ deviations are decision 0027):
 
 from __future__ import annotations
 
-import math
 import re
-import time
 import uuid
 from datetime import date
 from typing import Annotated, Any, Final
@@ -101,9 +99,9 @@ from simpul.applications.registration_schemas import (
 from simpul.applications.registration_service import paging
 from simpul.applications.uploads import AppStorage, AppUploadRules, SourceAddress
 from simpul.core.database import DbSession
-from simpul.core.errors import DomainError, NotFound, TooManyRequests
+from simpul.core.errors import DomainError, NotFound
 from simpul.core.i18n import _
-from simpul.core.ratelimit import buckets_on
+from simpul.core.ratelimit import limit_source
 from simpul.core.regions import CurrentRegion
 from simpul.core.security import client_source
 from simpul.web.api_errors import GovStackError
@@ -612,21 +610,19 @@ async def _limit_anonymous_statistics(request: Request, user: ApiUser) -> None:
     """Anonymous calls take one token from their source address's bucket (429 without)."""
     if user is not None:
         return
-    source = client_source(request.client.host if request.client else None)
-    per_minute = request.app.state.settings.public_statistics_per_minute
-    wait = buckets_on(request.app.state, _STATISTICS_BUCKETS).take(
-        source, per_minute, time.monotonic()
-    )
-    if wait is not None:
-        seconds = max(1, math.ceil(wait))
-        raise TooManyRequests(
+    limit_source(
+        request.app.state,
+        _STATISTICS_BUCKETS,
+        client_source(request.client.host if request.client else None),
+        request.app.state.settings.public_statistics_per_minute,
+        lambda seconds: (
             _(
                 "Terlalu banyak permintaan statistik dari alamat Anda. Coba lagi dalam "
                 "%(seconds)d detik."
             )
-            % {"seconds": seconds},
-            retry_after_seconds=seconds,
-        )
+            % {"seconds": seconds}
+        ),
+    )
 
 
 @router.get(

@@ -13,8 +13,13 @@ allow N times the limit across N processes.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+from collections.abc import Callable
 from typing import Any, Final
+
+from simpul.core.errors import TooManyRequests
 
 MAX_KEYS: Final = 100_000
 
@@ -72,3 +77,14 @@ def buckets_on(state: Any, name: str) -> TokenBuckets:
                 setattr(state, name, buckets)
     assert isinstance(buckets, TokenBuckets)
     return buckets
+
+
+def limit_source(
+    state: Any, name: str, source: str, per_minute: int, message: Callable[[int], str]
+) -> None:
+    """Take one token for ``source`` from the buckets ``name`` of ``state``; without one, 429
+    with ``Retry-After`` and ``message(seconds)`` (the caller's words for its limit)."""
+    wait = buckets_on(state, name).take(source, per_minute, time.monotonic())
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyRequests(message(seconds), retry_after_seconds=seconds)

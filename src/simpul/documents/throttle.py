@@ -14,15 +14,12 @@ pyHanko's work per upload) from costing the server anything.
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Final
 
 from fastapi import Request
 
-from simpul.core.errors import TooManyRequests
 from simpul.core.i18n import _
-from simpul.core.ratelimit import buckets_on
+from simpul.core.ratelimit import limit_source
 from simpul.core.security import client_source
 
 _STATE_KEY: Final = "verification_lookup_buckets"
@@ -33,16 +30,16 @@ async def limit_lookups(request: Request) -> None:
 
     Async: it does no I/O, so it needs no worker thread of its own.
     """
-    source = client_source(request.client.host if request.client else None)
-    per_minute = request.app.state.settings.verification_lookups_per_minute
-    wait = buckets_on(request.app.state, _STATE_KEY).take(source, per_minute, time.monotonic())
-    if wait is not None:
-        seconds = max(1, math.ceil(wait))
-        raise TooManyRequests(
+    limit_source(
+        request.app.state,
+        _STATE_KEY,
+        client_source(request.client.host if request.client else None),
+        request.app.state.settings.verification_lookups_per_minute,
+        lambda seconds: (
             _(
                 "Terlalu banyak pemeriksaan dokumen dari alamat Anda. Coba lagi dalam "
                 "%(seconds)d detik."
             )
-            % {"seconds": seconds},
-            retry_after_seconds=seconds,
-        )
+            % {"seconds": seconds}
+        ),
+    )
