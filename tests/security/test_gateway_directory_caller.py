@@ -12,19 +12,17 @@ minute and reason like every refusal of an unidentified caller.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.gateway.conftest import GatewayWorld, refusal_count, wait_for_refusals
-from tests.gateway.upstream import Recorder, running_recorder
+from tests.gateway.upstream import Recorder
 from tests.security.gateway_support import (
     RawAnswer,
     Wired,
     raw_call,
     records,
-    running_gateway,
     wait_until_served,
     wire_service,
 )
@@ -36,22 +34,6 @@ OPENAPI = {
     "info": {"title": "Data rahasia (uji)", "version": "1.0.0"},
     "paths": {"/arsip-rahasia": {"get": {"responses": {"200": {"description": "Arsip"}}}}},
 }
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[tuple[str, Recorder]]:
-    with running_recorder() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def gateway(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_gateway(
-        committed_url,
-        tmp_path_factory.mktemp("gateway"),
-        {"SIMPUL_GATEWAY_REFUSAL_FLUSH_SECONDS": "0.2"},
-    ) as url:
-        yield url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ a real ``simpul gateway`` in front of a provider that records the exact bytes it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,13 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from simpul.core.models import Region
 from simpul.gateway.registry import service as registry
 from tests.gateway.conftest import GatewayWorld, add_app, refusal_count, wait_for_refusals
-from tests.gateway.upstream import Recorder, running_recorder
+from tests.gateway.upstream import Recorder
 from tests.security.gateway_support import (
     ADMIN,
     Wired,
     raw_call,
     records,
-    running_gateway,
     values_of,
     wait_until_served,
     wire_service,
@@ -35,22 +33,6 @@ OPENAPI = {
     "info": {"title": "Data (uji)", "version": "1.0.0"},
     "paths": {"/status": {"get": {"responses": {"200": {"description": "Sehat"}}}}},
 }
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[tuple[str, Recorder]]:
-    with running_recorder() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def gateway(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_gateway(
-        committed_url,
-        tmp_path_factory.mktemp("gateway"),
-        {"SIMPUL_GATEWAY_REFUSAL_FLUSH_SECONDS": "0.2"},
-    ) as url:
-        yield url
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.gateway.conftest import GatewayWorld, refusal_count, wait_for_refusals
-from tests.gateway.upstream import Recorder, running_recorder
+from tests.gateway.upstream import Recorder
 from tests.security.gateway_support import (
     Wired,
     records,
@@ -30,12 +30,6 @@ OPENAPI = {
     "info": {"title": "Data (uji)", "version": "1.0.0"},
     "paths": {"/status": {"get": {"responses": {"200": {"description": "Sehat"}}}}},
 }
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[tuple[str, Recorder]]:
-    with running_recorder() as provider:
-        yield provider
 
 
 @pytest.fixture

@@ -11,21 +11,19 @@ the exact bytes it receives; a raw socket sends what an HTTP library would refus
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import unquote_to_bytes
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.gateway.conftest import GatewayWorld
-from tests.gateway.upstream import Recorder, running_recorder
+from tests.gateway.upstream import Recorder
 from tests.security.gateway_support import (
     Wired,
     header_lines,
     raw_call,
     request_line,
     request_target,
-    running_gateway,
     values_of,
     wait_until_served,
     wire_service,
@@ -90,18 +88,6 @@ REFUSED = [
     b"/%2e%2e/%2e%2e/admin/secrets",
     b"/acme/items/..",
 ]
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[tuple[str, Recorder]]:
-    with running_recorder() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def gateway(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_gateway(committed_url, tmp_path_factory.mktemp("gateway")) as url:
-        yield url
 
 
 @pytest.fixture

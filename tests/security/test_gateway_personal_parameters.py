@@ -11,7 +11,6 @@ every call about one NIK can still be found.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -21,12 +20,11 @@ from typer.testing import CliRunner
 from simpul import cli
 from simpul.gateway.msglog.cli import audit_app
 from tests.gateway.conftest import GatewayWorld
-from tests.gateway.upstream import Recorder, running_recorder
+from tests.gateway.upstream import Recorder
 from tests.security.gateway_support import (
     Wired,
     records,
     request_target,
-    running_gateway,
     wait_until_served,
     wire_service,
 )
@@ -91,18 +89,6 @@ OPENAPI = {
         }
     },
 }
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[tuple[str, Recorder]]:
-    with running_recorder() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def gateway(committed_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_gateway(committed_url, tmp_path_factory.mktemp("gateway")) as url:
-        yield url
 
 
 @pytest.fixture
