@@ -271,21 +271,28 @@ def _errors(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]
 
 
 def _operation(
-    operation_id: str, tags: str, *errors: int, client_required: bool = False
+    operation_id: str,
+    tags: str,
+    *errors: int,
+    client_required: bool = False,
+    client_read: bool = False,
 ) -> dict[str, Any]:
     """The spec's operation id and tags (``Applicant,Operator``), its errors, and the checks
     every such call passes: the ``Information-Mediator-Client`` header (required where the
-    specification says so), then the caller's API token.
+    specification says so), then the caller's API token. A route that uses the header's value
+    (``client_read``) declares it as its own parameter instead, so it is read and checked once.
 
     Unset optional fields are left out of answers: the spec's types do not allow null.
     """
-    client = required_client_identity if client_required else client_identity
+    checks = [Depends(require_api_user)]
+    if not client_read:
+        checks.insert(0, Depends(required_client_identity if client_required else client_identity))
     return {
         "operation_id": operation_id,
         "tags": tags.split(","),
         "responses": _errors(*errors),
         "response_model_exclude_none": True,
-        "dependencies": [Depends(client), Depends(require_api_user)],
+        "dependencies": checks,
     }
 
 
@@ -409,7 +416,9 @@ def download_document(
 @router.post(
     "/services/{serviceId}/applications",
     response_model=ApplicationFileResponse,
-    **_operation("submitApplicationFile", "Applicant", 403, 404, 409, client_required=True),
+    **_operation(
+        "submitApplicationFile", "Applicant", 403, 404, 409, client_required=True, client_read=True
+    ),
 )
 def submit_application(
     region: CurrentRegion,
@@ -483,7 +492,9 @@ def list_applications(
 @router.get(
     "/applications/{fileId}",
     response_model=ApplicationFileResponse,
-    **_operation("getApplicationFileById", "Applicant,Operator", 404, client_required=True),
+    **_operation(
+        "getApplicationFileById", "Applicant,Operator", 404, client_required=True, client_read=True
+    ),
 )
 def get_application(
     region: CurrentRegion,
@@ -504,7 +515,15 @@ def get_application(
 @router.put(
     "/applications/{fileId}",
     response_model=ApplicationFileResponse,
-    **_operation("updateApplicationFileForm", "Operator", 403, 404, 409, client_required=True),
+    **_operation(
+        "updateApplicationFileForm",
+        "Operator",
+        403,
+        404,
+        409,
+        client_required=True,
+        client_read=True,
+    ),
 )
 def update_application(
     region: CurrentRegion,
@@ -565,7 +584,7 @@ def list_tasks(
 @router.get(
     "/tasks/{taskId}",
     response_model=DataUserTaskResponse,
-    **_operation("getTaskById", "Operator,Applicant", 403, 404),
+    **_operation("getTaskById", "Operator,Applicant", 403, 404, client_read=True),
 )
 def get_task(
     region: CurrentRegion,
@@ -583,7 +602,7 @@ def get_task(
 @router.post(
     "/tasks/{taskId}/complete",
     response_model=CompletedTaskResponse,
-    **_operation("completeTaskById", "Operator,Applicant", 403, 404, 409),
+    **_operation("completeTaskById", "Operator,Applicant", 403, 404, 409, client_read=True),
 )
 def complete_task(
     region: CurrentRegion,

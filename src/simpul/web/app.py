@@ -221,16 +221,15 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        details: list[dict[str, str]] = []
-        for err in exc.errors():
-            detail = {
+        details = [
+            {
                 "field": ".".join(
                     str(p) for p in err["loc"] if p not in ("body", "query", "path", "header")
                 ),
                 "message": validation_message(err),
             }
-            if detail not in details:  # a header two dependencies read is one problem
-                details.append(detail)
+            for err in exc.errors()
+        ]
         message = _("Data yang dikirim tidak valid.")
         if _wants_json(request):
             return _error_json(request, 422, "invalid_input", message, details)
