@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,16 +33,12 @@ from simpul.catalogue.standard import STANDARD_COMPONENTS
 from simpul.core.kit.periods import today_in
 from simpul.core.models import AuditEvent
 from tests.applications.conftest import EFORM, PDF_BYTES, VALID_DATA, World
+from tests.contracts import specs
 from tests.samples import png_bytes
 
-ROOT = Path(__file__).resolve().parents[2]
-#: The GovStack documents live beside the checkout (``../shared``), where CI puts them too;
-#: SIMPUL_GOVSTACK_DIR points elsewhere. They are not copied into the repository.
-SPEC_DIR = (
-    Path(os.environ["SIMPUL_GOVSTACK_DIR"])
-    if os.environ.get("SIMPUL_GOVSTACK_DIR")
-    else ROOT.parent / "shared" / "govstack"
-) / "registration"
+#: The GovStack documents (``tests.contracts.specs``: beside the checkout, or
+#: SIMPUL_GOVSTACK_DIR); they are not copied into the repository.
+SPEC_DIR = specs.GOVSTACK_DIR / "registration"
 MAIN_SPEC = "GovStack_Registration_BB_API.json"
 STATISTICS_SPEC = "GovStack_Registration_BB_API_statistics.json"
 IMC = "eGovStack/GOV/90000009/digitalregistries"
@@ -538,8 +533,6 @@ def test_the_last_approval_in_a_signing_region_is_refused_without_a_passphrase(
 
 def _spec_operations() -> list[tuple[str, str, bool]]:
     """(method, path, whether Information-Mediator-Client is required) per spec operation."""
-    from tests.contracts import specs
-
     found = []
     for name in (specs.REGISTRATION, specs.STATISTICS):
         for operation in specs.operations(name):

@@ -45,19 +45,14 @@ from simpul.gateway.registry.models import (
     GrantStatus,
 )
 from simpul.inventory.models import App
-from tests.applications.test_registration_api import SPEC_DIR as REGISTRATION_SPEC_DIR
 from tests.conftest import TEST_SECRET
+from tests.contracts import specs
 from tests.factories import make_region
 from tests.gateway.conftest import GatewayWorld, add_app
 from tests.gateway.upstream import openapi_text, running_upstream
 from tests.support.devserver import server_process
 
-#: Beside the registration documents: ``$SIMPUL_GOVSTACK_DIR`` or ``../shared/govstack``.
-IM_SPEC = (
-    REGISTRATION_SPEC_DIR.parent
-    / "information-mediator"
-    / "GovStack_IM_Directory_Services_API.yaml"
-)
+IM_SPEC = specs.GOVSTACK_DIR / specs.IM_DIRECTORY
 
 
 def _strict(node: Any) -> Any:
