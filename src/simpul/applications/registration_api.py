@@ -104,7 +104,7 @@ from simpul.core.i18n import _
 from simpul.core.ratelimit import limit_source
 from simpul.core.regions import CurrentRegion
 from simpul.core.security import client_source
-from simpul.web.api_errors import GovStackError
+from simpul.web.api_errors import GovStackError, status_meaning
 from simpul.web.routing import CommittingRoute
 
 #: Where the API lives; the specification's paths follow it.
@@ -245,26 +245,12 @@ SortBy = Annotated[str | None, Query(alias="sortBy", description="Only `created`
 SortOrder = Annotated[str | None, Query(alias="sortOrder", description="`asc` or `desc`.")]
 
 
-_STATUS_TEXT: Final = {
-    400: "Invalid input (the fields are named in `details`), or a malformed or missing "
-    "Information-Mediator-Client.",
-    401: "No valid API token (`Authorization: Bearer <token>`).",
-    403: "The caller may not do this.",
-    404: "Not found, or not visible to the caller.",
-    409: "Conflicts with the file's current state.",
-    413: "A file or the request is too large.",
-    415: "A file type that is not accepted.",
-    429: "Too many requests (see `Retry-After`).",
-    500: "Internal error; nothing was changed.",
-}
-
-
 def _errors(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:
     """Error answers: the specification's ``systemError`` (400 for invalid input, never 422);
     ``4XX`` covers the rest (and keeps FastAPI from documenting its own 422)."""
     listed = (400, *(() if public else (401,)), *codes, 500)
     errors: dict[int | str, dict[str, Any]] = {
-        code: {"model": GovStackError, "description": _STATUS_TEXT[code]} for code in listed
+        code: {"model": GovStackError, "description": status_meaning(code)} for code in listed
     }
     errors["4XX"] = {"model": GovStackError, "description": "Refused: see `localizedMessage`."}
     return errors

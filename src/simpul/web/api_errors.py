@@ -83,11 +83,17 @@ def govstack_status(status: int) -> int:
     return 400 if status == 422 else status
 
 
+def status_meaning(status: int) -> str:
+    """What an HTTP status means for a caller, in English: ``systemError.message``, and the
+    description of that answer in the published document."""
+    return _STATUS_MEANINGS.get(status) or ("Refused." if status < 500 else "Server error.")
+
+
 def system_error(
     status: int, code: str, localized: str, trace_id: str, details: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The ``systemError`` body for an answer with HTTP ``status`` (already mapped)."""
-    meaning = _STATUS_MEANINGS.get(status) or ("Refused." if status < 500 else "Server error.")
+    meaning = status_meaning(status)
     return {
         "traceId": trace_id,
         "code": code,
