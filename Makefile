@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo serve test test-latest lint format typecheck pytest tools browser messages stop clean bench bench-gateway bench-overload
+.PHONY: help install lock demo serve test test-latest lint format typecheck pytest tools browser messages stop clean bench bench-gateway bench-overload cluster
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -110,3 +110,6 @@ bench-gateway: install ## Gateway against nginx, one worker each (installs nginx
 
 bench-overload: install ## simpul serve under 20x its load from clients that give up: recovery time, 5xx, the pool afterwards
 	$(BIN)/python -m bench.overload
+
+cluster: install ## A city on one machine (network namespaces): haproxy, 2 serve, 2 gateways, 2 workers, pgbouncer, PostgreSQL primary + sync replica, Redis; kills one of each under load (root)
+	$(BIN)/python -m bench.cluster
