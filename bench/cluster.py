@@ -80,6 +80,8 @@ LIMITED_APP: Final = "dashboard-cluster"
 SERVICE_CODE: Final = "sampel"
 BULK_LIMIT: Final = 600_000  # never reached
 REQUEST_TIMEOUT: Final = 10.0
+#: Redis asks for a password (``requirepass``): its port is open to the whole network.
+REDIS_PASSWORD: Final = "cluster-bench-redis-password"
 
 
 @dataclass(frozen=True)
@@ -504,7 +506,7 @@ class Cluster:
             "SIMPUL_SECRET_KEY": SECRET,
             "SIMPUL_DATA_DIR": str(self.workdir / "data"),  # uploads: one disk for both hosts
             "SIMPUL_DEBUG": "1",
-            "SIMPUL_REDIS_URL": f"redis://{cache.address}:{cache.port}/0",
+            "SIMPUL_REDIS_URL": f"redis://:{REDIS_PASSWORD}@{cache.address}:{cache.port}/0",
             "SIMPUL_SMTP_HOST": BENCH_ADDRESS,
             "SIMPUL_SMTP_PORT": str(SMTP_PORT),
             "SIMPUL_PUBLIC_URL": f"http://{hosts_of('haproxy')[0].address}:8000",
@@ -537,6 +539,8 @@ class Cluster:
                 "",
                 "--appendonly",
                 "no",
+                "--requirepass",
+                REDIS_PASSWORD,
             ],
             env,
         )
@@ -767,6 +771,8 @@ class Load:
     limited_refused: int = 0
     limited_other: int = 0
     limited_seconds: float = 0.0
+    #: Seconds from a submission's first request to its acknowledgement (retries included).
+    submit_seconds: list[float] = field(default_factory=list)
 
 
 async def submissions(
@@ -787,7 +793,8 @@ async def submissions(
             "Information-Mediator-Client": CLIENT_IDENTITY,
         }
         path = f"/api/{region}/registration/services/{job.service.id}/applications"
-        give_up = time.monotonic() + 60
+        first = time.monotonic()
+        give_up = first + 60
         while time.monotonic() < give_up:
             began = time.monotonic()
             status = 0
@@ -802,6 +809,7 @@ async def submissions(
                 status = 0
             load.outcomes.append(Outcome("web", began, time.monotonic(), status == 200, status))
             if status == 200:
+                load.submit_seconds.append(time.monotonic() - first)
                 return
             await asyncio.sleep(0.5)
         load.unacknowledged += 1
@@ -1219,6 +1227,12 @@ def report(
             }
         )
     bound = args.limit + args.limit / 60 * load.limited_seconds
+    histogram: dict[str, int] = {}
+    for o in load.outcomes:
+        if not o.ok:
+            name = f"{o.stream} {o.status or 'no answer'}"
+            histogram[name] = histogram.get(name, 0) + 1
+    failures = ", ".join(f"{k}: {v}" for k, v in sorted(histogram.items()))
     print()
     print(f"{'kill (SIGKILL)':<18}{'host':<7}{'recover s':>10}{'failed req.':>13}  notes")
     for row in rows:
@@ -1246,6 +1260,8 @@ def report(
         ("  bound (limit + refill)", round(bound, 1)),
         ("  refused 429 / other", f"{load.limited_refused} / {load.limited_other}"),
         ("processes restarted", ", ".join(restarts) or "none"),
+        ("slowest acknowledgement, s", round(max(load.submit_seconds, default=0.0), 2)),
+        ("failed requests (stream status)", failures or "none"),
     ]
     for label, value in lines:
         print(f"{label:<34}{value}")
@@ -1275,6 +1291,8 @@ def report(
         "limited_bound": round(bound, 1),
         "limit_per_minute": args.limit,
         "restarts": list(restarts),
+        "slowest_acknowledgement_s": round(max(load.submit_seconds, default=0.0), 2),
+        "failed_requests": histogram,
         "kills": rows,
     }
     print(json.dumps(result))
