@@ -268,6 +268,23 @@ def namespace_pids(h: Host) -> list[int]:
     return [int(p) for p in done.stdout.split()]
 
 
+def host_memory() -> dict[str, float]:
+    """Resident memory (MiB) of every process of each host still up, added up."""
+    memory: dict[str, float] = {}
+    for h in HOSTS:
+        kib = 0
+        for pid in namespace_pids(h):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+            kib += int(found.group(1)) if found else 0
+        if kib:
+            memory[h.name] = round(kib / 1024, 1)
+    return memory
+
+
 def kill_host(h: Host) -> int:
     """SIGKILL every process of the host (the machine is lost); how many there were."""
     pids = namespace_pids(h)
@@ -389,6 +406,8 @@ class Cluster:
     workdir: Path
     managed: dict[str, Managed] = field(default_factory=dict)
     primary: Host = field(default_factory=lambda: host("db1"))
+    #: False: asynchronous streaming replication, to see what a promotion loses without it.
+    synchronous: bool = True
 
     @property
     def pool_url(self) -> str:
@@ -457,16 +476,18 @@ class Cluster:
             "-d",
             DATABASE,
         ]
+        wanted = "sync" if self.synchronous else "async"
+        names = replica.name if self.synchronous else ""
         for statement in (
-            f"ALTER SYSTEM SET synchronous_standby_names = '{replica.name}'",
+            f"ALTER SYSTEM SET synchronous_standby_names = '{names}'",
             "SELECT pg_reload_conf()",
         ):
             run(in_ns(primary, as_postgres([*psql, "-c", statement])))
         query = "SELECT sync_state FROM pg_stat_replication"
         deadline = time.monotonic() + 30
-        while run(in_ns(primary, as_postgres([*psql, "-Atc", query]))).stdout.strip() != "sync":
+        while run(in_ns(primary, as_postgres([*psql, "-Atc", query]))).stdout.strip() != wanted:
             if time.monotonic() > deadline:
-                raise RuntimeError("db2 did not become a synchronous standby")
+                raise RuntimeError(f"db2 is not streaming ({wanted})")
             time.sleep(0.2)
 
     def add(self, name: str, h: Host, command: list[str], env: dict[str, str]) -> Managed:
@@ -618,9 +639,9 @@ class Cluster:
 
 
 @contextmanager
-def cluster(workdir: Path) -> Iterator[Cluster]:
+def cluster(workdir: Path, *, synchronous: bool = True) -> Iterator[Cluster]:
     network_up()
-    the_cluster = Cluster(workdir)
+    the_cluster = Cluster(workdir, synchronous=synchronous)
     try:
         yield the_cluster
     finally:
@@ -1061,6 +1082,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--drain", type=float, default=90.0, help="seconds to wait for the outbox after the load"
     )
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--asynchronous",
+        action="store_true",
+        help="asynchronous replication (not what decision 0040 chose): what promotion loses",
+    )
     args = parser.parse_args(argv)
     if args.seconds < 30:
         parser.error("--seconds must be at least 30 (four kills, apart)")
@@ -1087,7 +1113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, terminated)
     try:
-        with cluster(workdir) as the_cluster:
+        with cluster(workdir, synchronous=not args.asynchronous) as the_cluster:
             return asyncio.run(bench(the_cluster, args))
     finally:
         if not args.keep:
@@ -1106,7 +1132,8 @@ async def bench(the_cluster: Cluster, args: argparse.Namespace) -> int:
 
     began = time.monotonic()
     await asyncio.to_thread(the_cluster.databases)
-    print(f"db1 (primary) and db2 (synchronous replica) up in {time.monotonic() - began:.1f} s")
+    kind = "synchronous" if the_cluster.synchronous else "asynchronous"
+    print(f"db1 (primary) and db2 ({kind} replica) up in {time.monotonic() - began:.1f} s")
     direct = the_cluster.direct_url(host("db1"))
     get_settings.cache_clear()
     await asyncio.to_thread(migrate_and_seed_demo, direct)
@@ -1188,10 +1215,11 @@ async def drive_and_report(
             ),
             chaos(the_cluster, kills, start=start, every=every),
         )
+    memory = host_memory()
     print(f"load done in {time.monotonic() - start:.1f} s; waiting for the outbox")
     checks = await asyncio.to_thread(check, the_cluster, load, mailbox, fixture, args.drain)
     supervising.cancel()
-    return report(args, load, kills, restarts, checks, mailbox)
+    return report(args, load, kills, restarts, checks, mailbox, memory)
 
 
 def report(
@@ -1201,6 +1229,7 @@ def report(
     restarts: Sequence[str],
     checks: Checks,
     mailbox: Mailbox,
+    memory: dict[str, float],
 ) -> int:
     ends = [k.at for k in kills[1:]] + [float("inf")]
     rows: list[dict[str, Any]] = []
@@ -1273,11 +1302,15 @@ def report(
         and load.limited_allowed <= bound
         and load.unacknowledged == 0
     )
+    print()
+    print("resident memory at the end of the load (MiB, every process of the host):")
+    print("  " + ", ".join(f"{name} {mib:g}" for name, mib in memory.items()))
     if not checks.audit_ok:
         print(checks.audit_output)
     result = {
         "ok": ok,
         "seconds": args.seconds,
+        "replication": "asynchronous" if args.asynchronous else "synchronous",
         "acknowledged": len(load.acknowledged),
         "stored": checks.stored,
         "unacknowledged": load.unacknowledged,
@@ -1293,6 +1326,7 @@ def report(
         "restarts": list(restarts),
         "slowest_acknowledgement_s": round(max(load.submit_seconds, default=0.0), 2),
         "failed_requests": histogram,
+        "memory_mib": memory,
         "kills": rows,
     }
     print(json.dumps(result))
