@@ -16,7 +16,7 @@ runs the SMTP server the workers send to (aiosmtpd, the real server the notify t
 
 Load (bounded in rate and time): citizens submit applications through haproxy (Registration
 API, with Idempotency-Key; a submission not acknowledged is sent again with the same key until
-it is, as a client would); an app calls a service through the gateway; a second app, with a
+it is, as a client would, for up to 60 s); an app calls a service through the gateway; a second app, with a
 limit of ``--limit`` calls a minute, calls faster than its limit. During the load it SIGKILLs
 every process of one host of each kind, in turn: web1, gw1, wk1, then db1 (the primary); the
 failover (as a failover manager would: two failed health checks 0.5 s apart, then
@@ -35,7 +35,11 @@ Its last line is one JSON object. Exits 1 when a check fails.
 Run it as root from the repository root (``make cluster``)::
 
     .venv/bin/python -m bench.cluster [--seconds S] [--rate R] [--gateway-rate G]
-                                      [--limit L] [--keep]
+                                      [--limited-rate L] [--limit N] [--citizens C]
+                                      [--drain S] [--asynchronous] [--keep]
+
+The kills come at 1/5, 2/5, 3/5 and 4/5 of ``--seconds``. ``--asynchronous`` leaves the
+replica asynchronous (not what decision 0040 chose), to see what a promotion loses then.
 
 haproxy and pgbouncer are installed from Debian's packages when missing (root). Everything
 runs from a temporary directory; the namespaces, the bridge and every process are removed at
@@ -200,6 +204,7 @@ frontend gateway
     default_backend gateway
 backend serve
     balance roundrobin
+    option forwardfor
     option httpchk GET /healthz
 {servers("serve")}
 backend gateway
@@ -541,6 +546,8 @@ class Cluster:
             "SIMPUL_UPLOAD_RATE_PER_ACCOUNT": "1000000",
             "SIMPUL_UPLOAD_RATE_PER_ADDRESS": "1000000",
             "SIMPUL_GATEWAY_REFRESH_SECONDS": "2",
+            # The client's address from haproxy's X-Forwarded-For (docs/operations.md).
+            "FORWARDED_ALLOW_IPS": hosts_of("haproxy")[0].address,
         }
 
     def services(self) -> None:
@@ -1222,6 +1229,16 @@ async def drive_and_report(
     return report(args, load, kills, restarts, checks, mailbox, memory)
 
 
+def audit_summary(checks: Checks) -> str:
+    """``ok (N records)`` from the JSON line ``simpul audit verify`` prints, or FAILED."""
+    if not checks.audit_ok:
+        return "FAILED"
+    for line in checks.audit_output.splitlines():
+        if line.startswith("{"):
+            return f"ok ({json.loads(line).get('records_checked', '?')} records checked)"
+    return "ok"
+
+
 def report(
     args: argparse.Namespace,
     load: Load,
@@ -1281,7 +1298,7 @@ def report(
         ("  given up (never acknowledged)", load.unacknowledged),
         ("gateway calls answered 2xx", len(load.gateway_answered)),
         ("  of them in the message log", checks.logged),
-        ("  simpul audit verify", "ok" if checks.audit_ok else "FAILED"),
+        ("  simpul audit verify", audit_summary(checks)),
         ("e-mail notifications due", checks.deliveries),
         ("  received at least once", checks.delivered),
         ("  duplicates received", checks.duplicates),

@@ -41,6 +41,8 @@ def test_haproxy_balances_both_serve_and_both_gateway_hosts_with_health_checks()
         h = cluster.host(name)
         assert f"server {name} {h.address}:{h.port} check" in config
     assert config.count("option httpchk GET /healthz") == 2
+    # simpul serve takes the client's address from it (FORWARDED_ALLOW_IPS = the balancer)
+    assert config.count("option forwardfor") == 1
     lb = cluster.host("lb")
     assert f"bind {lb.address}:{lb.port}" in config
     assert f"bind {lb.address}:{cluster.LB_GATEWAY_PORT}" in config
