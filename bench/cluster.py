@@ -16,10 +16,10 @@ runs the SMTP server the workers send to (aiosmtpd, the real server the notify t
 
 Load (bounded in rate and time): citizens submit applications through haproxy (Registration
 API, with Idempotency-Key; a submission not acknowledged is sent again with the same key until
-it is, as a client would, for up to 60 s); an app calls a service through the gateway; a second app, with a
-limit of ``--limit`` calls a minute, calls faster than its limit. During the load it SIGKILLs
-every process of one host of each kind, in turn: web1, gw1, wk1, then db1 (the primary); the
-failover (as a failover manager would: two failed health checks 0.5 s apart, then
+it is, as a client would, for up to 60 s); an app calls a service through the gateway; a
+second app, with a limit of ``--limit`` calls a minute, calls faster than its limit. During
+the load it SIGKILLs every process of one host of each kind, in turn: web1, gw1, wk1, then db1
+(the primary); the failover (as a failover manager would: two failed health checks 0.5 s apart, then
 ``pg_ctl promote`` on db2 and pgbouncer repointed and reloaded) is the bench's. Processes that
 exit on their own are restarted after a second, as systemd's ``Restart=always`` would (counted
 as ``restarts``); killed hosts stay down.
