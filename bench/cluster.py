@@ -25,8 +25,9 @@ exit on their own are restarted after a second, as systemd's ``Restart=always`` 
 as ``restarts``); killed hosts stay down.
 
 Then it checks and prints: every acknowledged submission is stored (each answered ``fileId`` is
-a row of ``application`` on the promoted primary); every gateway call answered 2xx is in the
-message log (its ``X-Request-Id``) and ``simpul audit verify`` passes; every e-mail
+a row of ``application`` on the promoted primary), none twice (one row per Idempotency-Key);
+every gateway call answered 2xx is in the message log (its ``X-Request-Id``) and ``simpul
+audit verify`` passes; every e-mail
 notification of an acknowledged submission reached the SMTP server at least once (duplicates
 counted); the limited app got at most its bucket (``limit`` + ``limit``/60 per second) through
 both gateways together; and for each kill the time until the service was whole again.
@@ -977,6 +978,7 @@ def recovery(
 @dataclass
 class Checks:
     stored: int
+    doubled: int
     missing_submissions: list[str]
     logged: int
     missing_log: list[str]
@@ -1021,6 +1023,11 @@ def check(
             row[0]
             for row in conn.execute("SELECT id FROM application WHERE id = ANY(%s)", (acked,))
         }
+        # Sent again after a failure, with the same Idempotency-Key: stored once each.
+        doubled = conn.execute(
+            "SELECT count(*) - count(DISTINCT (applicant_id, idempotency_key)) FROM application"
+            " WHERE idempotency_key LIKE 'bench-cluster-%'"
+        ).fetchone()
         logged = {
             row[0]
             for row in conn.execute(
@@ -1059,6 +1066,7 @@ def check(
     )
     return Checks(
         stored=len(stored),
+        doubled=int(doubled[0]) if doubled else 0,
         missing_submissions=[str(a) for a in acked if a not in stored],
         logged=len(logged),
         missing_log=[str(a) for a in answered if a not in logged],
@@ -1296,6 +1304,7 @@ def report(
         ("submissions acknowledged", len(load.acknowledged)),
         ("  of them stored after failover", checks.stored),
         ("  given up (never acknowledged)", load.unacknowledged),
+        ("  stored twice (same key)", checks.doubled),
         ("gateway calls answered 2xx", len(load.gateway_answered)),
         ("  of them in the message log", checks.logged),
         ("  simpul audit verify", audit_summary(checks)),
@@ -1318,6 +1327,7 @@ def report(
         and not checks.undelivered
         and load.limited_allowed <= bound
         and load.unacknowledged == 0
+        and checks.doubled == 0
     )
     print()
     print("resident memory at the end of the load (MiB, every process of the host):")
@@ -1331,6 +1341,7 @@ def report(
         "acknowledged": len(load.acknowledged),
         "stored": checks.stored,
         "unacknowledged": load.unacknowledged,
+        "stored_twice": checks.doubled,
         "gateway_answered": len(load.gateway_answered),
         "gateway_logged": checks.logged,
         "audit_verify_ok": checks.audit_ok,
