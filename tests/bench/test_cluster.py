@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import uuid
 from pathlib import Path
 
 from bench import cluster
@@ -54,3 +55,44 @@ def test_pgbouncer_points_at_the_primary_of_the_moment(tmp_path: Path) -> None:
         config = cluster.pgbouncer_config(cluster.HOSTS, target, tmp_path)
         assert f"host={target.address} port={target.port}" in config
         assert "pool_mode = session" in config
+
+
+def test_recovery_is_the_end_of_the_last_failure_the_kill_caused() -> None:
+    def outcome(stream: str, began: float, ended: float, status: int) -> cluster.Outcome:
+        return cluster.Outcome(stream, began, ended, status == 200, status)
+
+    outcomes = [
+        outcome("web", 9.0, 9.5, 503),  # before the kill: not its doing
+        outcome("web", 10.1, 10.4, 503),
+        outcome("web", 10.2, 11.5, 503),
+        outcome("gateway", 10.3, 12.0, 503),  # another stream
+        outcome("web", 11.0, 11.2, 200),
+        outcome("web", 20.5, 21.0, 503),  # begun after the next kill
+    ]
+    seconds, failed = cluster.recovery(outcomes, "web", since=10.0, before=20.0)
+    assert (round(seconds, 2), failed) == (1.5, 2)
+    assert cluster.recovery(outcomes, "web", since=30.0, before=40.0) == (0.0, 0)
+
+
+def test_the_worst_notification_delay_counts_submissions_acknowledged_in_the_window() -> None:
+    early, late, outside = (uuid.uuid4() for _ in range(3))
+    load = cluster.Load(acknowledged_at={early: 9.0, late: 11.0, outside: 25.0})
+    checks = cluster.Checks(
+        stored=3,
+        doubled=0,
+        missing_submissions=[],
+        logged=0,
+        missing_log=[],
+        audit_ok=True,
+        audit_output="",
+        deliveries=3,
+        delivered=3,
+        undelivered=[],
+        duplicates=1,
+        application_of={"a" * 32: early, "b" * 32: late, "c" * 32: outside},
+    )
+    mailbox = cluster.Mailbox(
+        received=[(9.5, "a" * 32), (21.0, "b" * 32), (22.0, "b" * 32), (60.0, "c" * 32)]
+    )
+    # late's first e-mail came 10 s after it; outside's is past the window; a repeat is ignored
+    assert cluster.worst_delay(load, checks, mailbox, since=8.0, before=20.0) == 10.0
