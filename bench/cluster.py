@@ -84,6 +84,21 @@ BULK_APP: Final = "portal-cluster"
 LIMITED_APP: Final = "dashboard-cluster"
 SERVICE_CODE: Final = "sampel"
 BULK_LIMIT: Final = 600_000  # never reached
+SERVICE_PATH: Final = "/data"
+SERVICE_OPENAPI: Final = json.dumps(
+    {
+        "openapi": "3.0.3",
+        "info": {"title": "Data uji klaster", "version": "1.0"},
+        "paths": {
+            SERVICE_PATH: {
+                "get": {
+                    "summary": "Jawaban JSON tetap",
+                    "responses": {"200": {"description": "Data"}},
+                }
+            }
+        },
+    }
+)
 REQUEST_TIMEOUT: Final = 10.0
 #: Redis asks for a password (``requirepass``): its port is open to the whole network.
 REDIS_PASSWORD: Final = "cluster-bench-redis-password"
@@ -669,7 +684,6 @@ class GatewayFixture:
 
 
 def prepare_gateway(url: str, limit: int) -> GatewayFixture:
-    from bench.gateway import OPENAPI, PATH
     from sqlalchemy.orm import Session
 
     from simpul.catalogue.models import Agency
@@ -731,7 +745,7 @@ def prepare_gateway(url: str, limit: int) -> GatewayFixture:
                 app_code=PROVIDER_APP,
                 code=SERVICE_CODE,
                 upstream_url=f"http://{prov.address}:{prov.port}",
-                openapi_text=OPENAPI,
+                openapi_text=SERVICE_OPENAPI,
                 actor=actor,
                 title="Data uji klaster",
             )
@@ -755,7 +769,7 @@ def prepare_gateway(url: str, limit: int) -> GatewayFixture:
         engine.dispose()
     return GatewayFixture(
         region_id,
-        f"/r1/{member}/{PROVIDER_APP}/{SERVICE_CODE}{PATH}",
+        f"/r1/{member}/{PROVIDER_APP}/{SERVICE_CODE}{SERVICE_PATH}",
         clients[BULK_APP],
         clients[LIMITED_APP],
     )
