@@ -426,8 +426,10 @@ def test_a_commit_whose_answer_was_lost_is_not_written_twice(
         await writer.start()
         real = writer._insert_and_commit
 
-        async def answer_lost(conn: Any, rows: Any, lock_keys: list[int] | None) -> None:
-            await real(conn, rows, lock_keys)
+        async def answer_lost(
+            conn: Any, rows: Any, lock_keys: list[int] | None, *rest: Any
+        ) -> None:
+            await real(conn, rows, lock_keys, *rest)
             fast_path = lock_keys is not None
             if fast_path not in lost:  # lose the answer once on each path
                 lost.add(fast_path)

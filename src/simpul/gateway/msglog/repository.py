@@ -13,7 +13,14 @@ from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from simpul.gateway.msglog.models import GatewayLogSeal, GatewayMessage, GatewayRefusal, RegionKey
+from simpul.gateway.msglog.models import (
+    GatewayLogArchive,
+    GatewayLogSeal,
+    GatewayLogVerification,
+    GatewayMessage,
+    GatewayRefusal,
+    RegionKey,
+)
 
 
 def region_log_lock_key(region_id: uuid.UUID) -> int:
@@ -57,14 +64,28 @@ def list_region_keys(session: Session, region_id: uuid.UUID) -> Sequence[RegionK
 
 
 def log_tip(session: Session, region_id: uuid.UUID) -> tuple[int, bytes] | None:
-    """Seq and hash of the region's newest record, or None when it has none."""
+    """Seq and hash of the region's newest record (live, else the archived boundary), or None
+    when it has none."""
     row = session.execute(
         select(GatewayMessage.seq, GatewayMessage.hash)
         .where(GatewayMessage.region_id == region_id)
         .order_by(GatewayMessage.seq.desc())
         .limit(1)
     ).one_or_none()
-    return None if row is None else (row.seq, row.hash)
+    if row is not None:
+        return row.seq, row.hash
+    archived = last_archive(session, region_id)
+    return None if archived is None else (archived.last_seq, archived.last_hash)
+
+
+def last_archive(session: Session, region_id: uuid.UUID) -> GatewayLogArchive | None:
+    """The region's newest archived month: where its live chain continues from."""
+    return session.scalars(
+        select(GatewayLogArchive)
+        .where(GatewayLogArchive.region_id == region_id)
+        .order_by(GatewayLogArchive.last_seq.desc())
+        .limit(1)
+    ).one_or_none()
 
 
 def last_seal(session: Session, region_id: uuid.UUID) -> GatewayLogSeal | None:
@@ -83,6 +104,23 @@ def list_seals(session: Session, region_id: uuid.UUID) -> Sequence[GatewayLogSea
         .where(GatewayLogSeal.region_id == region_id)
         .order_by(GatewayLogSeal.seq)
     ).all()
+
+
+def verification_checkpoint(
+    session: Session, region_id: uuid.UUID
+) -> GatewayLogVerification | None:
+    return session.get(GatewayLogVerification, region_id)
+
+
+def save_verification_checkpoint(session: Session, values: dict[str, Any]) -> None:
+    """Store where the next incremental verification starts (keys: the table's columns)."""
+    statement = pg_insert(GatewayLogVerification).values(values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id"],
+            set_={k: statement.excluded[k] for k in values if k != "region_id"},
+        )
+    )
 
 
 def count_messages(session: Session, region_id: uuid.UUID) -> int:
@@ -153,16 +191,25 @@ def add_refusal_counts(session: Session, rows: list[dict[str, Any]]) -> None:
 LOCK_SQL: Final = "SELECT pg_advisory_xact_lock(%s)"
 
 #: The newest record of each region asked for. A region that does not exist gives no row (its
-#: records are refused instead of failing the whole batch on the foreign key).
+#: records are refused instead of failing the whole batch on the foreign key). A region whose
+#: live records were all archived continues from its archived boundary.
 TIPS_SQL: Final = """
-SELECT r.id, t.seq, t.hash
+SELECT r.id, coalesce(t.seq, a.last_seq), coalesce(t.hash, a.last_hash)
 FROM region r
 LEFT JOIN LATERAL (
     SELECT m.seq, m.hash FROM gateway_message m
     WHERE m.region_id = r.id ORDER BY m.seq DESC LIMIT 1
 ) t ON true
+LEFT JOIN LATERAL (
+    SELECT g.last_seq, g.last_hash FROM gateway_log_archive g
+    WHERE g.region_id = r.id ORDER BY g.last_seq DESC LIMIT 1
+) a ON true
 WHERE r.id = ANY(%s)
 """
+#: Fails with unique_violation when the region has records after the given seq (fast path).
+EXPECT_TIP_SQL: Final = "SELECT simpul_log_expect_tip(%s, %s)"
+#: Create this month's and the next months' partitions of the log tables if missing.
+ENSURE_PARTITIONS_SQL: Final = "SELECT simpul_log_ensure_partitions(%s)"
 
 MESSAGE_COLUMNS: Final = (
     "region_id",
@@ -217,9 +264,14 @@ LAST_SEAL_SQL: Final = """
 SELECT seq, first_seq, last_seq, last_hash, prev_seal_hash, sealed_at, kid, signature
 FROM gateway_log_seal WHERE region_id = %s ORDER BY seq DESC LIMIT 1
 """
-TIP_SQL: Final = (
-    "SELECT seq, hash FROM gateway_message WHERE region_id = %s ORDER BY seq DESC LIMIT 1"
-)
+TIP_SQL: Final = """
+SELECT seq, hash FROM (
+    (SELECT seq, hash FROM gateway_message WHERE region_id = %(r)s ORDER BY seq DESC LIMIT 1)
+    UNION ALL
+    (SELECT last_seq, last_hash FROM gateway_log_archive WHERE region_id = %(r)s
+     ORDER BY last_seq DESC LIMIT 1)
+) tips ORDER BY seq DESC LIMIT 1
+"""
 HASH_AT_SQL: Final = "SELECT hash FROM gateway_message WHERE region_id = %s AND seq = %s"
 CURRENT_KEY_SQL: Final = """
 SELECT kid, private_key_encrypted FROM region_key
