@@ -152,8 +152,9 @@ def _partitioned_copy(table: str, primary_key: str, columns: str) -> None:
         "REFERENCES region (id) ON DELETE RESTRICT"
         ") PARTITION BY RANGE (at)"
     )
-    op.execute(  # noqa: S608 - the table names are the migration's own literals
-        f"SELECT simpul_log_partition('{table}', m::date) FROM generate_series("
+    # The table names are the migration's own literals.
+    op.execute(
+        f"SELECT simpul_log_partition('{table}', m::date) FROM generate_series("  # noqa: S608
         f"(SELECT date_trunc('month', min(at) AT TIME ZONE 'UTC') FROM {table}_unpartitioned), "
         f"(SELECT date_trunc('month', max(at) AT TIME ZONE 'UTC') FROM {table}_unpartitioned), "
         "interval '1 month') AS m"
