@@ -123,6 +123,35 @@ def save_verification_checkpoint(session: Session, values: dict[str, Any]) -> No
     )
 
 
+def stream_seals(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    after_seq: int = 0,
+    up_to_seq: int,
+    chunk: int = 1000,
+) -> Generator[GatewayLogSeal]:
+    """The region's seals ``after_seq + 1 .. up_to_seq`` in order, ``chunk`` at a time (keyset
+    pages); each is let go of by the session once the caller moved past it."""
+    while True:
+        page = session.scalars(
+            select(GatewayLogSeal)
+            .where(
+                GatewayLogSeal.region_id == region_id,
+                GatewayLogSeal.seq > after_seq,
+                GatewayLogSeal.seq <= up_to_seq,
+            )
+            .order_by(GatewayLogSeal.seq)
+            .limit(chunk)
+        ).all()
+        for seal in page:
+            yield seal
+            session.expunge(seal)
+        if len(page) < chunk:
+            return
+        after_seq = page[-1].seq
+
+
 def count_messages(session: Session, region_id: uuid.UUID) -> int:
     return (
         session.scalar(
