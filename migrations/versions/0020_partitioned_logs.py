@@ -97,6 +97,13 @@ BEGIN
         RAISE EXCEPTION '% is not a partition of the message log', name
             USING ERRCODE = 'check_violation';
     END IF;
+    -- Only a month that ended more than a month ago: never one that may still get records.
+    IF name !~ '^gateway_message_y[0-9]{4}m[0-9]{2}$'
+            OR to_date(right(name, 8), '"y"YYYY"m"MM') + interval '2 months'
+                > date_trunc('month', now() AT TIME ZONE 'UTC') THEN
+        RAISE EXCEPTION 'partition % is too recent to drop', name
+            USING ERRCODE = 'check_violation';
+    END IF;
     -- Nobody appends or archives while the partition is checked and dropped.
     EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', name);
     EXECUTE format(
@@ -289,10 +296,18 @@ def upgrade() -> None:
     )
     op.execute(DROP_FUNCTION)
     op.execute(EXPECT_TIP_FUNCTION)
+    # Archiving looks up the seal that covers a record.
+    op.create_index(
+        "ix_gateway_log_seal_region_id_last_seq",
+        "gateway_log_seal",
+        ["region_id", "last_seq"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
     refuse_data_loss("0020", "gateway_log_archive")
+    op.drop_index("ix_gateway_log_seal_region_id_last_seq", table_name="gateway_log_seal")
     op.execute("DROP FUNCTION simpul_log_expect_tip(uuid, bigint)")
     op.execute("DROP FUNCTION simpul_log_drop_partition(text)")
     op.drop_table("gateway_log_verification")

@@ -86,6 +86,7 @@ class GatewayLogSeal(Base):
     """
 
     __tablename__ = "gateway_log_seal"
+    __table_args__ = (Index("ix_gateway_log_seal_region_id_last_seq", "region_id", "last_seq"),)
 
     region_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True

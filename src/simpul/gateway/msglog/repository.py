@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Generator, Sequence
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Row, func, insert, select, text
@@ -315,3 +316,76 @@ INSERT INTO gateway_log_seal
     (region_id, seq, first_seq, last_seq, last_hash, prev_seal_hash, sealed_at, kid, signature)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
+
+
+# -- partitions, archives and retention --------------------------------------------------------
+
+
+def ensure_partitions(session: Session, ahead: int) -> int:
+    """Create this month's and the next ``ahead`` months' partitions of both log tables."""
+    return int(
+        session.execute(
+            text("SELECT simpul_log_ensure_partitions(:ahead)"), {"ahead": ahead}
+        ).scalar_one()
+    )
+
+
+def create_month_partition(session: Session, table: str, month: date) -> bool:
+    """Create the partition of ``table`` for ``month`` if missing (imports, tests)."""
+    return bool(
+        session.execute(
+            text("SELECT simpul_log_partition(:table, :month)"), {"table": table, "month": month}
+        ).scalar_one()
+    )
+
+
+def message_partitions(session: Session) -> list[tuple[str, date]]:
+    """The message log's partitions as (name, first day of the month), oldest first."""
+    names = session.scalars(
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'gateway_message'::regclass ORDER BY c.relname"
+        )
+    ).all()
+    return [(name, date(int(name[-7:-3]), int(name[-2:]), 1)) for name in names]
+
+
+def last_seq_in_month(
+    session: Session, region_id: uuid.UUID, start: datetime, end: datetime
+) -> int | None:
+    """The region's highest seq among records with ``start <= at < end`` (one partition)."""
+    return session.scalar(
+        select(func.max(GatewayMessage.seq)).where(
+            GatewayMessage.region_id == region_id,
+            GatewayMessage.at >= start,
+            GatewayMessage.at < end,
+        )
+    )
+
+
+def seal_covering(session: Session, region_id: uuid.UUID, seq: int) -> GatewayLogSeal | None:
+    """The seal whose range holds record ``seq`` (None while it is unsealed)."""
+    return session.scalars(
+        select(GatewayLogSeal)
+        .where(GatewayLogSeal.region_id == region_id, GatewayLogSeal.last_seq >= seq)
+        .order_by(GatewayLogSeal.last_seq)
+        .limit(1)
+    ).one_or_none()
+
+
+def archived_months(session: Session, region_id: uuid.UUID) -> set[date]:
+    return set(
+        session.scalars(
+            select(GatewayLogArchive.month).where(GatewayLogArchive.region_id == region_id)
+        ).all()
+    )
+
+
+def drop_message_partition(session: Session, name: str) -> int:
+    """Drop a partition through ``simpul_log_drop_partition``, which refuses unless every
+    record in it is archived; returns the records dropped."""
+    return int(
+        session.execute(
+            text("SELECT simpul_log_drop_partition(:name)"), {"name": name}
+        ).scalar_one()
+    )

@@ -25,6 +25,8 @@ class ProblemKind(enum.StrEnum):
     REMOVED = "removed"
     INSERTED = "inserted"
     SEAL_INVALID = "seal_invalid"
+    #: An archive's manifest is unreadable or not signed by the region's key.
+    MANIFEST_INVALID = "manifest_invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class VerifyReport:
         }
 
 
-class _SealChecker:
+class SealChecker:
     """Checks seals one after the other: numbering, ranges without gaps, the link to the
     previous seal and the signature. Starts after a known seal (or at the beginning)."""
 
@@ -146,7 +148,7 @@ class _SealChecker:
 class _SealStream:
     """The valid seals in order, read lazily as the records advance (constant memory)."""
 
-    def __init__(self, seals: Iterator[SealFields], checker: _SealChecker) -> None:
+    def __init__(self, seals: Iterator[SealFields], checker: SealChecker) -> None:
         self._seals = seals
         self.checker = checker
         self.current: SealFields | None = None
@@ -214,7 +216,7 @@ def _row_hash(row: Any, seq: int) -> bytes:
     )
 
 
-class _ChainChecker:
+class ChainChecker:
     """Walks records in seq order and returns the first problem of the chain itself."""
 
     def __init__(self, *, next_seq: int = 1, prev_hash: bytes = ZERO_HASH) -> None:
@@ -340,9 +342,9 @@ class _Walk:
     """Records and seals checked together, in seq order: the first problem of each kind."""
 
     def __init__(self, start: StartPoint, keys: dict[str, Ed25519PublicKey]) -> None:
-        self.chain = _ChainChecker(next_seq=start.last_seq + 1, prev_hash=start.last_hash)
+        self.chain = ChainChecker(next_seq=start.last_seq + 1, prev_hash=start.last_hash)
         self.seals: _SealStream | None = None
-        self._seal_checker = _SealChecker(
+        self._seal_checker = SealChecker(
             keys,
             next_seq=start.seal_seq + 1,
             next_first=start.last_seq + 1,

@@ -1,0 +1,240 @@
+"""Monthly partitions, retention into signed archive files, and verification that continues
+from an archive or from the last verified seal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from simpul import cli
+from simpul.core.audit import ensure_log_partitions
+from simpul.gateway.msglog import ProblemKind, append_records, verify_region
+from simpul.gateway.msglog import repository as log_repository
+from simpul.gateway.msglog.archive import verify_archive
+from simpul.gateway.msglog.cli import audit_app
+from simpul.gateway.msglog.keys import public_keys
+from simpul.gateway.msglog.retention import (
+    ArchiveFailed,
+    archive_month,
+    drop_archived_partitions,
+    due_months,
+    seal_month,
+)
+from tests.gateway.msglog.archives import (
+    add_month,
+    archive_paths,
+    local_store,
+    new_region,
+    record_at,
+)
+
+JAN, FEB, MAR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
+
+
+def partitions_of(session: Session, table: str) -> set[str]:
+    return set(
+        session.scalars(
+            text(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = CAST(:t AS regclass)"
+            ),
+            {"t": table},
+        )
+    )
+
+
+def test_both_log_tables_are_partitioned_by_month_with_months_made_ahead(
+    session: Session,
+) -> None:
+    now = datetime.now(UTC)
+    ensure_log_partitions(session, 3)
+    for table in ("gateway_message", "audit_event"):
+        names = partitions_of(session, table)
+        assert f"{table}_y{now:%Y}m{now:%m}" in names
+        assert len(names) >= 4  # this month and three ahead
+    assert ensure_log_partitions(session, 3) == 0  # nothing twice
+
+
+def test_every_partition_keeps_the_append_only_rule(session: Session) -> None:
+    region = new_region(session)
+    add_month(session, region.id, JAN, 3)
+    for statement in (
+        "UPDATE gateway_message_y2024m01 SET status = 500",
+        "DELETE FROM gateway_message_y2024m01",
+        "TRUNCATE gateway_message_y2024m01",
+        "TRUNCATE gateway_message",
+    ):
+        savepoint = session.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text(statement))
+        savepoint.rollback()
+    assert log_repository.count_messages(session, region.id) == 3
+
+
+def test_months_are_archived_dropped_and_the_chain_continues(
+    session: Session, tmp_path: Path
+) -> None:
+    region = new_region(session)
+    add_month(session, region.id, JAN, 30)
+    add_month(session, region.id, FEB, 20)
+    add_month(session, region.id, MAR, 5)  # left unsealed
+    store = local_store(tmp_path)
+    assert due_months(session, region, datetime.now(UTC))[:3] == [JAN, FEB, MAR]
+
+    january = archive_month(session, region, JAN, store)
+    assert january is not None
+    assert (january.first_seq, january.last_seq, january.records) == (1, 30, 30)
+    data_path, manifest_path = archive_paths(tmp_path, region, JAN)
+    report = verify_archive(
+        manifest_path.read_bytes(),
+        [data_path.read_bytes()],
+        trusted_keys=public_keys(session, region.id),
+    )
+    assert report.ok and report.records_checked == 30 and report.seals_checked == 3
+
+    # Only January is archived: only its partition goes.
+    dropped = dict(drop_archived_partitions(session))
+    assert "gateway_message_y2024m01" in dropped
+    assert {"gateway_message_y2024m02", "gateway_message_y2024m03"} <= partitions_of(
+        session, "gateway_message"
+    )
+    live = verify_region(session, region.id)
+    assert live.ok, live.first_problem
+    assert (live.started_from, live.first_seq, live.records_checked) == ("archive", 31, 25)
+
+    # March's tail is unsealed: archiving it needs a seal first (which the command makes).
+    with pytest.raises(ArchiveFailed):
+        archive_month(session, region, MAR, store)
+    assert seal_month(session, region.id, MAR) is True
+    for month in (FEB, MAR):
+        archive_month(session, region, month, store)
+    drop_archived_partitions(session)
+    assert log_repository.count_messages(session, region.id) == 0
+
+    # Every live record is archived: new records continue the archived chain.
+    assert append_records(session, [record_at(region.id, datetime.now(UTC), 99)]) == [56]
+    live = verify_region(session, region.id)
+    assert live.ok and live.first_seq == 56 and live.records_checked == 1
+
+
+def test_an_unsealed_tail_is_sealed_before_it_is_archived(session: Session, tmp_path: Path) -> None:
+    region = new_region(session)
+    add_month(session, region.id, JAN, 14)  # one seal over 1..10, 11..14 unsealed
+    assert seal_month(session, region.id, JAN) is True
+    row = archive_month(session, region, JAN, local_store(tmp_path))
+    assert row is not None and (row.last_seq, row.last_seal_seq) == (14, 2)
+
+
+def test_a_month_whose_records_reach_into_the_next_is_archived_up_to_a_seal(
+    session: Session, tmp_path: Path
+) -> None:
+    """Seals do not follow months: an archive ends at the seal covering the month's last
+    record, and the next month's archive starts after it."""
+    region = new_region(session)
+    add_month(session, region.id, JAN, 5, seal_every=100)
+    add_month(session, region.id, FEB, 5, seal_every=100)
+    seal_month(session, region.id, JAN)  # one seal over 1..10, across both months
+    store = local_store(tmp_path)
+    january = archive_month(session, region, JAN, store)
+    assert january is not None and (january.first_seq, january.last_seq) == (1, 10)
+    assert archive_month(session, region, FEB, store) is None  # nothing left of February
+    assert {name for name, _count in drop_archived_partitions(session)} >= {
+        "gateway_message_y2024m01",
+        "gateway_message_y2024m02",
+    }
+
+
+def test_incremental_verify_starts_after_the_last_verified_seal(
+    session: Session,
+) -> None:
+    region = new_region(session)
+    add_month(session, region.id, JAN, 30)
+    first = verify_region(session, region.id, full=False, save_checkpoint=True)
+    assert first.ok and first.records_checked == 30 and first.started_from == "beginning"
+
+    session.execute(text("SET LOCAL session_replication_role = replica"))
+    session.execute(
+        text("UPDATE gateway_message SET status = 418 WHERE region_id = :r AND seq = 5"),
+        {"r": region.id},
+    )
+    session.execute(text("SET LOCAL session_replication_role = origin"))
+    again = verify_region(session, region.id, full=False)
+    assert again.ok and again.started_from == "checkpoint" and again.records_checked == 0
+    full = verify_region(session, region.id, full=True)
+    assert full.first_problem is not None
+    assert (full.first_problem.seq, full.first_problem.kind) == (5, ProblemKind.CHANGED)
+
+    # Tampering after the checkpoint is found by the incremental run.
+    add_month(session, region.id, FEB, 10)
+    session.execute(text("SET LOCAL session_replication_role = replica"))
+    session.execute(
+        text("UPDATE gateway_message SET path = '/x' WHERE region_id = :r AND seq = 33"),
+        {"r": region.id},
+    )
+    session.execute(text("SET LOCAL session_replication_role = origin"))
+    later = verify_region(session, region.id, full=False)
+    assert later.first_problem is not None and later.first_problem.seq == 33
+    assert later.records_checked <= 10
+
+
+def test_the_verifier_reads_seals_in_pages(session: Session) -> None:
+    """Seals are streamed too: a walk over many seals fetches them a page at a time."""
+    region = new_region(session)
+    add_month(session, region.id, JAN, 60, seal_every=2)
+    newest = log_repository.last_seal(session, region.id)
+    assert newest is not None
+    pages = list(log_repository.stream_seals(session, region.id, up_to_seq=newest.seq, chunk=7))
+    assert [s.seq for s in pages] == list(range(1, 31))
+    assert verify_region(session, region.id).seals_checked == 30
+
+
+@pytest.fixture
+def run_audit(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(sessions: sessionmaker[Session], *args: str):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(cli, "session_factory", lambda: sessions)
+        return runner.invoke(audit_app, list(args))
+
+    return invoke
+
+
+def test_audit_archive_and_offline_verify(  # type: ignore[no-untyped-def]
+    run_audit, session_factory: sessionmaker[Session], session: Session, tmp_path: Path
+) -> None:
+    region = new_region(session)
+    add_month(session, region.id, JAN, 25)
+    session.commit()
+    archived = run_audit(session_factory, "archive", "--region", region.slug, "--to", str(tmp_path))
+    assert archived.exit_code == 0, archived.output
+    assert "2024-01" in archived.stdout and "gateway_message_y2024m01" in archived.stdout
+
+    keys = run_audit(session_factory, "keys", "--region", region.slug)
+    keys_file = tmp_path / "keys.jsonl"
+    keys_file.write_text(keys.stdout)
+    data_path, manifest_path = archive_paths(tmp_path, region, JAN)
+    offline = run_audit(
+        session_factory, "verify", "--archive", str(manifest_path), "--keys", str(keys_file)
+    )
+    assert offline.exit_code == 0, offline.output
+    report = json.loads(offline.stdout.splitlines()[0])
+    assert report["ok"] and report["records_checked"] == 25 and report["keys_pinned"]
+
+    # The live chain continues from the archive.
+    live = run_audit(session_factory, "verify", "--region", region.slug, "--full")
+    assert live.exit_code == 0, live.output
+    assert json.loads(live.stdout.splitlines()[0])["started_from"] == "archive"
+
+    damaged = data_path.read_bytes()
+    data_path.write_bytes(damaged[:-20])
+    broken = run_audit(session_factory, "verify", "--archive", str(data_path))
+    assert broken.exit_code == 1
+    wrong = run_audit(session_factory, "verify", "--archive", str(tmp_path / "keys.jsonl"))
+    assert wrong.exit_code == 2
