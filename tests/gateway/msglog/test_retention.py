@@ -17,7 +17,7 @@ from simpul import cli
 from simpul.core.audit import ensure_log_partitions
 from simpul.gateway.msglog import ProblemKind, append_records, verify_region
 from simpul.gateway.msglog import repository as log_repository
-from simpul.gateway.msglog.archive import verify_archive
+from simpul.gateway.msglog.archive import archive_keys, verify_archive
 from simpul.gateway.msglog.cli import audit_app
 from simpul.gateway.msglog.keys import public_keys
 from simpul.gateway.msglog.retention import (
@@ -26,6 +26,7 @@ from simpul.gateway.msglog.retention import (
     drop_archived_partitions,
     due_months,
     seal_month,
+    store_for,
 )
 from tests.gateway.msglog.archives import (
     add_month,
@@ -238,3 +239,44 @@ def test_audit_archive_and_offline_verify(  # type: ignore[no-untyped-def]
     assert broken.exit_code == 1
     wrong = run_audit(session_factory, "verify", "--archive", str(tmp_path / "keys.jsonl"))
     assert wrong.exit_code == 2
+
+
+def test_archives_go_to_an_s3_bucket(session: Session) -> None:
+    """The same archive through a real S3-protocol server (moto) on loopback."""
+    from types import SimpleNamespace
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        settings = SimpleNamespace(
+            s3_endpoint_url=f"http://{host}:{port}",
+            s3_region="us-east-1",
+            s3_access_key="testing",
+            s3_secret_key="testing",
+        )
+        boto3.session.Session().client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket="arsip-log")
+        store = store_for("s3://arsip-log/simpul/log", settings)
+        region = new_region(session)
+        add_month(session, region.id, JAN, 12)
+        seal_month(session, region.id, JAN)
+        row = archive_month(session, region, JAN, store)
+        assert row is not None and row.records == 12
+        assert row.location.startswith("s3://arsip-log/simpul/log/gateway-log/")
+        data_key, manifest_key = archive_keys(region.slug, JAN)
+        with store.storage.open(manifest_key) as manifest, store.storage.open(data_key) as data:
+            report = verify_archive(
+                manifest.read_all(), data, trusted_keys=public_keys(session, region.id)
+            )
+        assert report.ok and report.records_checked == 12
+    finally:
+        server.stop()
