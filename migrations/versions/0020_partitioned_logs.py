@@ -221,12 +221,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_gateway_message_region_id_at", "gateway_message", ["region_id", "at"], unique=False
     )
-    op.create_index(
-        "ix_gateway_message_region_id_service_at",
-        "gateway_message",
-        ["region_id", "service", "at"],
-        unique=False,
-    )
+    # No index on (region_id, service, at) any more: no query filters the log by service, and
+    # it was a fifth of the log's bytes (bench/msglog_disk.py, decision 0037).
 
     _partitioned_copy("audit_event", "id, at", AUDIT_COLUMNS)
     op.execute(
@@ -323,7 +319,8 @@ def downgrade() -> None:
             f"RENAME CONSTRAINT fk_{table}_region_id_region TO fk_{table}_p_region"
         )
         for index in _indexes(table):
-            op.execute(f"ALTER INDEX {index} RENAME TO {index}_p")
+            if index != _SERVICE_INDEX:  # not there since this migration
+                op.execute(f"ALTER INDEX {index} RENAME TO {index}_p")
         op.execute(
             f"CREATE TABLE {table} ({columns}, "
             f"CONSTRAINT pk_{table} PRIMARY KEY ({primary_key}), "
@@ -344,6 +341,8 @@ def downgrade() -> None:
     op.drop_column("region", "log_retention_months")
 
 
+_SERVICE_INDEX = "ix_gateway_message_region_id_service_at"
+#: The indexes the tables had before this migration (the downgrade makes them again).
 _INDEX_COLUMNS = {
     "ix_gateway_message_region_id_at": "region_id, at",
     "ix_gateway_message_region_id_service_at": "region_id, service, at",

@@ -47,7 +47,6 @@ class GatewayMessage(Base):
     __tablename__ = "gateway_message"
     __table_args__ = (
         Index("ix_gateway_message_region_id_at", "region_id", "at"),
-        Index("ix_gateway_message_region_id_service_at", "region_id", "service", "at"),
         {"postgresql_partition_by": "RANGE (at)"},
     )
 
