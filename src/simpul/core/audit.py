@@ -20,8 +20,9 @@ PARTITIONS_AHEAD = 3
 
 
 def ensure_log_partitions(connection: Connection | Session, ahead: int = PARTITIONS_AHEAD) -> int:
-    """Create this month's and the next ``ahead`` months' partitions of the log tables (the
-    audit trail and the gateway's message log) if missing; returns how many were made."""
+    """Create last month's, this month's and the next ``ahead`` months' partitions of the log
+    tables (the audit trail and the gateway's message log) if missing; returns how many were
+    made."""
     created = connection.execute(
         text("SELECT simpul_log_ensure_partitions(:ahead)"), {"ahead": ahead}
     ).scalar_one()

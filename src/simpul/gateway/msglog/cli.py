@@ -256,10 +256,9 @@ def archive(
                         }
                     )
     with session_scope() as session:
-        for name, count in retention.drop_archived_partitions(session):
+        for name in retention.drop_archived_partitions(session):
             typer.echo(
-                _("Partisi %(name)s dihapus (%(count)d catatan, semuanya sudah diarsipkan).")
-                % {"name": name, "count": count}
+                _("Partisi %(name)s dihapus: semua catatannya sudah diarsipkan.") % {"name": name}
             )
 
 

@@ -381,11 +381,7 @@ def archived_months(session: Session, region_id: uuid.UUID) -> set[date]:
     )
 
 
-def drop_message_partition(session: Session, name: str) -> int:
+def drop_message_partition(session: Session, name: str) -> None:
     """Drop a partition through ``simpul_log_drop_partition``, which refuses unless every
-    record in it is archived; returns the records dropped."""
-    return int(
-        session.execute(
-            text("SELECT simpul_log_drop_partition(:name)"), {"name": name}
-        ).scalar_one()
-    )
+    record in it is archived."""
+    session.execute(text("SELECT simpul_log_drop_partition(:name)"), {"name": name})

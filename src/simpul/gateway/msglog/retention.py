@@ -125,18 +125,15 @@ def seal_month(session: Session, region_id: uuid.UUID, month: date) -> bool:
 
 
 def _lines(
-    session: Session, region_id: uuid.UUID, start: int, seals: list[SealFields]
+    session: Session, region_id: uuid.UUID, start: int, seals: Iterator[SealFields], end: int
 ) -> Iterator[bytes]:
-    """Record lines from ``start`` to the last seal's end, each seal after its last record."""
-    pending = iter(seals)
-    seal = next(pending, None)
-    for row in repository.stream_messages(
-        session, region_id, first_seq=start, last_seq=seals[-1].last_seq
-    ):
+    """Record lines from ``start`` to ``end``, each seal right after the record it ends at."""
+    seal = next(seals, None)
+    for row in repository.stream_messages(session, region_id, first_seq=start, last_seq=end):
         yield record_line(row)
         while seal is not None and seal.last_seq == row.seq:
             yield seal_line(seal)
-            seal = next(pending, None)
+            seal = next(seals, None)
 
 
 def archive_month(
@@ -158,24 +155,24 @@ def archive_month(
     first_prev_hash = ZERO_HASH if previous is None else previous.last_hash
     first_seal_seq = 1 if previous is None else previous.last_seal_seq + 1
     first_prev_seal_hash = ZERO_HASH if previous is None else previous.last_seal_hash
-    # Seals of one month: a few thousand at most (one per ``seal_every`` records).
-    seals = [
-        SealFields.of(seal)
-        for seal in repository.stream_seals(
-            session, region.id, after_seq=first_seal_seq - 1, up_to_seq=last_seal.seq
-        )
-    ]
+    last = SealFields.of(last_seal)
+    # Seals are streamed as well: a busy month has millions (one per ``seal_every`` records).
+    seals = map(
+        SealFields.of,
+        repository.stream_seals(
+            session, region.id, after_seq=first_seal_seq - 1, up_to_seq=last.seq
+        ),
+    )
     kid, key = region_keys.region_signing_key(session, region.id)
     trusted = region_keys.public_keys(session, region.id)
     data_key, manifest_key = archive_keys(region.slug, month)
     with tempfile.TemporaryFile() as spool:
         writer = DataFileWriter(spool)
         records = 0
-        for line in _lines(session, region.id, first_seq, seals):
+        for line in _lines(session, region.id, first_seq, seals, last.last_seq):
             writer.add(line)
             records += line.startswith(b'{"t":"r"')
         sha256 = writer.close()
-        last = seals[-1]
         manifest = sign_manifest(
             {
                 "format": FORMAT,
@@ -241,18 +238,18 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def drop_archived_partitions(session: Session) -> list[tuple[str, int]]:
-    """Drop every message-log partition whose records are all archived; (name, records).
+def drop_archived_partitions(session: Session) -> list[str]:
+    """Drop every message-log partition whose records are all archived; their names.
 
     Each attempt runs in a savepoint: a partition the database refuses stays, untouched."""
-    dropped: list[tuple[str, int]] = []
+    dropped: list[str] = []
     for name, _month in repository.message_partitions(session):
         savepoint = session.begin_nested()
         try:
-            count = repository.drop_message_partition(session, name)
+            repository.drop_message_partition(session, name)
         except DBAPIError:
             savepoint.rollback()
             continue
         savepoint.commit()
-        dropped.append((name, count))
+        dropped.append(name)
     return dropped
