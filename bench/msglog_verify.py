@@ -169,9 +169,8 @@ def main() -> None:
         with psycopg.connect(args.database_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(SCRATCH)))
     base = results[0]
-    print(
-        f"{'records':>10} {'seals':>7} {'python peak':>12} {'ratio':>6} {'max RSS':>10} {'ratio':>6}"
-    )
+    header = ("records", "seals", "python peak", "ratio", "max RSS", "ratio")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (10, 7, 12, 6, 10, 6), strict=True)))
     for r in results:
         print(
             f"{r['records']:>10} {r['seals']:>7} {r['python_peak_bytes'] / 1e6:>10.1f}MB "
