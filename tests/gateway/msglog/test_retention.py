@@ -4,7 +4,7 @@ from an archive or from the last verified seal."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -282,3 +282,29 @@ def test_archives_go_to_an_s3_bucket(session: Session) -> None:
         assert report.ok and report.records_checked == 12
     finally:
         server.stop()
+
+
+def test_a_record_stamped_in_the_next_month_does_not_pull_the_tip_back(
+    session: Session, tmp_path: Path
+) -> None:
+    """Record 5 stamped just after midnight of 1 February, record 6 just before (two gateways'
+    clocks): once January (up to 6) is archived and dropped, only record 5 is live, and the
+    next record is still 7."""
+    region = new_region(session)
+    log_repository.create_month_partition(session, "gateway_message", JAN)
+    log_repository.create_month_partition(session, "gateway_message", FEB)
+    night = datetime(2024, 2, 1, tzinfo=UTC)
+    stamps = [datetime(2024, 1, 10 + i, tzinfo=UTC) for i in range(4)]
+    stamps += [night + timedelta(milliseconds=1), night - timedelta(milliseconds=1)]
+    append_records(session, [record_at(region.id, at, i) for i, at in enumerate(stamps)])
+    seal_month(session, region.id, JAN)
+    row = archive_month(session, region, JAN, local_store(tmp_path))
+    assert row is not None and row.last_seq == 6
+    log_repository.drop_message_partition(session, "gateway_message_y2024m01")
+    assert log_repository.count_messages(session, region.id) == 1  # record 5
+
+    tips = session.connection().exec_driver_sql(log_repository.TIPS_SQL, ([region.id],)).all()
+    assert [(t[1], t[2]) for t in tips] == [(6, row.last_hash)]
+    assert append_records(session, [record_at(region.id, datetime.now(UTC), 7)]) == [7]
+    report = verify_region(session, region.id)
+    assert report.ok and report.first_seq == 7 and report.records_checked == 1

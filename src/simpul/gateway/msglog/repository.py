@@ -73,10 +73,10 @@ def log_tip(session: Session, region_id: uuid.UUID) -> tuple[int, bytes] | None:
         .order_by(GatewayMessage.seq.desc())
         .limit(1)
     ).one_or_none()
-    if row is not None:
-        return row.seq, row.hash
     archived = last_archive(session, region_id)
-    return None if archived is None else (archived.last_seq, archived.last_hash)
+    if archived is not None and (row is None or row.seq < archived.last_seq):
+        return archived.last_seq, archived.last_hash
+    return None if row is None else (row.seq, row.hash)
 
 
 def last_archive(session: Session, region_id: uuid.UUID) -> GatewayLogArchive | None:
@@ -221,10 +221,13 @@ def add_refusal_counts(session: Session, rows: list[dict[str, Any]]) -> None:
 LOCK_SQL: Final = "SELECT pg_advisory_xact_lock(%s)"
 
 #: The newest record of each region asked for. A region that does not exist gives no row (its
-#: records are refused instead of failing the whole batch on the foreign key). A region whose
-#: live records were all archived continues from its archived boundary.
+#: records are refused instead of failing the whole batch on the foreign key). The archived
+#: boundary counts too: the live records may all be archived, or be only a few stragglers
+#: below it (records stamped in the next month, archived with the month before).
 TIPS_SQL: Final = """
-SELECT r.id, coalesce(t.seq, a.last_seq), coalesce(t.hash, a.last_hash)
+SELECT r.id,
+    CASE WHEN t.seq >= coalesce(a.last_seq, 0) THEN t.seq ELSE a.last_seq END,
+    CASE WHEN t.seq >= coalesce(a.last_seq, 0) THEN t.hash ELSE a.last_hash END
 FROM region r
 LEFT JOIN LATERAL (
     SELECT m.seq, m.hash FROM gateway_message m
