@@ -4,16 +4,18 @@ from an archive or from the last verified seal."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from simpul import cli
+from simpul.core import jobs
 from simpul.core.audit import ensure_log_partitions
 from simpul.gateway.msglog import ProblemKind, append_records, verify_region
 from simpul.gateway.msglog import repository as log_repository
@@ -308,3 +310,18 @@ def test_a_record_stamped_in_the_next_month_does_not_pull_the_tip_back(
     assert append_records(session, [record_at(region.id, datetime.now(UTC), 7)]) == [7]
     report = verify_region(session, region.id)
     assert report.ok and report.first_seq == 7 and report.records_checked == 1
+
+
+def test_the_worker_loop_makes_missing_months(committed_engine: Engine) -> None:
+    """``simpul worker`` (core.jobs.run_loop) creates the coming months' partitions."""
+    now = datetime.now(UTC)
+    index = now.year * 12 + now.month - 1 + 3
+    name = f"gateway_message_y{index // 12}m{index % 12 + 1:02d}"
+    with committed_engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE gateway_message DETACH PARTITION {name}"))
+        conn.execute(text(f"DROP TABLE {name}"))
+    stop = threading.Event()
+    stop.set()  # one pass: the partitions are made before the first step
+    jobs.run_loop(committed_engine, [], [], poll_seconds=0.1, stop=stop)
+    with committed_engine.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() == name
