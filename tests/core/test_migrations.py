@@ -7,11 +7,15 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 import simpul.models  # noqa: F401 - every table on the metadata
-from simpul.core.models import Base
+from simpul.core.models import Base, include_in_schema_comparison
 
 
 def test_models_and_migrations_agree(connection: Connection) -> None:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # The monthly partitions of the log tables are made at run time, not by the models.
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "include_object": include_in_schema_comparison},
+    )
     assert compare_metadata(context, Base.metadata) == []
 
 

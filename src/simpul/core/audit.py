@@ -1,13 +1,32 @@
-"""The audit trail: who did what. Rows are only ever inserted (a trigger forbids the rest)."""
+"""The audit trail: who did what. Rows are only ever inserted (a trigger forbids the rest).
+
+``audit_event`` and the gateway's ``gateway_message`` are partitioned by month (migration
+0020): ``ensure_log_partitions`` creates the coming months' partitions of both; ``simpul
+worker`` calls it at start and every hour, the gateway when its log writer starts.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from simpul.core.models import AuditEvent
+
+#: Months of partitions made ahead of time.
+PARTITIONS_AHEAD = 3
+
+
+def ensure_log_partitions(connection: Connection | Session, ahead: int = PARTITIONS_AHEAD) -> int:
+    """Create last month's, this month's and the next ``ahead`` months' partitions of the log
+    tables (the audit trail and the gateway's message log) if missing; returns how many were
+    made."""
+    created = connection.execute(
+        text("SELECT simpul_log_ensure_partitions(:ahead)"), {"ahead": ahead}
+    ).scalar_one()
+    return int(created)
 
 
 def record_audit_event(

@@ -10,10 +10,16 @@ the event that causes it (the outbox pattern); claiming them through ``simpul.co
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
+
+from simpul.core import audit
+
+#: Seconds between two checks that the coming months' log partitions exist.
+_PARTITIONS_EVERY = 3600.0
 
 Step = Callable[[], int]
 
@@ -51,11 +57,17 @@ def run_loop(
     """Run ``steps`` until ``stop`` is set, sleeping on ``channels`` when idle."""
     total = 0
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # The log tables are partitioned by month: keep the coming months' partitions made.
+        audit.ensure_log_partitions(conn)
+        partitions_checked = time.monotonic()
         listener: Any = conn.connection.driver_connection
         for channel in channels:
             listener.execute(f"LISTEN {channel}")
         try:
             while not stop.is_set():
+                if time.monotonic() - partitions_checked > _PARTITIONS_EVERY:
+                    audit.ensure_log_partitions(conn)
+                    partitions_checked = time.monotonic()
                 done = sum(step() for step in steps)
                 total += done
                 if not done:

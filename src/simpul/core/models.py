@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, String, func
+from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, MetaData, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -18,6 +19,26 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: Monthly partitions of the partitioned log tables (``gateway_message_y2026m12``): made by
+#: ``simpul_log_ensure_partitions`` at run time, not by the models (migration 0020).
+LOG_PARTITION_NAME = re.compile(r"^(gateway_message|audit_event)_y\d{4}m\d{2}$")
+
+
+def is_log_partition(name: str | None) -> bool:
+    """Whether a table is a monthly partition: schema comparisons leave those out."""
+    return name is not None and LOG_PARTITION_NAME.match(name) is not None
+
+
+def include_in_schema_comparison(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's ``include_object``: everything except the partitions and their indexes."""
+    table = getattr(obj, "table", None)
+    if type_ == "table":
+        return not is_log_partition(name)
+    return not is_log_partition(getattr(table, "name", None))
 
 
 def value_enum(cls: type[enum.Enum], name: str, *, create_type: bool = True) -> Enum:
@@ -72,17 +93,32 @@ class Region(IdMixin, TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(
         String(40), default="Asia/Jakarta", server_default="Asia/Jakarta"
     )
+    #: Months of the gateway's message log kept live; older months go to signed archives
+    #: (``simpul audit archive``, decision 0037).
+    log_retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
+
+    __table_args__ = (
+        CheckConstraint("log_retention_months >= 1", name="log_retention_months_positive"),
+    )
 
 
-class AuditEvent(IdMixin, Base):
-    """Append-only trail of what people did (a trigger forbids UPDATE and DELETE)."""
+class AuditEvent(Base):
+    """Append-only trail of what people did (a trigger forbids UPDATE and DELETE).
+
+    Partitioned by month of ``at`` (migration 0020, decision 0037), hence ``at`` in the key.
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = ({"postgresql_partition_by": "RANGE (at)"},)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
     region_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("region.id", ondelete="RESTRICT"), index=True
     )
-    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(
+        primary_key=True, server_default=func.now(), default=utcnow, index=True
+    )
     actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     actor_label: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(80), index=True)

@@ -426,8 +426,10 @@ def test_a_commit_whose_answer_was_lost_is_not_written_twice(
         await writer.start()
         real = writer._insert_and_commit
 
-        async def answer_lost(conn: Any, rows: Any, lock_keys: list[int] | None) -> None:
-            await real(conn, rows, lock_keys)
+        async def answer_lost(
+            conn: Any, rows: Any, lock_keys: list[int] | None, *rest: Any
+        ) -> None:
+            await real(conn, rows, lock_keys, *rest)
             fast_path = lock_keys is not None
             if fast_path not in lost:  # lose the answer once on each path
                 lost.add(fast_path)
@@ -872,7 +874,13 @@ def test_audit_verify_exit_codes(  # type: ignore[no-untyped-def]
             "UPDATE gateway_message SET duration_us = 1 WHERE region_id = %s AND seq = 6",
             (region.id,),
         )
-    tampered = run_audit(committed_sessions, "verify", "--region", region.slug)
+    # The first run remembered seal 2 as verified: the next starts after it, and only a
+    # full walk goes back over record 6.
+    incremental = run_audit(committed_sessions, "verify", "--region", region.slug)
+    assert incremental.exit_code == 0, incremental.output
+    report = json.loads(incremental.stdout.splitlines()[0])
+    assert report["started_from"] == "checkpoint" and report["records_checked"] == 0
+    tampered = run_audit(committed_sessions, "verify", "--region", region.slug, "--full")
     assert tampered.exit_code == 1
     report = json.loads(tampered.stdout.splitlines()[0])
     assert report["ok"] is False

@@ -57,11 +57,19 @@ SIGKILL loses only records whose callers are still waiting, i.e. requests never 
 When the write fails, ``append`` raises ``MessageLogUnavailable`` and the data plane answers
 503 instead of pretending.
 
+**Months, archives, verification.** The table is partitioned by month of ``at`` (decision
+0037). Months older than a region's ``log_retention_months`` are written to signed archive
+files (``archive``, ``retention``: records and seals up to a seal's end, a manifest signed
+with the region's key), checked as read back, recorded in ``gateway_log_archive``, and their
+partitions dropped once every region's records in them are archived. ``verify_region`` streams
+records and seals from the newest of: the first record, the archived boundary, the last seal a
+previous run found intact (``gateway_log_verification``; ``full=True`` ignores it).
+
 Modules: ``records`` (the record, its canonical bytes and hash, encrypted bodies), ``seals``,
-``writer`` (``LogWriter``), ``verify`` (``verify_region``), ``personal`` (keyed hashes of
-personal parameters), ``refusals`` (counts of unidentified refusals); tables in ``models``,
-queries in ``repository``, the region's signing keys in ``keys``, the ``simpul audit`` commands
-in ``cli``.
+``writer`` (``LogWriter``), ``verify`` (``verify_region``), ``archive``, ``retention``,
+``personal`` (keyed hashes of personal parameters), ``refusals`` (counts of unidentified
+refusals); tables in ``models``, queries in ``repository``, the region's signing keys in
+``keys``, the ``simpul audit`` commands in ``cli``.
 """
 
 from simpul.gateway.msglog.records import (

@@ -1,7 +1,11 @@
 """``simpul audit``: check, seal and export the gateway's message log (for auditors).
 
 ``verify`` prints one JSON report per region on stdout and a sentence per region on stderr;
-it exits 0 when every region verifies, 1 when a problem is found, 2 on a usage error.
+it exits 0 when every region verifies, 1 when a problem is found, 2 on a usage error. It starts
+after the last seal an earlier run found intact (``--full``: after the archived months) and
+with ``--archive FILE`` checks an archive file offline. ``archive`` moves the months older than
+each region's retention into signed archive files and drops their partitions; ``partitions``
+creates the coming months' partitions.
 ``seal`` signs the unsealed tail, ``export`` writes records as JSON lines without bodies (the
 hashes can be recomputed from them), ``keys`` prints the public keys an auditor should keep.
 """
@@ -9,11 +13,13 @@ hashes can be recomputed from them), ``keys`` prints the public keys an auditor 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from simpul.core.i18n import _
+from simpul.core.models import Region, utcnow
 
 audit_app = typer.Typer(
     help="The gateway's message log: verify the chain and seals, seal, export.",
@@ -34,8 +40,36 @@ def verify(
         str | None, typer.Option(help="Region slug (needed when there are several).")
     ] = None,
     all_regions: Annotated[bool, typer.Option("--all", help="Verify every region.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Walk the whole live log, not only what follows the last check."
+        ),
+    ] = False,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Check an archive file offline (its .manifest.json or .jsonl.gz); no database.",
+        ),
+    ] = None,
+    keys_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys", help="The region's public keys as `simpul audit keys` printed them."
+        ),
+    ] = None,
 ) -> None:
-    """Check the hash chain and the signed seals; name the first record that was tampered with."""
+    """Check the hash chain and the signed seals; name the first record that was tampered with.
+
+    Starts after the last seal a previous run found intact (``--full``: after the archived
+    months); remembers the newest intact seal for the next run.
+    """
+    if archive is not None:
+        _verify_archive_file(archive, keys_file)
+        return
+    if keys_file is not None:
+        raise _usage_error(_("--keys hanya dipakai bersama --archive."))
     from simpul.cli import _region, session_scope
     from simpul.core.regions import list_regions
     from simpul.gateway.msglog import verify_region
@@ -52,19 +86,20 @@ def verify(
             except typer.Exit:
                 raise typer.Exit(code=USAGE_ERROR) from None
         for the_region in regions:
-            report = verify_region(session, the_region.id)
+            report = verify_region(session, the_region.id, full=full, save_checkpoint=True)
             typer.echo(
                 json.dumps({"region": the_region.slug, **report.as_dict()}, ensure_ascii=False)
             )
             if report.first_problem is None:
                 typer.echo(
                     _(
-                        "Wilayah %(region)s: log pesan utuh (%(records)d catatan, %(seals)d "
-                        "segel, %(unsealed)d catatan belum disegel)."
+                        "Wilayah %(region)s: log pesan utuh (%(records)d catatan mulai dari "
+                        "%(first)d, %(seals)d segel, %(unsealed)d catatan belum disegel)."
                     )
                     % {
                         "region": the_region.slug,
                         "records": report.records_checked,
+                        "first": report.first_seq,
                         "seals": report.seals_checked,
                         "unsealed": report.unsealed,
                     },
@@ -80,6 +115,164 @@ def verify(
                 )
     if not all_ok:
         raise typer.Exit(code=1)
+
+
+def _archive_files(path: Path) -> tuple[Path, Path]:
+    """The manifest and data file of an archive, given either."""
+    name = path.name
+    for suffix in (".manifest.json", ".jsonl.gz"):
+        if name.endswith(suffix):
+            base = name.removesuffix(suffix)
+            return (
+                path.with_name(base + ".manifest.json"),
+                path.with_name(base + ".jsonl.gz"),
+            )
+    raise _usage_error(
+        _("--archive harus berkas .manifest.json atau .jsonl.gz, bukan %(name)s.") % {"name": name}
+    )
+
+
+def _verify_archive_file(path: Path, keys_file: Path | None) -> None:
+    from simpul.gateway.msglog.archive import public_keys_of, verify_archive
+
+    manifest_path, data_path = _archive_files(path)
+    trusted = None
+    try:
+        manifest_data = manifest_path.read_bytes()
+        if keys_file is not None:
+            lines = keys_file.read_text().splitlines()
+            trusted = public_keys_of(json.loads(line) for line in lines if line.strip())
+        with data_path.open("rb") as data:
+            report = verify_archive(
+                manifest_data, iter(lambda: data.read(65536), b""), trusted_keys=trusted
+            )
+    except OSError as error:
+        raise _usage_error(
+            _("Berkas tidak bisa dibaca: %(error)s") % {"error": str(error)}
+        ) from None
+    except (ValueError, TypeError, KeyError) as error:
+        raise _usage_error(
+            _("Berkas --keys tidak terbaca: %(error)s") % {"error": str(error)}
+        ) from None
+    typer.echo(json.dumps({"archive": str(data_path), **report.as_dict()}, ensure_ascii=False))
+    if report.first_problem is not None:
+        typer.secho(
+            _("Arsip %(name)s: %(problem)s")
+            % {"name": data_path.name, "problem": report.first_problem.message},
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    typer.echo(
+        _("Arsip %(name)s utuh: catatan %(first)d sampai %(last)d, %(seals)d segel.")
+        % {
+            "name": data_path.name,
+            "first": report.first_seq,
+            "last": report.last_seq,
+            "seals": report.seals_checked,
+        },
+        err=True,
+    )
+    if trusted is None:
+        typer.secho(
+            _(
+                "Perhatian: manifes diperiksa dengan kunci publik yang dibawanya sendiri; "
+                "berikan --keys (keluaran `simpul audit keys`) untuk memastikan wilayah yang "
+                "menandatanganinya."
+            ),
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+@audit_app.command("archive")
+def archive(
+    region: Annotated[str | None, typer.Option(help="Region slug; default: every region.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="A directory or s3://bucket/prefix; default: DATA_DIR/archives."),
+    ] = None,
+) -> None:
+    """Archive the months older than each region's retention into signed files, check them,
+    then drop the partitions whose records are all archived."""
+    from simpul.cli import _region, fail, session_scope
+    from simpul.core.regions import list_regions
+    from simpul.core.settings import get_settings
+    from simpul.gateway.msglog import retention
+    from simpul.gateway.msglog.keys import SigningKeyUnavailable
+
+    settings = get_settings()
+    try:
+        store = retention.store_for(to or str(settings.data_dir / "archives"), settings)
+    except ValueError as error:
+        raise _usage_error(str(error)) from None
+    now = utcnow()
+    with session_scope() as session:
+        if region is None:
+            regions = [r.id for r in list_regions(session)]
+        else:
+            try:
+                regions = [_region(session, region).id]
+            except typer.Exit:
+                raise typer.Exit(code=USAGE_ERROR) from None
+        session.commit()
+    for region_id in regions:
+        with session_scope() as session:
+            the_region = session.get(Region, region_id)
+            assert the_region is not None
+            months = retention.due_months(session, the_region, now)
+            session.commit()
+            for month in months:
+                try:
+                    if retention.seal_month(session, the_region.id, month):
+                        session.commit()  # the seal holds the region's lock: let go at once
+                    row = retention.archive_month(session, the_region, month, store)
+                except SigningKeyUnavailable:
+                    raise fail(
+                        _(
+                            "Kunci tanda tangan wilayah %(region)s tidak bisa dibuka: apakah "
+                            "SIMPUL_SECRET_KEY sudah berganti?"
+                        )
+                        % {"region": the_region.slug}
+                    ) from None
+                except retention.ArchiveFailed as error:
+                    raise fail(
+                        _("Wilayah %(region)s, bulan %(month)s: arsip gagal: %(error)s")
+                        % {"region": the_region.slug, "month": f"{month:%Y-%m}", "error": error}
+                    ) from None
+                session.commit()
+                if row is not None:
+                    typer.echo(
+                        _(
+                            "Wilayah %(region)s, bulan %(month)s: catatan %(first)d sampai "
+                            "%(last)d diarsipkan ke %(where)s."
+                        )
+                        % {
+                            "region": the_region.slug,
+                            "month": f"{month:%Y-%m}",
+                            "first": row.first_seq,
+                            "last": row.last_seq,
+                            "where": row.location,
+                        }
+                    )
+    with session_scope() as session:
+        for name in retention.drop_archived_partitions(session):
+            typer.echo(
+                _("Partisi %(name)s dihapus: semua catatannya sudah diarsipkan.") % {"name": name}
+            )
+
+
+@audit_app.command("partitions")
+def partitions(
+    ahead: Annotated[int, typer.Option(min=0, max=24, help="Months ahead.")] = 3,
+) -> None:
+    """Create this month's and the next months' partitions of the log tables if missing."""
+    from simpul.cli import session_scope
+    from simpul.gateway.msglog.repository import ensure_partitions
+
+    with session_scope() as session:
+        created = ensure_partitions(session, ahead)
+    typer.echo(_("%(count)d partisi baru dibuat.") % {"count": created})
 
 
 @audit_app.command("seal")

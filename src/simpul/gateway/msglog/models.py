@@ -4,7 +4,7 @@ per-minute counts of refused calls."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -40,12 +40,14 @@ class GatewayMessage(Base):
     """One exchange through the gateway. Hash-chained per region, append-only (trigger).
 
     ``hash = SHA-256(prev_hash || canonical bytes of the record)``; see ``gateway.msglog``.
+    Partitioned by month of ``at`` (``at`` is in the key for that; seq stays unique per region
+    because one writer at a time appends under the region's lock, decision 0037).
     """
 
     __tablename__ = "gateway_message"
     __table_args__ = (
         Index("ix_gateway_message_region_id_at", "region_id", "at"),
-        Index("ix_gateway_message_region_id_service_at", "region_id", "service", "at"),
+        {"postgresql_partition_by": "RANGE (at)"},
     )
 
     region_id: Mapped[uuid.UUID] = mapped_column(
@@ -53,7 +55,7 @@ class GatewayMessage(Base):
     )
     #: 1, 2, 3 ... per region with no gaps: a missing number is a removed record.
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(primary_key=True)
     request_id: Mapped[uuid.UUID]
     #: The caller as it identified itself: ``INSTANCE/CLASS/MEMBER/APPLICATION`` ("" if none).
     client: Mapped[str] = mapped_column(String(300))
@@ -83,6 +85,7 @@ class GatewayLogSeal(Base):
     """
 
     __tablename__ = "gateway_log_seal"
+    __table_args__ = (Index("ix_gateway_log_seal_region_id_last_seq", "region_id", "last_seq"),)
 
     region_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True
@@ -114,3 +117,47 @@ class GatewayRefusal(Base):
     #: The error code the callers got, e.g. ``key_invalid`` or ``too_many_refusals``.
     reason: Mapped[str] = mapped_column(String(40), primary_key=True)
     refusals: Mapped[int] = mapped_column(BigInteger)
+
+
+class GatewayLogArchive(Base):
+    """A month of a region's records that went to a signed archive file, and where the live
+    chain continues: records ``first_seq..last_seq`` and seals ``first_seal_seq..last_seal_seq``
+    (the last seal ends exactly at ``last_seq``). Written only after the file was verified;
+    ``simpul_log_drop_partition`` drops a partition only below these boundaries."""
+
+    __tablename__ = "gateway_log_archive"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True
+    )
+    #: The first day of the month (UTC) whose partition the records were archived from.
+    month: Mapped[date] = mapped_column(primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    #: ``prev_hash`` of the first record: the hash of the record before it (or zeros).
+    first_prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    last_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    first_seal_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seal_seq: Mapped[int] = mapped_column(BigInteger)
+    #: ``seal_hash`` of the last seal: what the next seal's ``prev_seal_hash`` must be.
+    last_seal_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    records: Mapped[int] = mapped_column(BigInteger)
+    #: Where the archive was written (a path or ``s3://bucket/key``), the data file's SHA-256.
+    location: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
+    archived_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+
+
+class GatewayLogVerification(Base):
+    """The last seal ``simpul audit verify`` found intact: the next run starts after it."""
+
+    __tablename__ = "gateway_log_verification"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("region.id", ondelete="CASCADE"), primary_key=True
+    )
+    seal_seq: Mapped[int] = mapped_column(BigInteger)
+    seal_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    verified_at: Mapped[datetime]

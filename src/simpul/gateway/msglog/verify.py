@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from simpul.core.i18n import _
+from simpul.core.models import utcnow
 from simpul.gateway.msglog import keys as region_keys
 from simpul.gateway.msglog import repository
-from simpul.gateway.msglog.models import GatewayLogSeal
 from simpul.gateway.msglog.records import ZERO_HASH, canonical_bytes, record_hash
 from simpul.gateway.msglog.seals import SealFields, seal_hash
 
@@ -25,6 +25,8 @@ class ProblemKind(enum.StrEnum):
     REMOVED = "removed"
     INSERTED = "inserted"
     SEAL_INVALID = "seal_invalid"
+    #: An archive's manifest is unreadable or not signed by the region's key.
+    MANIFEST_INVALID = "manifest_invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,9 @@ class VerifyReport:
     #: Records after the last valid seal (protected only by the chain until the next seal).
     unsealed: int = 0
     first_problem: Problem | None = None
+    #: Where the walk started: ``beginning``, ``archive`` or ``checkpoint``, and its first seq.
+    started_from: str = "beginning"
+    first_seq: int = 1
 
     @property
     def ok(self) -> bool:
@@ -63,22 +68,40 @@ class VerifyReport:
             "last_seq": self.last_seq,
             "seals_checked": self.seals_checked,
             "unsealed": self.unsealed,
+            "started_from": self.started_from,
+            "first_seq": self.first_seq,
             "first_problem": None if self.first_problem is None else self.first_problem.as_dict(),
         }
 
 
-def _check_seals(
-    seals: Sequence[GatewayLogSeal], keys: dict[str, Ed25519PublicKey]
-) -> tuple[list[SealFields], Problem | None, tuple[int, int], int]:
-    """The seals that verify (in order, up to the first bad one), the problem of the bad one
-    and the records it claims to cover, and how many seals were read."""
-    valid: list[SealFields] = []
-    expected_seq, expected_first, prev_seal_hash = 1, 1, ZERO_HASH
-    for checked, seal in enumerate(map(SealFields.of, seals), start=1):
+class SealChecker:
+    """Checks seals one after the other: numbering, ranges without gaps, the link to the
+    previous seal and the signature. Starts after a known seal (or at the beginning)."""
+
+    def __init__(
+        self,
+        keys: dict[str, Ed25519PublicKey],
+        *,
+        next_seq: int = 1,
+        next_first: int = 1,
+        prev_seal_hash: bytes = ZERO_HASH,
+    ) -> None:
+        self.keys = keys
+        self.expected_seq = next_seq
+        self.expected_first = next_first
+        self.prev_seal_hash = prev_seal_hash
+        self.checked = 0
+
+    def check(self, seal: SealFields) -> tuple[Problem, tuple[int, int]] | None:
+        """None if ``seal`` is the valid next one (the state moves on), else its problem and
+        the records it claims to cover."""
+        self.checked += 1
+        expected_first = self.expected_first
         values = {"seal": seal.seq, "first": seal.first_seq, "last": seal.last_seq}
         problem: str | None = None
-        if seal.seq != expected_seq:
-            values["seal"] = expected_seq
+        message = b""
+        if seal.seq != self.expected_seq:
+            values["seal"] = self.expected_seq
             problem = _("Segel %(seal)d hilang: nomor segel melompat ke %(next)d.") % {
                 **values,
                 "next": seal.seq,
@@ -88,7 +111,7 @@ def _check_seals(
                 "Segel %(seal)d mencakup catatan %(first)d sampai %(last)d, padahal seharusnya "
                 "mulai dari catatan %(expected)d."
             ) % {**values, "expected": expected_first}
-        elif seal.prev_seal_hash != prev_seal_hash:
+        elif seal.prev_seal_hash != self.prev_seal_hash:
             problem = (
                 _(
                     "Segel %(seal)d tidak tersambung ke segel sebelumnya: ada segel yang diubah "
@@ -96,7 +119,7 @@ def _check_seals(
                 )
                 % values
             )
-        elif seal.kid not in keys:
+        elif seal.kid not in self.keys:
             problem = _(
                 "Segel %(seal)d ditandatangani dengan kunci %(kid)s yang tidak dikenal."
             ) % {
@@ -106,7 +129,7 @@ def _check_seals(
         else:
             try:
                 message = seal.message()
-                keys[seal.kid].verify(seal.signature, message)
+                self.keys[seal.kid].verify(seal.signature, message)
             except (InvalidSignature, ValueError):
                 problem = _(
                     "Segel %(seal)d tidak sah: tanda tangannya tidak cocok dengan isinya dan "
@@ -114,15 +137,54 @@ def _check_seals(
                 ) % {**values, "kid": seal.kid}
         if problem is not None:
             return (
-                valid,
                 Problem(expected_first, ProblemKind.SEAL_INVALID, problem),
                 (expected_first, max(seal.last_seq, expected_first)),
-                checked,
             )
-        valid.append(seal)
-        prev_seal_hash = seal_hash(message, seal.signature)
-        expected_seq, expected_first = seal.seq + 1, seal.last_seq + 1
-    return valid, None, (0, 0), len(seals)
+        self.prev_seal_hash = seal_hash(message, seal.signature)
+        self.expected_seq, self.expected_first = seal.seq + 1, seal.last_seq + 1
+        return None
+
+
+class _SealStream:
+    """The valid seals in order, read lazily as the records advance (constant memory)."""
+
+    def __init__(self, seals: Iterator[SealFields], checker: SealChecker) -> None:
+        self._seals = seals
+        self.checker = checker
+        self.current: SealFields | None = None
+        self.problem: Problem | None = None
+        self.problem_range = (0, 0)
+        #: The last valid seal read so far and the records valid seals cover up to.
+        self.last_valid: SealFields | None = None
+        self.sealed_up_to = checker.expected_first - 1
+        self._advance()
+
+    def _advance(self) -> None:
+        self.current = None
+        if self.problem is not None:
+            return
+        seal = next(self._seals, None)
+        if seal is None:
+            return
+        found = self.checker.check(seal)
+        if found is not None:
+            self.problem, self.problem_range = found
+            return
+        self.current = self.last_valid = seal
+        self.sealed_up_to = seal.last_seq
+
+    def covering(self, seq: int) -> SealFields | None:
+        """The valid seal whose range holds record ``seq`` (None if no valid seal does)."""
+        while self.current is not None and self.current.last_seq < seq:
+            self._advance()
+        if self.current is not None and self.current.first_seq <= seq:
+            return self.current
+        return None
+
+    def drain(self) -> None:
+        """Read (and check) the remaining seals."""
+        while self.current is not None:
+            self._advance()
 
 
 #: How far back a record's ``prev_hash`` is looked up to recognise inserted records.
@@ -154,12 +216,13 @@ def _row_hash(row: Any, seq: int) -> bytes:
     )
 
 
-class _ChainChecker:
+class ChainChecker:
     """Walks records in seq order and returns the first problem of the chain itself."""
 
-    def __init__(self) -> None:
-        self.expected = 1
-        self.prev_hash = ZERO_HASH
+    def __init__(self, *, next_seq: int = 1, prev_hash: bytes = ZERO_HASH) -> None:
+        self.first = next_seq
+        self.expected = next_seq
+        self.prev_hash = prev_hash
         self._recent: dict[bytes, int] = {}
         self._older: dict[bytes, int] = {}
 
@@ -174,11 +237,13 @@ class _ChainChecker:
 
     def _problem(self, row: Any, seq: int) -> Problem | None:
         expected = self.expected
-        if seq < expected:  # only possible below 1: (region_id, seq) is the primary key
+        if seq < expected:  # a seq used twice, or one below 1
             return Problem(
                 seq,
                 ProblemKind.INSERTED,
-                _("Catatan %(seq)d disisipkan: nomor urut catatan dimulai dari 1.") % {"seq": seq},
+                _("Catatan %(seq)d disisipkan: nomor urut catatan dimulai dari 1.") % {"seq": seq}
+                if seq < 1
+                else _("Catatan %(seq)d disisipkan: nomor urutnya sudah dipakai.") % {"seq": seq},
             )
         if seq > expected:
             values = {"first": expected, "last": seq - 1, "prev": expected - 1, "seq": seq}
@@ -224,6 +289,16 @@ class _ChainChecker:
                     ProblemKind.CHANGED,
                     _("Catatan 1 diubah: catatan pertama tidak dimulai dari hash nol."),
                 )
+            if seq == self.first:
+                return Problem(
+                    seq,
+                    ProblemKind.CHANGED,
+                    _(
+                        "Catatan %(seq)d diubah atau diganti: tidak tersambung ke hash catatan "
+                        "terakhir yang sudah diperiksa (arsip atau pemeriksaan sebelumnya)."
+                    )
+                    % {"seq": seq},
+                )
             return Problem(
                 seq - 1,
                 ProblemKind.CHANGED,
@@ -252,73 +327,193 @@ class _ChainChecker:
         )
 
 
-def verify_region(session: Session, region_id: uuid.UUID) -> VerifyReport:
-    """Check the region's chain and seals, streaming the records; name the first problem."""
-    report = VerifyReport(region_id=region_id)
-    keys = region_keys.public_keys(session, region_id)
-    # Seals before records: a seal only ever covers committed records, so every record a seal
-    # loaded here names is visible to the (later) record query even while gateways append.
-    valid_seals, seal_problem, seal_problem_range, report.seals_checked = _check_seals(
-        repository.list_seals(session, region_id), keys
-    )
-    seal_ending_at = {seal.last_seq: seal for seal in valid_seals}
-    sealed_up_to = valid_seals[-1].last_seq if valid_seals else 0
-    checker = _ChainChecker()
-    chain_problem: Problem | None = None
-    mismatch: Problem | None = None
-    mismatch_range = (0, 0)
-    stop_after: int | None = None
-    rows = repository.stream_messages(session, region_id)
-    for row in rows:
-        report.records_checked += 1
-        report.last_seq = row.seq
-        if chain_problem is None:
-            chain_problem = checker.check(row)
-            if chain_problem is not None:
+@dataclass(frozen=True, slots=True)
+class StartPoint:
+    """Where a walk starts: after record ``last_seq`` (hash ``last_hash``), which the seal
+    ``seal_seq`` (hash ``seal_hash``) ends at. The beginning is all zeros."""
+
+    last_seq: int = 0
+    last_hash: bytes = ZERO_HASH
+    seal_seq: int = 0
+    seal_hash: bytes = ZERO_HASH
+
+
+class _Walk:
+    """Records and seals checked together, in seq order: the first problem of each kind."""
+
+    def __init__(self, start: StartPoint, keys: dict[str, Ed25519PublicKey]) -> None:
+        self.chain = ChainChecker(next_seq=start.last_seq + 1, prev_hash=start.last_hash)
+        self.seals: _SealStream | None = None
+        self._seal_checker = SealChecker(
+            keys,
+            next_seq=start.seal_seq + 1,
+            next_first=start.last_seq + 1,
+            prev_seal_hash=start.seal_hash,
+        )
+        self.records = 0
+        self.last_seq = start.last_seq
+        self.chain_problem: Problem | None = None
+        self.mismatch: Problem | None = None
+        self.mismatch_range = (0, 0)
+        self.stop_after: int | None = None
+        #: The last valid seal whose records were all read and matched it.
+        self.verified_seal: SealFields | None = None
+
+    def start_seals(self, seals: Iterator[SealFields]) -> None:
+        self.seals = _SealStream(seals, self._seal_checker)
+
+    def record(self, row: Any) -> bool:
+        """Check one record; False once nothing more can be learned (stop reading)."""
+        assert self.seals is not None
+        self.records += 1
+        self.last_seq = row.seq
+        seal = self.seals.covering(row.seq)
+        if self.chain_problem is None:
+            self.chain_problem = self.chain.check(row)
+            if self.chain_problem is not None:
                 # Only the seal holding the problem can still point further back.
-                covering = next(
-                    (s for s in valid_seals if s.first_seq <= chain_problem.seq <= s.last_seq),
-                    None,
+                self.stop_after = row.seq if seal is None else seal.last_seq
+        if seal is not None and seal.last_seq == row.seq and self.mismatch is None:
+            if row.hash != seal.last_hash:
+                self.mismatch_range = (seal.first_seq, seal.last_seq)
+                self.mismatch = Problem(
+                    seal.first_seq,
+                    ProblemKind.CHANGED,
+                    _(
+                        "Catatan %(first)d sampai %(last)d tidak cocok dengan segel %(seal)d: "
+                        "ada yang diubah di rentang ini, paling awal mungkin catatan %(first)d."
+                    )
+                    % {"first": seal.first_seq, "last": seal.last_seq, "seal": seal.seq},
                 )
-                stop_after = row.seq if covering is None else covering.last_seq
-        seal = seal_ending_at.get(row.seq)
-        if seal is not None and mismatch is None and row.hash != seal.last_hash:
-            mismatch_range = (seal.first_seq, seal.last_seq)
-            mismatch = Problem(
-                seal.first_seq,
-                ProblemKind.CHANGED,
+            elif self.chain_problem is None:
+                self.verified_seal = seal
+        return not (self.stop_after is not None and (row.seq >= self.stop_after or self.mismatch))
+
+    def finish(self) -> tuple[Problem | None, int]:
+        """The first problem (earliest record wins) and the records valid seals cover."""
+        assert self.seals is not None
+        seals = self.seals
+        if self.stop_after is None:
+            seals.drain()
+        truncated: Problem | None = None
+        if self.stop_after is None and self.last_seq < seals.sealed_up_to:
+            truncated = Problem(
+                self.last_seq + 1,
+                ProblemKind.REMOVED,
                 _(
-                    "Catatan %(first)d sampai %(last)d tidak cocok dengan segel %(seal)d: ada "
-                    "yang diubah di rentang ini, paling awal mungkin catatan %(first)d."
+                    "Catatan %(first)d sampai %(last)d dihapus: segel menjamin catatan sampai "
+                    "%(last)d, tetapi catatan terakhir %(tip)d."
                 )
-                % {"first": seal.first_seq, "last": seal.last_seq, "seal": seal.seq},
+                % {"first": self.last_seq + 1, "last": seals.sealed_up_to, "tip": self.last_seq},
             )
-        if stop_after is not None and (row.seq >= stop_after or mismatch is not None):
+        chain_problem, mismatch, seal_problem = self.chain_problem, self.mismatch, seals.problem
+        # A seal that fails over a range where the chain itself shows what happened is
+        # explained by it: tell the precise finding. Otherwise the earliest record wins.
+        if chain_problem is not None:
+            low, high = self.mismatch_range
+            if mismatch is not None and low <= chain_problem.seq <= high:
+                mismatch = None
+            low, high = seals.problem_range
+            if seal_problem is not None and low <= chain_problem.seq <= high:
+                seal_problem = None
+        found = [p for p in (chain_problem, mismatch, truncated, seal_problem) if p is not None]
+        return min(found, key=lambda p: p.seq, default=None), seals.sealed_up_to
+
+
+def start_point(
+    session: Session, region_id: uuid.UUID, *, full: bool = False
+) -> tuple[StartPoint, str]:
+    """Where verifying the live log starts, and from what: the last verified seal
+    (``checkpoint``) unless ``full``, else the archived boundary (``archive``), else the first
+    record (``beginning``). All three are seal boundaries."""
+    starts: list[tuple[StartPoint, str]] = [(StartPoint(), "beginning")]
+    archived = repository.last_archive(session, region_id)
+    if archived is not None:
+        starts.append(
+            (
+                StartPoint(
+                    archived.last_seq,
+                    archived.last_hash,
+                    archived.last_seal_seq,
+                    archived.last_seal_hash,
+                ),
+                "archive",
+            )
+        )
+    checkpoint = None if full else repository.verification_checkpoint(session, region_id)
+    if checkpoint is not None:
+        starts.append(
+            (
+                StartPoint(
+                    checkpoint.last_seq,
+                    checkpoint.last_hash,
+                    checkpoint.seal_seq,
+                    checkpoint.seal_hash,
+                ),
+                "checkpoint",
+            )
+        )
+    return max(starts, key=lambda item: item[0].seal_seq)
+
+
+def verify_region(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    full: bool = True,
+    save_checkpoint: bool = False,
+) -> VerifyReport:
+    """Check the region's chain and seals, streaming both; name the first problem.
+
+    ``full=False`` starts after the last verified seal (``gateway_log_verification``); the
+    walk always starts after the archived months. ``save_checkpoint`` stores the last seal
+    found intact (flushed, not committed) when no problem was found.
+    """
+    report = VerifyReport(region_id=region_id)
+    start, report.started_from = start_point(session, region_id, full=full)
+    report.first_seq = start.last_seq + 1
+    keys = region_keys.public_keys(session, region_id)
+    walk = _Walk(start, keys)
+    # Seals before records: a seal only ever covers committed records, so every record a seal
+    # that existed before the records' cursor opened names is visible to it even while gateways
+    # append. Seals made later are left for the next run.
+    newest = repository.last_seal(session, region_id)
+    walk.start_seals(
+        map(
+            SealFields.of,
+            repository.stream_seals(
+                session,
+                region_id,
+                after_seq=start.seal_seq,
+                up_to_seq=0 if newest is None else newest.seq,
+            ),
+        )
+    )
+    rows = repository.stream_messages(session, region_id, first_seq=start.last_seq + 1)
+    for row in rows:
+        if not walk.record(row):
             rows.close()
             break
-    truncated: Problem | None = None
-    if stop_after is None and report.last_seq < sealed_up_to:
-        truncated = Problem(
-            report.last_seq + 1,
-            ProblemKind.REMOVED,
-            _(
-                "Catatan %(first)d sampai %(last)d dihapus: segel menjamin catatan sampai "
-                "%(last)d, tetapi catatan terakhir %(tip)d."
-            )
-            % {"first": report.last_seq + 1, "last": sealed_up_to, "tip": report.last_seq},
-        )
-    if stop_after is not None:  # stopped early: the newest record is still worth telling
+    report.records_checked = walk.records
+    report.last_seq = walk.last_seq
+    report.first_problem, sealed_up_to = walk.finish()
+    assert walk.seals is not None
+    report.seals_checked = walk.seals.checker.checked
+    if walk.stop_after is not None:  # stopped early: the newest record is still worth telling
         tip = repository.log_tip(session, region_id)
         report.last_seq = tip[0] if tip else report.last_seq
     report.unsealed = max(report.last_seq - sealed_up_to, 0)
-    # A seal that fails over a range where the chain itself shows what happened is explained
-    # by it: tell the precise finding. Otherwise the earliest record wins.
-    if chain_problem is not None:
-        if mismatch is not None and mismatch_range[0] <= chain_problem.seq <= mismatch_range[1]:
-            mismatch = None
-        low, high = seal_problem_range
-        if seal_problem is not None and low <= chain_problem.seq <= high:
-            seal_problem = None
-    found = [p for p in (chain_problem, mismatch, truncated, seal_problem) if p is not None]
-    report.first_problem = min(found, key=lambda p: p.seq, default=None)
+    if save_checkpoint and report.ok and walk.verified_seal is not None:
+        seal = walk.verified_seal
+        repository.save_verification_checkpoint(
+            session,
+            {
+                "region_id": region_id,
+                "seal_seq": seal.seq,
+                "seal_hash": seal_hash(seal.message(), seal.signature),
+                "last_seq": seal.last_seq,
+                "last_hash": seal.last_hash,
+                "verified_at": utcnow(),
+            },
+        )
     return report

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: From this many rows a batch is written with binary COPY, below with pipelined INSERTs.
 COPY_THRESHOLD: Final = 64
+#: Months of partitions made ahead of time (at start; ``simpul worker`` keeps them coming).
+PARTITIONS_AHEAD: Final = 3
 #: After this long without a write the connection may have died unnoticed: take the path
 #: whose first round trip can be retried safely.
 _IDLE_BEFORE_CHECK: Final = 10.0
@@ -121,10 +123,12 @@ class LogWriter:
     # -- public ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connect (raising if the database cannot be reached) and start the writer task."""
+        """Connect (raising if the database cannot be reached), make sure the coming months'
+        partitions exist, and start the writer task."""
         if self._task is not None:
             raise RuntimeError("LogWriter already started")
         self._conn = await self._connect()
+        await self._conn.execute(repository.ENSURE_PARTITIONS_SQL, (PARTITIONS_AHEAD,))
         self._wakeup = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(
             self._run(), name="simpul-message-log-writer"
@@ -282,8 +286,9 @@ class LogWriter:
                 if fast:
                     fast = False
                     sent = plan = self._chain(batch, dict(self._last_tips))
+                    expected = [(r, self._last_tips[r][0]) for r in regions]
                     try:
-                        await self._insert_and_commit(conn, plan.rows, lock_keys)
+                        await self._insert_and_commit(conn, plan.rows, lock_keys, expected)
                     except psycopg.errors.UniqueViolation:
                         sent = None
                         await conn.execute("ROLLBACK")
@@ -360,14 +365,16 @@ class LogWriter:
         conn: psycopg.AsyncConnection[tuple[Any, ...]],
         rows: list[tuple[Any, ...]],
         begin_with_locks: list[int] | None,
+        expected_tips: list[tuple[uuid.UUID, int]] | None = None,
     ) -> None:
-        """Insert and commit; with ``begin_with_locks`` also open the transaction and lock."""
+        """Insert and commit; with ``begin_with_locks`` also open the transaction and lock,
+        and check that every region's tip is still the ``expected_tips`` one."""
         if not rows:
             await conn.execute("ROLLBACK")
             return
         if len(rows) < COPY_THRESHOLD:
             async with conn.pipeline():
-                await self._begin(conn, begin_with_locks)
+                await self._begin(conn, begin_with_locks, expected_tips)
                 if len(rows) == 1:
                     await conn.execute(repository.INSERT_MESSAGE_SQL, rows[0])
                 else:
@@ -377,7 +384,7 @@ class LogWriter:
         else:
             if begin_with_locks is not None:
                 async with conn.pipeline():
-                    await self._begin(conn, begin_with_locks)
+                    await self._begin(conn, begin_with_locks, expected_tips)
             async with conn.cursor() as cursor, cursor.copy(repository.COPY_MESSAGES_SQL) as copy:
                 copy.set_types(list(repository.MESSAGE_COPY_TYPES))
                 for row in rows:
@@ -389,12 +396,17 @@ class LogWriter:
 
     @staticmethod
     async def _begin(
-        conn: psycopg.AsyncConnection[tuple[Any, ...]], lock_keys: list[int] | None
+        conn: psycopg.AsyncConnection[tuple[Any, ...]],
+        lock_keys: list[int] | None,
+        expected_tips: list[tuple[uuid.UUID, int]] | None,
     ) -> None:
         if lock_keys is not None:
             await conn.execute("BEGIN")
             for key in lock_keys:
                 await conn.execute(repository.LOCK_SQL, (key,))
+            # The key holds ``at`` (partitions), so a reused seq is not refused by it: ask.
+            for region_id, seq in expected_tips or ():
+                await conn.execute(repository.EXPECT_TIP_SQL, (region_id, seq))
 
     # -- sealing --------------------------------------------------------------------------
 
@@ -426,7 +438,7 @@ class LogWriter:
             await conn.execute("BEGIN")
             await conn.execute(repository.LOCK_SQL, (self._lock_key(region_id),))
             last_cursor = await conn.execute(repository.LAST_SEAL_SQL, (region_id,))
-            tip_cursor = await conn.execute(repository.TIP_SQL, (region_id,))
+            tip_cursor = await conn.execute(repository.TIP_SQL, {"r": region_id})
             key_cursor = await conn.execute(repository.CURRENT_KEY_SQL, (region_id,))
         last = await last_cursor.fetchone()
         tip = await tip_cursor.fetchone()
