@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, String, func
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, MetaData, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -78,6 +78,16 @@ class AuditEvent(IdMixin, Base):
     """Append-only trail of what people did (a trigger forbids UPDATE and DELETE)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # The gateway's audit page (``action LIKE 'gateway.%'``, newest first): under a non-C
+        # collation the index on ``action`` cannot serve a prefix match (migration 0021).
+        Index(
+            "ix_audit_event_gateway_region_id_at",
+            "region_id",
+            "at",
+            postgresql_where=text("action LIKE 'gateway.%'"),
+        ),
+    )
 
     region_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("region.id", ondelete="RESTRICT"), index=True
