@@ -21,7 +21,7 @@ Run it from the repository root::
 
 The database server is ``SIMPUL_BENCH_DATABASE_URL`` if set (its database
 ``simpul_bench_monitor`` is dropped and recreated), else the embedded PostgreSQL under
-``var/bench-pgdata``.
+``var/bench-pgdata``. The database is dropped at the end unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -101,6 +101,14 @@ FROM (
 """
 
 
+def drop_database() -> None:
+    """The records take gigabytes at 10M: do not leave them behind."""
+    admin = create_engine(sqlalchemy_url(server_url()), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def server_url() -> str:
     return os.environ.get("SIMPUL_BENCH_DATABASE_URL") or start_embedded_server(BENCH_PGDATA)
 
@@ -127,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--days", type=float, default=7.5)
     parser.add_argument("--repeat", type=int, default=20, help="timed reads of the rollup")
     parser.add_argument("--baseline-repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
 
     url = recreate_database(server_url(), BENCH_DATABASE)
@@ -211,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "rollup_vs_baseline": round(ratio, 4),
             }
     engine.dispose()
+    if not args.keep:
+        drop_database()
     print(json.dumps({"records": args.records, "rollup_rows": rollup_rows, **results}))
     return 0
 
