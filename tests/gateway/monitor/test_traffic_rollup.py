@@ -154,6 +154,10 @@ def test_append_records_and_the_migrations_backfill_equal_a_recount(session: Ses
     session.execute(text("DELETE FROM gateway_traffic"))
     session.execute(text(migration._backfill_sql()))
     assert rolled_up(session, region.id) == counted
+    # And so does the recount a tool can run for records written around the writers.
+    session.execute(text("DELETE FROM gateway_traffic"))
+    monitor.recount_traffic(session, region.id)
+    assert rolled_up(session, region.id) == counted
 
 
 @pytest.mark.parametrize("window_key", ["1j", "24j", "7h"])

@@ -62,6 +62,54 @@ def add_traffic_sync(session: Session, messages: Iterable[Sequence[Any]]) -> Non
         session.connection().exec_driver_sql(ADD_TRAFFIC_SQL, rows)
 
 
+def _recount_sql() -> str:
+    """The rollup of one region recounted from its log records (``rollup_rows`` in SQL)."""
+    edges = ", ".join(str(edge) for edge in rollup.DURATION_EDGES_US)
+    histogram = ", ".join(
+        f"coalesce(sum(n) FILTER (WHERE bucket = {bucket}), 0)::int"
+        for bucket in range(rollup.DURATION_BUCKETS)
+    )
+    spans = ", ".join(f"({span})" for span in rollup.SPANS)
+    return f"""
+INSERT INTO gateway_traffic ({_ALL_COLUMNS})
+SELECT region_id, span, start, kind, name, sum(n), sum(client_errors), sum(server_errors),
+    sum(gateway_errors), sum(request_bytes), sum(response_bytes), {histogram}
+FROM (
+    SELECT m.region_id, s.span,
+        to_timestamp(floor(extract(epoch FROM m.at) / s.span) * s.span) AS start,
+        d.kind, d.name,
+        width_bucket(m.duration_us, ARRAY[{edges}]::bigint[]) AS bucket,
+        count(*) AS n,
+        count(*) FILTER (WHERE m.status BETWEEN 400 AND 499) AS client_errors,
+        count(*) FILTER (WHERE m.status >= 500) AS server_errors,
+        count(*) FILTER (WHERE m.error <> '') AS gateway_errors,
+        sum(m.request_bytes) AS request_bytes,
+        sum(m.response_bytes) AS response_bytes
+    FROM gateway_message m
+    CROSS JOIN (VALUES {spans}) AS s(span)
+    CROSS JOIN LATERAL (VALUES ('{rollup.SERVICE}', m.service), ('{rollup.CLIENT}', m.client))
+        AS d(kind, name)
+    WHERE m.region_id = %(region_id)s
+    GROUP BY 1, 2, 3, 4, 5, 6
+) per_bucket
+GROUP BY region_id, span, start, kind, name
+"""  # noqa: S608 - only this module's constants go into the text
+
+
+_RECOUNT_SQL: Final = _recount_sql()
+
+
+def recount_traffic(session: Session, region_id: uuid.UUID) -> None:
+    """Replace the region's rollup with a recount of its log records, in the session's
+    transaction (for data written around the log writers, e.g. generated for a benchmark).
+
+    Hold the region's log lock (``msglog``) if writers may be appending meanwhile.
+    """
+    t = gateway_traffic
+    session.execute(t.delete().where(t.c.region_id == region_id))
+    session.connection().exec_driver_sql(_RECOUNT_SQL, {"region_id": region_id})
+
+
 @dataclass(frozen=True)
 class TrafficRow:
     """Requests of one service, one client, or all of them. Latencies in microseconds."""

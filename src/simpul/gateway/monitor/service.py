@@ -23,6 +23,7 @@ __all__ = [
     "TrafficRow",
     "TrafficSeries",
     "gateway_traffic",
+    "recount_traffic",
 ]
 
 #: How far an estimated percentile may be from the exact one, as a fraction of it.
@@ -36,6 +37,11 @@ class GatewayTraffic:
     breakdown: TrafficBreakdown
     refusals: list[tuple[str, int]]
     series: TrafficSeries
+
+
+def recount_traffic(session: Session, region_id: uuid.UUID) -> None:
+    """Rebuild the region's traffic rollup from its log records (see the repository)."""
+    repository.recount_traffic(session, region_id)
 
 
 def _row(name: str, counts: rollup.Counts) -> TrafficRow:
