@@ -7,7 +7,11 @@ What it measures, on a fresh database seeded with the demo region Kota Bandung (
   (routing, session, middleware);
 * the search API ``GET /api/kota-bandung/services?q=...`` and the search page
   ``GET /kota-bandung/layanan?q=...``, rotating over realistic Indonesian queries;
-* a service page with its standard and the full catalogue page (every service by agency);
+* a service page with its standard and the full catalogue page (every service by agency),
+  each three ways: uncached (the request carries a session cookie, so the page is rendered as
+  for a logged-in visitor), cached (an anonymous reader: the page cache's copy, checked
+  against the catalogue's fingerprint) and revalidated (``If-None-Match``: 304); the cached
+  and 304 rates are printed as ratios to the uncached one;
 * the search itself without HTTP: ``simpul.catalogue.service.find_services`` in a loop in
   this process, as searches per second.
 
@@ -79,6 +83,11 @@ REQUEST_TIMEOUT = 30.0
 class Scenario:
     name: str
     paths: tuple[str, ...]  # requests rotate over these
+    #: Sent with every request (a session cookie, or the ETag of ``etag_of``'s answer).
+    headers: tuple[tuple[str, str], ...] = ()
+    #: Revalidate: send ``If-None-Match`` with the ETag the first path answered with.
+    revalidate: bool = False
+    expected_status: int = 200
 
 
 @dataclass(frozen=True)
@@ -104,14 +113,25 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
+#: A session cookie no session has: the page is rendered as for a logged-in visitor (never
+#: cached), which is what every request cost before the catalogue's page cache.
+NO_CACHE = (("Cookie", "simpul_session=bench-no-such-session"),)
+
+
 def scenarios() -> list[Scenario]:
     searches = [urllib.parse.quote_plus(q) for q in QUERIES]
+    service_page = (f"/{REGION}/layanan/{SERVICE_SLUG}",)
+    catalogue_page = (f"/{REGION}/layanan",)
     return [
         Scenario("healthz (baseline)", ("/healthz",)),
         Scenario("API search", tuple(f"/api/{REGION}/services?q={q}" for q in searches)),
         Scenario("search page", tuple(f"/{REGION}/layanan?q={q}" for q in searches)),
-        Scenario("service page", (f"/{REGION}/layanan/{SERVICE_SLUG}",)),
-        Scenario("full catalogue page", (f"/{REGION}/layanan",)),
+        Scenario("service page, uncached", service_page, NO_CACHE),
+        Scenario("service page, cached", service_page),
+        Scenario("service page, 304", service_page, revalidate=True, expected_status=304),
+        Scenario("catalogue page, uncached", catalogue_page, NO_CACHE),
+        Scenario("catalogue page, cached", catalogue_page),
+        Scenario("catalogue page, 304", catalogue_page, revalidate=True, expected_status=304),
     ]
 
 
@@ -141,6 +161,8 @@ async def drive(
     client: httpx2.AsyncClient,
     paths: Sequence[str],
     *,
+    headers: dict[str, str] | None = None,
+    expected_status: int = 200,
     requests: int,
     concurrency: int,
     max_seconds: float,
@@ -161,9 +183,9 @@ async def drive(
                 return
             began = time.perf_counter()
             try:
-                response = await client.get(paths[i % len(paths)])
+                response = await client.get(paths[i % len(paths)], headers=headers)
                 await response.aread()
-                ok = response.status_code == 200
+                ok = response.status_code == expected_status
             except httpx2.HTTPError:
                 ok = False
             latencies.append(time.perf_counter() - began)
@@ -183,12 +205,18 @@ async def run_scenarios(
         base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
     ) as client:
         for scenario in scenarios():
+            headers = dict(scenario.headers)
+            if scenario.revalidate:
+                first = await client.get(scenario.paths[0])
+                headers["If-None-Match"] = first.headers["etag"]
             _, _, _, warm_errors = await drive(
                 client,
                 scenario.paths,
                 requests=warmup,
                 concurrency=concurrency,
                 max_seconds=max_seconds,
+                headers=headers,
+                expected_status=scenario.expected_status,
             )
             sent, seconds, latencies, errors = await drive(
                 client,
@@ -196,6 +224,8 @@ async def run_scenarios(
                 requests=requests,
                 concurrency=concurrency,
                 max_seconds=max_seconds,
+                headers=headers,
+                expected_status=scenario.expected_status,
             )
             results.append(
                 Result(scenario.name, sent, concurrency, seconds, latencies, errors + warm_errors)
@@ -327,6 +357,19 @@ def print_sql(sql_result: SqlResult, results: list[Result]) -> None:
         )
 
 
+def print_cache(results: list[Result]) -> None:
+    """The page cache's figures: each cached scenario's rate over its uncached one."""
+    by_name = {r.scenario: r for r in results}
+    print()
+    print("catalogue page cache (anonymous readers), req/s as a ratio to the uncached page:")
+    for page in ("service page", "catalogue page"):
+        uncached = by_name[f"{page}, uncached"].rate
+        for variant in ("cached", "304"):
+            rate = by_name[f"{page}, {variant}"].rate
+            ratio = rate / uncached if uncached else 0.0
+            print(f"  {page}, {variant}: {ratio:.2f} x uncached")
+
+
 def print_sizes(sizes: list[tuple[str, int, int]]) -> None:
     print()
     print(f"{'page':<28} {'raw bytes':>10} {'gzip bytes':>10} {'gzip/raw':>8}")
@@ -389,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print_table(results)
     print_sql(sql_result, results)
+    print_cache(results)
     print_sizes(sizes)
     errors = sum(r.errors for r in results)
     if errors:

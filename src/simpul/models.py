@@ -9,6 +9,7 @@ from simpul.documents import models as documents_models
 from simpul.evaluation.assessments import models as assessments_models
 from simpul.evaluation.savings import models as savings_models
 from simpul.evaluation.surveys import models as surveys_models
+from simpul.gateway.monitor import models as monitor_models
 from simpul.gateway.msglog import models as msglog_models
 from simpul.gateway.registry import models as registry_models
 from simpul.inventory import models as inventory_models
@@ -22,6 +23,7 @@ __all__ = [
     "core_models",
     "documents_models",
     "inventory_models",
+    "monitor_models",
     "msglog_models",
     "notify_models",
     "registry_models",

@@ -1,17 +1,22 @@
 """Catalogue pages: the region's home, the catalogue (by agency, by life event, search),
-a service's published standard, and an agency's page."""
+a service's published standard, and an agency's page.
+
+The public pages are cached for anonymous readers (``page_cache``: ETag, 304, an in-process
+copy checked against the catalogue's fingerprint); a logged-in visitor's never are."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from simpul.accounts.auth import CurrentPageStaff, PageUser
 from simpul.catalogue import service
 from simpul.catalogue.models import Service
+from simpul.catalogue.page_cache import cached_page
 from simpul.catalogue.standard import (
     COMPONENT_LABELS,
     DELIVERY_COMPONENTS,
@@ -33,17 +38,26 @@ router = APIRouter(
 PAGE_SIZE = 20
 
 
+def _fingerprint(session: DbSession, region: CurrentRegion) -> Callable[[], str]:
+    return lambda: service.catalogue_fingerprint(session, region)
+
+
 @router.get("/{region}", response_class=HTMLResponse, name="region_home")
 def region_home(
     request: Request, region: CurrentRegion, session: DbSession, user: PageUser
-) -> HTMLResponse:
-    return render(
+) -> Response:
+    return cached_page(
         request,
-        "catalogue/home.html",
-        {
-            "life_events": service.list_life_events(session, region),
-            "agencies": service.list_agencies(session, region),
-        },
+        user,
+        _fingerprint(session, region),
+        lambda: render(
+            request,
+            "catalogue/home.html",
+            {
+                "life_events": service.list_life_events(session, region),
+                "agencies": service.list_agencies(session, region),
+            },
+        ),
     )
 
 
@@ -58,73 +72,83 @@ def catalogue(
     peristiwa: str | None = None,
     tampil: str = "instansi",
     halaman: Annotated[int, Query(ge=1, le=1000)] = 1,
-) -> HTMLResponse:
+) -> Response:
     """Search results for ``q`` (or a filter); else every service by agency or life event."""
-    context: dict[str, object] = {
-        "q": q or "",
-        "instansi": instansi,
-        "peristiwa": peristiwa,
-        "tampil": tampil,
-    }
-    agencies = service.list_agencies(session, region)
-    life_events = service.list_life_events(session, region)
-    context.update(agencies=agencies, life_events=life_events)
-    if q or instansi or peristiwa:
-        page = service.find_services(
-            session,
-            region,
-            query=q,
-            agency_slug=instansi,
-            life_event_slug=peristiwa,
-            limit=PAGE_SIZE,
-            offset=(halaman - 1) * PAGE_SIZE,
+
+    def render_page() -> HTMLResponse:
+        context: dict[str, object] = {
+            "q": q or "",
+            "instansi": instansi,
+            "peristiwa": peristiwa,
+            "tampil": tampil,
+        }
+        agencies = service.list_agencies(session, region)
+        life_events = service.list_life_events(session, region)
+        context.update(agencies=agencies, life_events=life_events)
+        if q or instansi or peristiwa:
+            page = service.find_services(
+                session,
+                region,
+                query=q,
+                agency_slug=instansi,
+                life_event_slug=peristiwa,
+                limit=PAGE_SIZE,
+                offset=(halaman - 1) * PAGE_SIZE,
+            )
+            context.update(page=page, halaman=halaman, pages=max(1, -(-page.total // PAGE_SIZE)))
+        else:
+            by_agency: dict[uuid.UUID, list[Service]] = {}
+            by_event: dict[uuid.UUID, list[Service]] = {}
+            for item in service.all_published_services(session, region):
+                by_agency.setdefault(item.agency_id, []).append(item)
+                for event in item.life_events:
+                    by_event.setdefault(event.id, []).append(item)
+            context.update(by_agency=by_agency, by_event=by_event)
+        # htmx live search swaps only the results: send just that part.
+        template = (
+            "catalogue/_results.html"
+            if request.headers.get("HX-Request")
+            else "catalogue/catalogue.html"
         )
-        context.update(page=page, halaman=halaman, pages=max(1, -(-page.total // PAGE_SIZE)))
-    else:
-        by_agency: dict[uuid.UUID, list[Service]] = {}
-        by_event: dict[uuid.UUID, list[Service]] = {}
-        for item in service.all_published_services(session, region):
-            by_agency.setdefault(item.agency_id, []).append(item)
-            for event in item.life_events:
-                by_event.setdefault(event.id, []).append(item)
-        context.update(by_agency=by_agency, by_event=by_event)
-    # htmx live search swaps only the results: send just that part.
-    template = (
-        "catalogue/_results.html"
-        if request.headers.get("HX-Request")
-        else "catalogue/catalogue.html"
-    )
-    response = render(request, template, context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+        response = render(request, template, context)
+        response.headers["Vary"] = "HX-Request"
+        return response
+
+    return cached_page(request, user, _fingerprint(session, region), render_page)
 
 
 @router.get("/{region}/layanan/{slug}", response_class=HTMLResponse, name="service_page")
 def service_page(
     request: Request, region: CurrentRegion, session: DbSession, user: PageUser, slug: str
-) -> HTMLResponse:
-    found = service.get_service(session, region, slug)
-    return render(
-        request,
-        "catalogue/service.html",
-        {
-            "service": found,
-            "standard": service.standard_of(found),
-            "eform": service.eform_of(found),
-            "delivery": DELIVERY_COMPONENTS,
-            "management": MANAGEMENT_COMPONENTS,
-            "labels": COMPONENT_LABELS,
-        },
-    )
+) -> Response:
+    def render_page() -> HTMLResponse:
+        found = service.get_service(session, region, slug)
+        return render(
+            request,
+            "catalogue/service.html",
+            {
+                "service": found,
+                "standard": service.standard_of(found),
+                "eform": service.eform_of(found),
+                "delivery": DELIVERY_COMPONENTS,
+                "management": MANAGEMENT_COMPONENTS,
+                "labels": COMPONENT_LABELS,
+            },
+        )
+
+    return cached_page(request, user, _fingerprint(session, region), render_page)
 
 
 @router.get("/{region}/instansi/{slug}", response_class=HTMLResponse, name="agency_page")
 def agency_page(
     request: Request, region: CurrentRegion, session: DbSession, user: PageUser, slug: str
-) -> HTMLResponse:
-    agency = service.get_agency(session, region, slug)
-    page = service.find_services(session, region, agency_slug=slug, limit=100)
-    return render(request, "catalogue/agency.html", {"agency": agency, "services": page.items})
+) -> Response:
+    def render_page() -> HTMLResponse:
+        agency = service.get_agency(session, region, slug)
+        page = service.find_services(session, region, agency_slug=slug, limit=100)
+        return render(request, "catalogue/agency.html", {"agency": agency, "services": page.items})
+
+    return cached_page(request, user, _fingerprint(session, region), render_page)
 
 
 # -- the region edits its own catalogue -----------------------------------------------------

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, Text, cast, func, literal, select, text, true
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.orm import Session, selectinload
 
 from simpul.catalogue.models import Agency, LifeEvent, Service, ServiceLifeEvent
 from simpul.core.kit.queries import get_in_region
+from simpul.core.models import Region
 
 #: word_similarity() at or above this counts as a (typo-tolerant) match.
 TRIGRAM_THRESHOLD = 0.5
@@ -211,3 +212,49 @@ def add_service(session: Session, service: Service, life_event_ids: Sequence[uui
             )
         )
     return service
+
+
+def catalogue_fingerprint(session: Session, region_id: uuid.UUID) -> str:
+    """A text that changes whenever anything the public catalogue pages show of the region
+    changes (its services, agencies, life events and their links, the region's own row).
+
+    One round trip over the region's catalogue rows (hundreds, not millions): cheaper than
+    rendering a page, so cached pages are checked against it on every request.
+    """
+    services = select(func.concat(func.count(), "/", func.max(Service.updated_at))).where(
+        Service.region_id == region_id
+    )
+    agencies = select(func.concat(func.count(), "/", func.max(Agency.updated_at))).where(
+        Agency.region_id == region_id
+    )
+    event_text = func.concat_ws(
+        "|",
+        LifeEvent.id,
+        LifeEvent.slug,
+        LifeEvent.name,
+        LifeEvent.name_en,
+        LifeEvent.description,
+        LifeEvent.position,
+    )
+    events = select(
+        func.md5(
+            func.array_to_string(func.array_agg(aggregate_order_by(event_text, LifeEvent.id)), ",")
+        )
+    ).where(LifeEvent.region_id == region_id)
+    link_text = func.concat(ServiceLifeEvent.service_id, ServiceLifeEvent.life_event_id)
+    links = select(
+        func.md5(
+            func.array_to_string(func.array_agg(aggregate_order_by(link_text, link_text)), ",")
+        )
+    ).where(ServiceLifeEvent.region_id == region_id)
+    region = select(Region.updated_at).where(Region.id == region_id)
+    row = session.execute(
+        select(
+            services.scalar_subquery(),
+            agencies.scalar_subquery(),
+            events.scalar_subquery(),
+            links.scalar_subquery(),
+            region.scalar_subquery(),
+        )
+    ).one()
+    return ";".join(str(value) for value in row)

@@ -518,3 +518,8 @@ def published_service_by_slug(session: Session, region: Region, slug: str) -> Se
 def every_service(session: Session, region: Region) -> Sequence[Service]:
     """Every service of the region, published or not, in name order."""
     return repository.list_all_services(session, region.id)
+
+
+def catalogue_fingerprint(session: Session, region: Region) -> str:
+    """Changes whenever anything the public catalogue pages show of the region changes."""
+    return repository.catalogue_fingerprint(session, region.id)

@@ -8,7 +8,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, MetaData, String, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -109,7 +119,17 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = ({"postgresql_partition_by": "RANGE (at)"},)
+    __table_args__ = (
+        # The gateway's audit page (``action LIKE 'gateway.%'``, newest first): under a non-C
+        # collation the index on ``action`` cannot serve a prefix match (migration 0021).
+        Index(
+            "ix_audit_event_gateway_region_id_at",
+            "region_id",
+            "at",
+            postgresql_where=text("action LIKE 'gateway.%'"),
+        ),
+        {"postgresql_partition_by": "RANGE (at)"},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 

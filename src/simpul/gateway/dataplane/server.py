@@ -149,6 +149,8 @@ _NOT_FORWARDED: Final = (
 #: Error codes of refusals that are counted per minute, not logged one by one.
 TOO_MANY_REFUSALS: Final = "too_many_refusals"
 METASERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
+#: API key digests remembered per process (``Gateway._digest``).
+DIGESTS_KEPT: Final = 4096
 NOTIFY_CHANNEL = "simpul_gateway_config"
 
 
@@ -361,6 +363,7 @@ class Gateway:
         self._source_limiter: Limiter | None = None
         self._refusals = RefusalTally()
         self._forwarded_hosts: dict[tuple[str, int], bytes] = {}
+        self._digests: dict[str, bytes] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
 
@@ -589,7 +592,7 @@ class Gateway:
         key = _header(scope, KEY_HEADER)
         if not key:
             raise Refusal(401, "key_missing", _("Kunci API tidak ada: kirim header X-API-Key."))
-        credential = snapshot.credentials.get(token_digest(key))
+        credential = snapshot.credentials.get(self._digest(key))
         client = snapshot.clients_by_id.get(credential.client_id) if credential else None
         if credential is None or client is None or client.ident != ident:
             raise _key_invalid()
@@ -602,6 +605,19 @@ class Gateway:
         if not client.enabled:
             raise Refusal(403, "client_disabled", _("Aplikasi pemanggil sedang dinonaktifkan."))
         return client
+
+    def _digest(self, key: str) -> bytes:
+        """``token_digest(key)``, remembered: a client sends the same key on every call.
+
+        Bounded: emptied when full, so keys sent at random cannot grow it (they cost a hash
+        each, as before).
+        """
+        digest = self._digests.get(key)
+        if digest is None:
+            if len(self._digests) >= DIGESTS_KEPT:
+                self._digests.clear()
+            digest = self._digests[key] = token_digest(key)
+        return digest
 
     async def _limit(self, client: ClientConf) -> None:
         assert self._limiter is not None
@@ -1002,7 +1018,7 @@ class Gateway:
         caller = snapshot.clients.get(ident) if ident else None
         key = _header(scope, KEY_HEADER)
         if key is not None:
-            credential = snapshot.credentials.get(token_digest(key))
+            credential = snapshot.credentials.get(self._digest(key))
             if credential is None or caller is None or credential.client_id != caller.id:
                 raise _key_invalid()
         return caller

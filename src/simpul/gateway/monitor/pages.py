@@ -1,7 +1,8 @@
 """The region admin's gateway monitor: traffic, errors and latency per service and per client.
 
-Read from the message log (``gateway_message``), which every gateway process writes, so the
-page shows the whole region whichever node served the requests. Charts are inline SVG laid
+Read from the traffic rollup (``gateway_traffic``) that every gateway process adds to in the
+transaction that writes its message log records, so the page shows the whole region whichever
+node served the requests, in the same time at any size of the log. Charts are inline SVG laid
 out here (no JavaScript), each with a title, a description and a table of the same numbers.
 """
 
@@ -409,5 +410,6 @@ def gateway_monitor(
             "refusals": refusals,
             "refusal_total": sum(count for _reason, count in refusals),
             "refusal_reasons": REFUSAL_REASONS,
+            "percentile_error": monitor.PERCENTILE_ERROR,
         },
     )

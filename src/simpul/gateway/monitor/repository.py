@@ -1,27 +1,113 @@
-"""Queries of the gateway monitor: traffic of a region over a window, aggregated in SQL.
+"""Queries of the gateway monitor: a region's traffic over a window, and the rollup it is read from.
 
-The message log may hold millions of rows, so nothing here loads rows into Python: each query
-is one pass over the region's rows in the window (an index range on ``(region_id, at)`` or
-``(region_id, service, at)``) that returns a few dozen aggregates. (Timed once by hand, not by
-a bench/ script: on 1 million rows in one week, about 0.25 s for a day and 3.6 s for the week.)
+The message log may hold hundreds of millions of rows, so the page never reads it: it reads
+``gateway_traffic`` (``monitor.rollup``), a row per region, span, start and service or client,
+which the log writers add to in the transaction that appends the records. A window reads at
+most (hours in it) x (services + clients) rows, whatever the size of the log.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import BigInteger, Integer, cast, extract, func, select, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY, array
+import psycopg
+from sqlalchemy import Integer, cast, extract, func, select
 from sqlalchemy.orm import Session
 
-from simpul.gateway.msglog.models import GatewayMessage, GatewayRefusal
+from simpul.gateway.monitor import rollup
+from simpul.gateway.monitor.models import gateway_traffic
+from simpul.gateway.msglog.models import GatewayRefusal
 
-#: ``grouping(service, client)``: which grouping set a row of ``traffic_breakdown`` belongs to.
-_BY_SERVICE, _BY_CLIENT, _TOTAL = 1, 2, 3
+_COUNT_COLUMNS: Final = (
+    "requests",
+    "client_errors",
+    "server_errors",
+    "gateway_errors",
+    "request_bytes",
+    "response_bytes",
+    *(rollup.duration_column(b) for b in range(rollup.DURATION_BUCKETS)),
+)
+_KEY_COLUMNS: Final = ("region_id", "span", "start", "kind", "name")
+#: Adds a rollup row to what is there (psycopg placeholders; ``rollup.rollup_rows`` order).
+_ALL_COLUMNS: Final = ", ".join((*_KEY_COLUMNS, *_COUNT_COLUMNS))
+_PLACEHOLDERS: Final = ", ".join(["%s"] * (len(_KEY_COLUMNS) + len(_COUNT_COLUMNS)))
+_ADDITIONS: Final = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in _COUNT_COLUMNS)
+ADD_TRAFFIC_SQL: Final = (  # only the column names above go into the text
+    f"INSERT INTO gateway_traffic AS t ({_ALL_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608
+    f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {_ADDITIONS}"
+)
+
+
+async def add_traffic(
+    conn: psycopg.AsyncConnection[Any], messages: Iterable[Sequence[Any]]
+) -> None:
+    """Add a batch of ``gateway_message`` rows to the rollup, in the connection's transaction.
+
+    Call it inside the writer's pipeline, between the INSERT (or COPY) and the COMMIT.
+    """
+    rows = rollup.rollup_rows(messages)
+    if rows:
+        async with conn.cursor() as cursor:
+            await cursor.executemany(ADD_TRAFFIC_SQL, rows)
+
+
+def add_traffic_sync(session: Session, messages: Iterable[Sequence[Any]]) -> None:
+    """``add_traffic`` in a SQLAlchemy session's transaction (seeds, tools, tests)."""
+    rows = rollup.rollup_rows(messages)
+    if rows:
+        session.connection().exec_driver_sql(ADD_TRAFFIC_SQL, rows)
+
+
+def _recount_sql() -> str:
+    """The rollup of one region recounted from its log records (``rollup_rows`` in SQL)."""
+    edges = ", ".join(str(edge) for edge in rollup.DURATION_EDGES_US)
+    histogram = ", ".join(
+        f"coalesce(sum(n) FILTER (WHERE bucket = {bucket}), 0)::int"
+        for bucket in range(rollup.DURATION_BUCKETS)
+    )
+    spans = ", ".join(f"({span})" for span in rollup.SPANS)
+    return f"""
+INSERT INTO gateway_traffic ({_ALL_COLUMNS})
+SELECT region_id, span, start, kind, name, sum(n), sum(client_errors), sum(server_errors),
+    sum(gateway_errors), sum(request_bytes), sum(response_bytes), {histogram}
+FROM (
+    SELECT m.region_id, s.span,
+        to_timestamp(floor(extract(epoch FROM m.at) / s.span) * s.span) AS start,
+        d.kind, d.name,
+        width_bucket(m.duration_us, ARRAY[{edges}]::bigint[]) AS bucket,
+        count(*) AS n,
+        count(*) FILTER (WHERE m.status BETWEEN 400 AND 499) AS client_errors,
+        count(*) FILTER (WHERE m.status >= 500) AS server_errors,
+        count(*) FILTER (WHERE m.error <> '') AS gateway_errors,
+        sum(m.request_bytes) AS request_bytes,
+        sum(m.response_bytes) AS response_bytes
+    FROM gateway_message m
+    CROSS JOIN (VALUES {spans}) AS s(span)
+    CROSS JOIN LATERAL (VALUES ('{rollup.SERVICE}', m.service), ('{rollup.CLIENT}', m.client))
+        AS d(kind, name)
+    WHERE m.region_id = %(region_id)s
+    GROUP BY 1, 2, 3, 4, 5, 6
+) per_bucket
+GROUP BY region_id, span, start, kind, name
+"""  # noqa: S608 - only this module's constants go into the text
+
+
+_RECOUNT_SQL: Final = _recount_sql()
+
+
+def recount_traffic(session: Session, region_id: uuid.UUID) -> None:
+    """Replace the region's rollup with a recount of its log records, in the session's
+    transaction (for data written around the log writers, e.g. generated for a benchmark).
+
+    Hold the region's log lock (``msglog``) if writers may be appending meanwhile.
+    """
+    t = gateway_traffic
+    session.execute(t.delete().where(t.c.region_id == region_id))
+    session.connection().exec_driver_sql(_RECOUNT_SQL, {"region_id": region_id})
 
 
 @dataclass(frozen=True)
@@ -59,75 +145,6 @@ class TrafficBreakdown:
     client_count: int = 0
 
 
-def _window(since: datetime, until: datetime) -> tuple[Any, ...]:
-    return (GatewayMessage.at >= since, GatewayMessage.at < until)
-
-
-def traffic_breakdown(
-    session: Session, region_id: uuid.UUID, since: datetime, until: datetime, *, limit: int
-) -> TrafficBreakdown:
-    """Per service, per client and in total: counts, errors, p50/p95 latency, bytes.
-
-    One scan with ``GROUPING SETS``; the ``limit`` busiest services and clients are kept.
-    """
-    m = GatewayMessage
-    kind = func.grouping(m.service, m.client)
-    requests = func.count()
-    grouped = (
-        select(
-            kind.label("kind"),
-            m.service,
-            m.client,
-            requests.label("requests"),
-            func.count().filter(m.status.between(400, 499)).label("client_errors"),
-            func.count().filter(m.status >= 500).label("server_errors"),
-            func.count().filter(m.error != "").label("gateway_errors"),
-            func.percentile_cont(0.5).within_group(m.duration_us).label("p50_us"),
-            func.percentile_cont(0.95).within_group(m.duration_us).label("p95_us"),
-            func.coalesce(func.sum(m.request_bytes), 0).label("request_bytes"),
-            func.coalesce(func.sum(m.response_bytes), 0).label("response_bytes"),
-            func.row_number()
-            .over(partition_by=kind, order_by=(requests.desc(), m.service, m.client))
-            .label("rank"),
-            func.count().over(partition_by=kind).label("groups"),
-        )
-        .where(m.region_id == region_id, *_window(since, until))
-        .group_by(func.grouping_sets(tuple_(m.service), tuple_(m.client), tuple_()))
-        .subquery()
-    )
-    rows = session.execute(select(grouped).where(grouped.c.rank <= limit)).all()
-    total = TrafficRow(name="")
-    services: list[TrafficRow] = []
-    clients: list[TrafficRow] = []
-    counts = {_BY_SERVICE: 0, _BY_CLIENT: 0}
-    for row in rows:
-        name = {_BY_SERVICE: row.service, _BY_CLIENT: row.client}.get(row.kind, "")
-        traffic = TrafficRow(
-            name=name,
-            requests=int(row.requests),
-            client_errors=int(row.client_errors),
-            server_errors=int(row.server_errors),
-            gateway_errors=int(row.gateway_errors),
-            p50_us=row.p50_us,
-            p95_us=row.p95_us,
-            request_bytes=int(row.request_bytes),
-            response_bytes=int(row.response_bytes),
-        )
-        if row.kind == _TOTAL:
-            total = traffic
-        else:
-            counts[row.kind] = int(row.groups)
-            (services if row.kind == _BY_SERVICE else clients).append(traffic)
-    # Without rows there is no total group either: an empty window is all zeros.
-    return TrafficBreakdown(
-        total=total,
-        services=services,
-        clients=clients,
-        service_count=counts[_BY_SERVICE],
-        client_count=counts[_BY_CLIENT],
-    )
-
-
 @dataclass(frozen=True)
 class TrafficSeries:
     """Requests and errors per time slot, and requests per latency bucket."""
@@ -138,53 +155,66 @@ class TrafficSeries:
     latency: list[int]
 
 
-def traffic_series(
-    session: Session,
-    region_id: uuid.UUID,
-    since: datetime,
-    until: datetime,
-    *,
-    slot_seconds: int,
-    latency_thresholds_us: Sequence[int],
-) -> TrafficSeries:
-    """Requests over time (``slot_seconds`` wide slots from ``since``) and the latency histogram.
+def _span_for(since: datetime, until: datetime, slot_seconds: int) -> int:
+    """Hour rows when the window and its slots fall on whole hours, else 5-minute rows."""
+    hour = 3600
+    aligned = all(int(t.timestamp()) % hour == 0 for t in (since, until))
+    return hour if aligned and slot_seconds % hour == 0 else rollup.SPANS[0]
 
-    One scan with ``GROUPING SETS`` over the slot and the bucket (``width_bucket``).
+
+@dataclass(frozen=True)
+class TrafficWindow:
+    """Sums of a window's rollup rows: per service, per client, per slot, and in total."""
+
+    services: dict[str, rollup.Counts]
+    clients: dict[str, rollup.Counts]
+    total: rollup.Counts
+    #: Requests and errors (status 400 or more) per slot of ``slot_seconds`` from ``since``.
+    requests: list[int] = field(default_factory=list)
+    errors: list[int] = field(default_factory=list)
+
+
+def traffic_window(
+    session: Session, region_id: uuid.UUID, since: datetime, until: datetime, *, slot_seconds: int
+) -> TrafficWindow:
+    """Add up the rollup rows of ``[since, until)`` (bounds on 5-minute boundaries).
+
+    PostgreSQL does the sums (one row per service and per client, one per slot): the window's
+    rows never travel to Python.
     """
-    m = GatewayMessage
-    slots = max(1, -(-int((until - since).total_seconds()) // slot_seconds))
-    rows_of_window = (
-        select(
-            cast(func.floor(extract("epoch", m.at - since) / slot_seconds), Integer).label("slot"),
-            func.width_bucket(
-                m.duration_us, cast(array(list(latency_thresholds_us)), ARRAY(BigInteger))
-            ).label("bucket"),
-            m.status,
-        )
-        .where(m.region_id == region_id, *_window(since, until))
-        .subquery()
-    )
-    w = rows_of_window.c
+    t = gateway_traffic.c
+    span = _span_for(since, until, slot_seconds)
+    in_window = (t.region_id == region_id, t.span == span, t.start >= since, t.start < until)
+    sums = [func.sum(t[column]) for column in _COUNT_COLUMNS]
     rows = session.execute(
-        select(
-            func.grouping(w.slot, w.bucket).label("kind"),
-            w.slot,
-            w.bucket,
-            func.count().label("requests"),
-            func.count().filter(w.status >= 400).label("errors"),
-        ).group_by(func.grouping_sets(tuple_(w.slot), tuple_(w.bucket)))
+        select(t.kind, t.name, *sums).where(*in_window).group_by(t.kind, t.name)
     ).all()
-    requests = [0] * slots
-    errors = [0] * slots
-    latency = [0] * (len(latency_thresholds_us) + 1)
+    services: dict[str, rollup.Counts] = {}
+    clients: dict[str, rollup.Counts] = {}
+    total = rollup.Counts()
     for row in rows:
-        if row.kind == 1:  # grouped by slot
-            index = min(max(int(row.slot), 0), slots - 1)
-            requests[index] += int(row.requests)
-            errors[index] += int(row.errors)
+        numbers = [int(value) for value in row[2:]]
+        requests_, client_errors, server_errors, gateway_errors, sent, received = numbers[:6]
+        counts = rollup.Counts(
+            requests_, client_errors, server_errors, gateway_errors, sent, received, numbers[6:]
+        )
+        if row.kind == rollup.SERVICE:
+            services[row.name] = counts
+            total.add(counts)  # every record has one service row: their sum is the total
         else:
-            latency[min(int(row.bucket), len(latency) - 1)] += int(row.requests)
-    return TrafficSeries(requests=requests, errors=errors, latency=latency)
+            clients[row.name] = counts
+    slot = cast(func.floor(extract("epoch", t.start - since) / slot_seconds), Integer)
+    slots = max(1, -(-int((until - since).total_seconds()) // slot_seconds))
+    requests, errors = [0] * slots, [0] * slots
+    for slot_index, slot_requests, slot_errors in session.execute(
+        select(slot, func.sum(t.requests), func.sum(t.client_errors + t.server_errors))
+        .where(*in_window, t.kind == rollup.SERVICE)
+        .group_by(slot)
+    ):
+        index = min(max(int(slot_index), 0), slots - 1)
+        requests[index] += int(slot_requests)
+        errors[index] += int(slot_errors)
+    return TrafficWindow(services, clients, total, requests, errors)
 
 
 def refusals_by_reason(

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from simpul.core import security
+from simpul.gateway.monitor import repository as traffic
 from simpul.gateway.msglog import repository
 
 ZERO_HASH: Final = bytes(32)
@@ -237,12 +238,15 @@ def append_records(session: Session, records: Sequence[MessageRecord]) -> list[i
         repository.lock_region_log(session, region_id)
         tips[region_id] = repository.log_tip(session, region_id) or (0, ZERO_HASH)
     rows: list[dict[str, Any]] = []
+    chained: list[tuple[Any, ...]] = []
     seqs: list[int] = []
     for record in cleaned:
         seq, prev_hash = tips[record.region_id]
         row = chained_row(record, encrypted_bodies_of(record), seq + 1, prev_hash)
         tips[record.region_id] = (seq + 1, row[-1])
+        chained.append(row)
         rows.append(dict(zip(repository.MESSAGE_COLUMNS, row, strict=True)))
         seqs.append(seq + 1)
     repository.insert_messages(session, rows)
+    traffic.add_traffic_sync(session, chained)  # the monitor's rollup, same transaction
     return seqs

@@ -13,6 +13,7 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from simpul.core.models import utcnow
+from simpul.gateway.monitor import repository as traffic
 from simpul.gateway.msglog import keys as region_keys
 from simpul.gateway.msglog import repository
 from simpul.gateway.msglog.records import (
@@ -380,6 +381,7 @@ class LogWriter:
                 else:
                     async with conn.cursor() as cursor:
                         await cursor.executemany(repository.INSERT_MESSAGE_SQL, rows)
+                await traffic.add_traffic(conn, rows)  # the monitor's rollup, same transaction
                 done = await conn.execute("COMMIT")
         else:
             if begin_with_locks is not None:
@@ -389,7 +391,9 @@ class LogWriter:
                 copy.set_types(list(repository.MESSAGE_COPY_TYPES))
                 for row in rows:
                     await copy.write_row(row)
-            done = await conn.execute("COMMIT")
+            async with conn.pipeline():
+                await traffic.add_traffic(conn, rows)  # the monitor's rollup, same transaction
+                done = await conn.execute("COMMIT")
         # COMMIT of a failed transaction "succeeds" as ROLLBACK: never take that for durable.
         if done.statusmessage != "COMMIT":
             raise MessageLogUnavailable(f"the transaction ended with {done.statusmessage}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from simpul.catalogue.models import Agency
@@ -610,7 +610,10 @@ def list_gateway_audit_events(
     """The region's gateway events (``gateway.*``), newest first; of one target if given,
     leaving out ``except_action`` (bookkeeping a reader need not see) if given."""
     query = select(AuditEvent).where(
-        AuditEvent.region_id == region_id, AuditEvent.action.like(AUDIT_PREFIX + "%")
+        AuditEvent.region_id == region_id,
+        # A literal, not a parameter: the partial index on this condition serves it only when
+        # the planner sees the pattern (also in a prepared statement's generic plan).
+        AuditEvent.action.like(literal_column(f"'{AUDIT_PREFIX}%'")),
     )
     if except_action is not None:
         query = query.where(AuditEvent.action != except_action)
