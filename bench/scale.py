@@ -85,6 +85,7 @@ APPLICATION_TABLES: Final = (
     "survey_response",
     "document_job",
     "issued_document",
+    "audit_event",
 )
 LOG_TABLES: Final = ("gateway_message", "gateway_log_seal")
 #: Lifted for the run: one loopback client stands for everyone.

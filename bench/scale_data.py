@@ -13,7 +13,8 @@ seed-demo``), it adds:
   writes for it (``submission.submit``, ``workflow.act_on_task``, the savings ledger, the
   issuing job): tasks per step (claimed and completed, the open one at its current step),
   history events, in-app notifications with their e-mail delivery, the uploaded documents of
-  its required list, identifier hashes of its personal answers, the masked and encrypted
+  its required list, identifier hashes of its personal answers, the audit events of the
+  officers' reads of the file before each decision, the masked and encrypted
   answers of a real demo application of the service, a savings entry per completed one, an
   issued document (and its finished job) per completed one at an agency that signs, a survey
   response for the share of finished ones the demo history has;
@@ -135,7 +136,7 @@ WITH chosen AS (
     FROM application a JOIN chosen c ON c.id = a.service_id
     ORDER BY a.service_id, a.created_at
 ), officer AS (  -- the agency's demo officer, if it has one
-    SELECT DISTINCT ON (r.agency_id) r.agency_id, u.id, u.full_name
+    SELECT DISTINCT ON (r.agency_id) r.agency_id, u.id, u.full_name, u.email
     FROM staff_role r JOIN user_account u ON u.id = r.user_id
     WHERE r.region_id = %(region)s ORDER BY r.agency_id, u.email
 ), signer AS (  -- agencies that sign: a finished job and its document as templates
@@ -162,6 +163,7 @@ SELECT row_number() OVER (ORDER BY c.ord)::int AS idx, c.id, c.agency_id, c.name
              ORDER BY i.field) AS ident_kinds,
        ag.short_name, officer.id AS officer_id,
        coalesce(officer.full_name, 'Petugas ' || ag.short_name) AS officer_name,
+       coalesce(officer.email, 'petugas.' || ag.slug || '@example.org') AS officer_email,
        signer.signer_id, signer.credential_id, signer.signer_name, signer.signer_position,
        signer.agency_name, signer.signer_fingerprint,
        saving.sheets, saving.printed_copies, saving.courier_trips, saving.citizen_trips,
@@ -520,11 +522,30 @@ FROM document_job j JOIN p ON p.id = j.application_id JOIN scale_service s ON s.
 """
 
 
+#: An officer opens the file before deciding at each step (``workflow.file_for`` and
+#: ``answers.answers_for`` record the read and the personal answers shown).
+AUDIT_SQL: Final = """
+INSERT INTO audit_event (id, region_id, at, actor_id, actor_label, action, target_type,
+    target_id, details)
+SELECT gen_random_uuid(), %(region)s, t.completed_at - interval '3 minutes', s.officer_id,
+       s.officer_email, 'application.read', 'application', p.id::text, '{}'::jsonb
+FROM task t JOIN p ON p.id = t.application_id JOIN scale_service s ON s.idx = p.svc
+WHERE t.completed_at IS NOT NULL
+UNION ALL
+SELECT gen_random_uuid(), %(region)s, t.completed_at - interval '3 minutes', s.officer_id,
+       s.officer_email, 'application.personal_data_read', 'application', p.id::text,
+       jsonb_build_object('fields', to_jsonb(s.ident_fields), 'channel', 'web', 'client', NULL)
+FROM task t JOIN p ON p.id = t.application_id JOIN scale_service s ON s.idx = p.svc
+WHERE t.completed_at IS NOT NULL AND cardinality(s.ident_fields) > 0
+"""
+
+
 GENERATION: Final = (
     STEPS_SQL,
     APPLICATION_SQL,
     EVENTS_SQL,
     TASKS_SQL,
+    AUDIT_SQL,
     ATTACHMENTS_SQL,
     OUTCOMES_SQL,
 )

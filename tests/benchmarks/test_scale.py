@@ -154,6 +154,17 @@ def test_history_notifications_and_outcomes_follow_the_workflow(
         """,
     )
     assert outcomes == (outcomes[1], outcomes[1], 0, 0, 0)
+    # The officer read the file before each decision (an audit event per read).
+    (reads,) = rows(
+        url,
+        f"""
+        SELECT (SELECT count(*) FROM task t JOIN ({GENERATED}) a ON a.id = t.application_id
+                 WHERE t.completed_at IS NOT NULL),
+               (SELECT count(*) FROM audit_event x JOIN ({GENERATED}) a
+                  ON x.target_id = a.id::text WHERE x.action = 'application.read')
+        """,
+    )
+    assert reads[0] == reads[1] > 0
 
 
 def test_the_timing_part_answers_every_page_and_disk_is_reported(
