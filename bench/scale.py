@@ -205,7 +205,8 @@ def verify_log(url: str, data_dir: Path) -> tuple[bool, str]:
     began = time.perf_counter()
     done = simpul(url, data_dir, "audit", "verify", "--region", REGION, check=False)
     took = time.perf_counter() - began
-    return done.returncode == 0, f"{done.stderr.strip()} ({took:.1f} s)"
+    said = done.stderr.strip().splitlines()
+    return done.returncode == 0, f"{said[-1] if said else ''} ({took:.1f} s)"
 
 
 def analyze(url: str) -> None:
@@ -517,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     applications, records_held = generated_counts(url)
     info["applications_held"], info["log_records_held"] = applications, records_held
     verified, words = verify_log(url, data_dir)
-    info["audit_verify"] = words.splitlines()[-1] if words else words
+    info["audit_verify"] = words
     print(f"  simpul audit verify: {'passed' if verified else 'FAILED'}: {words}")
     disk = disk_use(url)
     demo_url = with_database(server, DEMO_DATABASE)
