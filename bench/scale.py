@@ -393,6 +393,10 @@ def time_pages(url: str, data_dir: Path, *, samples: int, warmup: int) -> list[T
     with server_process(
         url, secret_key=secret(), data_dir=data_dir, workers=1, timeout=120, env=SERVER_ENV
     ) as server:
+        averages = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"  simpul serve at {server.base_url}; {os.cpu_count()} CPUs, load average {averages}"
+        )
         clients: dict[str, httpx2.Client] = {
             "officer": web_login(server.base_url, *OFFICER),
             "admin": web_login(server.base_url, *ADMIN),
