@@ -119,8 +119,8 @@ def _working_days(conn: psycopg.Connection[Any], region_id: uuid.UUID, years: in
             for row in days:
                 copy.write_row(row)
         with cur.copy("COPY scale_wd (k, day) FROM STDIN") as copy:
-            for row in working:
-                copy.write_row(row)
+            for numbered in working:
+                copy.write_row(numbered)
     return today
 
 
@@ -699,11 +699,12 @@ def generate_log(
             " FROM gateway_log_seal WHERE region_id = %s ORDER BY seq DESC LIMIT 1",
             (region_id,),
         ).fetchone()
-        previous = (
-            SealFields(region_id, *[bytes(v) if isinstance(v, memoryview) else v for v in seal_row])
-            if seal_row
-            else None
-        )
+        previous = None
+        if seal_row is not None:
+            seq_, first, last, last_hash, prev_seal_hash, sealed_at, kid_, signature = seal_row
+            previous = SealFields(
+                region_id, seq_, first, last, last_hash, prev_seal_hash, sealed_at, kid_, signature
+            )
         kid, key = region_keys.region_signing_key(session, region_id)
         session.commit()  # the region key, if it was just made
         end = datetime.now(UTC) - timedelta(seconds=5)
