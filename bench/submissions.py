@@ -17,6 +17,13 @@ Kota Bandung and a real ``simpul serve --workers W`` on a loopback port:
   the submission. Timed from the upload to the submission's answer.
 * ``GET /healthz`` (one ``SELECT 1`` through the same stack), for a few seconds: the
   ceiling of any request on this server and machine.
+* the **bare baseline** (``bench/bare_fastapi.py``, after ``simpul serve`` stopped): a tiny
+  FastAPI app served by uvicorn (httptools, one worker) that this script starts itself, driven
+  by the same client and concurrency as ``/healthz``: ``GET /select1`` (``SELECT 1`` per request
+  through a SQLAlchemy/psycopg pool, as ``/healthz`` pings) and ``GET /plain`` (no database).
+  The JSON line carries ``bare_rps`` (``/select1``), ``healthz_vs_bare`` and
+  ``submissions_vs_bare`` (rates divided by ``bare_rps``; the issue's targets are >= 0.5 and
+  >= 0.05), ``bare_plain_rps`` and ``healthz_vs_bare_plain``.
 * the **baseline**: raw single-row ``INSERT`` transactions on the same PostgreSQL, measured
   in the same run (``simpul serve`` stopped) by ``pgbench`` (a custom script, as many clients
   as the HTTP concurrency, fixed duration) or, if no pgbench binary is found or it cannot
@@ -84,9 +91,11 @@ from unittest import mock
 import httpx2
 import pikepdf
 import psycopg
+from bench import bare_fastapi
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.support.devserver import (
+    free_port,
     libpq_url,
     migrate_and_seed_demo,
     recreate_database,
@@ -144,8 +153,8 @@ PDF_BYTES: Final = _blank_pdf()
 SERVER_START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 60.0
 RETRY_EVERY = 10  # one submission in ten is sent twice
-HEALTHZ_REQUESTS = 3000  # the ceiling: GET /healthz, at most this many
-HEALTHZ_SECONDS = 8.0  # and for at most this long
+HEALTHZ_REQUESTS = 30000  # the ceiling: GET /healthz, at most this many
+HEALTHZ_SECONDS = 5.0  # and for at most this long (each bare endpoint's run too)
 
 
 class Retry(enum.Enum):
@@ -539,7 +548,12 @@ class Ceiling:
 
 
 async def drive_healthz(
-    client: httpx2.AsyncClient, *, concurrency: int, requests: int, max_seconds: float
+    client: httpx2.AsyncClient,
+    *,
+    concurrency: int,
+    requests: int,
+    max_seconds: float,
+    path: str = "/healthz",
 ) -> Ceiling:
     counter = itertools.count()
     latencies: list[float] = []
@@ -552,7 +566,7 @@ async def drive_healthz(
         while time.perf_counter() < deadline and next(counter) < requests:
             began = time.perf_counter()
             try:
-                response = await client.get("/healthz")
+                response = await client.get(path)
                 ok = response.status_code == 200
             except httpx2.HTTPError:
                 ok = False
@@ -603,6 +617,107 @@ async def run_load(
             client, concurrency=concurrency, requests=HEALTHZ_REQUESTS, max_seconds=HEALTHZ_SECONDS
         )
     return Load(warm, main, upload, ceiling, cpu)
+
+
+# -- the bare baseline: a FastAPI endpoint doing only SELECT 1 ------------------------------
+
+
+def bare_server_command(port: int) -> list[str]:
+    """uvicorn serving ``bench/bare_fastapi.py``: httptools, one worker, no access log."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.bare_fastapi:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--http",
+        "httptools",
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+@dataclass(frozen=True)
+class Bare:
+    """The bare FastAPI app's two endpoints (``bench/bare_fastapi.py``)."""
+
+    select1: Ceiling  # SELECT 1 per request through a pool
+    plain: Ceiling  # no database
+
+
+def measure_bare(url: str, *, concurrency: int, keepalive: bool, workdir: Path) -> Bare:
+    """``GET /select1`` and ``GET /plain`` of the bare app, with the client and concurrency of
+    the ``/healthz`` run; ``simpul serve`` is stopped by now."""
+    port = free_port()
+    log = workdir / "bare-fastapi.log"
+    environment = {**os.environ, bare_fastapi.DATABASE_URL_VARIABLE: sqlalchemy_url(url)}
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            bare_server_command(port),
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bare FastAPI app did not start:\n{log.read_text()}")
+            try:
+                if httpx2.get(f"{base_url}/select1", timeout=2, trust_env=False).is_success:
+                    break
+            except httpx2.HTTPError:
+                pass
+            time.sleep(0.2)
+        return asyncio.run(_drive_bare(base_url, concurrency=concurrency, keepalive=keepalive))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+async def _drive_bare(base_url: str, *, concurrency: int, keepalive: bool) -> Bare:
+    limits = httpx2.Limits(
+        max_connections=2 * concurrency,
+        max_keepalive_connections=2 * concurrency if keepalive else 0,
+    )
+    async with httpx2.AsyncClient(
+        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
+    ) as client:
+        await drive_healthz(  # warm the pool and the connections up, unmeasured
+            client,
+            concurrency=concurrency,
+            requests=10 * concurrency,
+            max_seconds=2.0,
+            path="/select1",
+        )
+        select1 = await drive_healthz(
+            client,
+            concurrency=concurrency,
+            requests=HEALTHZ_REQUESTS,
+            max_seconds=HEALTHZ_SECONDS,
+            path="/select1",
+        )
+        plain = await drive_healthz(
+            client,
+            concurrency=concurrency,
+            requests=HEALTHZ_REQUESTS,
+            max_seconds=HEALTHZ_SECONDS,
+            path="/plain",
+        )
+        return Bare(select1, plain)
 
 
 # -- where the CPU goes (Linux /proc) -------------------------------------------------------
@@ -879,7 +994,9 @@ def check_rows(url: str, answers: Sequence[Answer]) -> Checks:
 # -- report ---------------------------------------------------------------------------------
 
 
-def print_table(results: Sequence[ScenarioResult], ceiling: Ceiling, baseline: Baseline) -> None:
+def print_table(
+    results: Sequence[ScenarioResult], ceiling: Ceiling, baseline: Baseline, bare: Bare
+) -> None:
     header = (
         f"{'scenario':<17} {'subm.':>6} {'requests':>8} {'conc.':>5} {'per s':>8} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'retries':>7} {'/ insert tps':>12}"
@@ -899,6 +1016,13 @@ def print_table(results: Sequence[ScenarioResult], ceiling: Ceiling, baseline: B
         f"{percentile(ceiling.latencies, 0.99) * 1000:>8.1f} {ceiling.errors:>6} {'':>7} "
         f"{ceiling.rate / baseline.tps if baseline.tps else 0.0:>12.4f}"
     )
+    for name, run in (("bare SELECT 1", bare.select1), ("bare, no database", bare.plain)):
+        print(
+            f"{name:<17} {'':>6} {run.requests:>8} {results[0].concurrency:>5} "
+            f"{run.rate:>8.1f} {percentile(run.latencies, 0.50) * 1000:>8.1f} "
+            f"{percentile(run.latencies, 0.99) * 1000:>8.1f} {run.errors:>6} {'':>7} "
+            f"{run.rate / baseline.tps if baseline.tps else 0.0:>12.4f}"
+        )
     print(
         f"{'raw INSERT':<17} {'':>6} {'':>8} {baseline.clients:>5} {baseline.tps:>8.1f} "
         f"{'':>8} {'':>8} {'':>6} {'':>7} {1.0:>12.4f}"
@@ -1103,6 +1227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         keepalive=not args.new_connections,
                     )
                 )
+            bare = measure_bare(
+                url,
+                concurrency=args.concurrency,
+                keepalive=not args.new_connections,
+                workdir=data_dir,
+            )
             baseline = measure_inserts(
                 url, clients=args.concurrency, seconds=args.insert_seconds, workdir=data_dir
             )
@@ -1110,18 +1240,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if args.stop_database and not os.environ.get("SIMPUL_BENCH_DATABASE_URL"):
                 stop_embedded_server(BENCH_PGDATA)
-    result = report(args, load, baseline, checks)
+    result = report(args, load, baseline, checks, bare)
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 
 
 def report(
-    args: argparse.Namespace, load: Load, baseline: Baseline, checks: Checks
+    args: argparse.Namespace, load: Load, baseline: Baseline, checks: Checks, bare: Bare
 ) -> dict[str, Any]:
     """Print the tables and findings; return the summary (the JSON of the last line)."""
     everything = load.warm.answers + load.main.answers + load.upload.answers
     print()
-    print_table([load.main, load.upload], load.ceiling, baseline)
+    print_table([load.main, load.upload], load.ceiling, baseline, bare)
     print_errors(everything)
     print_checks(checks)
     cpu = load.cpu
@@ -1131,6 +1261,16 @@ def report(
     result = summary(args, load.main, load.upload, everything, baseline, checks, errors)
     result["healthz_per_s"] = round(load.ceiling.rate, 1)
     result["healthz_ratio"] = round(load.ceiling.rate / baseline.tps, 4) if baseline.tps else 0.0
+    bare_rate, plain_rate = bare.select1.rate, bare.plain.rate
+    result["bare_rps"] = round(bare_rate, 1)
+    result["healthz_vs_bare"] = round(load.ceiling.rate / bare_rate, 4) if bare_rate else 0.0
+    result["submissions_vs_bare"] = round(load.main.rate / bare_rate, 4) if bare_rate else 0.0
+    result["bare_plain_rps"] = round(plain_rate, 1)
+    result["healthz_vs_bare_plain"] = (
+        round(load.ceiling.rate / plain_rate, 4) if plain_rate else 0.0
+    )
+    result["errors_healthz"] = load.ceiling.errors
+    result["errors_bare"] = bare.select1.errors + bare.plain.errors
     result |= {f"cpu_ms_{party}": ms for party, ms in cpu_ms.items()}
     result["cores_busy"] = round(cpu.machine / cpu.wall, 2) if cpu.machine and cpu.wall else None
     if cpu.wall:
@@ -1139,6 +1279,13 @@ def report(
         f"\nratio submissions_per_s / insert_tps = {result['ratio']:.4f} "
         f"(target >= 0.10: {'met' if result['ratio'] >= 0.10 else 'NOT met'}); "
         f"GET /healthz / insert_tps = {result['healthz_ratio']:.4f}"
+    )
+    print(
+        f"against the bare FastAPI SELECT 1 ({result['bare_rps']:.1f}/s): "
+        f"healthz {result['healthz_vs_bare']:.4f} (target >= 0.5), "
+        f"submissions {result['submissions_vs_bare']:.4f} (target >= 0.05); "
+        f"healthz against the bare endpoint without a database "
+        f"({result['bare_plain_rps']:.1f}/s): {result['healthz_vs_bare_plain']:.4f}"
     )
     return result
 
