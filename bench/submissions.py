@@ -15,15 +15,20 @@ Kota Bandung and a real ``simpul serve --workers W`` on a loopback port:
 * **upload + submit**: the whole submission of a client without documents yet: ``POST
   /registration/documents`` with the files the service needs (one multipart request), then
   the submission. Timed from the upload to the submission's answer.
-* ``GET /healthz`` (one ``SELECT 1`` through the same stack), for a few seconds: the
-  ceiling of any request on this server and machine.
-* the **bare baseline** (``bench/bare_fastapi.py``, after ``simpul serve`` stopped): a tiny
-  FastAPI app served by uvicorn (httptools, one worker) that this script starts itself, driven
-  by the same client and concurrency as ``/healthz``: ``GET /select1`` (``SELECT 1`` per request
-  through a SQLAlchemy/psycopg pool, as ``/healthz`` pings) and ``GET /plain`` (no database).
+* ``GET /healthz`` (the database pinged at most once a second, through the same stack): the
+  ceiling of any request on this server and machine; measured taking turns with the bare
+  baseline (below), one second each, five times, with the server CPU of each turn.
+* the **bare baseline** (``bench/bare_fastapi.py``): a tiny FastAPI app served by uvicorn
+  (httptools, one worker) that this script starts itself beside ``simpul serve`` (it idles
+  until its turns), driven by the same kind of client and concurrency as ``/healthz``:
+  ``GET /select1`` (``SELECT 1`` per request through a SQLAlchemy/psycopg pool, as
+  ``/healthz`` pings) and ``GET /plain`` (no database).
   The JSON line carries ``bare_rps`` (``/select1``), ``healthz_vs_bare`` and
   ``submissions_vs_bare`` (rates divided by ``bare_rps``; the issue's targets are >= 0.5 and
-  >= 0.05), ``bare_plain_rps`` and ``healthz_vs_bare_plain``.
+  >= 0.05), ``bare_plain_rps`` and ``healthz_vs_bare_plain``; and the same by server CPU per
+  request, which a busy machine disturbs less: ``healthz_cpu_us``, ``bare_cpu_us``,
+  ``bare_plain_cpu_us``, ``healthz_vs_bare_cpu`` (bare CPU / healthz CPU per request) and
+  ``submissions_vs_bare_cpu`` (bare CPU per request / server CPU per submission).
 * the **baseline**: raw single-row ``INSERT`` transactions on the same PostgreSQL, measured
   in the same run (``simpul serve`` stopped) by ``pgbench`` (a custom script, as many clients
   as the HTTP concurrency, fixed duration) or, if no pgbench binary is found or it cannot
@@ -52,8 +57,9 @@ Run it from the repository root::
     .venv/bin/python bench/submissions.py [--citizens N] [--concurrency C] [--requests R]
                                           [--workers W] [--new-connections]
 
-With keep-alive (the default) a connection stays with the worker that accepted it; with
-``--new-connections`` every request opens its own, which spreads them over the workers.
+With keep-alive (the default) a connection stays with the worker that accepted it; each worker
+listens on its own ``SO_REUSEPORT`` socket (``simpul.core.workers``), so the kernel spreads the
+connections over the workers either way; ``--new-connections`` opens one per request.
 
 The database server is ``SIMPUL_BENCH_DATABASE_URL`` if set (its database
 ``simpul_bench_submissions`` is dropped and recreated), else the embedded PostgreSQL under
@@ -81,8 +87,9 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -150,11 +157,12 @@ def _blank_pdf() -> bytes:
 
 
 PDF_BYTES: Final = _blank_pdf()
-SERVER_START_TIMEOUT = 60.0
+SERVER_START_TIMEOUT = 180.0  # a busy shared machine can take a minute to import the app
 REQUEST_TIMEOUT = 60.0
 RETRY_EVERY = 10  # one submission in ten is sent twice
 HEALTHZ_REQUESTS = 30000  # the ceiling: GET /healthz, at most this many
-HEALTHZ_SECONDS = 5.0  # and for at most this long (each bare endpoint's run too)
+INTERLEAVE_ROUNDS = 5  # /healthz and the bare endpoints, taking turns this many times
+SLICE_SECONDS = 1.0  # each for this long per turn
 
 
 class Retry(enum.Enum):
@@ -531,6 +539,7 @@ class Load:
     upload: ScenarioResult
     ceiling: Ceiling
     cpu: CpuUse
+    bare: Bare
 
 
 @dataclass(frozen=True)
@@ -541,10 +550,18 @@ class Ceiling:
     seconds: float
     errors: int
     latencies: list[float]
+    cpu_seconds: float | None = None  # of the server answering, during these requests
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cpu_us(self) -> float | None:
+        """Server CPU microseconds per request."""
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds / self.requests * 1e6
 
 
 async def drive_healthz(
@@ -585,6 +602,8 @@ async def run_load(
     max_seconds: float,
     meter: CpuMeter,
     keepalive: bool,
+    bare_url: str,
+    bare_pid: int,
 ) -> Load:
     """Warm-up (unmeasured), the main scenario (CPU metered), upload + submit, healthz.
 
@@ -595,9 +614,14 @@ async def run_load(
         max_connections=2 * concurrency,
         max_keepalive_connections=2 * concurrency if keepalive else 0,
     )
-    async with httpx2.AsyncClient(
-        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
-    ) as client:
+    async with (
+        httpx2.AsyncClient(
+            base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
+        ) as client,
+        httpx2.AsyncClient(
+            base_url=bare_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
+        ) as bare_client,
+    ):
         warm = await drive(
             client, fixtures.warmup, "warm-up", concurrency=concurrency, max_seconds=max_seconds
         )
@@ -613,10 +637,15 @@ async def run_load(
             concurrency=concurrency,
             max_seconds=max_seconds / 2,
         )
-        ceiling = await drive_healthz(
-            client, concurrency=concurrency, requests=HEALTHZ_REQUESTS, max_seconds=HEALTHZ_SECONDS
+        ceiling, select1, plain = await drive_interleaved(
+            [
+                (client, "/healthz", meter.server_pid),
+                (bare_client, "/select1", bare_pid),
+                (bare_client, "/plain", bare_pid),
+            ],
+            concurrency=concurrency,
         )
-    return Load(warm, main, upload, ceiling, cpu)
+    return Load(warm, main, upload, ceiling, cpu, Bare(select1, plain))
 
 
 # -- the bare baseline: a FastAPI endpoint doing only SELECT 1 ------------------------------
@@ -652,9 +681,10 @@ class Bare:
     plain: Ceiling  # no database
 
 
-def measure_bare(url: str, *, concurrency: int, keepalive: bool, workdir: Path) -> Bare:
-    """``GET /select1`` and ``GET /plain`` of the bare app, with the client and concurrency of
-    the ``/healthz`` run; ``simpul serve`` is stopped by now."""
+@contextmanager
+def bare_server(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """The bare app (``bench/bare_fastapi.py``) under uvicorn until the block ends: its base
+    URL and process id. It idles while ``simpul serve`` is loaded."""
     port = free_port()
     log = workdir / "bare-fastapi.log"
     environment = {**os.environ, bare_fastapi.DATABASE_URL_VARIABLE: sqlalchemy_url(url)}
@@ -678,7 +708,7 @@ def measure_bare(url: str, *, concurrency: int, keepalive: bool, workdir: Path) 
             except httpx2.HTTPError:
                 pass
             time.sleep(0.2)
-        return asyncio.run(_drive_bare(base_url, concurrency=concurrency, keepalive=keepalive))
+        yield base_url, server.pid
     finally:
         server.terminate()
         try:
@@ -688,36 +718,41 @@ def measure_bare(url: str, *, concurrency: int, keepalive: bool, workdir: Path) 
             server.wait()
 
 
-async def _drive_bare(base_url: str, *, concurrency: int, keepalive: bool) -> Bare:
-    limits = httpx2.Limits(
-        max_connections=2 * concurrency,
-        max_keepalive_connections=2 * concurrency if keepalive else 0,
-    )
-    async with httpx2.AsyncClient(
-        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
-    ) as client:
-        await drive_healthz(  # warm the pool and the connections up, unmeasured
-            client,
-            concurrency=concurrency,
-            requests=10 * concurrency,
-            max_seconds=2.0,
-            path="/select1",
+def process_cpu(pid: int) -> float:
+    return sum(process_tree_cpu(pid).values())
+
+
+async def drive_interleaved(
+    parts: Sequence[tuple[httpx2.AsyncClient, str, int]], *, concurrency: int
+) -> list[Ceiling]:
+    """Each (client, path, server pid) in turn for ``SLICE_SECONDS``, ``INTERLEAVE_ROUNDS``
+    times: whatever else the machine runs meanwhile weighs on all of them alike. Each result
+    carries the CPU seconds its server used during its own slices."""
+    for client, path, _pid in parts:  # connections and pools up, unmeasured
+        await drive_healthz(
+            client, concurrency=concurrency, requests=10 * concurrency, max_seconds=2.0, path=path
         )
-        select1 = await drive_healthz(
-            client,
-            concurrency=concurrency,
-            requests=HEALTHZ_REQUESTS,
-            max_seconds=HEALTHZ_SECONDS,
-            path="/select1",
-        )
-        plain = await drive_healthz(
-            client,
-            concurrency=concurrency,
-            requests=HEALTHZ_REQUESTS,
-            max_seconds=HEALTHZ_SECONDS,
-            path="/plain",
-        )
-        return Bare(select1, plain)
+    totals = [Ceiling(0, 0.0, 0, [], 0.0) for _ in parts]
+    for _round in range(INTERLEAVE_ROUNDS):
+        for n, (client, path, pid) in enumerate(parts):
+            before = process_cpu(pid)
+            got = await drive_healthz(
+                client,
+                concurrency=concurrency,
+                requests=HEALTHZ_REQUESTS,
+                max_seconds=SLICE_SECONDS,
+                path=path,
+            )
+            cpu = process_cpu(pid) - before
+            total = totals[n]
+            totals[n] = Ceiling(
+                total.requests + got.requests,
+                total.seconds + got.seconds,
+                total.errors + got.errors,
+                total.latencies + got.latencies,
+                (total.cpu_seconds or 0.0) + cpu,
+            )
+    return totals
 
 
 # -- where the CPU goes (Linux /proc) -------------------------------------------------------
@@ -1204,13 +1239,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 upload_requests=max(1, args.requests // 4),
                 warmup=args.warmup,
             )
-            with server_process(
-                url,
-                secret_key=BENCH_SECRET,
-                data_dir=data_dir,
-                workers=args.workers,
-                timeout=SERVER_START_TIMEOUT,
-            ) as server:
+            with (
+                bare_server(url, data_dir) as (bare_url, bare_pid),
+                server_process(
+                    url,
+                    secret_key=BENCH_SECRET,
+                    data_dir=data_dir,
+                    workers=args.workers,
+                    timeout=SERVER_START_TIMEOUT,
+                ) as server,
+            ):
                 averages = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                 print(
                     f"simpul serve --workers {args.workers} at {server.base_url}; "
@@ -1225,14 +1263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         max_seconds=args.max_seconds,
                         meter=meter,
                         keepalive=not args.new_connections,
+                        bare_url=bare_url,
+                        bare_pid=bare_pid,
                     )
                 )
-            bare = measure_bare(
-                url,
-                concurrency=args.concurrency,
-                keepalive=not args.new_connections,
-                workdir=data_dir,
-            )
             baseline = measure_inserts(
                 url, clients=args.concurrency, seconds=args.insert_seconds, workdir=data_dir
             )
@@ -1240,17 +1274,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if args.stop_database and not os.environ.get("SIMPUL_BENCH_DATABASE_URL"):
                 stop_embedded_server(BENCH_PGDATA)
-    result = report(args, load, baseline, checks, bare)
+    result = report(args, load, baseline, checks)
     print(json.dumps(result))
     return 0 if result["ok"] else 1
 
 
 def report(
-    args: argparse.Namespace, load: Load, baseline: Baseline, checks: Checks, bare: Bare
+    args: argparse.Namespace, load: Load, baseline: Baseline, checks: Checks
 ) -> dict[str, Any]:
     """Print the tables and findings; return the summary (the JSON of the last line)."""
     everything = load.warm.answers + load.main.answers + load.upload.answers
     print()
+    bare = load.bare
     print_table([load.main, load.upload], load.ceiling, baseline, bare)
     print_errors(everything)
     print_checks(checks)
@@ -1269,6 +1304,19 @@ def report(
     result["healthz_vs_bare_plain"] = (
         round(load.ceiling.rate / plain_rate, 4) if plain_rate else 0.0
     )
+    # The same comparison by the server CPU each request costs (robust to a busy machine):
+    # how many times more requests of the bare endpoint a core answers than of /healthz.
+    healthz_us, bare_us, plain_us = load.ceiling.cpu_us, bare.select1.cpu_us, bare.plain.cpu_us
+    submission_us = cpu_ms["server"] * 1000 if cpu_ms["server"] is not None else None
+    result["healthz_cpu_us"] = round(healthz_us, 1) if healthz_us else None
+    result["bare_cpu_us"] = round(bare_us, 1) if bare_us else None
+    result["bare_plain_cpu_us"] = round(plain_us, 1) if plain_us else None
+    result["healthz_vs_bare_cpu"] = (
+        round(bare_us / healthz_us, 4) if bare_us and healthz_us else None
+    )
+    result["submissions_vs_bare_cpu"] = (
+        round(bare_us / submission_us, 4) if bare_us and submission_us else None
+    )
     result["errors_healthz"] = load.ceiling.errors
     result["errors_bare"] = bare.select1.errors + bare.plain.errors
     result |= {f"cpu_ms_{party}": ms for party, ms in cpu_ms.items()}
@@ -1286,6 +1334,12 @@ def report(
         f"submissions {result['submissions_vs_bare']:.4f} (target >= 0.05); "
         f"healthz against the bare endpoint without a database "
         f"({result['bare_plain_rps']:.1f}/s): {result['healthz_vs_bare_plain']:.4f}"
+    )
+    print(
+        f"server CPU per request (us): /healthz {result['healthz_cpu_us']}, bare SELECT 1 "
+        f"{result['bare_cpu_us']}, bare without a database {result['bare_plain_cpu_us']}, "
+        f"a submission {submission_us}; as rates of one core against the bare SELECT 1: "
+        f"healthz {result['healthz_vs_bare_cpu']}, submissions {result['submissions_vs_bare_cpu']}"
     )
     return result
 
