@@ -15,8 +15,20 @@ Kota Bandung and a real ``simpul serve --workers W`` on a loopback port:
 * **upload + submit**: the whole submission of a client without documents yet: ``POST
   /registration/documents`` with the files the service needs (one multipart request), then
   the submission. Timed from the upload to the submission's answer.
-* ``GET /healthz`` (one ``SELECT 1`` through the same stack), for a few seconds: the
-  ceiling of any request on this server and machine.
+* ``GET /healthz`` (the database pinged at most once a second, through the same stack): the
+  ceiling of any request on this server and machine; measured taking turns with the bare
+  baseline (below), one second each, five times, with the server CPU of each turn.
+* the **bare baseline** (``bench/bare_fastapi.py``): a tiny FastAPI app served by uvicorn
+  (httptools, one worker) that this script starts itself beside ``simpul serve`` (it idles
+  until its turns), driven by the same kind of client and concurrency as ``/healthz``:
+  ``GET /select1`` (``SELECT 1`` per request through a SQLAlchemy/psycopg pool, as
+  ``/healthz`` pings) and ``GET /plain`` (no database).
+  The JSON line carries ``bare_rps`` (``/select1``), ``healthz_vs_bare`` and
+  ``submissions_vs_bare`` (rates divided by ``bare_rps``; the issue's targets are >= 0.5 and
+  >= 0.05), ``bare_plain_rps`` and ``healthz_vs_bare_plain``; and the same by server CPU per
+  request, which a busy machine disturbs less: ``healthz_cpu_us``, ``bare_cpu_us``,
+  ``bare_plain_cpu_us``, ``healthz_vs_bare_cpu`` (bare CPU / healthz CPU per request) and
+  ``submissions_vs_bare_cpu`` (bare CPU per request / server CPU per submission).
 * the **baseline**: raw single-row ``INSERT`` transactions on the same PostgreSQL, measured
   in the same run (``simpul serve`` stopped) by ``pgbench`` (a custom script, as many clients
   as the HTTP concurrency, fixed duration) or, if no pgbench binary is found or it cannot
@@ -45,8 +57,9 @@ Run it from the repository root::
     .venv/bin/python bench/submissions.py [--citizens N] [--concurrency C] [--requests R]
                                           [--workers W] [--new-connections]
 
-With keep-alive (the default) a connection stays with the worker that accepted it; with
-``--new-connections`` every request opens its own, which spreads them over the workers.
+With keep-alive (the default) a connection stays with the worker that accepted it; each worker
+listens on its own ``SO_REUSEPORT`` socket (``simpul.core.workers``), so the kernel spreads the
+connections over the workers either way; ``--new-connections`` opens one per request.
 
 The database server is ``SIMPUL_BENCH_DATABASE_URL`` if set (its database
 ``simpul_bench_submissions`` is dropped and recreated), else the embedded PostgreSQL under
@@ -74,8 +87,9 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -84,9 +98,11 @@ from unittest import mock
 import httpx2
 import pikepdf
 import psycopg
+from bench import bare_fastapi
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.support.devserver import (
+    free_port,
     libpq_url,
     migrate_and_seed_demo,
     recreate_database,
@@ -141,11 +157,12 @@ def _blank_pdf() -> bytes:
 
 
 PDF_BYTES: Final = _blank_pdf()
-SERVER_START_TIMEOUT = 60.0
+SERVER_START_TIMEOUT = 180.0  # a busy shared machine can take a minute to import the app
 REQUEST_TIMEOUT = 60.0
 RETRY_EVERY = 10  # one submission in ten is sent twice
-HEALTHZ_REQUESTS = 3000  # the ceiling: GET /healthz, at most this many
-HEALTHZ_SECONDS = 8.0  # and for at most this long
+HEALTHZ_REQUESTS = 30000  # the ceiling: GET /healthz, at most this many
+INTERLEAVE_ROUNDS = 5  # /healthz and the bare endpoints, taking turns this many times
+SLICE_SECONDS = 1.0  # each for this long per turn
 
 
 class Retry(enum.Enum):
@@ -522,6 +539,7 @@ class Load:
     upload: ScenarioResult
     ceiling: Ceiling
     cpu: CpuUse
+    bare: Bare
 
 
 @dataclass(frozen=True)
@@ -532,14 +550,27 @@ class Ceiling:
     seconds: float
     errors: int
     latencies: list[float]
+    cpu_seconds: float | None = None  # of the server answering, during these requests
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def cpu_us(self) -> float | None:
+        """Server CPU microseconds per request."""
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds / self.requests * 1e6
+
 
 async def drive_healthz(
-    client: httpx2.AsyncClient, *, concurrency: int, requests: int, max_seconds: float
+    client: httpx2.AsyncClient,
+    *,
+    concurrency: int,
+    requests: int,
+    max_seconds: float,
+    path: str = "/healthz",
 ) -> Ceiling:
     counter = itertools.count()
     latencies: list[float] = []
@@ -552,7 +583,7 @@ async def drive_healthz(
         while time.perf_counter() < deadline and next(counter) < requests:
             began = time.perf_counter()
             try:
-                response = await client.get("/healthz")
+                response = await client.get(path)
                 ok = response.status_code == 200
             except httpx2.HTTPError:
                 ok = False
@@ -571,6 +602,8 @@ async def run_load(
     max_seconds: float,
     meter: CpuMeter,
     keepalive: bool,
+    bare_url: str,
+    bare_pid: int,
 ) -> Load:
     """Warm-up (unmeasured), the main scenario (CPU metered), upload + submit, healthz.
 
@@ -581,9 +614,14 @@ async def run_load(
         max_connections=2 * concurrency,
         max_keepalive_connections=2 * concurrency if keepalive else 0,
     )
-    async with httpx2.AsyncClient(
-        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
-    ) as client:
+    async with (
+        httpx2.AsyncClient(
+            base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
+        ) as client,
+        httpx2.AsyncClient(
+            base_url=bare_url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
+        ) as bare_client,
+    ):
         warm = await drive(
             client, fixtures.warmup, "warm-up", concurrency=concurrency, max_seconds=max_seconds
         )
@@ -599,10 +637,122 @@ async def run_load(
             concurrency=concurrency,
             max_seconds=max_seconds / 2,
         )
-        ceiling = await drive_healthz(
-            client, concurrency=concurrency, requests=HEALTHZ_REQUESTS, max_seconds=HEALTHZ_SECONDS
+        ceiling, select1, plain = await drive_interleaved(
+            [
+                (client, "/healthz", meter.server_pid),
+                (bare_client, "/select1", bare_pid),
+                (bare_client, "/plain", bare_pid),
+            ],
+            concurrency=concurrency,
         )
-    return Load(warm, main, upload, ceiling, cpu)
+    return Load(warm, main, upload, ceiling, cpu, Bare(select1, plain))
+
+
+# -- the bare baseline: a FastAPI endpoint doing only SELECT 1 ------------------------------
+
+
+def bare_server_command(port: int) -> list[str]:
+    """uvicorn serving ``bench/bare_fastapi.py``: httptools, one worker, no access log."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.bare_fastapi:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--http",
+        "httptools",
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+@dataclass(frozen=True)
+class Bare:
+    """The bare FastAPI app's two endpoints (``bench/bare_fastapi.py``)."""
+
+    select1: Ceiling  # SELECT 1 per request through a pool
+    plain: Ceiling  # no database
+
+
+@contextmanager
+def bare_server(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """The bare app (``bench/bare_fastapi.py``) under uvicorn until the block ends: its base
+    URL and process id. It idles while ``simpul serve`` is loaded."""
+    port = free_port()
+    log = workdir / "bare-fastapi.log"
+    environment = {**os.environ, bare_fastapi.DATABASE_URL_VARIABLE: sqlalchemy_url(url)}
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            bare_server_command(port),
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bare FastAPI app did not start:\n{log.read_text()}")
+            try:
+                if httpx2.get(f"{base_url}/select1", timeout=2, trust_env=False).is_success:
+                    break
+            except httpx2.HTTPError:
+                pass
+            time.sleep(0.2)
+        yield base_url, server.pid
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def process_cpu(pid: int) -> float:
+    return sum(process_tree_cpu(pid).values())
+
+
+async def drive_interleaved(
+    parts: Sequence[tuple[httpx2.AsyncClient, str, int]], *, concurrency: int
+) -> list[Ceiling]:
+    """Each (client, path, server pid) in turn for ``SLICE_SECONDS``, ``INTERLEAVE_ROUNDS``
+    times: whatever else the machine runs meanwhile weighs on all of them alike. Each result
+    carries the CPU seconds its server used during its own slices."""
+    for client, path, _pid in parts:  # connections and pools up, unmeasured
+        await drive_healthz(
+            client, concurrency=concurrency, requests=10 * concurrency, max_seconds=2.0, path=path
+        )
+    totals = [Ceiling(0, 0.0, 0, [], 0.0) for _ in parts]
+    for _round in range(INTERLEAVE_ROUNDS):
+        for n, (client, path, pid) in enumerate(parts):
+            before = process_cpu(pid)
+            got = await drive_healthz(
+                client,
+                concurrency=concurrency,
+                requests=HEALTHZ_REQUESTS,
+                max_seconds=SLICE_SECONDS,
+                path=path,
+            )
+            cpu = process_cpu(pid) - before
+            total = totals[n]
+            totals[n] = Ceiling(
+                total.requests + got.requests,
+                total.seconds + got.seconds,
+                total.errors + got.errors,
+                total.latencies + got.latencies,
+                (total.cpu_seconds or 0.0) + cpu,
+            )
+    return totals
 
 
 # -- where the CPU goes (Linux /proc) -------------------------------------------------------
@@ -879,7 +1029,9 @@ def check_rows(url: str, answers: Sequence[Answer]) -> Checks:
 # -- report ---------------------------------------------------------------------------------
 
 
-def print_table(results: Sequence[ScenarioResult], ceiling: Ceiling, baseline: Baseline) -> None:
+def print_table(
+    results: Sequence[ScenarioResult], ceiling: Ceiling, baseline: Baseline, bare: Bare
+) -> None:
     header = (
         f"{'scenario':<17} {'subm.':>6} {'requests':>8} {'conc.':>5} {'per s':>8} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'retries':>7} {'/ insert tps':>12}"
@@ -899,6 +1051,13 @@ def print_table(results: Sequence[ScenarioResult], ceiling: Ceiling, baseline: B
         f"{percentile(ceiling.latencies, 0.99) * 1000:>8.1f} {ceiling.errors:>6} {'':>7} "
         f"{ceiling.rate / baseline.tps if baseline.tps else 0.0:>12.4f}"
     )
+    for name, run in (("bare SELECT 1", bare.select1), ("bare, no database", bare.plain)):
+        print(
+            f"{name:<17} {'':>6} {run.requests:>8} {results[0].concurrency:>5} "
+            f"{run.rate:>8.1f} {percentile(run.latencies, 0.50) * 1000:>8.1f} "
+            f"{percentile(run.latencies, 0.99) * 1000:>8.1f} {run.errors:>6} {'':>7} "
+            f"{run.rate / baseline.tps if baseline.tps else 0.0:>12.4f}"
+        )
     print(
         f"{'raw INSERT':<17} {'':>6} {'':>8} {baseline.clients:>5} {baseline.tps:>8.1f} "
         f"{'':>8} {'':>8} {'':>6} {'':>7} {1.0:>12.4f}"
@@ -1080,13 +1239,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 upload_requests=max(1, args.requests // 4),
                 warmup=args.warmup,
             )
-            with server_process(
-                url,
-                secret_key=BENCH_SECRET,
-                data_dir=data_dir,
-                workers=args.workers,
-                timeout=SERVER_START_TIMEOUT,
-            ) as server:
+            with (
+                bare_server(url, data_dir) as (bare_url, bare_pid),
+                server_process(
+                    url,
+                    secret_key=BENCH_SECRET,
+                    data_dir=data_dir,
+                    workers=args.workers,
+                    timeout=SERVER_START_TIMEOUT,
+                ) as server,
+            ):
                 averages = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                 print(
                     f"simpul serve --workers {args.workers} at {server.base_url}; "
@@ -1101,6 +1263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         max_seconds=args.max_seconds,
                         meter=meter,
                         keepalive=not args.new_connections,
+                        bare_url=bare_url,
+                        bare_pid=bare_pid,
                     )
                 )
             baseline = measure_inserts(
@@ -1121,7 +1285,8 @@ def report(
     """Print the tables and findings; return the summary (the JSON of the last line)."""
     everything = load.warm.answers + load.main.answers + load.upload.answers
     print()
-    print_table([load.main, load.upload], load.ceiling, baseline)
+    bare = load.bare
+    print_table([load.main, load.upload], load.ceiling, baseline, bare)
     print_errors(everything)
     print_checks(checks)
     cpu = load.cpu
@@ -1131,6 +1296,29 @@ def report(
     result = summary(args, load.main, load.upload, everything, baseline, checks, errors)
     result["healthz_per_s"] = round(load.ceiling.rate, 1)
     result["healthz_ratio"] = round(load.ceiling.rate / baseline.tps, 4) if baseline.tps else 0.0
+    bare_rate, plain_rate = bare.select1.rate, bare.plain.rate
+    result["bare_rps"] = round(bare_rate, 1)
+    result["healthz_vs_bare"] = round(load.ceiling.rate / bare_rate, 4) if bare_rate else 0.0
+    result["submissions_vs_bare"] = round(load.main.rate / bare_rate, 4) if bare_rate else 0.0
+    result["bare_plain_rps"] = round(plain_rate, 1)
+    result["healthz_vs_bare_plain"] = (
+        round(load.ceiling.rate / plain_rate, 4) if plain_rate else 0.0
+    )
+    # The same comparison by the server CPU each request costs (robust to a busy machine):
+    # how many times more requests of the bare endpoint a core answers than of /healthz.
+    healthz_us, bare_us, plain_us = load.ceiling.cpu_us, bare.select1.cpu_us, bare.plain.cpu_us
+    submission_us = cpu_ms["server"] * 1000 if cpu_ms["server"] is not None else None
+    result["healthz_cpu_us"] = round(healthz_us, 1) if healthz_us else None
+    result["bare_cpu_us"] = round(bare_us, 1) if bare_us else None
+    result["bare_plain_cpu_us"] = round(plain_us, 1) if plain_us else None
+    result["healthz_vs_bare_cpu"] = (
+        round(bare_us / healthz_us, 4) if bare_us and healthz_us else None
+    )
+    result["submissions_vs_bare_cpu"] = (
+        round(bare_us / submission_us, 4) if bare_us and submission_us else None
+    )
+    result["errors_healthz"] = load.ceiling.errors
+    result["errors_bare"] = bare.select1.errors + bare.plain.errors
     result |= {f"cpu_ms_{party}": ms for party, ms in cpu_ms.items()}
     result["cores_busy"] = round(cpu.machine / cpu.wall, 2) if cpu.machine and cpu.wall else None
     if cpu.wall:
@@ -1139,6 +1327,19 @@ def report(
         f"\nratio submissions_per_s / insert_tps = {result['ratio']:.4f} "
         f"(target >= 0.10: {'met' if result['ratio'] >= 0.10 else 'NOT met'}); "
         f"GET /healthz / insert_tps = {result['healthz_ratio']:.4f}"
+    )
+    print(
+        f"against the bare FastAPI SELECT 1 ({result['bare_rps']:.1f}/s): "
+        f"healthz {result['healthz_vs_bare']:.4f} (target >= 0.5), "
+        f"submissions {result['submissions_vs_bare']:.4f} (target >= 0.05); "
+        f"healthz against the bare endpoint without a database "
+        f"({result['bare_plain_rps']:.1f}/s): {result['healthz_vs_bare_plain']:.4f}"
+    )
+    print(
+        f"server CPU per request (us): /healthz {result['healthz_cpu_us']}, bare SELECT 1 "
+        f"{result['bare_cpu_us']}, bare without a database {result['bare_plain_cpu_us']}, "
+        f"a submission {submission_us}; as rates of one core against the bare SELECT 1: "
+        f"healthz {result['healthz_vs_bare_cpu']}, submissions {result['submissions_vs_bare_cpu']}"
     )
     return result
 

@@ -3,6 +3,8 @@ submitted form and checked with one Indonesian message per field. No database ne
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
@@ -20,6 +22,7 @@ from simpul.applications.eform import (
     to_form,
     validate,
 )
+from simpul.applications.eform_messages import _quick_schema, _validators
 from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.catalogue.standard import EForm
 from simpul.core import i18n
@@ -548,3 +551,54 @@ def test_values_are_shown_again_and_escaped() -> None:
     assert page.elements["f-f.jumlah"]["value"] == "dua belas"
     assert "checked" in page.elements["f-f.jenis_kelamin-1"]
     assert "checked" in page.elements["f-f.anak.0.sekolah"]
+
+
+# --- the quick validity check (eform_messages._quick_schema) --------------------------------
+
+
+def _choice_paths(node: Any, path: str = "") -> Iterator[str]:
+    """Paths of the (non-repeated) fields whose schema lists its choices with ``oneOf``."""
+    if isinstance(node.get("oneOf"), list):
+        yield path
+    for key, child in node.get("properties", {}).items():
+        yield from _choice_paths(child, f"{path}.{key}" if path else key)
+
+
+def _with_value(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(data)
+    *parents, last = path.split(".")
+    node = changed
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return changed
+
+
+@pytest.mark.parametrize("slug", sorted(SERVICES))
+def test_the_quick_check_agrees_with_the_full_validation(slug: str) -> None:
+    """Choices become an ``enum`` for the quick check only: the same data is valid or not, and
+    an answer that is not one of the choices still gets its message."""
+    eform: EForm = SERVICES[slug]
+    schema, ui = eform.json_schema, eform.ui
+    full, quick = _validators(json.dumps(schema))
+    data = valid_data(schema, ui)
+    assert quick.is_valid(data) and full.is_valid(data)
+    for path in _choice_paths(schema):
+        wrong = _with_value(data, path, "bukan salah satu pilihan")
+        assert not quick.is_valid(wrong), path
+        assert not full.is_valid(wrong), path
+        assert path in validate(schema, wrong, ui=ui), path
+
+
+def test_choices_become_an_enum_only_when_that_means_the_same() -> None:
+    choices = [{"const": "a", "title": "A"}, {"const": "b", "title": "B"}]
+    assert _quick_schema({"type": "string", "oneOf": choices}) == {
+        "type": "string",
+        "enum": ["a", "b"],
+    }
+    twice = [{"const": "a"}, {"const": "a"}]  # oneOf refuses "a" (two match); an enum would not
+    assert _quick_schema({"oneOf": twice}) == {"oneOf": twice}
+    more = [{"const": "a", "minLength": 3}, {"const": "b"}]  # more than a choice
+    assert _quick_schema({"oneOf": more}) == {"oneOf": more}
+    _full, quick = _validators(json.dumps({"oneOf": twice}))
+    assert not quick.is_valid("a")

@@ -17,7 +17,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from simpul.accounts.service import create_api_token
@@ -676,3 +676,45 @@ def test_the_published_document_says_what_the_maps_hold(client: TestClient) -> N
         published = schemas[schema]["properties"][field]
         assert published["type"] == "object" and published["additionalProperties"] is True
         assert "decision 0027" in published["description"]
+
+
+#: SQL statements one submission with one document sends, transaction control aside: the
+#: per-request work of the submission path (decision 0038). Each is named in the failure.
+MAX_SUBMISSION_STATEMENTS = 17
+
+
+def test_a_submission_sends_few_statements(api: Api, session: Session) -> None:
+    url = api.upload().json()["url"]
+    service_id = api.service_id()
+    body = {
+        "applicantId": str(api.world.citizen.id),
+        "formData": {"data": VALID_DATA},
+        "documentUrls": [url],
+    }
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            sent.append(" ".join(statement.split())[:120])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = api(
+            "POST",
+            f"/services/{service_id}/applications",
+            "citizen",
+            json=body,
+            headers={"Idempotency-Key": "statements-1"},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.text
+    assert len(sent) <= MAX_SUBMISSION_STATEMENTS, "\n".join(sent)
+    assert response.json()["applicationData"]["documentUrls"] == [url]
+    application = session.get(Application, uuid.UUID(response.json()["fileId"]))
+    assert application is not None
+    session.refresh(application)
+    assert application.status.value == "submitted"
+    assert application.due_date is not None
+    assert count(session, Task) >= 1

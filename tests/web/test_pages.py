@@ -92,7 +92,11 @@ def test_openapi_and_docs_work_offline(client: TestClient, region: Region) -> No
 
 
 def test_health_check(client: TestClient, region: Region) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    response = client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+    # A probe gets the security headers but no CSRF cookie (no form is ever on it).
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "set-cookie" not in response.headers
 
 
 def test_service_page_shows_the_whole_standard(client: TestClient, region: Region) -> None:

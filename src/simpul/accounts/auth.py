@@ -71,7 +71,7 @@ def require_page_user(user: PageUser) -> User:
     return user
 
 
-def require_api_user(user: ApiUser) -> User:
+async def require_api_user(user: ApiUser) -> User:  # no I/O: no thread hop
     if user is None:
         raise Unauthorized(
             _("Kirim token API di header Authorization: Bearer <token>."),

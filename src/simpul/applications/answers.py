@@ -162,6 +162,16 @@ def store_answers(
 ) -> None:
     """Keep ``data`` as the application's answers: masked in ``data``, whole and encrypted in
     ``data_encrypted``, identifiers as keyed hashes. Flushes nothing itself."""
+    rows = set_answers(application, service, data)
+    repository.replace_identifiers(session, application, rows)
+
+
+def set_answers(
+    application: Application, service: Service, data: Mapping[str, Any]
+) -> list[tuple[str, str, bytes]]:
+    """``store_answers`` for an application not written yet: set ``data`` and
+    ``data_encrypted`` and return the identifier rows, for ``add_identifiers`` once the
+    application is written (it has none to replace)."""
     schema, ui = _eform(service)
     split = split_answers(schema, ui, data)
     application.data = split.masked
@@ -170,9 +180,14 @@ def store_answers(
     )
     if application.id is None:
         application.id = uuid.uuid4()
-    repository.replace_identifiers(
-        session, application, _identifier_rows(application.region_id, split.personal)
-    )
+    return _identifier_rows(application.region_id, split.personal)
+
+
+def add_identifiers(
+    session: Session, application: Application, rows: Sequence[tuple[str, str, bytes]]
+) -> None:
+    """The identifier rows ``set_answers`` returned, for the application now written."""
+    repository.add_identifiers(session, application, rows)
 
 
 def answers_in_full(application: Application) -> dict[str, Any]:

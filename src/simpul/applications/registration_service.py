@@ -240,8 +240,10 @@ def submit_file(
     application = result.application
     return FileView(
         application,
-        repository.get_service_of(session, application),
-        repository.current_documents(session, application.id),
+        result.service or repository.get_service_of(session, application),
+        repository.current_documents(session, application.id)
+        if result.documents is None
+        else result.documents,
         answers.answers_in_full(application),  # the applicant's own answers
     ), result.created
 

@@ -632,6 +632,13 @@ def replace_identifiers(
             ApplicationIdentifier.application_id == application.id
         )
     )
+    add_identifiers(session, application, rows)
+
+
+def add_identifiers(
+    session: Session, application: Application, rows: Sequence[tuple[str, str, bytes]]
+) -> None:
+    """The identifier rows of an application that has none yet."""
     session.add_all(
         ApplicationIdentifier(
             region_id=application.region_id,

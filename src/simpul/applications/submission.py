@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
@@ -45,6 +44,10 @@ class Submission:
     application: Application
     #: False when an Idempotency-Key repeated an earlier submission: nothing new was made.
     created: bool
+    #: For a new submission, its service and its documents (current, oldest first), as loaded
+    #: while submitting: the answer needs no second look-up. None for a repeated key.
+    service: Service | None = None
+    documents: Sequence[Document] | None = None
 
 
 # -- helpers shared with the workflow ----------------------------------------------------
@@ -274,15 +277,15 @@ def _document_row(
 
 
 def _problems(
-    service: Service, data: dict[str, Any], documents: Sequence[Document]
+    service: Service, data: dict[str, Any], present: set[str | None]
 ) -> list[dict[str, str]]:
-    """What stops a submission: eForm fields, then missing required documents."""
+    """What stops a submission: eForm fields, then missing required documents (``present``:
+    the requirement codes the documents fill)."""
     ui = service.eform.get("ui", {})
     errors = [
         {"field": path, "message": message}
         for path, message in validate_form_data(service.eform["schema"], data, ui=ui).items()
     ]
-    present = {d.requirement_code for d in documents}
     errors.extend(
         {
             "field": f"documents.{requirement['code']}",
@@ -314,7 +317,9 @@ def submit(
     _editable(application)
     service = repository.get_service_of(session, application)
     documents = repository.current_documents(session, application.id)
-    errors = _problems(service, answers.answers_in_full(application), documents)
+    errors = _problems(
+        service, answers.answers_in_full(application), {d.requirement_code for d in documents}
+    )
     if errors:
         raise InvalidInput(
             _("Permohonan belum bisa dikirim. Periksa isian yang ditandai."), details=errors
@@ -396,58 +401,62 @@ def submit_new(
                 {"field": "documentUrls", "message": _("Unggah dokumen lagi lewat /documents.")}
             ],
         )
-    _assign_requirements(service, documents)
-    errors = _problems(service, data, documents)
+    codes = _requirement_codes(service, documents)
+    errors = _problems(service, data, set(codes))
     if errors:
         raise InvalidInput(
             _("Permohonan belum bisa dikirim. Periksa isian yang ditandai."), details=errors
         )
+    # Everything the new row holds is known before it is written: one INSERT of the whole
+    # application (answers, status, due date, step), then its task, event, identifiers and
+    # the documents' links in one more flush. Another request with the same key waits on the
+    # lock above until this transaction ends, so no insert of the same key races this one.
     now = utcnow()
+    step = workflow_of(service).steps[0]
     application = Application(
         id=uuid.uuid4(),
         region_id=region.id,
         service_id=service.id,
         applicant_id=applicant.id,
         tracking_number=new_tracking_number(session, region, now),
-        status=ApplicationStatus.DRAFT,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=now,
+        due_date=calendar_for(session, region).add_working_days(
+            today_in(region, now), service.sla_working_days
+        ),
+        current_step=step.code,
         application_name=(application_name or service.name)[:200],
         idempotency_key=idempotency_key,
         channel=channel,
         client_identity=client_identity,
     )
-    try:
-        with session.begin_nested():
-            repository.add(session, application)
-            session.flush()
-    except IntegrityError:
-        # The same key arrived twice at once: the other request made it.
-        if idempotency_key is None:
-            raise
-        earlier = repository.get_application_by_idempotency_key(
-            session, applicant.id, idempotency_key
-        )
-        if earlier is None:
-            raise
-        return Submission(earlier, created=False)
-    answers.store_answers(session, application, service, data)
-    for document in documents:
+    identifiers = answers.set_answers(application, service, data)
+    repository.add(session, application)
+    session.flush()  # the application alone first: every row below refers to it
+    answers.add_identifiers(session, application, identifiers)
+    for document, code in zip(documents, codes, strict=True):
         document.application_id = application.id
-    _enter_workflow(session, region, application, service, now)
+        document.requirement_code = code
+    open_task(session, application, service, step)
     record_event(session, application, actor=applicant, action="submit", from_status=None)
     notify_applicant(
         session, application, "submitted", service=service.name, due=_date(application.due_date)
     )
     session.flush()
-    return Submission(application, created=True)
+    current = sorted(documents, key=lambda d: d.created_at)
+    return Submission(application, created=True, service=service, documents=current)
 
 
-def _assign_requirements(service: Service, documents: Sequence[Document]) -> None:
-    """API uploads carry no requirement: they fill the service's requirements in the order
-    the client listed them (``documentUrls``)."""
+def _requirement_codes(service: Service, documents: Sequence[Document]) -> list[str | None]:
+    """The requirement each document fills. API uploads carry none: they fill the service's
+    requirements in the order the client listed them (``documentUrls``)."""
     codes = [d["code"] for d in service.required_documents]
-    for document, code in zip(documents, codes, strict=False):
-        if document.requirement_code is None:
-            document.requirement_code = code
+    return [
+        document.requirement_code
+        if document.requirement_code is not None
+        else (codes[n] if n < len(codes) else None)
+        for n, document in enumerate(documents)
+    ]
 
 
 def _date(value: date | None) -> str:

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -67,23 +67,28 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the portal and the API."""
+    """Serve the portal and the API. With several workers each listens on its own socket
+    (SO_REUSEPORT), so the kernel spreads the connections over them (core.workers)."""
     import uvicorn
 
+    from simpul.core.workers import ReusePortSupervisor, reuse_port_available
+
     settings = get_settings()
-    get_engine()  # start the embedded database (if used) before the workers fork
-    uvicorn.run(
-        "simpul.web.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        http="simpul.web.protocol:PortalHttpProtocol",  # httptools with Simpul's HTTP limits
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        backlog=settings.http_backlog,
-    )
+    get_engine()  # start the embedded database (if used) before the workers start
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "http": "simpul.web.protocol:PortalHttpProtocol",  # httptools with Simpul's HTTP limits
+        "proxy_headers": True,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+        "backlog": settings.http_backlog,
+    }
+    if workers > 1 and reuse_port_available():
+        config = uvicorn.Config("simpul.web.asgi:app", **options)
+        raise SystemExit(ReusePortSupervisor(config, workers).run())
+    uvicorn.run("simpul.web.asgi:app", workers=workers, **options)
 
 
 def seed_demo_command() -> None:

@@ -140,12 +140,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.web import pages as web_pages
 
     routers = (
+        # First: /healthz (load balancers call it often) is then matched before the ~300
+        # other routes; its three paths ("/", "/lang/{code}", "/healthz") overlap no other.
+        web_pages.router,
         catalogue_api.router,
         accounts_api.router,
         applications_api.router,
         registration_api.router,
         documents_api.router,
-        web_pages.router,
         accounts_pages.router,
         applications_pages.router,
         backoffice.router,

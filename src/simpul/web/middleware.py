@@ -22,6 +22,10 @@ CSRF_COOKIE = "simpul_csrf"
 #: HTTPS, with ``Path=/`` and no ``Domain``, so a sibling subdomain cannot plant one.
 SECURE_CSRF_COOKIE = "__Host-simpul_csrf"
 
+#: Paths no browser form is ever on: no CSRF cookie is made for them (a load balancer polling
+#: ``/healthz`` would get a new one with every answer).
+NO_CSRF_COOKIE_PATHS = frozenset({"/healthz"})
+
 #: Pages use only their own scripts and styles; the API docs need Swagger UI's inline script.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -72,7 +76,7 @@ class WebMiddleware:
         new_csrf = None
         if self.csrf_cookie in jar and len(jar[self.csrf_cookie].value) >= 32:
             state["csrf_cookie"] = jar[self.csrf_cookie].value
-        elif not is_api:
+        elif not is_api and path not in NO_CSRF_COOKIE_PATHS:
             new_csrf = secrets.token_urlsafe(32)
             state["csrf_cookie"] = new_csrf
 
