@@ -58,6 +58,7 @@ from simpul.core.embedded import start_embedded_server, with_database
 from simpul.core.kit.periods import today_in
 from simpul.core.regions import get_region_by_slug
 from simpul.core.settings import get_settings
+from simpul.gateway.monitor import service as monitor_service
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PGDATA = ROOT / "var" / "bench-pgdata"
@@ -256,6 +257,12 @@ def generate(
                 url, session, region.id, log_records, days=log_days
             )
             info["generate_log_s"] = round(time.perf_counter() - started, 1)
+            # The monitor reads its traffic rollup, which the log writer keeps; rows COPYed
+            # here bypass the writer, so the rollup is recounted from them (as an import would).
+            started = time.perf_counter()
+            monitor_service.recount_traffic(session, region.id)
+            session.commit()
+            info["recount_traffic_s"] = round(time.perf_counter() - started, 1)
     finally:
         engine.dispose()
     info["rollups"] = rebuild_rollups(url, data_dir)

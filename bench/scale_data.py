@@ -601,6 +601,7 @@ def generate_applications(
             "citizens": citizens,
             "survey_share": _survey_share(conn, region_id),
         }
+        _month_partitions(conn, "audit_event", today - timedelta(days=params["span"] + 62), today)
         began = time.perf_counter()
         for lo in range(0, count, CHUNK):
             hi = min(count, lo + CHUNK)
@@ -623,6 +624,16 @@ def generate_applications(
         conn.execute("DROP TABLE IF EXISTS scale_day, scale_wd, scale_service, scale_citizen")
         conn.commit()
     return citizens
+
+
+def _month_partitions(conn: psycopg.Connection[Any], table: str, first: date, last: date) -> None:
+    """The log tables are partitioned by month (migration 0020) and only the months around
+    today exist: make the months the generated history falls in."""
+    month = first.replace(day=1)
+    while month <= last:
+        conn.execute("SELECT simpul_log_partition(%s, %s)", (table, month))
+        month = (month + timedelta(days=32)).replace(day=1)
+    conn.commit()
 
 
 def _statements(script: str) -> list[str]:
@@ -686,6 +697,8 @@ def generate_log(
     with _connect(url) as conn:
         slug_row = conn.execute("SELECT slug FROM region WHERE id = %s", (region_id,))
         shape = log_shape(conn, region_id, slug_row.fetchone()[0])  # type: ignore[index]
+        today = datetime.now(UTC).date()
+        _month_partitions(conn, "gateway_message", today - timedelta(days=days + 1), today)
         conn.execute(
             "SELECT pg_advisory_xact_lock(%s)", (msglog_repository.region_log_lock_key(region_id),)
         )
