@@ -254,8 +254,13 @@ def _bounded_count(session: Session, ranges: Sequence[_Range]) -> int:
     millions)."""
     if not ranges:
         return 0
+    # Each range read in its index's order and stopped at the bound: without the order the
+    # planner may build a bitmap of every row of the range before counting the first.
     parts: list[Select[Any]] = [
-        query.with_only_columns(literal_column("1").label("one")) for query, _ in ranges
+        query.with_only_columns(literal_column("1").label("one"))
+        .order_by(*keys)
+        .limit(COUNT_BOUND + 1)
+        for query, keys in ranges
     ]
     union = (parts[0] if len(parts) == 1 else union_all(*parts)).limit(COUNT_BOUND + 1)
     return session.scalar(select(func.count()).select_from(union.subquery())) or 0
