@@ -462,6 +462,33 @@ def test_lists_page_and_filter(api: Api, world: World) -> None:
     assert (nobody.status_code, nobody.json()) == (200, [])
 
 
+def test_long_lists_give_a_cursor_and_say_more_instead_of_counting(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the count's bound (1,000; 1 here) a list says so instead of counting every row,
+    and its ``X-Next-Cursor`` continues it (decision 0035)."""
+    from simpul.applications import registration_api, repository
+
+    monkeypatch.setattr(repository, "COUNT_BOUND", 1)
+    monkeypatch.setattr(registration_api, "COUNT_BOUND", 1)
+    first, second = (api.submit().json()["fileId"] for _ in range(2))
+    params = {"maxResult": 1, "sortOrder": "asc"}
+    page = api("GET", "/applications", "verifier", params=params)
+    assert [a["fileId"] for a in page.json()] == [first]
+    assert "X-Total-Count" not in page.headers
+    assert page.headers["X-Total-Count-Exceeds"] == "1"
+    rest = api(
+        "GET",
+        "/applications",
+        "verifier",
+        params={**params, "cursor": page.headers["X-Next-Cursor"]},
+    )
+    assert [a["fileId"] for a in rest.json()] == [second]
+    assert "X-Next-Cursor" not in rest.headers
+    tasks = api("GET", "/tasks", "verifier", params=params)
+    assert tasks.headers["X-Total-Count-Exceeds"] == "1" and "X-Next-Cursor" in tasks.headers
+
+
 def test_every_endpoint_is_documented(client: TestClient) -> None:
     paths = client.get("/api/openapi.json").json()["paths"]
     base = "/api/{region}/registration"

@@ -18,6 +18,7 @@ from simpul.applications.models import (
     ApplicationEvent,
     ApplicationStatus,
     Notification,
+    Task,
     TaskOutcome,
     TaskStatus,
 )
@@ -181,6 +182,9 @@ def test_history_is_append_only(session: Session, world: World) -> None:
 def test_overdue_tasks_are_counted_first(session: Session, world: World) -> None:
     late = submitted(session, world)
     late.due_date = dt.date(2020, 1, 2)
+    # The open task keeps the deadline it was opened with (decision 0035).
+    for task in session.scalars(select(Task).where(Task.application_id == late.id)):
+        task.due_date = late.due_date
     session.flush()
     page = workflow.inbox(session, world.region, world.verifier)
     assert page.overdue == 1

@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from simpul.accounts.auth import CurrentApiUser
 from simpul.applications import answers, notices, workflow
 from simpul.applications import service as applications
+from simpul.applications.listing import MAX_LIST_OFFSET
 from simpul.applications.models import Application
 from simpul.applications.schemas import (
     ApplicationOut,
@@ -26,7 +27,6 @@ from simpul.applications.schemas import (
 from simpul.applications.uploads import AppStorage
 from simpul.catalogue.models import Service
 from simpul.core.database import DbSession
-from simpul.core.inputs import MAX_OFFSET
 from simpul.core.regions import CurrentRegion
 from simpul.documents import service as documents_service
 from simpul.web.api_errors import CLIENT_ERRORS
@@ -65,13 +65,24 @@ def list_applications(
     region: CurrentRegion,
     session: DbSession,
     user: CurrentApiUser,
+    response: Response,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_LIST_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(description="The `X-Next-Cursor` of the previous page: the list after its last row."),
+    ] = None,
 ) -> list[ApplicationSummaryOut]:
-    """A citizen's own applications (newest first); an officer's agencies' applications."""
-    rows, _total = applications.visible_application_rows(
-        session, region, user, limit=limit, offset=offset
+    """A citizen's own applications (newest first); an officer's agencies' applications.
+
+    Pages by ``offset`` (up to 10,000) or, to any depth, by ``cursor``: while more rows
+    follow, the answer's ``X-Next-Cursor`` header continues the list (decision 0035).
+    """
+    rows, next_cursor = applications.visible_application_rows(
+        session, region, user, limit=limit, offset=offset, cursor=cursor
     )
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
     issued = documents_service.applications_with_document(
         session, region, [row.application.id for row in rows]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
@@ -18,7 +18,6 @@ from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
-from simpul.core.inputs import MAX_PAGE_NUMBER
 from simpul.core.kit.notices import with_notice
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
@@ -52,8 +51,9 @@ def inbox(
     officer: CurrentPageStaff,
     tampil: str = "terbuka",
     layanan: str | None = None,
-    halaman: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
+    setelah: str | None = None,
 ) -> HTMLResponse:
+    """The inbox a page at a time; ``setelah`` is the cursor the previous page linked to."""
     view = tampil if tampil in workflow.INBOX_FILTERS else "terbuka"
     service = catalogue_service.service_by_slug(session, region, layanan) if layanan else None
     page = workflow.inbox(
@@ -63,7 +63,7 @@ def inbox(
         view=view,
         service_id=service.id if service else None,
         limit=PAGE_SIZE,
-        offset=(halaman - 1) * PAGE_SIZE,
+        cursor=setelah,
     )
     services = workflow.inbox_services(session, region, officer)
     return render(
@@ -75,6 +75,7 @@ def inbox(
             "services": services,
             "layanan": layanan or "",
             "officer_id": officer.id,
+            "first_page": not setelah,
             **LABELS,
         },
     )

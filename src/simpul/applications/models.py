@@ -60,6 +60,23 @@ class Application(IdMixin, TimestampMixin, RegionScoped, Base):
             ondelete="RESTRICT",
         ),
         Index("ix_application_region_status_due", "region_id", "status", "due_date"),
+        # The officers' and applicants' lists, newest or oldest first (decision 0035).
+        Index(
+            "ix_application_list_by_service",
+            "region_id",
+            "service_id",
+            "created_at",
+            "id",
+            postgresql_where="status <> 'draft'",
+        ),
+        Index(
+            "ix_application_list_by_applicant",
+            "region_id",
+            "applicant_id",
+            "created_at",
+            "id",
+            postgresql_where="status <> 'draft'",
+        ),
     )
 
     service_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -165,6 +182,37 @@ class Task(IdMixin, RegionScoped, Base):
             postgresql_where="status = 'open'",
         ),
         Index("ix_task_inbox", "region_id", "agency_id", "status"),
+        # The inbox's views and the task list, each read in its order (decision 0035).
+        Index(
+            "ix_task_open_by_deadline",
+            "region_id",
+            "agency_id",
+            "role",
+            "due_date",
+            "created_at",
+            "id",
+            postgresql_where="status = 'open'",
+        ),
+        Index(
+            "ix_task_open_of_assignee",
+            "region_id",
+            "assignee_id",
+            "due_date",
+            "created_at",
+            "id",
+            postgresql_where="status = 'open'",
+        ),
+        Index(
+            "ix_task_completed_by_time",
+            "region_id",
+            "agency_id",
+            "role",
+            "completed_at",
+            "id",
+            postgresql_where="status = 'completed'",
+        ),
+        Index("ix_task_by_created", "region_id", "agency_id", "role", "created_at", "id"),
+        Index("ix_task_of_assignee_by_created", "region_id", "assignee_id", "created_at", "id"),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -180,6 +228,10 @@ class Task(IdMixin, RegionScoped, Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    #: The application's deadline when the task was opened. It cannot change while the task is
+    #: open (only a resubmission moves it, and that opens a new task), so the inbox orders
+    #: open tasks by it through an index instead of joining every application.
+    due_date: Mapped[date]
     completed_at: Mapped[datetime | None]
     outcome: Mapped[TaskOutcome | None] = mapped_column(value_enum(TaskOutcome, "task_outcome"))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -35,8 +35,11 @@ deviations are decision 0027):
   must be the file's applicant, ``documentUrls`` are ignored.
 - Status: submitted -> PENDING, returned -> SENDBACK, completed -> APPROVED, rejected ->
   REJECTED; ``ended`` once completed or rejected. Drafts (made on the web) are never listed.
-- Lists page with ``firstResult`` (0-based) and ``maxResult`` (1-100, default 20), sort by
-  ``created`` only, newest first unless ``sortOrder=asc``; the total is in ``X-Total-Count``.
+- Lists page with ``firstResult`` (0-based, at most 10,000) and ``maxResult`` (1-100, default
+  20), sort by ``created`` only, newest first unless ``sortOrder=asc``. Beyond that the
+  ``cursor`` extension continues after the previous page's last row (its ``X-Next-Cursor``
+  header; decision 0035). The total is in ``X-Total-Count`` up to 1,000 rows; a longer list
+  says ``X-Total-Count-Exceeds: 1000`` instead of counting millions.
   Filters the specification types as strings (``applicantId``, ``mainTaskId``, ``fileId``,
   ``assigneeId``) take any string: one that names nothing lists nothing (``200 []``).
 - Tasks are flat (one per workflow step), so a task is its own ``mainTaskId``. ``GET /tasks``
@@ -71,6 +74,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from simpul.accounts.auth import ApiUser, CurrentApiUser, require_api_user
 from simpul.applications import documents, registration_service, statistics
 from simpul.applications.files import ACCEPTED_TYPES
+from simpul.applications.listing import COUNT_BOUND
 from simpul.applications.registration_openapi import registration_document
 from simpul.applications.registration_schemas import (
     AdditionalData,
@@ -233,7 +237,14 @@ FirstResult = Annotated[
         alias="firstResult",
         description="0-based index of the first result.",
         ge=0,
-        le=registration_service.MAX_OFFSET,
+        le=registration_service.MAX_LIST_OFFSET,
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        description="Simpul's extension: the `X-Next-Cursor` of the previous page; continues "
+        "the list after its last row (any depth, unlike `firstResult`). Not with `firstResult`.",
     ),
 ]
 MaxResult = Annotated[
@@ -247,6 +258,17 @@ MaxResult = Annotated[
 ]
 SortBy = Annotated[str | None, Query(alias="sortBy", description="Only `created`.")]
 SortOrder = Annotated[str | None, Query(alias="sortOrder", description="`asc` or `desc`.")]
+
+
+def _list_headers(response: Response, total: int, next_cursor: str | None) -> None:
+    """``X-Total-Count`` while the list holds at most ``COUNT_BOUND`` rows (nothing counts
+    millions); past it ``X-Total-Count-Exceeds``. ``X-Next-Cursor`` while more rows follow."""
+    if total > COUNT_BOUND:
+        response.headers["X-Total-Count-Exceeds"] = str(COUNT_BOUND)
+    else:
+        response.headers["X-Total-Count"] = str(total)
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
 
 
 def _errors(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:
@@ -462,6 +484,7 @@ def list_applications(
     max_result: MaxResult = None,
     sort_by: SortBy = None,
     sort_order: SortOrder = None,
+    cursor: Cursor = None,
 ) -> list[ApplicantApplicationFileListResponse]:
     """A citizen's own files, or an officer's: the files of their agencies' services."""
     page = registration_service.list_files(
@@ -470,9 +493,9 @@ def list_applications(
         user,
         service_id=service_id,
         applicant_id=applicant_id,
-        page=paging(first_result, max_result, sort_by, sort_order),
+        page=paging(first_result, max_result, sort_by, sort_order, cursor),
     )
-    response.headers["X-Total-Count"] = str(page.total)
+    _list_headers(response, page.total, page.next_cursor)
     return [
         application_list_item(region.slug, row, page.documents[row.application.id])
         for row in page.rows
@@ -556,19 +579,20 @@ def list_tasks(
     max_result: MaxResult = None,
     sort_by: SortBy = None,
     sort_order: SortOrder = None,
+    cursor: Cursor = None,
 ) -> list[UserTaskResponse]:
     """The tasks at the steps of the operator's roles in their agencies, open and done."""
-    rows, total = registration_service.list_tasks(
+    page = registration_service.list_tasks(
         session,
         region,
         user,
         main_task_id=main_task_id,
         file_id=file_id,
         assignee_id=assignee_id,
-        page=paging(first_result, max_result, sort_by, sort_order),
+        page=paging(first_result, max_result, sort_by, sort_order, cursor),
     )
-    response.headers["X-Total-Count"] = str(total)
-    return [user_task_response(row) for row in rows]
+    _list_headers(response, page.total, page.next_cursor)
+    return [user_task_response(row) for row in page.rows]
 
 
 @router.get(

@@ -12,23 +12,24 @@ import enum
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, User
-from simpul.applications import access, answers, repository, submission, workflow
+from simpul.applications import access, answers, listing, repository, submission, workflow
 from simpul.applications.models import Application, Document, Task, TaskOutcome
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
-from simpul.core.inputs import MAX_OFFSET
 from simpul.core.models import Region
 
 MAX_PAGE_SIZE: Final = 100
+MAX_LIST_OFFSET: Final = listing.MAX_LIST_OFFSET
+T = TypeVar("T")
 DEFAULT_PAGE_SIZE: Final = 20
 
 
@@ -50,6 +51,8 @@ class Paging:
     offset: int
     limit: int
     newest_first: bool
+    #: The ``cursor`` extension: continue after the last row of the page that gave it.
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,17 +83,30 @@ class CompletedTask:
 
 
 def paging(
-    first_result: int | None, max_result: int | None, sort_by: str | None, sort_order: str | None
+    first_result: int | None,
+    max_result: int | None,
+    sort_by: str | None,
+    sort_order: str | None,
+    cursor: str | None = None,
 ) -> Paging:
-    """Check the spec's paging and sorting parameters; only ``created`` can be sorted by."""
+    """Check the spec's paging and sorting parameters; only ``created`` can be sorted by.
+    ``cursor`` (Simpul's extension, decision 0035) continues a list past ``firstResult``'s
+    bound; it cannot be combined with ``firstResult``."""
     offset = 0 if first_result is None else first_result
     limit = DEFAULT_PAGE_SIZE if max_result is None else max_result
     errors = []
-    if not 0 <= offset <= MAX_OFFSET:
+    if not 0 <= offset <= MAX_LIST_OFFSET:
         errors.append(
             {
                 "field": "firstResult",
-                "message": _("Nilai harus 0 sampai %(n)d.") % {"n": MAX_OFFSET},
+                "message": _("Nilai harus 0 sampai %(n)d.") % {"n": MAX_LIST_OFFSET},
+            }
+        )
+    elif cursor and offset:
+        errors.append(
+            {
+                "field": "firstResult",
+                "message": _("Gunakan cursor atau firstResult, tidak keduanya."),
             }
         )
     if not 1 <= limit <= MAX_PAGE_SIZE:
@@ -101,7 +117,27 @@ def paging(
         errors.append({"field": "sortOrder", "message": _("Isi asc atau desc.")})
     if errors:
         raise InvalidInput(_("Parameter halaman tidak valid."), details=errors)
-    return Paging(offset, limit, newest_first=sort_order != "asc")
+    return Paging(offset, limit, newest_first=sort_order != "asc", cursor=cursor or None)
+
+
+def _keyset(kind: str, page: Paging) -> repository.Keyset:
+    return listing.keyset(
+        kind,
+        page.cursor,
+        field="cursor",
+        limit=page.limit,
+        offset=page.offset,
+        descending=page.newest_first,
+    )
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[T]):
+    rows: list[T]
+    #: How many rows the list holds, counted up to ``listing.COUNT_BOUND + 1``.
+    total: int
+    #: The cursor of the next page, None on the last.
+    next_cursor: str | None
 
 
 class _MatchesNothing(Exception):
@@ -288,7 +324,9 @@ def read_file(
 class FilePage:
     rows: list[repository.ApplicationListRow]
     documents: Mapping[uuid.UUID, Sequence[Document]]
+    #: How many files the list holds, counted up to ``listing.COUNT_BOUND + 1``.
     total: int
+    next_cursor: str | None = None
 
 
 def list_files(
@@ -302,6 +340,7 @@ def list_files(
 ) -> FilePage:
     """A citizen's own files, or an officer's: those of the services of their agencies.
     An ``applicantId`` that names nobody (or, for a citizen, someone else) lists nothing."""
+    keyset = _keyset("files", page)  # a bad cursor is refused even when nothing matches
     nothing = FilePage([], {}, 0)
     if user.kind is AccountKind.CITIZEN:
         agency_ids = None
@@ -318,20 +357,19 @@ def list_files(
         if wanted_applicant not in (None, user.id):
             return nothing
         wanted_applicant = user.id
-    rows, total = repository.list_application_rows(
+    found, total = repository.list_application_rows(
         session,
         region.id,
         applicant_id=wanted_applicant,
         agency_ids=agency_ids,
         service_id=service_id,
-        newest_first=page.newest_first,
-        limit=page.limit,
-        offset=page.offset,
+        page=keyset,
     )
     documents = repository.current_documents_of_applications(
-        session, [r.application.id for r in rows]
+        session, [r.application.id for r in found.rows]
     )
-    return FilePage(rows, documents, total)
+    next_cursor = listing.cursor_after("files", found.next_after, descending=page.newest_first)
+    return FilePage(found.rows, documents, total, next_cursor)
 
 
 def update_file(
@@ -369,27 +407,28 @@ def list_tasks(
     file_id: str | None,
     assignee_id: str | None,
     page: Paging,
-) -> tuple[list[repository.InboxRow], int]:
+) -> ListPage[repository.InboxRow]:
     """Tasks (open and done) at the steps of the officer's roles in their agencies; a filter
     that names no task, file or officer lists nothing."""
     roles = _require_operator(officer)
+    keyset = _keyset("tasks", page)  # a bad cursor is refused even when nothing matches
     try:
         task_id, application_id, wanted_assignee = (
             _id_filter(raw) for raw in (main_task_id, file_id, assignee_id)
         )
     except _MatchesNothing:
-        return [], 0  # a filter that names nothing (any string is a valid filter)
-    return repository.list_visible_tasks(
+        return ListPage([], 0, None)  # a filter that names nothing (any string is a valid filter)
+    found, total = repository.list_visible_tasks(
         session,
         region.id,
         roles,
         task_id=task_id,
         application_id=application_id,
         assignee_id=wanted_assignee,
-        newest_first=page.newest_first,
-        limit=page.limit,
-        offset=page.offset,
+        page=keyset,
     )
+    next_cursor = listing.cursor_after("tasks", found.next_after, descending=page.newest_first)
+    return ListPage(found.rows, total, next_cursor)
 
 
 def read_task(

@@ -6,10 +6,23 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Final, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from simpul.accounts.models import User
 from simpul.applications.models import (
@@ -162,6 +175,97 @@ def get_task(
     return session.scalars(query).one_or_none()
 
 
+# -- officer lists: keyset pages over indexes that match them (decision 0035) ---------------
+
+#: Statuses as SQL literals, not bind parameters: a plan PostgreSQL keeps for a prepared
+#: statement must still prove the partial indexes' predicates (``status = 'open'``).
+_OPEN: Final[ColumnElement[Any]] = literal_column("'open'")
+_COMPLETED: Final[ColumnElement[Any]] = literal_column("'completed'")
+_DRAFT: Final[ColumnElement[Any]] = literal_column("'draft'")
+
+#: Lists count their rows up to this bound; past it they say "more than COUNT_BOUND".
+COUNT_BOUND: Final = 1000
+
+T = TypeVar("T")
+
+#: The sort key of one row of an ordered list; its last value is the row's id.
+SortKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A slice of an ordered list: the rows after the one whose sort key is ``after`` (None:
+    from the first), skipping ``offset`` of them, at most ``limit``."""
+
+    limit: int
+    after: SortKey | None = None
+    offset: int = 0
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class KeysetPage(Generic[T]):
+    rows: list[T]
+    #: The sort key of the page's last row when more rows follow it, else None.
+    next_after: SortKey | None
+
+
+#: One index range of a list: a query on one table with its filters, and its sort key columns
+#: (the last one the row's id). A list over several ranges (the (agency, role) pairs of an
+#: officer, the services of an agency) merges them; each range reads only what the page needs.
+_Range = tuple[Select[Any], Sequence[Any]]
+
+
+def _range_page(
+    query: Select[Any], keys: Sequence[ColumnElement[Any]], page: Keyset
+) -> Select[Any]:
+    if page.after is not None:
+        mine = tuple_(*keys)
+        theirs = tuple_(*(literal(v, k.type) for v, k in zip(page.after, keys, strict=True)))
+        query = query.where(mine < theirs if page.descending else mine > theirs)
+    return query.with_only_columns(*(k.label(f"k{i}") for i, k in enumerate(keys))).order_by(
+        *(k.desc() if page.descending else k.asc() for k in keys)
+    )
+
+
+def _page_keys(session: Session, ranges: Sequence[_Range], page: Keyset) -> KeysetPage[SortKey]:
+    """The sort keys of the page's rows, in order, each range read in its index's order."""
+    if not ranges:
+        return KeysetPage([], None)
+    wanted = page.offset + page.limit + 1
+    parts = [_range_page(query, keys, page) for query, keys in ranges]
+    if len(parts) == 1:
+        merged = parts[0].limit(page.limit + 1).offset(page.offset)
+    else:
+        union = union_all(*(part.limit(wanted) for part in parts)).subquery()
+        merged = (
+            select(*union.c)
+            .order_by(*(c.desc() if page.descending else c.asc() for c in union.c))
+            .limit(page.limit + 1)
+            .offset(page.offset)
+        )
+    found = [tuple(row) for row in session.execute(merged)]
+    more = len(found) > page.limit
+    return KeysetPage(found[: page.limit], found[page.limit - 1] if more else None)
+
+
+def _bounded_count(session: Session, ranges: Sequence[_Range]) -> int:
+    """How many rows the ranges hold, counted up to ``COUNT_BOUND + 1`` (no exact count over
+    millions)."""
+    if not ranges:
+        return 0
+    # Each range read in its index's order and stopped at the bound: without the order the
+    # planner may build a bitmap of every row of the range before counting the first.
+    parts: list[Select[Any]] = [
+        query.with_only_columns(literal_column("1").label("one"))
+        .order_by(*keys)
+        .limit(COUNT_BOUND + 1)
+        for query, keys in ranges
+    ]
+    union = (parts[0] if len(parts) == 1 else union_all(*parts)).limit(COUNT_BOUND + 1)
+    return session.scalar(select(func.count()).select_from(union.subquery())) or 0
+
+
 @dataclass(frozen=True)
 class InboxRow:
     task: Task
@@ -169,16 +273,107 @@ class InboxRow:
     service: Service
 
 
-def _inbox_query(
-    region_id: uuid.UUID, agency_roles: Sequence[tuple[uuid.UUID, str]]
-) -> Select[Task, Application, Service]:
-    visible = or_(*(and_(Task.agency_id == a, Task.role == r) for a, r in agency_roles))
+#: What a list row shows: never the answers (``data``, ``data_encrypted``) or a service's
+#: eForm and standard, which would be read (and decoded) for every row.
+_TASK_SHOWN = load_only(
+    Task.id,
+    Task.region_id,
+    Task.application_id,
+    Task.agency_id,
+    Task.step,
+    Task.step_name,
+    Task.role,
+    Task.status,
+    Task.assignee_id,
+    Task.claimed_at,
+    Task.created_at,
+    Task.completed_at,
+    Task.outcome,
+    Task.due_date,
+)
+_APPLICATION_SHOWN = load_only(
+    Application.id,
+    Application.region_id,
+    Application.service_id,
+    Application.applicant_id,
+    Application.tracking_number,
+    Application.status,
+    Application.current_step,
+    Application.created_at,
+    Application.submitted_at,
+    Application.due_date,
+    Application.finished_at,
+)
+_SERVICE_SHOWN = load_only(
+    Service.id, Service.region_id, Service.agency_id, Service.slug, Service.name
+)
+
+
+def _inbox_rows(session: Session, task_ids: Sequence[uuid.UUID]) -> list[InboxRow]:
+    """The tasks, in the order given, with their application and service (shown columns)."""
+    if not task_ids:
+        return []
+    found = {
+        t.id: InboxRow(t, a, s)
+        for t, a, s in session.execute(
+            select(Task, Application, Service)
+            .join(Application, Application.id == Task.application_id)
+            .join(Service, Service.id == Application.service_id)
+            .where(Task.id.in_(task_ids))
+            .options(_TASK_SHOWN, _APPLICATION_SHOWN, _SERVICE_SHOWN)
+        )
+    }
+    return [found[i] for i in task_ids if i in found]
+
+
+def _visible(agency_roles: Sequence[tuple[uuid.UUID, str]]) -> ColumnElement[bool]:
+    return or_(*(and_(Task.agency_id == a, Task.role == r) for a, r in agency_roles))
+
+
+def _pairs(agency_roles: Sequence[tuple[uuid.UUID, str]]) -> list[tuple[uuid.UUID, str]]:
+    return sorted({(a, str(r)) for a, r in agency_roles})
+
+
+def _task_range(region_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Select[Any]:
+    return select(Task.id).select_from(Task).where(Task.region_id == region_id, *conditions)
+
+
+def _of_service(region_id: uuid.UUID, service_id: uuid.UUID) -> ColumnElement[bool]:
     return (
-        select(Task, Application, Service)
-        .join(Application, Application.id == Task.application_id)
-        .join(Service, Service.id == Application.service_id)
-        .where(Task.region_id == region_id, visible)
+        select(Application.id)
+        .where(
+            Application.id == Task.application_id,
+            Application.region_id == region_id,
+            Application.service_id == service_id,
+        )
+        .exists()
     )
+
+
+#: The inbox's orders: open tasks by deadline (overdue first), decided ones newest first.
+OPEN_INBOX_KEYS: Final = (Task.due_date, Task.created_at, Task.id)
+DONE_INBOX_KEYS: Final = (Task.completed_at, Task.id)
+
+
+def _inbox_ranges(
+    region_id: uuid.UUID,
+    agency_roles: Sequence[tuple[uuid.UUID, str]],
+    *,
+    done: bool,
+    assignee_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+) -> list[_Range]:
+    keys = DONE_INBOX_KEYS if done else OPEN_INBOX_KEYS
+    common: list[ColumnElement[bool]] = [Task.status == (_COMPLETED if done else _OPEN)]
+    if service_id is not None:
+        common.append(_of_service(region_id, service_id))
+    if assignee_id is not None:
+        visible = _visible(agency_roles)
+        return [(_task_range(region_id, Task.assignee_id == assignee_id, visible, *common), keys)]
+    return [
+        (_task_range(region_id, Task.agency_id == a, Task.role == r, *common), keys)
+        for a, r in _pairs(agency_roles)
+    ]
 
 
 def list_inbox(
@@ -186,27 +381,22 @@ def list_inbox(
     region_id: uuid.UUID,
     agency_roles: Sequence[tuple[uuid.UUID, str]],
     *,
-    statuses: Sequence[TaskStatus],
+    done: bool,
     assignee_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[InboxRow], int]:
-    """Tasks the given (agency, role) pairs may work on, closest deadline first."""
+    page: Keyset,
+) -> tuple[KeysetPage[InboxRow], int]:
+    """Tasks the given (agency, role) pairs may work on, open ones closest deadline first
+    (``page.descending`` False), decided ones (``done``) last decided first (True), and how
+    many there are up to ``COUNT_BOUND + 1``."""
     if not agency_roles:
-        return [], 0
-    query = _inbox_query(region_id, agency_roles).where(Task.status.in_(statuses))
-    if assignee_id is not None:
-        query = query.where(Task.assignee_id == assignee_id)
-    if service_id is not None:
-        query = query.where(Application.service_id == service_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(Application.due_date.asc().nulls_last(), Task.created_at.asc(), Task.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [InboxRow(t, a, s) for t, a, s in rows], total
+        return KeysetPage([], None), 0
+    ranges = _inbox_ranges(
+        region_id, agency_roles, done=done, assignee_id=assignee_id, service_id=service_id
+    )
+    keys = _page_keys(session, ranges, page)
+    rows = _inbox_rows(session, [key[-1] for key in keys.rows])
+    return KeysetPage(rows, keys.next_after), _bounded_count(session, ranges)
 
 
 def count_overdue_open_tasks(
@@ -215,35 +405,27 @@ def count_overdue_open_tasks(
     agency_roles: Sequence[tuple[uuid.UUID, str]],
     today: date,
 ) -> int:
-    if not agency_roles:
-        return 0
-    query = _inbox_query(region_id, agency_roles).where(
-        Task.status == TaskStatus.OPEN, Application.due_date < today
-    )
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    """Open tasks of the pairs past their deadline, counted up to ``COUNT_BOUND + 1``."""
+    ranges: list[_Range] = [
+        (
+            _task_range(
+                region_id,
+                Task.agency_id == a,
+                Task.role == r,
+                Task.status == _OPEN,
+                Task.due_date < today,
+            ),
+            OPEN_INBOX_KEYS,
+        )
+        for a, r in _pairs(agency_roles)
+    ]
+    return _bounded_count(session, ranges)
 
 
-def list_tasks(
-    session: Session,
-    region_id: uuid.UUID,
-    *,
-    agency_roles: Sequence[tuple[uuid.UUID, str]],
-    application_id: uuid.UUID | None,
-    assignee_id: uuid.UUID | None,
-    newest_first: bool,
-    limit: int,
-    offset: int,
-) -> list[InboxRow]:
-    if not agency_roles:
-        return []
-    query = _inbox_query(region_id, agency_roles)
-    if application_id is not None:
-        query = query.where(Task.application_id == application_id)
-    if assignee_id is not None:
-        query = query.where(Task.assignee_id == assignee_id)
-    order = Task.created_at.desc() if newest_first else Task.created_at.asc()
-    rows = session.execute(query.order_by(order, Task.id).limit(limit).offset(offset)).all()
-    return [InboxRow(t, a, s) for t, a, s in rows]
+def inbox_row(session: Session, task_id: uuid.UUID) -> InboxRow | None:
+    """One task as an inbox row."""
+    rows = _inbox_rows(session, [task_id])
+    return rows[0] if rows else None
 
 
 # -- documents ----------------------------------------------------------------------------
@@ -388,6 +570,45 @@ class ApplicationListRow:
     assignee_name: str | None
 
 
+#: Application lists are ordered by creation (then id), either way.
+APPLICATION_KEYS: Final = (Application.created_at, Application.id)
+
+
+def _application_ranges(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    applicant_id: uuid.UUID | None,
+    agency_ids: Sequence[uuid.UUID] | None,
+    service_id: uuid.UUID | None,
+) -> list[_Range]:
+    def in_range(*conditions: ColumnElement[bool]) -> Select[Any]:
+        return (
+            select(Application.id)
+            .select_from(Application)
+            .where(Application.region_id == region_id, Application.status != _DRAFT, *conditions)
+        )
+
+    if agency_ids is None:
+        services = None if service_id is None else [service_id]
+    else:
+        query = select(Service.id).where(
+            Service.region_id == region_id, Service.agency_id.in_(agency_ids)
+        )
+        if service_id is not None:
+            query = query.where(Service.id == service_id)
+        services = sorted(session.scalars(query))
+    if applicant_id is not None:
+        # One applicant's applications are few: their index, filtered by the services.
+        conditions = [Application.applicant_id == applicant_id]
+        if services is not None:
+            conditions.append(Application.service_id.in_(services))
+        return [(in_range(*conditions), APPLICATION_KEYS)]
+    if services is None:
+        return [(in_range(), APPLICATION_KEYS)]
+    return [(in_range(Application.service_id == s), APPLICATION_KEYS) for s in services]
+
+
 def list_application_rows(
     session: Session,
     region_id: uuid.UUID,
@@ -395,32 +616,30 @@ def list_application_rows(
     applicant_id: uuid.UUID | None,
     agency_ids: Sequence[uuid.UUID] | None,
     service_id: uuid.UUID | None,
-    newest_first: bool,
-    limit: int,
-    offset: int,
-) -> tuple[list[ApplicationListRow], int]:
+    page: Keyset,
+) -> tuple[KeysetPage[ApplicationListRow], int]:
     """Submitted (never draft) applications by applicant and/or the agencies of their services,
-    each with its open task and the name of the officer holding it, and the total."""
-    from simpul.accounts.models import User
-
-    open_task = and_(Task.application_id == Application.id, Task.status == TaskStatus.OPEN)
-    query = (
-        select(Application, Service, Task, User.full_name)
-        .join(Service, Service.id == Application.service_id)
-        .outerjoin(Task, open_task)
-        .outerjoin(User, User.id == Task.assignee_id)
-        .where(Application.region_id == region_id, Application.status != ApplicationStatus.DRAFT)
+    by creation time, each with its open task and the name of the officer holding it; and how
+    many there are up to ``COUNT_BOUND + 1``."""
+    ranges = _application_ranges(
+        session, region_id, applicant_id=applicant_id, agency_ids=agency_ids, service_id=service_id
     )
-    if applicant_id is not None:
-        query = query.where(Application.applicant_id == applicant_id)
-    if agency_ids is not None:
-        query = query.where(Service.agency_id.in_(agency_ids))
-    if service_id is not None:
-        query = query.where(Application.service_id == service_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = Application.created_at.desc() if newest_first else Application.created_at.asc()
-    rows = session.execute(query.order_by(order, Application.id).limit(limit).offset(offset)).all()
-    return [ApplicationListRow(a, s, t, name) for a, s, t, name in rows], total
+    keys = _page_keys(session, ranges, page)
+    ids = [key[-1] for key in keys.rows]
+    found: dict[uuid.UUID, ApplicationListRow] = {}
+    if ids:
+        open_task = and_(Task.application_id == Application.id, Task.status == _OPEN)
+        for a, s, t, name in session.execute(
+            select(Application, Service, Task, User.full_name)
+            .join(Service, Service.id == Application.service_id)
+            .outerjoin(Task, open_task)
+            .outerjoin(User, User.id == Task.assignee_id)
+            .where(Application.id.in_(ids))
+            .options(_APPLICATION_SHOWN, _SERVICE_SHOWN, _TASK_SHOWN)
+        ):
+            found[a.id] = ApplicationListRow(a, s, t, name)
+    rows = [found[i] for i in ids if i in found]
+    return KeysetPage(rows, keys.next_after), _bounded_count(session, ranges)
 
 
 def current_documents_of_applications(
@@ -440,6 +659,10 @@ def current_documents_of_applications(
     return found
 
 
+#: Task lists (the Registration API's ``/tasks``) are ordered by creation (then id).
+TASK_KEYS: Final = (Task.created_at, Task.id)
+
+
 def list_visible_tasks(
     session: Session,
     region_id: uuid.UUID,
@@ -448,24 +671,30 @@ def list_visible_tasks(
     task_id: uuid.UUID | None,
     application_id: uuid.UUID | None,
     assignee_id: uuid.UUID | None,
-    newest_first: bool,
-    limit: int,
-    offset: int,
-) -> tuple[list[InboxRow], int]:
-    """Tasks (open and done) of the given (agency, role) pairs, by creation time, and the total."""
+    page: Keyset,
+) -> tuple[KeysetPage[InboxRow], int]:
+    """Tasks (open and done) of the given (agency, role) pairs by creation time, and how many
+    there are up to ``COUNT_BOUND + 1``."""
     if not agency_roles:
-        return [], 0
-    query = _inbox_query(region_id, agency_roles)
+        return KeysetPage([], None), 0
+    conditions: list[ColumnElement[bool]] = []
     if task_id is not None:
-        query = query.where(Task.id == task_id)
+        conditions.append(Task.id == task_id)
     if application_id is not None:
-        query = query.where(Task.application_id == application_id)
+        conditions.append(Task.application_id == application_id)
     if assignee_id is not None:
-        query = query.where(Task.assignee_id == assignee_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = Task.created_at.desc() if newest_first else Task.created_at.asc()
-    rows = session.execute(query.order_by(order, Task.id).limit(limit).offset(offset)).all()
-    return [InboxRow(t, a, s) for t, a, s in rows], total
+        conditions.append(Task.assignee_id == assignee_id)
+    if conditions:
+        # A task, a file or an officer: few rows, found by their own index.
+        ranges = [(_task_range(region_id, _visible(agency_roles), *conditions), TASK_KEYS)]
+    else:
+        ranges = [
+            (_task_range(region_id, Task.agency_id == a, Task.role == r), TASK_KEYS)
+            for a, r in _pairs(agency_roles)
+        ]
+    keys = _page_keys(session, ranges, page)
+    rows = _inbox_rows(session, [key[-1] for key in keys.rows])
+    return KeysetPage(rows, keys.next_after), _bounded_count(session, ranges)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.applications import access, repository
+from simpul.applications import access, listing, repository
 from simpul.applications.answers import answers_for_document
 from simpul.applications.display import describe
 from simpul.applications.files import content_disposition
@@ -111,20 +111,29 @@ def applications_of_applicant(
 
 
 def visible_application_rows(
-    session: Session, region: Region, user: User, *, limit: int, offset: int
-) -> tuple[list[repository.ApplicationListRow], int]:
-    """A citizen's own applications, or an officer's: those of their agencies' services."""
+    session: Session,
+    region: Region,
+    user: User,
+    *,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> tuple[list[repository.ApplicationListRow], str | None]:
+    """A citizen's own applications, or an officer's: those of their agencies' services,
+    newest first, a page at a time; with the cursor of the next page (None on the last)."""
     roles = access.agency_roles(user)
-    return repository.list_application_rows(
+    page = listing.keyset(
+        "files", cursor, field="cursor", limit=limit, offset=offset, descending=True
+    )
+    found, _count = repository.list_application_rows(
         session,
         region.id,
         applicant_id=None if roles else user.id,
         agency_ids=sorted({agency for agency, _role in roles}) if roles else None,
         service_id=None,
-        newest_first=True,
-        limit=limit,
-        offset=offset,
+        page=page,
     )
+    return found.rows, listing.cursor_after("files", found.next_after, descending=True)
 
 
 def service_of(session: Session, application: Application) -> Service:

@@ -97,10 +97,12 @@ def open_task(
     session: Session, application: Application, service: Service, step: WorkflowStep
 ) -> Task:
     """Put the application in the inbox of the agency role that acts at ``step``."""
+    assert application.due_date is not None  # set on entering the workflow
     task = Task(
         region_id=application.region_id,
         application_id=application.id,
         agency_id=service.agency_id,
+        due_date=application.due_date,
         step=step.code,
         step_name=step.name,
         role=StaffRoleName(step.role),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import StaffRoleName, User
-from simpul.applications import access, answers, repository
+from simpul.applications import access, answers, listing, repository
 from simpul.applications.eform import validate as validate_form_data
 from simpul.applications.models import (
     Application,
@@ -41,9 +41,14 @@ MAX_NOTE = 2000
 @dataclass(frozen=True)
 class InboxPage:
     rows: list[repository.InboxRow]
+    #: How many tasks the view holds, counted up to ``listing.COUNT_BOUND + 1``.
     total: int
+    #: Open tasks past their deadline, counted the same way.
     overdue: int
     today: date
+    #: The cursor of the next page (``setelah``), None on the last.
+    next_cursor: str | None = None
+    count_bound: int = listing.COUNT_BOUND
 
 
 #: Inbox filters: what officers choose between.
@@ -58,27 +63,29 @@ def inbox(
     view: str = "terbuka",
     service_id: uuid.UUID | None = None,
     limit: int = 50,
-    offset: int = 0,
+    cursor: str | None = None,
 ) -> InboxPage:
-    """The officer's tasks, closest deadline (and so overdue) first, with the overdue count."""
+    """The officer's tasks a page at a time: open ones closest deadline (and so overdue)
+    first, decided ones (``selesai``) last decided first; with bounded counts."""
     roles = access.agency_roles(officer)
     if not roles:
         raise Forbidden(_("Kotak masuk hanya untuk petugas instansi."))
-    statuses = [TaskStatus.COMPLETED] if view == "selesai" else [TaskStatus.OPEN]
-    assignee = officer.id if view == "saya" else None
-    rows, total = repository.list_inbox(
+    done = view == "selesai"
+    kind = "inbox-done" if done else "inbox-open"
+    page = listing.keyset(kind, cursor, field="setelah", limit=limit, descending=done)
+    found, total = repository.list_inbox(
         session,
         region.id,
         roles,
-        statuses=statuses,
-        assignee_id=assignee,
+        done=done,
+        assignee_id=officer.id if view == "saya" else None,
         service_id=service_id,
-        limit=limit,
-        offset=offset,
+        page=page,
     )
     today = today_in(region)
     overdue = repository.count_overdue_open_tasks(session, region.id, roles, today)
-    return InboxPage(rows, total, overdue, today)
+    next_cursor = listing.cursor_after(kind, found.next_after, descending=done)
+    return InboxPage(found.rows, total, overdue, today, next_cursor)
 
 
 def visible_task(
@@ -101,9 +108,10 @@ def _task_for(session: Session, region: Region, officer: User, task_id: uuid.UUI
 
 def inbox_row(session: Session, region: Region, officer: User, task: Task) -> repository.InboxRow:
     """One task as its inbox row (after a claim)."""
-    application = repository.get_application(session, region.id, task.application_id)
-    assert application is not None
-    return repository.InboxRow(task, application, repository.get_service_of(session, application))
+    row = repository.inbox_row(session, task.id)
+    assert row is not None
+    assert row.task.region_id == region.id
+    return row
 
 
 def claim_task(session: Session, region: Region, officer: User, task_id: uuid.UUID) -> Task:
