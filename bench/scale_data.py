@@ -430,12 +430,12 @@ FROM nt JOIN user_account u ON u.id = nt.user_id;
 
 TASKS_SQL: Final = """
 INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, claimed_at, created_at, completed_at, outcome, note)
+    assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
 SELECT gen_random_uuid(), %(region)s, p.id, s.agency_id, s.steps -> x.k ->> 'code',
        s.steps -> x.k ->> 'name', (s.steps -> x.k ->> 'role')::staff_role_name,
        x.status::task_status, CASE WHEN x.status = 'open' THEN NULL ELSE s.officer_id END,
        CASE WHEN x.status = 'open' THEN NULL ELSE x.completed_at END,
-       x.created_at, x.completed_at, x.outcome::task_outcome, x.note
+       x.created_at, x.completed_at, x.outcome::task_outcome, x.note, p.due_day
 FROM p JOIN scale_service s ON s.idx = p.svc
 CROSS JOIN LATERAL (
     -- the first verification, sent back to the citizen

@@ -25,7 +25,7 @@ from alembic import op
 from simpul.core.migrate import refuse_data_loss
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

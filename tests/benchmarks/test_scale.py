@@ -67,7 +67,7 @@ def test_the_message_log_verifies(generated: tuple[str, Path, int]) -> None:
     url, data_dir, _ = generated
     ok, words = scale.verify_log(url, data_dir)
     assert ok, words
-    assert f"{LOG_RECORDS} catatan, 2 segel, 0 catatan belum disegel" in words
+    assert f"{LOG_RECORDS} catatan mulai dari 1, 2 segel, 0 catatan belum disegel" in words
 
 
 def test_every_application_has_the_tasks_its_status_implies(
