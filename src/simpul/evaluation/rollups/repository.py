@@ -1,0 +1,355 @@
+"""Every query on the rollup tables, and the reads of applications that fill them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from simpul.applications.models import Application, ApplicationEvent
+from simpul.catalogue.models import Service
+from simpul.core.models import Region
+from simpul.documents.models import IssuedDocument
+from simpul.evaluation.rollups.models import (
+    COUNT_COLUMNS,
+    ApplicationContribution,
+    DailyRollup,
+    DurationRollup,
+)
+
+_Row = TypeVarTuple("_Row")
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    """What the rollups need of one application (no personal data)."""
+
+    id: uuid.UUID
+    service_id: uuid.UUID
+    status: str
+    submitted_at: datetime | None
+    finished_at: datetime | None
+    due_date: date | None
+    paused_working_days: int
+    issued: bool
+    #: Its history's (moment, status after) in order.
+    events: tuple[tuple[datetime, str], ...]
+
+
+def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
+    return session.get(Region, region_id)
+
+
+def list_regions(session: Session) -> list[tuple[uuid.UUID, str]]:
+    return [
+        (row.id, row.slug)
+        for row in session.execute(select(Region.id, Region.slug).order_by(Region.slug))
+    ]
+
+
+def application_facts(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    ids: Collection[uuid.UUID] | None = None,
+    after: uuid.UUID | None = None,
+    limit: int | None = None,
+) -> list[ApplicationFacts]:
+    """The region's applications (given ids, or the next ``limit`` after ``after`` by id)."""
+    issued = exists().where(
+        IssuedDocument.region_id == region_id, IssuedDocument.application_id == Application.id
+    )
+    statement = (
+        select(
+            Application.id,
+            Application.service_id,
+            Application.status,
+            Application.submitted_at,
+            Application.finished_at,
+            Application.due_date,
+            Application.paused_working_days,
+            issued.label("issued"),
+        )
+        .where(Application.region_id == region_id)
+        .order_by(Application.id)
+    )
+    if ids is not None:
+        statement = statement.where(Application.id.in_(list(ids)))
+    if after is not None:
+        statement = statement.where(Application.id > after)
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = session.execute(statement).all()
+    if not rows:
+        return []
+    history: dict[uuid.UUID, list[tuple[datetime, str]]] = {row.id: [] for row in rows}
+    events = session.execute(
+        select(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.to_status)
+        .where(
+            ApplicationEvent.region_id == region_id,
+            ApplicationEvent.application_id.in_(list(history)),
+        )
+        .order_by(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.id)
+    ).all()
+    for event in events:
+        history[event.application_id].append((event.at, event.to_status))
+    return [
+        ApplicationFacts(
+            id=row.id,
+            service_id=row.service_id,
+            status=str(row.status.value),
+            submitted_at=row.submitted_at,
+            finished_at=row.finished_at,
+            due_date=row.due_date,
+            paused_working_days=row.paused_working_days,
+            issued=bool(row.issued),
+            events=tuple(history[row.id]),
+        )
+        for row in rows
+    ]
+
+
+def get_contribution(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The stored share, read from the table (never a cached ORM object: it changes by SQL)."""
+    return session.execute(
+        select(ApplicationContribution.rows).where(
+            ApplicationContribution.region_id == region_id,
+            ApplicationContribution.application_id == application_id,
+        )
+    ).scalar_one_or_none()
+
+
+def delete_contribution(session: Session, region_id: uuid.UUID, application_id: uuid.UUID) -> None:
+    session.execute(
+        delete(ApplicationContribution).where(
+            ApplicationContribution.region_id == region_id,
+            ApplicationContribution.application_id == application_id,
+        )
+    )
+
+
+def save_contribution(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID, rows: dict[str, Any]
+) -> None:
+    statement = insert(ApplicationContribution).values(
+        region_id=region_id, application_id=application_id, rows=rows
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "application_id"], set_={"rows": statement.excluded.rows}
+        )
+    )
+
+
+def insert_contributions(
+    session: Session, region_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, dict[str, Any]]]
+) -> None:
+    if rows:
+        session.execute(
+            insert(ApplicationContribution),
+            [{"region_id": region_id, "application_id": a, "rows": r} for a, r in rows],
+        )
+
+
+def add_to_daily(
+    session: Session,
+    region_id: uuid.UUID,
+    changes: Iterable[tuple[uuid.UUID, date, Sequence[int]]],
+) -> None:
+    """Add the counts (in COUNT_COLUMNS order) to each (service, day) row, creating it."""
+    values = [
+        {
+            "region_id": region_id,
+            "service_id": s,
+            "day": d,
+            **dict(zip(COUNT_COLUMNS, n, strict=True)),
+        }
+        for s, d, n in changes
+    ]
+    if not values:
+        return
+    statement = insert(DailyRollup)
+    table = DailyRollup.__table__.c
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "day", "service_id"],
+            set_={c: table[c] + statement.excluded[c] for c in COUNT_COLUMNS},
+        ),
+        values,
+    )
+
+
+def add_to_durations(
+    session: Session,
+    region_id: uuid.UUID,
+    changes: Iterable[tuple[uuid.UUID, date, int, int]],
+) -> None:
+    values = [
+        {"region_id": region_id, "service_id": s, "day": d, "working_days": w, "n": n}
+        for s, d, w, n in changes
+    ]
+    if not values:
+        return
+    statement = insert(DurationRollup)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "day", "service_id", "working_days"],
+            set_={"n": DurationRollup.__table__.c.n + statement.excluded.n},
+        ),
+        values,
+    )
+
+
+def clear_region(session: Session, region_id: uuid.UUID) -> None:
+    """Remove the region's rollups and contributions (a rebuild refills them)."""
+    for model in (DailyRollup, DurationRollup, ApplicationContribution):
+        session.execute(delete(model).where(model.region_id == region_id))
+
+
+# ---- The reads behind the reports. ----
+
+
+def _scoped(
+    statement: Select[*_Row],
+    model: type[DailyRollup] | type[DurationRollup],
+    region_id: uuid.UUID,
+    agency_ids: Collection[uuid.UUID] | None,
+) -> Select[*_Row]:
+    statement = statement.where(model.region_id == region_id)
+    if agency_ids is not None:
+        statement = statement.join(
+            Service, (Service.id == model.service_id) & (Service.region_id == model.region_id)
+        ).where(Service.agency_id.in_(list(agency_ids)))
+    return statement
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    received: int
+    completed: int
+    rejected: int
+    within_sla: int
+    online: int
+
+
+def counts_by_service(
+    session: Session,
+    region_id: uuid.UUID,
+    first: date,
+    last: date,
+    agency_ids: Collection[uuid.UUID] | None,
+) -> dict[uuid.UUID, PeriodCounts]:
+    """Per service: received, completed, rejected, within SLA, online on days [first, last]."""
+    r = DailyRollup
+    statement = _scoped(
+        select(
+            r.service_id,
+            func.sum(r.received).label("received"),
+            func.sum(r.completed).label("completed"),
+            func.sum(r.rejected).label("rejected"),
+            func.sum(r.within_sla).label("within_sla"),
+            func.sum(r.online).label("online"),
+        ),
+        r,
+        region_id,
+        agency_ids,
+    ).where(r.day >= first, r.day <= last)
+    return {
+        row.service_id: PeriodCounts(
+            int(row.received),
+            int(row.completed),
+            int(row.rejected),
+            int(row.within_sla),
+            int(row.online),
+        )
+        for row in session.execute(statement.group_by(r.service_id)).all()
+    }
+
+
+def durations_by_service(
+    session: Session,
+    region_id: uuid.UUID,
+    first: date,
+    last: date,
+    agency_ids: Collection[uuid.UUID] | None,
+) -> dict[uuid.UUID, dict[int, int]]:
+    """Per service: how many finished on days [first, last] took each number of working days."""
+    r = DurationRollup
+    statement = _scoped(
+        select(r.service_id, r.working_days, func.sum(r.n).label("n")),
+        r,
+        region_id,
+        agency_ids,
+    ).where(r.day >= first, r.day <= last)
+    found: dict[uuid.UUID, dict[int, int]] = {}
+    for row in session.execute(statement.group_by(r.service_id, r.working_days)).all():
+        if row.n:
+            found.setdefault(row.service_id, {})[int(row.working_days)] = int(row.n)
+    return found
+
+
+def backlog_changes_by_service(
+    session: Session,
+    region_id: uuid.UUID,
+    day: date,
+    due_before: date | None,
+    agency_ids: Collection[uuid.UUID] | None,
+) -> dict[uuid.UUID, tuple[int, int, int]]:
+    """Per service: open, returned and overdue at the start of ``day``.
+
+    Overdue is the running sum of its changes (deadline before ``day``) or, with
+    ``due_before``, the open applications now whose deadline is before that day.
+    """
+    r = DailyRollup
+    overdue = (
+        func.sum(r.overdue_change)
+        if due_before is None
+        else func.coalesce(func.sum(r.open_due).filter(r.day < due_before), 0)
+    )
+    statement = _scoped(
+        select(
+            r.service_id,
+            func.sum(r.open_change).filter(r.day <= day).label("open"),
+            func.sum(r.returned_change).filter(r.day <= day).label("returned"),
+            overdue.label("overdue"),
+        ),
+        r,
+        region_id,
+        agency_ids,
+    )
+    if due_before is None:
+        statement = statement.where(r.day <= day)
+    return {
+        row.service_id: (int(row.open or 0), int(row.returned or 0), int(row.overdue or 0))
+        for row in session.execute(statement.group_by(r.service_id)).all()
+    }
+
+
+def counts_by_month(
+    session: Session,
+    region_id: uuid.UUID,
+    first: date,
+    last: date,
+    agency_ids: Collection[uuid.UUID] | None,
+) -> dict[date, tuple[int, int]]:
+    """Received and finished per month (its first day) on days [first, last]."""
+    r = DailyRollup
+    month = func.date_trunc("month", r.day).label("month")
+    statement = _scoped(
+        select(month, func.sum(r.received).label("received"), func.sum(r.finished).label("fin")),
+        r,
+        region_id,
+        agency_ids,
+    ).where(r.day >= first, r.day <= last)
+    return {
+        row.month.date(): (int(row.received), int(row.fin))
+        for row in session.execute(statement.group_by(month)).all()
+    }
