@@ -5,7 +5,8 @@ Revises: 0017
 Create Date: 2026-12-07 12:00:00.000000
 
 ``evaluation_daily_rollup`` (counts per region, service and local day),
-``evaluation_daily_duration`` (a histogram of working days to finish) and
+``evaluation_daily_duration`` (a histogram of working days to finish),
+``evaluation_daily_decision`` (officers' decisions per day, for ``/data/statistics``) and
 ``evaluation_application_contribution`` (each application's share, so a change replaces it).
 The backfill is the one ``simpul rollups rebuild`` runs (decision 0034).
 """
@@ -36,6 +37,8 @@ _COUNTS = (
     "overdue_change",
     "open_due",
 )
+
+_DECISIONS = ("returned", "rejected", "approved", "passed")
 
 
 def _keys() -> list[sa.Column[object]]:
@@ -72,6 +75,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("region_id", "day", "service_id", "working_days"),
     )
     op.create_table(
+        "evaluation_daily_decision",
+        *_keys(),
+        sa.Column("operator_id", sa.Uuid(), nullable=False),
+        sa.Column("role", sa.String(length=40), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False) for name in _DECISIONS],
+        *_foreign_keys(),
+        sa.PrimaryKeyConstraint("region_id", "day", "service_id", "operator_id", "role"),
+    )
+    op.create_table(
         "evaluation_application_contribution",
         sa.Column("region_id", sa.Uuid(), nullable=False),
         sa.Column("application_id", sa.Uuid(), nullable=False),
@@ -90,5 +102,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("evaluation_application_contribution")
+    op.drop_table("evaluation_daily_decision")
     op.drop_table("evaluation_daily_duration")
     op.drop_table("evaluation_daily_rollup")

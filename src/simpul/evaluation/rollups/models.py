@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Integer
+from sqlalchemy import ForeignKeyConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.models import Base
@@ -83,6 +83,35 @@ class DurationRollup(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+#: The operator of a decision no officer is named for (the primary key needs a value).
+NO_OPERATOR = uuid.UUID(int=0)
+
+
+class DailyDecision(Base):
+    """Officers' decisions on one local day: per service, deciding officer and step role
+    (the Registration API's ``/data/statistics``)."""
+
+    __tablename__ = "evaluation_daily_decision"
+    __table_args__ = (
+        ForeignKeyConstraint(["region_id"], ["region.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(
+            ["region_id", "service_id"], ["service.region_id", "service.id"], ondelete="CASCADE"
+        ),
+    )
+
+    region_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    operator_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    #: Approvals at the last step, that completed the application.
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    #: Approvals that passed it to a next step (not counted, but they list the period).
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ApplicationContribution(Base):
     """What one application currently adds to the rollups (``service.Contribution``)."""
 
@@ -93,5 +122,6 @@ class ApplicationContribution(Base):
 
     region_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    #: {"d": [[service, day, *COUNT_COLUMNS]], "w": [[service, day, working_days]]}
+    #: {"d": [[service, day, *COUNT_COLUMNS]], "w": [[service, day, working_days, n]],
+    #:  "s": [[service, day, operator, role, returned, rejected, approved, passed]]}
     rows: Mapped[dict[str, Any]]

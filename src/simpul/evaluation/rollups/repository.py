@@ -12,13 +12,16 @@ from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from simpul.applications.models import Application, ApplicationEvent
+from simpul.accounts.models import User
+from simpul.applications.models import Application, ApplicationEvent, Task, TaskStatus
 from simpul.catalogue.models import Service
 from simpul.core.models import Region
 from simpul.documents.models import IssuedDocument
 from simpul.evaluation.rollups.models import (
     COUNT_COLUMNS,
+    NO_OPERATOR,
     ApplicationContribution,
+    DailyDecision,
     DailyRollup,
     DurationRollup,
 )
@@ -40,6 +43,8 @@ class ApplicationFacts:
     issued: bool
     #: Its history's (moment, status after) in order.
     events: tuple[tuple[datetime, str], ...]
+    #: Its decided tasks: (completed at, outcome, role, assignee, the last task opened).
+    decisions: tuple[tuple[datetime, str, str, uuid.UUID | None, bool], ...] = ()
 
 
 def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
@@ -99,6 +104,27 @@ def application_facts(
     ).all()
     for event in events:
         history[event.application_id].append((event.at, event.to_status))
+    tasks: dict[uuid.UUID, list[Any]] = {row.id: [] for row in rows}
+    for task in session.execute(
+        select(
+            Task.application_id,
+            Task.created_at,
+            Task.completed_at,
+            Task.status,
+            Task.outcome,
+            Task.role,
+            Task.assignee_id,
+        ).where(Task.region_id == region_id, Task.application_id.in_(list(tasks)))
+    ).all():
+        tasks[task.application_id].append(task)
+    decisions: dict[uuid.UUID, list[tuple[datetime, str, str, uuid.UUID | None, bool]]] = {}
+    for application_id, found in tasks.items():
+        latest = max((t.created_at for t in found), default=None)
+        decisions[application_id] = [
+            (t.completed_at, t.outcome.value, t.role.value, t.assignee_id, t.created_at == latest)
+            for t in found
+            if t.status is TaskStatus.COMPLETED and t.completed_at and t.outcome is not None
+        ]
     return [
         ApplicationFacts(
             id=row.id,
@@ -110,6 +136,7 @@ def application_facts(
             paused_working_days=row.paused_working_days,
             issued=bool(row.issued),
             events=tuple(history[row.id]),
+            decisions=tuple(decisions[row.id]),
         )
         for row in rows
     ]
@@ -208,9 +235,44 @@ def add_to_durations(
     )
 
 
+def add_to_decisions(
+    session: Session,
+    region_id: uuid.UUID,
+    changes: Iterable[tuple[uuid.UUID, date, uuid.UUID, str, Sequence[int]]],
+) -> None:
+    values = [
+        {
+            "region_id": region_id,
+            "service_id": s,
+            "day": d,
+            "operator_id": o,
+            "role": r,
+            "returned": n[0],
+            "rejected": n[1],
+            "approved": n[2],
+            "passed": n[3],
+        }
+        for s, d, o, r, n in changes
+    ]
+    if not values:
+        return
+    statement = insert(DailyDecision)
+    table = DailyDecision.__table__.c
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["region_id", "day", "service_id", "operator_id", "role"],
+            set_={
+                c: table[c] + statement.excluded[c]
+                for c in ("returned", "rejected", "approved", "passed")
+            },
+        ),
+        values,
+    )
+
+
 def clear_region(session: Session, region_id: uuid.UUID) -> None:
     """Remove the region's rollups and contributions (a rebuild refills them)."""
-    for model in (DailyRollup, DurationRollup, ApplicationContribution):
+    for model in (DailyRollup, DurationRollup, DailyDecision, ApplicationContribution):
         session.execute(delete(model).where(model.region_id == region_id))
 
 
@@ -353,3 +415,96 @@ def counts_by_month(
         row.month.date(): (int(row.received), int(row.fin))
         for row in session.execute(statement.group_by(month)).all()
     }
+
+
+# ---- The Registration API's statistics (``simpul.applications.statistics``). ----
+
+
+@dataclass(frozen=True)
+class DecisionCounts:
+    period: datetime | None
+    returned: int
+    rejected: int
+    completing_approvals: int
+
+
+def _period(unit: str | None, day: Any) -> Any:
+    from sqlalchemy import cast, null
+    from sqlalchemy.types import DateTime
+
+    return (func.date_trunc(unit, cast(day, DateTime)) if unit else null()).label("period")
+
+
+def _named(service_name: str | None) -> Any:
+    return func.strpos(func.lower(Service.name), (service_name or "").lower()) > 0
+
+
+def count_decisions(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    first: date | None,
+    last: date | None,
+    unit: str | None,
+    service_name: str | None,
+    operator_name: str | None,
+    role: str | None,
+) -> list[DecisionCounts]:
+    """Decisions per local period on days [first, last], as
+    ``applications.repository.count_decisions`` counts them from the tasks."""
+    r = DailyDecision
+    period = _period(unit, r.day)
+    query = select(
+        period,
+        func.coalesce(func.sum(r.returned), 0),
+        func.coalesce(func.sum(r.rejected), 0),
+        func.coalesce(func.sum(r.approved), 0),
+        func.coalesce(func.sum(r.passed), 0),
+    ).where(r.region_id == region_id)
+    if first is not None:
+        query = query.where(r.day >= first)
+    if last is not None:
+        query = query.where(r.day <= last)
+    if service_name:
+        query = query.join(
+            Service, (Service.id == r.service_id) & (Service.region_id == r.region_id)
+        ).where(_named(service_name))
+    if operator_name:
+        query = query.join(User, (User.id == r.operator_id) & (r.operator_id != NO_OPERATOR)).where(
+            func.strpos(func.lower(User.full_name), operator_name.lower()) > 0
+        )
+    if role is not None:
+        query = query.where(r.role == role)
+    if unit is not None:
+        query = query.group_by(period).order_by(period)
+    return [
+        DecisionCounts(p, int(returned), int(rejected), int(approved))
+        for p, returned, rejected, approved, passed in session.execute(query)
+        if unit is None or returned or rejected or approved or passed
+    ]
+
+
+def count_received(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    first: date | None,
+    last: date | None,
+    unit: str | None,
+    service_name: str | None,
+) -> dict[datetime | None, int]:
+    """Applications first submitted per local period on days [first, last]."""
+    r = DailyRollup
+    period = _period(unit, r.day)
+    query = select(period, func.coalesce(func.sum(r.received), 0)).where(r.region_id == region_id)
+    if first is not None:
+        query = query.where(r.day >= first)
+    if last is not None:
+        query = query.where(r.day <= last)
+    if service_name:
+        query = query.join(
+            Service, (Service.id == r.service_id) & (Service.region_id == r.region_id)
+        ).where(_named(service_name))
+    if unit is not None:
+        query = query.group_by(period)
+    return {p: int(n) for p, n in session.execute(query) if unit is None or n}

@@ -16,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from simpul.applications.models import ApplicationStatus
 from simpul.applications.sla import WorkingCalendar, local_date
 from simpul.applications.submission import calendar_for
 from simpul.evaluation.rollups import repository
-from simpul.evaluation.rollups.models import COUNT_COLUMNS
+from simpul.evaluation.rollups.models import COUNT_COLUMNS, NO_OPERATOR
 from simpul.evaluation.rollups.repository import ApplicationFacts
 
 _FINAL = (ApplicationStatus.COMPLETED.value, ApplicationStatus.REJECTED.value)
@@ -35,6 +35,8 @@ _COLUMN = {name: index for index, name in enumerate(COUNT_COLUMNS)}
 
 DailyKey = tuple[uuid.UUID, date]
 DurationKey = tuple[uuid.UUID, date, int]
+DecisionKey = tuple[uuid.UUID, date, uuid.UUID, str]
+_OUTCOMES = {"return": 0, "reject": 1, "approve": 2}
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Contribution:
 
     daily: dict[DailyKey, list[int]] = field(default_factory=dict)
     durations: Counter[DurationKey] = field(default_factory=Counter)
+    #: returned, rejected, completing approvals, other approvals
+    decisions: dict[DecisionKey, list[int]] = field(default_factory=dict)
 
     def add(self, service_id: uuid.UUID, day: date, column: str, n: int = 1) -> None:
         if n:
@@ -56,11 +60,20 @@ class Contribution:
                 row[index] += sign * n
         for duration_key, n in other.durations.items():
             self.durations[duration_key] += sign * n
+        for decision_key, counts in other.decisions.items():
+            row = self.decisions.setdefault(decision_key, [0, 0, 0, 0])
+            for index, n in enumerate(counts):
+                row[index] += sign * n
 
     def to_json(self) -> dict[str, Any]:
         return {
             "d": [[str(s), d.isoformat(), *n] for (s, d), n in self.daily.items() if any(n)],
             "w": [[str(s), d.isoformat(), w, n] for (s, d, w), n in self.durations.items() if n],
+            "s": [
+                [str(s), d.isoformat(), str(o), r, *n]
+                for (s, d, o, r), n in self.decisions.items()
+                if any(n)
+            ],
         }
 
     @classmethod
@@ -70,6 +83,9 @@ class Contribution:
             found.daily[(uuid.UUID(s), date.fromisoformat(d))] = [int(x) for x in n]
         for s, d, w, n in rows.get("w", []):
             found.durations[(uuid.UUID(s), date.fromisoformat(d), int(w))] = int(n)
+        for s, d, o, r, *n in rows.get("s", []):
+            key = (uuid.UUID(s), date.fromisoformat(d), uuid.UUID(o), r)
+            found.decisions[key] = [int(x) for x in n]
         return found
 
 
@@ -134,6 +150,14 @@ def contribution_of(
         ):
             found.add(service, day, column, after - before)
         state = now
+    for completed_at, outcome, role, assignee, last in facts.decisions:
+        slot = _OUTCOMES.get(outcome)
+        if slot is None:
+            continue
+        if outcome == "approve" and not last:
+            slot = 3
+        key = (service, local_date(completed_at, timezone), assignee or NO_OPERATOR, role)
+        found.decisions.setdefault(key, [0, 0, 0, 0])[slot] += 1
     last_status = facts.events[-1][1] if facts.events else ""
     if (
         submitted is not None
@@ -152,6 +176,11 @@ def _apply(session: Session, region_id: uuid.UUID, change: Contribution) -> None
     )
     repository.add_to_durations(
         session, region_id, [(s, d, w, n) for (s, d, w), n in change.durations.items() if n]
+    )
+    repository.add_to_decisions(
+        session,
+        region_id,
+        [(s, d, o, r, n) for (s, d, o, r), n in change.decisions.items() if any(n)],
     )
 
 
@@ -234,3 +263,42 @@ def rebuild_region(session: Session, region_id: uuid.UUID, batch: int = 5000) ->
 def list_regions(session: Session) -> list[tuple[uuid.UUID, str]]:
     """Every region's id and slug, by slug (the rebuild's order)."""
     return repository.list_regions(session)
+
+
+def count_decisions(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    first: date | None,
+    last: date | None,
+    unit: str | None,
+    service_name: str | None,
+    operator_name: str | None,
+    role: str | None,
+) -> list[repository.DecisionCounts]:
+    """Officers' decisions per local period (day, week, month, year or all), from the rollups."""
+    return repository.count_decisions(
+        session,
+        region_id,
+        first=first,
+        last=last,
+        unit=unit,
+        service_name=service_name,
+        operator_name=operator_name,
+        role=role,
+    )
+
+
+def count_received(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    first: date | None,
+    last: date | None,
+    unit: str | None,
+    service_name: str | None,
+) -> dict[datetime | None, int]:
+    """Applications first submitted per local period, from the rollups."""
+    return repository.count_received(
+        session, region_id, first=first, last=last, unit=unit, service_name=service_name
+    )

@@ -1,10 +1,10 @@
 """The rollups follow every write of the rows they count, in the writer's transaction.
 
 Not through ``simpul.core.events``: a flush of an ``Application``, an ``ApplicationEvent``, an
-``IssuedDocument`` or a ``CollectiveLeaveDay`` is what changes a KPI, whichever code path wrote
-it (the services, the Registration API, the demo seed, a test's fixture), so the rollups listen
-to the session's flushes (decision 0034). Rows written by raw SQL (``bench/scale.py``) need
-``simpul rollups rebuild``.
+``IssuedDocument``, a ``Task`` or a ``CollectiveLeaveDay`` is what changes a KPI, whichever
+code path wrote it (the services, the Registration API, the demo seed, a test's fixture), so
+the rollups listen to the session's flushes (decision 0034). Rows written by raw SQL
+(``bench/scale.py``) need ``simpul rollups rebuild``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,14 @@ from itertools import chain
 from typing import Any, Final
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
-from simpul.applications.models import Application, ApplicationEvent, CollectiveLeaveDay
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    CollectiveLeaveDay,
+    Task,
+)
 from simpul.core import events
 from simpul.documents.models import IssuedDocument
 from simpul.evaluation.rollups import service
@@ -34,9 +39,13 @@ _COUNTED: Final = (
 )
 
 
-def _changed(application: Application) -> bool:
-    state = inspect(application)
-    return any(state.attrs[name].history.has_changes() for name in _COUNTED)
+#: The columns of a task the statistics read.
+_DECIDED: Final = ("status", "completed_at", "outcome", "role", "assignee_id", "created_at")
+
+
+def _changed(row: Application | Task, names: tuple[str, ...]) -> bool:
+    state: InstanceState[Any] = inspect(row)
+    return any(state.attrs[name].history.has_changes() for name in names)
 
 
 def _collect(session: Session, _context: Any) -> None:
@@ -46,13 +55,15 @@ def _collect(session: Session, _context: Any) -> None:
     for row in chain(session.new, session.deleted):
         if isinstance(row, Application):
             pending.add((row.region_id, row.id))
-        elif isinstance(row, ApplicationEvent | IssuedDocument) and row.application_id:
+        elif isinstance(row, ApplicationEvent | IssuedDocument | Task) and row.application_id:
             pending.add((row.region_id, row.application_id))
         elif isinstance(row, CollectiveLeaveDay):
             calendars.add(row.region_id)
     for row in session.dirty:
-        if isinstance(row, Application) and _changed(row):
+        if isinstance(row, Application) and _changed(row, _COUNTED):
             pending.add((row.region_id, row.id))
+        elif isinstance(row, Task) and _changed(row, _DECIDED):
+            pending.add((row.region_id, row.application_id))
         elif isinstance(row, CollectiveLeaveDay):
             calendars.add(row.region_id)
 
