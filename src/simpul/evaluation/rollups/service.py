@@ -218,7 +218,8 @@ class _WorkingDayIndex:
 
     def _index(self, day: date) -> int:
         if self._origin is None or day < self._origin:
-            self._origin = date(day.year - 1, 1, 1)
+            # Rarely moved: applications come in no order of date.
+            self._origin = date(day.year - 10, 1, 1)
             self._cumulative = []
         offset = (day - self._origin).days
         while len(self._cumulative) <= offset:
