@@ -122,6 +122,6 @@ class ApplicationContribution(Base):
 
     region_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    #: {"d": [[service, day, *COUNT_COLUMNS]], "w": [[service, day, working_days, n]],
-    #:  "s": [[service, day, operator, role, returned, rejected, approved, passed]]}
+    #: {"s": service, "d": [[day ordinal, COUNT_COLUMNS index, n]],
+    #:  "w": [[day, working days, n]], "x": [[day, operator or "", role, decision index, n]]}
     rows: Mapped[dict[str, Any]]

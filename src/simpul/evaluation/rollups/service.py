@@ -66,26 +66,41 @@ class Contribution:
                 row[index] += sign * n
 
     def to_json(self) -> dict[str, Any]:
+        """Compact (a few hundred bytes): one service, days as ordinals, sparse columns."""
+        services = {key[0] for key in (*self.daily, *self.durations, *self.decisions)}
+        if not services:
+            return {}
+        (service,) = services  # an application's share is of its one service
         return {
-            "d": [[str(s), d.isoformat(), *n] for (s, d), n in self.daily.items() if any(n)],
-            "w": [[str(s), d.isoformat(), w, n] for (s, d, w), n in self.durations.items() if n],
-            "s": [
-                [str(s), d.isoformat(), str(o), r, *n]
-                for (s, d, o, r), n in self.decisions.items()
-                if any(n)
+            "s": str(service),
+            "d": [
+                [d.toordinal(), index, n]
+                for (_s, d), counts in self.daily.items()
+                for index, n in enumerate(counts)
+                if n
+            ],
+            "w": [[d.toordinal(), w, n] for (_s, d, w), n in self.durations.items() if n],
+            "x": [
+                [d.toordinal(), "" if o == NO_OPERATOR else str(o), r, index, n]
+                for (_s, d, o, r), counts in self.decisions.items()
+                for index, n in enumerate(counts)
+                if n
             ],
         }
 
     @classmethod
     def from_json(cls, rows: dict[str, Any]) -> Contribution:
         found = cls()
-        for s, d, *n in rows.get("d", []):
-            found.daily[(uuid.UUID(s), date.fromisoformat(d))] = [int(x) for x in n]
-        for s, d, w, n in rows.get("w", []):
-            found.durations[(uuid.UUID(s), date.fromisoformat(d), int(w))] = int(n)
-        for s, d, o, r, *n in rows.get("s", []):
-            key = (uuid.UUID(s), date.fromisoformat(d), uuid.UUID(o), r)
-            found.decisions[key] = [int(x) for x in n]
+        if not rows:
+            return found
+        service = uuid.UUID(rows["s"])
+        for d, index, n in rows.get("d", []):
+            found.add(service, date.fromordinal(d), COUNT_COLUMNS[index], int(n))
+        for d, w, n in rows.get("w", []):
+            found.durations[(service, date.fromordinal(d), int(w))] += int(n)
+        for d, o, r, index, n in rows.get("x", []):
+            key = (service, date.fromordinal(d), uuid.UUID(o) if o else NO_OPERATOR, r)
+            found.decisions.setdefault(key, [0, 0, 0, 0])[index] += int(n)
         return found
 
 
