@@ -94,16 +94,22 @@ def application_facts(
     if not rows:
         return []
     history: dict[uuid.UUID, list[tuple[datetime, str]]] = {row.id: [] for row in rows}
+    # A batch is a range of ids: its history and tasks are read by range (an index range scan),
+    # not by a list of thousands of ids.
+    if ids is None:
+        event_ids = ApplicationEvent.application_id.between(rows[0].id, rows[-1].id)
+        task_ids = Task.application_id.between(rows[0].id, rows[-1].id)
+    else:
+        event_ids = ApplicationEvent.application_id.in_(list(history))
+        task_ids = Task.application_id.in_(list(history))
     events = session.execute(
         select(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.to_status)
-        .where(
-            ApplicationEvent.region_id == region_id,
-            ApplicationEvent.application_id.in_(list(history)),
-        )
+        .where(ApplicationEvent.region_id == region_id, event_ids)
         .order_by(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.id)
     ).all()
     for event in events:
-        history[event.application_id].append((event.at, event.to_status))
+        if event.application_id in history:
+            history[event.application_id].append((event.at, event.to_status))
     tasks: dict[uuid.UUID, list[Any]] = {row.id: [] for row in rows}
     for task in session.execute(
         select(
@@ -114,9 +120,10 @@ def application_facts(
             Task.outcome,
             Task.role,
             Task.assignee_id,
-        ).where(Task.region_id == region_id, Task.application_id.in_(list(tasks)))
+        ).where(Task.region_id == region_id, task_ids)
     ).all():
-        tasks[task.application_id].append(task)
+        if task.application_id in tasks:
+            tasks[task.application_id].append(task)
     decisions: dict[uuid.UUID, list[tuple[datetime, str, str, uuid.UUID | None, bool]]] = {}
     for application_id, found in tasks.items():
         latest = max((t.created_at for t in found), default=None)
