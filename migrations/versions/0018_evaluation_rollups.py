@@ -6,8 +6,7 @@ Create Date: 2026-12-07 12:00:00.000000
 
 ``evaluation_daily_rollup`` (counts per region, service and local day),
 ``evaluation_daily_duration`` (a histogram of working days to finish),
-``evaluation_daily_decision`` (officers' decisions per day, for ``/data/statistics``) and
-``evaluation_application_contribution`` (each application's share, so a change replaces it).
+``evaluation_daily_decision`` (officers' decisions per day, for ``/data/statistics``).
 The backfill is the one ``simpul rollups rebuild`` runs (decision 0034).
 """
 
@@ -17,7 +16,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 revision: str = "0018"
@@ -83,14 +81,6 @@ def upgrade() -> None:
         *_foreign_keys(),
         sa.PrimaryKeyConstraint("region_id", "day", "service_id", "operator_id", "role"),
     )
-    op.create_table(
-        "evaluation_application_contribution",
-        sa.Column("region_id", sa.Uuid(), nullable=False),
-        sa.Column("application_id", sa.Uuid(), nullable=False),
-        sa.Column("rows", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.ForeignKeyConstraint(["region_id"], ["region.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("region_id", "application_id"),
-    )
     # The backfill: the rebuild `simpul rollups rebuild` runs, in the migration's transaction.
     from simpul.evaluation.rollups import service
 
@@ -101,7 +91,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("evaluation_application_contribution")
     op.drop_table("evaluation_daily_decision")
     op.drop_table("evaluation_daily_duration")
     op.drop_table("evaluation_daily_rollup")

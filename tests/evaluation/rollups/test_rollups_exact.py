@@ -444,19 +444,19 @@ def test_one_skipped_increment_is_caught(
     assert application_id is not None
     skipped: list[uuid.UUID] = []
 
-    def skip(session: Session, region_id: uuid.UUID, application_id: uuid.UUID) -> None:
-        skipped.append(application_id)
+    def skip(session: Session, region_id: uuid.UUID, old: object, new: object) -> None:
+        skipped.append(region_id)
 
-    # Each refresh recomputes the application's whole share, so only a skipped last one
-    # (here: the rejection) leaves the rollups wrong.
-    refresh = rollups.refresh_application
-    monkeypatch.setattr(rollups, "refresh_application", skip)
+    # Each change replaces the application's whole share, so only a skipped last one (here:
+    # the rejection) leaves the rollups wrong.
+    apply_difference = rollups.apply_difference
+    monkeypatch.setattr(rollups, "apply_difference", skip)
     Clock.now += timedelta(days=1)
     _act(session, place, application_id, TaskOutcome.REJECT)
     session.flush()
-    monkeypatch.setattr(rollups, "refresh_application", refresh)
+    monkeypatch.setattr(rollups, "apply_difference", apply_difference)
     Clock.now = REAL_DATETIME.now(UTC)
-    assert set(skipped) == {application_id}
+    assert set(skipped) == {place.region.id}
     assert differences(session, [place]) != []
     assert statistics_differences(session, [place]) != []
 

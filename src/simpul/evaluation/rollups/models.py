@@ -3,22 +3,20 @@
 ``evaluation_daily_rollup`` holds counts per day of the region's calendar; the backlog columns
 are day-by-day changes whose running sum up to a day gives the backlog at that day's start.
 ``evaluation_daily_duration`` is a histogram of working days to finish, so medians and
-percentiles stay exact. ``evaluation_application_contribution`` keeps what each application
-added, so a change subtracts its old share and adds its new one.
+percentiles stay exact. ``evaluation_daily_decision`` counts officers' decisions.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ForeignKeyConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.models import Base
 
-#: The counted columns of a daily rollup row, in the order contributions store them.
+#: The counted columns of a daily rollup row, in the order a share lists them.
 COUNT_COLUMNS = (
     "received",
     "finished",
@@ -110,18 +108,3 @@ class DailyDecision(Base):
     approved: Mapped[int] = mapped_column(Integer, default=0)
     #: Approvals that passed it to a next step (not counted, but they list the period).
     passed: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ApplicationContribution(Base):
-    """What one application currently adds to the rollups (``service.Contribution``)."""
-
-    __tablename__ = "evaluation_application_contribution"
-    # No foreign key to the application: when one is deleted its share must be subtracted
-    # first (``service.refresh_application`` does it, then removes this row).
-    __table_args__ = (ForeignKeyConstraint(["region_id"], ["region.id"], ondelete="CASCADE"),)
-
-    region_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    application_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    #: {"s": service, "d": [[day ordinal, COUNT_COLUMNS index, n]],
-    #:  "w": [[day, working days, n]], "x": [[day, operator or "", role, decision index, n]]}
-    rows: Mapped[dict[str, Any]]

@@ -20,7 +20,6 @@ from simpul.documents.models import IssuedDocument
 from simpul.evaluation.rollups.models import (
     COUNT_COLUMNS,
     NO_OPERATOR,
-    ApplicationContribution,
     DailyDecision,
     DailyRollup,
     DurationRollup,
@@ -149,50 +148,6 @@ def application_facts(
     ]
 
 
-def get_contribution(
-    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
-) -> dict[str, Any] | None:
-    """The stored share, read from the table (never a cached ORM object: it changes by SQL)."""
-    return session.execute(
-        select(ApplicationContribution.rows).where(
-            ApplicationContribution.region_id == region_id,
-            ApplicationContribution.application_id == application_id,
-        )
-    ).scalar_one_or_none()
-
-
-def delete_contribution(session: Session, region_id: uuid.UUID, application_id: uuid.UUID) -> None:
-    session.execute(
-        delete(ApplicationContribution).where(
-            ApplicationContribution.region_id == region_id,
-            ApplicationContribution.application_id == application_id,
-        )
-    )
-
-
-def save_contribution(
-    session: Session, region_id: uuid.UUID, application_id: uuid.UUID, rows: dict[str, Any]
-) -> None:
-    statement = insert(ApplicationContribution).values(
-        region_id=region_id, application_id=application_id, rows=rows
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["region_id", "application_id"], set_={"rows": statement.excluded.rows}
-        )
-    )
-
-
-def insert_contributions(
-    session: Session, region_id: uuid.UUID, rows: Sequence[tuple[uuid.UUID, dict[str, Any]]]
-) -> None:
-    if rows:
-        session.execute(
-            insert(ApplicationContribution),
-            [{"region_id": region_id, "application_id": a, "rows": r} for a, r in rows],
-        )
-
-
 def add_to_daily(
     session: Session,
     region_id: uuid.UUID,
@@ -278,8 +233,8 @@ def add_to_decisions(
 
 
 def clear_region(session: Session, region_id: uuid.UUID) -> None:
-    """Remove the region's rollups and contributions (a rebuild refills them)."""
-    for model in (DailyRollup, DurationRollup, DailyDecision, ApplicationContribution):
+    """Remove the region's rollups (a rebuild refills them)."""
+    for model in (DailyRollup, DurationRollup, DailyDecision):
         session.execute(delete(model).where(model.region_id == region_id))
 
 

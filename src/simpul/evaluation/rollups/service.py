@@ -1,10 +1,10 @@
 """Keeping the daily rollups exact: each application's share, changed in its own transaction.
 
-An application's share (``Contribution``) is a pure function of its row, its history and the
-region's working calendar. Whenever a flush writes an application, a step of its history or
-its issued document (``subscribers``), the share is computed again in that transaction and the
-difference between the new and the stored share is added to the rollup rows (``INSERT ... ON
-CONFLICT DO UPDATE SET n = n + excluded.n``), so the rollups always equal a recount. A region's
+An application's share (``Contribution``) is a pure function of its row, its history, its
+tasks and the region's working calendar. Whenever a flush writes one of those (``subscribers``),
+the share is computed from the database before the flush writes (what the rollups count) and
+after it, and the difference is added to the rollup rows (``INSERT ... ON CONFLICT DO UPDATE SET
+n = n + excluded.n``) in that transaction, so the rollups always equal a recount. A region's
 day off added or removed changes past durations: the region is rebuilt. ``rebuild_region``
 recomputes every share from the source rows (``simpul rollups rebuild``; the migration's
 backfill).
@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -64,44 +63,6 @@ class Contribution:
             row = self.decisions.setdefault(decision_key, [0, 0, 0, 0])
             for index, n in enumerate(counts):
                 row[index] += sign * n
-
-    def to_json(self) -> dict[str, Any]:
-        """Compact (a few hundred bytes): one service, days as ordinals, sparse columns."""
-        services = {key[0] for key in (*self.daily, *self.durations, *self.decisions)}
-        if not services:
-            return {}
-        (service,) = services  # an application's share is of its one service
-        return {
-            "s": str(service),
-            "d": [
-                [d.toordinal(), index, n]
-                for (_s, d), counts in self.daily.items()
-                for index, n in enumerate(counts)
-                if n
-            ],
-            "w": [[d.toordinal(), w, n] for (_s, d, w), n in self.durations.items() if n],
-            "x": [
-                [d.toordinal(), "" if o == NO_OPERATOR else str(o), r, index, n]
-                for (_s, d, o, r), counts in self.decisions.items()
-                for index, n in enumerate(counts)
-                if n
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, rows: dict[str, Any]) -> Contribution:
-        found = cls()
-        if not rows:
-            return found
-        service = uuid.UUID(rows["s"])
-        for d, index, n in rows.get("d", []):
-            found.add(service, date.fromordinal(d), COUNT_COLUMNS[index], int(n))
-        for d, w, n in rows.get("w", []):
-            found.durations[(service, date.fromordinal(d), int(w))] += int(n)
-        for d, o, r, index, n in rows.get("x", []):
-            key = (service, date.fromordinal(d), uuid.UUID(o) if o else NO_OPERATOR, r)
-            found.decisions.setdefault(key, [0, 0, 0, 0])[index] += int(n)
-        return found
 
 
 def _backlog_at(
@@ -199,28 +160,29 @@ def _apply(session: Session, region_id: uuid.UUID, change: Contribution) -> None
     )
 
 
-def refresh_application(session: Session, region_id: uuid.UUID, application_id: uuid.UUID) -> None:
-    """Bring the rollups in line with the application's current row and history."""
+def current_share(
+    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+) -> Contribution:
+    """The application's share as the database holds it now (empty if it does not exist).
+
+    Before a flush this is the share the rollups already count; after it, the new one.
+    """
     region = repository.get_region(session, region_id)
-    if region is None:
-        return
-    stored = repository.get_contribution(session, region_id, application_id)
-    old = Contribution.from_json(stored) if stored else Contribution()
     facts = repository.application_facts(session, region_id, ids=[application_id])
+    if region is None or not facts:
+        return Contribution()
     calendar = calendar_for(session, region)
-    new = (
-        contribution_of(facts[0], region.timezone, calendar.working_days_between)
-        if facts
-        else Contribution()
-    )
+    return contribution_of(facts[0], region.timezone, calendar.working_days_between)
+
+
+def apply_difference(
+    session: Session, region_id: uuid.UUID, old: Contribution, new: Contribution
+) -> None:
+    """Replace an application's old share in the rollups by its new one (upserts)."""
     change = Contribution()
     change.merge(new)
     change.merge(old, sign=-1)
     _apply(session, region_id, change)
-    if facts:
-        repository.save_contribution(session, region_id, application_id, new.to_json())
-    else:
-        repository.delete_contribution(session, region_id, application_id)
 
 
 class _WorkingDayIndex:
@@ -264,12 +226,8 @@ def rebuild_region(session: Session, region_id: uuid.UUID, batch: int = 5000) ->
         chunk = repository.application_facts(session, region_id, after=after, limit=batch)
         if not chunk:
             break
-        shares = []
         for facts in chunk:
-            share = contribution_of(facts, region.timezone, index.between)
-            total.merge(share)
-            shares.append((facts.id, share.to_json()))
-        repository.insert_contributions(session, region_id, shares)
+            total.merge(contribution_of(facts, region.timezone, index.between))
         counted += len(chunk)
         after = chunk[-1].id
     _apply(session, region_id, total)

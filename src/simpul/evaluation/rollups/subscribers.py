@@ -48,35 +48,60 @@ def _changed(row: Application | Task, names: tuple[str, ...]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-def _collect(session: Session, _context: Any) -> None:
-    """After a flush (its changes still listed): the applications and regions it touched."""
-    pending: set[tuple[uuid.UUID, uuid.UUID]] = session.info.setdefault(_PENDING, set())
-    calendars: set[uuid.UUID] = session.info.setdefault(_CALENDARS, set())
+def _touched(session: Session) -> tuple[set[tuple[uuid.UUID, uuid.UUID]], set[uuid.UUID]]:
+    """The applications (region, id) and calendars (region) the pending flush writes."""
+    applications: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    calendars: set[uuid.UUID] = set()
     for row in chain(session.new, session.deleted):
-        if isinstance(row, Application):
-            pending.add((row.region_id, row.id))
+        if isinstance(row, Application) and row.id is not None:
+            applications.add((row.region_id, row.id))
         elif isinstance(row, ApplicationEvent | IssuedDocument | Task) and row.application_id:
-            pending.add((row.region_id, row.application_id))
+            applications.add((row.region_id, row.application_id))
         elif isinstance(row, CollectiveLeaveDay):
             calendars.add(row.region_id)
     for row in session.dirty:
         if isinstance(row, Application) and _changed(row, _COUNTED):
-            pending.add((row.region_id, row.id))
+            applications.add((row.region_id, row.id))
         elif isinstance(row, Task) and _changed(row, _DECIDED):
-            pending.add((row.region_id, row.application_id))
+            applications.add((row.region_id, row.application_id))
         elif isinstance(row, CollectiveLeaveDay):
             calendars.add(row.region_id)
+    return applications, calendars
+
+
+def _before(session: Session, _context: Any, _instances: Any) -> None:
+    """Before the flush writes: the shares the rollups count now, of what it will change."""
+    applications, calendars = _touched(session)
+    session.info[_PENDING] = {
+        key: service.current_share(session, *key)
+        for key in sorted(applications)
+        if key[0] not in calendars
+    }
+
+
+def _collect(session: Session, _context: Any) -> None:
+    """After the flush wrote (its changes still listed): add what has an id only now."""
+    applications, calendars = _touched(session)
+    pending: dict[tuple[uuid.UUID, uuid.UUID], service.Contribution] = session.info.setdefault(
+        _PENDING, {}
+    )
+    for key in applications:
+        pending.setdefault(key, service.Contribution())
+    session.info[_CALENDARS] = calendars
 
 
 def _follow(session: Session, _context: Any) -> None:
-    """Still inside the flush: bring the rollups in line with what it wrote."""
-    pending: set[tuple[uuid.UUID, uuid.UUID]] = session.info.pop(_PENDING, set())
+    """Still inside the flush: replace each old share by the new one in the rollups."""
+    pending: dict[tuple[uuid.UUID, uuid.UUID], service.Contribution] = session.info.pop(
+        _PENDING, {}
+    )
     calendars: set[uuid.UUID] = session.info.pop(_CALENDARS, set())
     for region_id in calendars:
         service.rebuild_region(session, region_id)
-    for region_id, application_id in sorted(pending):
+    for (region_id, application_id), old in sorted(pending.items(), key=lambda item: item[0]):
         if region_id not in calendars:
-            service.refresh_application(session, region_id, application_id)
+            new = service.current_share(session, region_id, application_id)
+            service.apply_difference(session, region_id, old, new)
 
 
 def _forget(session: Session, *_args: Any) -> None:
@@ -87,6 +112,7 @@ def _forget(session: Session, *_args: Any) -> None:
 def subscribe(_registry: events.Registry) -> None:
     """Listen to every session's flushes (once per process)."""
     if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "before_flush", _before)
         event.listen(Session, "after_flush", _collect)
         event.listen(Session, "after_flush_postexec", _follow)
         event.listen(Session, "after_soft_rollback", _forget)
