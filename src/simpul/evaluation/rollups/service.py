@@ -161,17 +161,24 @@ def _apply(session: Session, region_id: uuid.UUID, change: Contribution) -> None
 
 
 def current_share(
-    session: Session, region_id: uuid.UUID, application_id: uuid.UUID
+    session: Session,
+    region_id: uuid.UUID,
+    application_id: uuid.UUID,
+    calendars: dict[uuid.UUID, WorkingCalendar] | None = None,
 ) -> Contribution:
     """The application's share as the database holds it now (empty if it does not exist).
 
     Before a flush this is the share the rollups already count; after it, the new one.
+    ``calendars`` caches each region's working calendar (for one transaction).
     """
     region = repository.get_region(session, region_id)
     facts = repository.application_facts(session, region_id, ids=[application_id])
     if region is None or not facts:
         return Contribution()
-    calendar = calendar_for(session, region)
+    cache = {} if calendars is None else calendars
+    calendar = cache.get(region_id)
+    if calendar is None:
+        calendar = cache[region_id] = calendar_for(session, region)
     return contribution_of(facts[0], region.timezone, calendar.working_days_between)
 
 

@@ -28,6 +28,8 @@ from simpul.evaluation.rollups import service
 
 _PENDING: Final = "simpul.rollups.applications"
 _CALENDARS: Final = "simpul.rollups.calendars"
+#: Each region's working calendar, read once per transaction (a day off changed clears it).
+_CALENDAR_CACHE: Final = "simpul.rollups.calendar_cache"
 #: The columns of an application the rollups read.
 _COUNTED: Final = (
     "service_id",
@@ -72,8 +74,9 @@ def _touched(session: Session) -> tuple[set[tuple[uuid.UUID, uuid.UUID]], set[uu
 def _before(session: Session, _context: Any, _instances: Any) -> None:
     """Before the flush writes: the shares the rollups count now, of what it will change."""
     applications, calendars = _touched(session)
+    cache = session.info.setdefault(_CALENDAR_CACHE, {})
     session.info[_PENDING] = {
-        key: service.current_share(session, *key)
+        key: service.current_share(session, *key, calendars=cache)
         for key in sorted(applications)
         if key[0] not in calendars
     }
@@ -96,17 +99,20 @@ def _follow(session: Session, _context: Any) -> None:
         _PENDING, {}
     )
     calendars: set[uuid.UUID] = session.info.pop(_CALENDARS, set())
+    cache = session.info.setdefault(_CALENDAR_CACHE, {})
     for region_id in calendars:
+        cache.pop(region_id, None)
         service.rebuild_region(session, region_id)
     for (region_id, application_id), old in sorted(pending.items(), key=lambda item: item[0]):
         if region_id not in calendars:
-            new = service.current_share(session, region_id, application_id)
+            new = service.current_share(session, region_id, application_id, calendars=cache)
             service.apply_difference(session, region_id, old, new)
 
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_CALENDARS, None)
+    session.info.pop(_CALENDAR_CACHE, None)
 
 
 def subscribe(_registry: events.Registry) -> None:
@@ -116,3 +122,4 @@ def subscribe(_registry: events.Registry) -> None:
         event.listen(Session, "after_flush", _collect)
         event.listen(Session, "after_flush_postexec", _follow)
         event.listen(Session, "after_soft_rollback", _forget)
+        event.listen(Session, "after_commit", _forget)
