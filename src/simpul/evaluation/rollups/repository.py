@@ -13,7 +13,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.applications.models import Application, ApplicationEvent, Task, TaskStatus
+from simpul.applications.models import (
+    Application,
+    ApplicationEvent,
+    CollectiveLeaveDay,
+    Task,
+    TaskStatus,
+)
 from simpul.catalogue.models import Service
 from simpul.core.models import Region
 from simpul.documents.models import IssuedDocument
@@ -46,8 +52,19 @@ class ApplicationFacts:
     decisions: tuple[tuple[datetime, str, str, uuid.UUID | None, bool], ...] = ()
 
 
-def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
-    return session.get(Region, region_id)
+def region_timezone(session: Session, region_id: uuid.UUID) -> str | None:
+    """The region's time zone (a column read: the migration's backfill runs this too, before
+    later migrations add columns to ``region``)."""
+    return session.scalar(select(Region.timezone).where(Region.id == region_id))
+
+
+def leave_days(session: Session, region_id: uuid.UUID) -> list[date]:
+    """The region's own days off (cuti bersama), as ``applications`` reads them."""
+    return list(
+        session.scalars(
+            select(CollectiveLeaveDay.day).where(CollectiveLeaveDay.region_id == region_id)
+        )
+    )
 
 
 def list_regions(session: Session) -> list[tuple[uuid.UUID, str]]:
