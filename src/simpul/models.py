@@ -7,6 +7,7 @@ from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.evaluation.assessments import models as assessments_models
+from simpul.evaluation.rollups import models as rollups_models
 from simpul.evaluation.savings import models as savings_models
 from simpul.evaluation.surveys import models as surveys_models
 from simpul.gateway.monitor import models as monitor_models
@@ -27,6 +28,7 @@ __all__ = [
     "msglog_models",
     "notify_models",
     "registry_models",
+    "rollups_models",
     "savings_models",
     "surveys_models",
     "upload_models",

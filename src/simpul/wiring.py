@@ -14,6 +14,7 @@ def subscribe_all(registry: events.Registry | None = None) -> None:
     """Subscribe every domain's handlers to the events they listen to (idempotent)."""
     from simpul.applications import subscribers as applications
     from simpul.documents import subscribers as documents
+    from simpul.evaluation.rollups import subscribers as rollups
     from simpul.evaluation.savings import subscribers as savings
     from simpul.notify import subscribers as notify
 
@@ -24,4 +25,5 @@ def subscribe_all(registry: events.Registry | None = None) -> None:
     notify.subscribe(registry)
     savings.subscribe(registry)
     documents.subscribe(registry)
+    rollups.subscribe(registry)
     registry.wired = True

@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +39,7 @@ from simpul.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from simpul.core.i18n import _
 from simpul.core.inputs import date_in_range, date_range_message
 from simpul.core.models import Region
+from simpul.evaluation.rollups import service as rollups
 
 MAX_TEXT = 200
 
@@ -106,22 +106,20 @@ def service_statistics(
             _('Tidak ada layanan di wilayah ini yang namanya memuat "%(name)s".')
             % {"name": query.registration_name}
         )
-    zone = ZoneInfo(region.timezone)
-    since = datetime.combine(start_date, time(), zone) if start_date else None
-    until = datetime.combine(end_date + timedelta(days=1), time(), zone) if end_date else None
     unit = timeframe.value if timeframe else None
     matches_nothing = query.role is not None and query.role_name is None
+    # From the daily rollups (``simpul.evaluation.rollups``): the same counts as the tasks and
+    # applications give, by local day, without reading them (decision 0034).
     decisions = (
         {}
         if matches_nothing
         else {
             row.period: row
-            for row in repository.count_decisions(
+            for row in rollups.count_decisions(
                 session,
                 region.id,
-                since=since,
-                until=until,
-                timezone=region.timezone,
+                first=start_date,
+                last=end_date,
                 unit=unit,
                 service_name=query.registration_name,
                 operator_name=query.operator,
@@ -133,12 +131,11 @@ def service_statistics(
     received = (
         {}
         if by_decider
-        else repository.count_received(
+        else rollups.count_received(
             session,
             region.id,
-            since=since,
-            until=until,
-            timezone=region.timezone,
+            first=start_date,
+            last=end_date,
             unit=unit,
             service_name=query.registration_name,
         )

@@ -25,6 +25,7 @@ from simpul.core.i18n import current_locale
 from simpul.core.requestid import configure_logging
 from simpul.documents.cli import doc_app, pki_app
 from simpul.evaluation.cli import evaluate_app
+from simpul.evaluation.rollups.cli import rollups_app
 from simpul.gateway.msglog.cli import audit_app
 from simpul.gateway.registry.cli import gateway_admin
 from simpul.notify.cli import worker_app
@@ -72,6 +73,7 @@ app.add_typer(
     name="evaluate",
     help="Compute the IKM, SPBE and smart city indices from files (JSON out, no database).",
 )
+app.add_typer(rollups_app, name="rollups")
 
 
 def main() -> None:

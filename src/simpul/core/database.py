@@ -99,6 +99,10 @@ def make_engine(url: str, settings: Settings) -> Engine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
+        # No server-side prepared statements: after five runs PostgreSQL may plan them once
+        # for any parameter (a generic plan), which made reports 5x slower at scale; they
+        # also do not pass through pgbouncer's transaction pooling. Decision 0034.
+        connect_args={"prepare_threshold": None},
     )
 
 

@@ -27,19 +27,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
 from sqlalchemy.orm import Session
 
-from simpul.applications.models import ApplicationStatus
 from simpul.applications.sla import WorkingCalendar, local_date
-from simpul.applications.submission import calendar_for
 from simpul.core.kit.periods import Period, months_of
-from simpul.core.models import Region
+from simpul.core.models import Region, utcnow
 from simpul.evaluation.kpis import repository
 from simpul.evaluation.kpis.repository import Backlog, FinishedApplication, ServiceInfo
+from simpul.evaluation.rollups import repository as rollups
 from simpul.web import charts
 
 MEDIAN: Final = 0.5
@@ -56,6 +56,29 @@ def percentile(values: Iterable[float], fraction: float) -> float | None:
     upper = min(lower + 1, len(ordered) - 1)
     weight = position - lower
     return ordered[lower] + (ordered[upper] - ordered[lower]) * weight
+
+
+def percentile_of_counts(counts: Mapping[int, int], fraction: float) -> float | None:
+    """``percentile`` of the values a histogram (value -> how many) holds, without expanding it."""
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+    total = sum(n for _value, n in ordered)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    lower = math.floor(position)
+    upper = min(lower + 1, total - 1)
+    weight = position - lower
+
+    def at(rank: int) -> int:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if rank < seen:
+                return value
+        raise AssertionError("rank beyond the histogram")
+
+    low = at(lower)
+    return low + (at(upper) - low) * weight
 
 
 def working_days_to_finish(
@@ -82,7 +105,8 @@ class _Tally:
     rejected: int = 0
     within_sla: int = 0
     online: int = 0
-    durations: list[int] = field(default_factory=list)
+    #: Working days to finish -> how many took that long.
+    durations: Counter[int] = field(default_factory=Counter)
     open: int = 0
     returned: int = 0
     overdue: int = 0
@@ -93,7 +117,7 @@ class _Tally:
         self.rejected += other.rejected
         self.within_sla += other.within_sla
         self.online += other.online
-        self.durations.extend(other.durations)
+        self.durations.update(other.durations)
         self.open += other.open
         self.returned += other.returned
         self.overdue += other.overdue
@@ -106,8 +130,8 @@ class _Tally:
             received=self.received,
             completed=self.completed,
             rejected=self.rejected,
-            median_days=percentile(self.durations, MEDIAN),
-            p90_days=percentile(self.durations, P90),
+            median_days=percentile_of_counts(self.durations, MEDIAN),
+            p90_days=percentile_of_counts(self.durations, P90),
             within_sla=self.within_sla,
             online=self.online,
             backlog=Backlog(self.open, self.returned, self.overdue),
@@ -301,33 +325,51 @@ def _tallies(
     today: dt.date,
     agency_ids: Collection[uuid.UUID] | None,
 ) -> dict[uuid.UUID, _Tally]:
-    start, end = period.bounds(region.timezone)
-    calendar = calendar_for(session, region)
+    """Per service, from the daily rollups (``simpul.evaluation.rollups``, exact)."""
     tallies: dict[uuid.UUID, _Tally] = {}
 
     def of(service_id: uuid.UUID) -> _Tally:
         return tallies.setdefault(service_id, _Tally())
 
-    for service_id, n in repository.received_by_service(
-        session, region.id, start, end, agency_ids
+    first, last = period.start, period.end
+    for service_id, counts in rollups.counts_by_service(
+        session, region.id, first, last, agency_ids
     ).items():
-        of(service_id).received = n
-    for application in repository.finished_applications(session, region.id, start, end, agency_ids):
-        tally = of(application.service_id)
-        if application.status is ApplicationStatus.COMPLETED:
-            tally.completed += 1
-            tally.online += application.issued_electronically
-        else:
-            tally.rejected += 1
-        tally.within_sla += finished_within_sla(application, region.timezone)
-        tally.durations.append(working_days_to_finish(calendar, application, region.timezone))
-    backlog = repository.backlog_by_service(
-        session, region.id, end, backlog_reference(period, today), agency_ids
-    )
-    for service_id, counts in backlog.items():
         tally = of(service_id)
-        tally.open, tally.returned, tally.overdue = counts.open, counts.returned, counts.overdue
+        tally.received = counts.received
+        tally.completed = counts.completed
+        tally.rejected = counts.rejected
+        tally.within_sla = counts.within_sla
+        tally.online = counts.online
+    for service_id, histogram in rollups.durations_by_service(
+        session, region.id, first, last, agency_ids
+    ).items():
+        of(service_id).durations.update(histogram)
+    for service_id, backlog in _backlog(session, region, period, today, agency_ids).items():
+        tally = of(service_id)
+        tally.open, tally.returned, tally.overdue = backlog.open, backlog.returned, backlog.overdue
     return tallies
+
+
+def _backlog(
+    session: Session,
+    region: Region,
+    period: Period,
+    today: dt.date,
+    agency_ids: Collection[uuid.UUID] | None,
+) -> dict[uuid.UUID, Backlog]:
+    """The backlog at the period's end: from the rollups when their rule applies (the end is
+    still ahead, or the deadline day is the end itself), else counted from the applications."""
+    _start, end = period.bounds(region.timezone)
+    after = period.end + dt.timedelta(days=1)
+    reference = backlog_reference(period, today)
+    if end > utcnow():
+        found = rollups.backlog_changes_by_service(session, region.id, after, reference, agency_ids)
+    elif reference == after:
+        found = rollups.backlog_changes_by_service(session, region.id, after, None, agency_ids)
+    else:
+        return repository.backlog_by_service(session, region.id, end, reference, agency_ids)
+    return {service_id: Backlog(*counts) for service_id, counts in found.items() if any(counts)}
 
 
 def region_kpis(session: Session, region: Region, period: Period, today: dt.date) -> Kpis:
@@ -363,21 +405,8 @@ def build_report(
         AgencyKpis(agency_id, info.agency_name, tally.kpis())
         for agency_id, (info, tally) in agencies.items()
     ]
-    start, end = period.bounds(region.timezone)
-    found = {
-        row.month.date(): row
-        for row in repository.counts_by_month(
-            session, region.id, region.timezone, start, end, agency_ids
-        )
-    }
-    months = [
-        (
-            month,
-            found[month].received if month in found else 0,
-            found[month].finished if month in found else 0,
-        )
-        for month in months_of(period)
-    ]
+    found = rollups.counts_by_month(session, region.id, period.start, period.end, agency_ids)
+    months = [(month, *found.get(month, (0, 0))) for month in months_of(period)]
     return KpiReport(
         period=period,
         total=total.kpis(),

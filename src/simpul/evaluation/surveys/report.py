@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region
 from simpul.evaluation.ikm import ELEMENTS, Element, IkmResult, compute_ikm, krejcie_morgan
+from simpul.evaluation.rollups import repository as rollups
 from simpul.evaluation.surveys import repository
 
 #: The years the filter accepts start here (no online service is older).
@@ -213,7 +214,14 @@ def build_report(
     """Everything the report shows; ``agency_ids`` limits it to some agencies (admin OPD)."""
     start, end = period.bounds(region.timezone)
     answers = repository.answers_in_period(session, region.id, start, end, agency_ids)
-    population = repository.completed_per_service(session, region.id, start, end, agency_ids)
+    # The population from the daily rollups (decision 0034): completed per service and day.
+    population = {
+        service_id: counts.completed
+        for service_id, counts in rollups.counts_by_service(
+            session, region.id, period.start, period.end, agency_ids
+        ).items()
+        if counts.completed
+    }
     by_service: dict[uuid.UUID, list[tuple[int, ...]]] = defaultdict(list)
     agency_of: dict[uuid.UUID, uuid.UUID] = {}
     for answer in answers:

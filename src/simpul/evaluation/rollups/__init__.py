@@ -1,0 +1,1 @@
+"""Exact daily rollups behind the service KPIs (decision 0034)."""
