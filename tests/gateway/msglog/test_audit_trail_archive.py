@@ -122,6 +122,21 @@ def test_cli_archives_the_audit_trail_and_verifies_it_offline(
     report = json.loads(offline.stdout.splitlines()[0])
     assert report["ok"] and report["records_checked"] == 6 and report["keys_pinned"]
 
+    deployment_keys = tmp_path / "deployment.jsonl"
+    deployment_keys.write_text(runner.invoke(audit_app, ["keys", "--deployment"]).stdout)
+    _data, deployment_manifest = trail_paths(tmp_path, trail.DEPLOYMENT, JAN)
+    pinned = runner.invoke(
+        audit_app,
+        ["verify", "--archive", str(deployment_manifest), "--keys", str(deployment_keys)],
+    )
+    assert pinned.exit_code == 0, pinned.output
+    assert json.loads(pinned.stdout.splitlines()[0])["records_checked"] == 2
+    # The region's keys do not vouch for the deployment's archive.
+    wrong = runner.invoke(
+        audit_app, ["verify", "--archive", str(deployment_manifest), "--keys", str(keys_file)]
+    )
+    assert wrong.exit_code == 1
+
     lines = data.read_bytes()
     data.write_bytes(lines[:-20])
     broken = runner.invoke(audit_app, ["verify", "--archive", str(data)])

@@ -498,13 +498,38 @@ def keys(
     region: Annotated[
         str | None, typer.Option(help="Region slug (needed when there are several).")
     ] = None,
+    deployment: Annotated[
+        bool,
+        typer.Option(
+            "--deployment",
+            help="The deployment's key instead: it signs the audit-trail archives of events "
+            "without a region.",
+        ),
+    ] = False,
 ) -> None:
     """Print the region's public keys (JSON lines): keep a copy to check seals against."""
     import base64
 
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     from simpul.cli import _region, session_scope
     from simpul.gateway.msglog.repository import list_region_keys
+    from simpul.gateway.msglog.trail import DEPLOYMENT, deployment_public_keys
 
+    if deployment:
+        for kid, public in deployment_public_keys().items():
+            raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+            typer.echo(
+                json.dumps(
+                    {
+                        "region": DEPLOYMENT,
+                        "kid": kid,
+                        "algorithm": "Ed25519",
+                        "public_key": base64.b64encode(raw).decode(),
+                    }
+                )
+            )
+        return
     with session_scope() as session:
         the_region = _region(session, region)
         for key in list_region_keys(session, the_region.id):
