@@ -151,7 +151,10 @@ def archive_month(
         kid, key = deployment_signing_key()
         trusted = deployment_public_keys()
     else:
-        repository.lock_region_log(session, owner.region.id)  # one key, made once
+        if repository.current_region_key(session, owner.region.id) is None:
+            # Only to make the region's first key exactly once: the gateway's writer takes
+            # this lock for every append, so it is never held through a whole archive else.
+            repository.lock_region_log(session, owner.region.id)
         kid, key = region_keys.region_signing_key(session, owner.region.id)
         trusted = region_keys.public_keys(session, owner.region.id)
     data_key, manifest_key = archive_keys(owner.name, month)
