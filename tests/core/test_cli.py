@@ -76,3 +76,21 @@ def test_user_create_staff_with_roles(run, session: Session) -> None:  # type: i
     )
     assert unknown_agency.exit_code == 1
     assert get_user_by_email(session, region.id, "x@example.org") is None
+
+
+def test_region_set_log_retention_validated(run, session: Session) -> None:  # type: ignore[no-untyped-def]
+    region = make_region(session, "kota-simpan", "Kota Simpan")
+    session.commit()
+    assert region.log_retention_months == 12
+    done = run("region", "set", "kota-simpan", "--log-retention-months", "3")
+    assert done.exit_code == 0, done.output
+    session.expire_all()
+    assert get_region_by_slug(session, "kota-simpan").log_retention_months == 3  # type: ignore[union-attr]
+    for bad in ("0", "-2", "1201"):
+        refused = run("region", "set", "kota-simpan", "--log-retention-months", bad)
+        assert refused.exit_code == 1
+        assert "log_retention_months" in refused.output
+    nothing = run("region", "set", "kota-simpan")
+    assert nothing.exit_code == 1
+    session.expire_all()
+    assert get_region_by_slug(session, "kota-simpan").log_retention_months == 3  # type: ignore[union-attr]

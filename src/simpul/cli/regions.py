@@ -84,6 +84,31 @@ def region_copy_catalogue(
     )
 
 
+@region_app.command("set")
+def region_set(
+    region: Annotated[str, typer.Argument(help="Region slug.")],
+    log_retention_months: Annotated[
+        int | None,
+        typer.Option(
+            help="Months of the message log and audit trail kept in the database before "
+            "`simpul audit archive` moves them to signed archives (at least 1)."
+        ),
+    ] = None,
+) -> None:
+    """Change a region's settings."""
+    from simpul.core.regions import set_log_retention
+
+    if log_retention_months is None:
+        raise fail(_("Tidak ada yang diubah: berikan misalnya --log-retention-months 12."))
+    with session_scope() as session, domain_errors():
+        the_region = _region(session, region)
+        set_log_retention(session, the_region, log_retention_months)
+        typer.echo(
+            _("Log %(name)s disimpan %(months)d bulan sebelum diarsipkan.")
+            % {"name": the_region.name, "months": log_retention_months}
+        )
+
+
 @region_app.command("leave-days")
 def region_leave_days(
     region: Annotated[str, typer.Argument(help="Region slug.")],

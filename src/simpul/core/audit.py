@@ -2,7 +2,9 @@
 
 ``audit_event`` and the gateway's ``gateway_message`` are partitioned by month (migration
 0020): ``ensure_log_partitions`` creates the coming months' partitions of both; ``simpul
-worker`` calls it at start and every hour, the gateway when its log writer starts.
+worker`` calls it at start and every hour, the web app (``simpul serve``) and the gateway's log
+writer when they start. Months older than the retention are archived and dropped by ``simpul
+audit archive`` (``simpul.gateway.msglog.trail``, decision 0037).
 """
 
 from __future__ import annotations

@@ -93,6 +93,41 @@ def create_region(
     return region
 
 
+#: Longest log retention accepted: a century (the column is a 32-bit integer).
+MAX_LOG_RETENTION_MONTHS = 1200
+
+
+def set_log_retention(
+    session: Session, region: Region, months: int, *, actor_label: str = "cli"
+) -> Region:
+    """How many months of the region's message log and audit trail stay in the database
+    before ``simpul audit archive`` moves them to signed archive files."""
+    if not 1 <= months <= MAX_LOG_RETENTION_MONTHS:
+        raise InvalidInput(
+            _("Data wilayah tidak valid."),
+            details=[
+                {
+                    "field": "log_retention_months",
+                    "message": _("Masa simpan log harus antara 1 dan %(max)d bulan.")
+                    % {"max": MAX_LOG_RETENTION_MONTHS},
+                }
+            ],
+        )
+    previous = region.log_retention_months
+    region.log_retention_months = months
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=None,
+        actor_label=actor_label,
+        action="region.log_retention",
+        target_type="region",
+        target_id=str(region.id),
+        details={"from": previous, "to": months},
+    )
+    return region
+
+
 def require_region(session: Session, slug: str) -> Region:
     region = get_region_by_slug(session, slug)
     if region is None:

@@ -15,11 +15,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from simpul.core import audit
 from simpul.core.database import (
     ClientGone,
     DatabaseProbe,
@@ -76,7 +77,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     limiter = anyio.to_thread.current_default_thread_limiter()
     wanted = app.state.session_gate.limit + SPARE_THREADS
     limiter.total_tokens = max(limiter.total_tokens, wanted)
+    # The log tables are partitioned by month: a deployment with no ``simpul worker`` running
+    # must still have next month's partition of the audit trail before the month turns.
+    await anyio.to_thread.run_sync(_ensure_log_partitions, app)
     yield
+
+
+def _ensure_log_partitions(app: FastAPI) -> None:
+    try:
+        with app.state.session_factory() as session:
+            audit.ensure_log_partitions(session)
+            session.commit()
+    except SQLAlchemyError:  # the database is down: pages say so; the worker retries hourly
+        log.exception("could not make the coming months' log partitions")
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -77,3 +77,37 @@ def write_lines(data_path: Path, lines: list[dict[str, Any]]) -> None:
     with gzip.open(data_path, "wb") as out:
         for line in lines:
             out.write(json.dumps(line, separators=(",", ":")).encode() + b"\n")
+
+
+def add_events(
+    session: Session, region_id: uuid.UUID | None, month: date, count: int
+) -> list[uuid.UUID]:
+    """``count`` audit events of ``region_id`` (None: the deployment's) in ``month`` (its
+    partition made); their ids."""
+    from simpul.core.audit import record_audit_event
+
+    log_repository.create_month_partition(session, "audit_event", month)
+    start = datetime(month.year, month.month, 2, tzinfo=UTC)
+    ids = []
+    for number in range(count):
+        event = record_audit_event(
+            session,
+            region_id=region_id,
+            actor_id=None,
+            actor_label="petugas@example.org",
+            action="application.decide",
+            target_type="application",
+            target_id=str(number),
+            details={"decision": "approved", "number": number, "note": "Catatan – ü"},
+        )
+        event.at = start + timedelta(hours=number)
+        ids.append(event.id)
+    session.flush()
+    return ids
+
+
+def trail_paths(root: Path, owner: str, month: date) -> tuple[Path, Path]:
+    from simpul.gateway.msglog.trail import archive_keys as trail_keys
+
+    data_key, manifest_key = trail_keys(owner, month)
+    return root / data_key, root / manifest_key

@@ -63,10 +63,11 @@ files (``archive``, ``retention``: records and seals up to a seal's end, a manif
 with the region's key), checked as read back, recorded in ``gateway_log_archive``, and their
 partitions dropped once every region's records in them are archived. ``verify_region`` streams
 records and seals from the newest of: the first record, the archived boundary, the last seal a
-previous run found intact (``gateway_log_verification``; ``full=True`` ignores it).
+previous run found intact (``gateway_log_verification``; ``full=True`` ignores it). The staff
+audit trail (core's ``audit_event``) is archived and dropped the same way by ``trail``.
 
 Modules: ``records`` (the record, its canonical bytes and hash, encrypted bodies), ``seals``,
-``writer`` (``LogWriter``), ``verify`` (``verify_region``), ``archive``, ``retention``,
+``writer`` (``LogWriter``), ``verify`` (``verify_region``), ``archive``, ``retention``, ``trail``,
 ``personal`` (keyed hashes of personal parameters), ``refusals`` (counts of unidentified
 refusals); tables in ``models``, queries in ``repository``, the region's signing keys in
 ``keys``, the ``simpul audit`` commands in ``cli``.

@@ -146,7 +146,7 @@ class DataFileWriter:
         return self._digest.digest()
 
 
-class _HashingReader(io.RawIOBase):
+class HashingReader(io.RawIOBase):
     """A readable stream over chunks that hashes and counts what passes through."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
@@ -308,26 +308,33 @@ def _manifest_problem(message: str) -> Problem:
     return Problem(0, ProblemKind.MANIFEST_INVALID, message)
 
 
-def _parse_manifest(data: bytes) -> dict[str, Any]:
+def _parse_manifest(data: bytes, format_: str, fields: tuple[str, ...]) -> dict[str, Any]:
     manifest = json.loads(data)
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != format_:
         raise ValueError("not an archive manifest")
-    missing = [name for name in (*_MANIFEST_FIELDS, "signature") if name not in manifest]
+    missing = [name for name in (*fields, "signature") if name not in manifest]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
     return manifest
 
 
 def check_manifest(
-    manifest_data: bytes, trusted_keys: dict[str, Ed25519PublicKey] | None
+    manifest_data: bytes,
+    trusted_keys: dict[str, Ed25519PublicKey] | None,
+    *,
+    format_: str = FORMAT,
+    fields: tuple[str, ...] = _MANIFEST_FIELDS,
 ) -> tuple[dict[str, Any], Problem | None]:
     """The manifest and, if it cannot be trusted, why: unreadable, incomplete, or its
-    signature does not verify with the region's key (``trusted_keys``, else its own keys)."""
+    signature does not verify with the region's key (``trusted_keys``, else its own keys).
+    ``format_`` and ``fields``: what kind of archive it must be (the message log's by
+    default; the audit trail's in ``trail``)."""
     try:
-        manifest = _parse_manifest(manifest_data)
+        manifest = _parse_manifest(manifest_data, format_, fields)
         keys = trusted_keys if trusted_keys is not None else public_keys_of(manifest["public_keys"])
         signature = base64.b64decode(_str(manifest["signature"]), validate=True)
-        uuid.UUID(_str(manifest["region_id"]))
+        if format_ == FORMAT:
+            uuid.UUID(_str(manifest["region_id"]))
     except (ValueError, TypeError, KeyError) as error:
         return {}, _manifest_problem(
             _("Manifes arsip tidak terbaca: %(error)s.") % {"error": str(error)}
@@ -396,7 +403,7 @@ def verify_archive(
     seals = SealChecker(
         keys, next_seq=first_seal, next_first=first_seq, prev_seal_hash=first_prev_seal_hash
     )
-    reader = _HashingReader(data_chunks)
+    reader = HashingReader(data_chunks)
     walked = _walk_data(reader, region_id, chain, seals, (first_seq - 1, first_prev_hash))
     report.records_checked, last = walked.records, walked.last
     report.seals_checked = seals.checked
@@ -431,7 +438,7 @@ class _Walked:
 
 
 def _walk_data(
-    reader: _HashingReader,
+    reader: HashingReader,
     region_id: uuid.UUID,
     chain: ChainChecker,
     seals: SealChecker,
@@ -548,6 +555,7 @@ __all__ = [
     "FORMAT",
     "ArchiveReport",
     "DataFileWriter",
+    "HashingReader",
     "archive_keys",
     "check_manifest",
     "public_keys_of",

@@ -3,8 +3,9 @@
 ``verify`` prints one JSON report per region on stdout and a sentence per region on stderr;
 it exits 0 when every region verifies, 1 when a problem is found, 2 on a usage error. It starts
 after the last seal an earlier run found intact (``--full``: after the archived months) and
-with ``--archive FILE`` checks an archive file offline. ``archive`` moves the months older than
-each region's retention into signed archive files and drops their partitions; ``partitions``
+with ``--archive FILE`` checks an archive file offline (message log or audit trail). ``archive``
+moves the months older than each region's retention, of the message log and of the audit trail
+(``trail``), into signed archive files and drops their partitions; ``partitions``
 creates the coming months' partitions.
 ``seal`` signs the unsealed tail, ``export`` writes records as JSON lines without bodies (the
 hashes can be recomputed from them), ``keys`` prints the public keys an auditor should keep.
@@ -13,13 +14,18 @@ hashes can be recomputed from them), ``keys`` prints the public keys an auditor 
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
+
+if TYPE_CHECKING:
+    from simpul.gateway.msglog.retention import ArchiveStore
 
 audit_app = typer.Typer(
     help="The gateway's message log: verify the chain and seals, seal, export.",
@@ -134,6 +140,7 @@ def _archive_files(path: Path) -> tuple[Path, Path]:
 
 def _verify_archive_file(path: Path, keys_file: Path | None) -> None:
     from simpul.gateway.msglog.archive import public_keys_of, verify_archive
+    from simpul.gateway.msglog.trail import is_audit_manifest
 
     manifest_path, data_path = _archive_files(path)
     trusted = None
@@ -142,6 +149,9 @@ def _verify_archive_file(path: Path, keys_file: Path | None) -> None:
         if keys_file is not None:
             lines = keys_file.read_text().splitlines()
             trusted = public_keys_of(json.loads(line) for line in lines if line.strip())
+        if is_audit_manifest(manifest_data):
+            _verify_audit_archive_file(manifest_data, data_path, trusted)
+            return
         with data_path.open("rb") as data:
             report = verify_archive(
                 manifest_data, iter(lambda: data.read(65536), b""), trusted_keys=trusted
@@ -185,6 +195,42 @@ def _verify_archive_file(path: Path, keys_file: Path | None) -> None:
         )
 
 
+def _verify_audit_archive_file(
+    manifest_data: bytes, data_path: Path, trusted: dict[str, Any] | None
+) -> None:
+    """``--archive`` given an archive of the audit trail (raises ``typer.Exit`` when done)."""
+    from simpul.gateway.msglog.trail import verify_audit_archive
+
+    with data_path.open("rb") as data:
+        report = verify_audit_archive(
+            manifest_data, iter(lambda: data.read(65536), b""), trusted_keys=trusted
+        )
+    typer.echo(json.dumps({"archive": str(data_path), **report.as_dict()}, ensure_ascii=False))
+    if report.first_problem is not None:
+        typer.secho(
+            _("Arsip %(name)s: %(problem)s")
+            % {"name": data_path.name, "problem": report.first_problem.message},
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1)
+    typer.echo(
+        _("Arsip jejak audit %(name)s utuh: %(count)d peristiwa.")
+        % {"name": data_path.name, "count": report.records_checked},
+        err=True,
+    )
+    if trusted is None:
+        typer.secho(
+            _(
+                "Perhatian: manifes diperiksa dengan kunci publik yang dibawanya sendiri; "
+                "berikan --keys (keluaran `simpul audit keys`) untuk memastikan wilayah yang "
+                "menandatanganinya."
+            ),
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
 @audit_app.command("archive")
 def archive(
     region: Annotated[str | None, typer.Option(help="Region slug; default: every region.")] = None,
@@ -193,8 +239,8 @@ def archive(
         typer.Option("--to", help="A directory or s3://bucket/prefix; default: DATA_DIR/archives."),
     ] = None,
 ) -> None:
-    """Archive the months older than each region's retention into signed files, check them,
-    then drop the partitions whose records are all archived."""
+    """Archive the months older than each region's retention, of the message log and of the
+    audit trail, into signed files, check them, then drop the partitions all archived."""
     from simpul.cli import _region, fail, session_scope
     from simpul.core.regions import list_regions
     from simpul.core.settings import get_settings
@@ -259,6 +305,63 @@ def archive(
         for name in retention.drop_archived_partitions(session):
             typer.echo(
                 _("Partisi %(name)s dihapus: semua catatannya sudah diarsipkan.") % {"name": name}
+            )
+    _archive_audit_trail(regions if region is not None else None, store, now)
+
+
+def _archive_audit_trail(
+    regions: list[uuid.UUID] | None, store: ArchiveStore, now: datetime
+) -> None:
+    """The audit trail's months: each region's (all regions, or ``regions``), then, when no
+    region was named, the events without a region; then drop the partitions all archived."""
+    from simpul.cli import fail, session_scope
+    from simpul.core.regions import list_regions
+    from simpul.gateway.msglog import retention, trail
+    from simpul.gateway.msglog.keys import SigningKeyUnavailable
+
+    with session_scope() as session:
+        ids = regions if regions is not None else [r.id for r in list_regions(session)]
+        session.commit()
+    owners: list[uuid.UUID | None] = [*ids]
+    if regions is None:
+        owners.append(None)
+    for region_id in owners:
+        with session_scope() as session:
+            owner = trail.Owner(None if region_id is None else session.get(Region, region_id))
+            for month in trail.due_months(session, owner, now):
+                try:
+                    row = trail.archive_month(session, owner, month, store)
+                except SigningKeyUnavailable:
+                    raise fail(
+                        _(
+                            "Kunci tanda tangan wilayah %(region)s tidak bisa dibuka: apakah "
+                            "SIMPUL_SECRET_KEY sudah berganti?"
+                        )
+                        % {"region": owner.name}
+                    ) from None
+                except retention.ArchiveFailed as error:
+                    raise fail(
+                        _("Wilayah %(region)s, bulan %(month)s: arsip gagal: %(error)s")
+                        % {"region": owner.name, "month": f"{month:%Y-%m}", "error": error}
+                    ) from None
+                session.commit()
+                if row is not None:
+                    typer.echo(
+                        _(
+                            "Jejak audit %(region)s, bulan %(month)s: %(count)d peristiwa "
+                            "diarsipkan ke %(where)s."
+                        )
+                        % {
+                            "region": owner.name,
+                            "month": f"{month:%Y-%m}",
+                            "count": row.records,
+                            "where": row.location,
+                        }
+                    )
+    with session_scope() as session:
+        for name in trail.drop_archived_partitions(session):
+            typer.echo(
+                _("Partisi %(name)s dihapus: semua peristiwanya sudah diarsipkan.") % {"name": name}
             )
 
 
@@ -395,13 +498,38 @@ def keys(
     region: Annotated[
         str | None, typer.Option(help="Region slug (needed when there are several).")
     ] = None,
+    deployment: Annotated[
+        bool,
+        typer.Option(
+            "--deployment",
+            help="The deployment's key instead: it signs the audit-trail archives of events "
+            "without a region.",
+        ),
+    ] = False,
 ) -> None:
     """Print the region's public keys (JSON lines): keep a copy to check seals against."""
     import base64
 
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     from simpul.cli import _region, session_scope
     from simpul.gateway.msglog.repository import list_region_keys
+    from simpul.gateway.msglog.trail import DEPLOYMENT, deployment_public_keys
 
+    if deployment:
+        for kid, public in deployment_public_keys().items():
+            raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+            typer.echo(
+                json.dumps(
+                    {
+                        "region": DEPLOYMENT,
+                        "kid": kid,
+                        "algorithm": "Ed25519",
+                        "public_key": base64.b64encode(raw).decode(),
+                    }
+                )
+            )
+        return
     with session_scope() as session:
         the_region = _region(session, region)
         for key in list_region_keys(session, the_region.id):

@@ -161,3 +161,33 @@ class GatewayLogVerification(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     verified_at: Mapped[datetime]
+
+
+class AuditLogArchive(IdMixin, Base):
+    """A month of the audit trail that went to a signed archive file: one per region and month,
+    and one (``region_id`` NULL) for the deployment's own events, signed with the deployment's
+    key. Written only after the file was verified; ``simpul_audit_drop_partition`` drops a
+    month only when every region's (and the NULL region's) rows in it have an archive here
+    holding exactly as many rows."""
+
+    __tablename__ = "audit_log_archive"
+    __table_args__ = (
+        Index(
+            "uq_audit_log_archive_region_id_month",
+            "region_id",
+            "month",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+    region_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("region.id", ondelete="RESTRICT")
+    )
+    #: The first day of the month (UTC) whose partition the events were archived from.
+    month: Mapped[date]
+    records: Mapped[int] = mapped_column(BigInteger)
+    #: Where the archive was written (a path or ``s3://bucket/key``), the data file's SHA-256.
+    location: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[bytes] = mapped_column(LargeBinary(32))
+    archived_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)

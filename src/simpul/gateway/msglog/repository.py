@@ -14,7 +14,9 @@ from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from simpul.core.models import AuditEvent, Region
 from simpul.gateway.msglog.models import (
+    AuditLogArchive,
     GatewayLogArchive,
     GatewayLogSeal,
     GatewayLogVerification,
@@ -388,3 +390,65 @@ def drop_message_partition(session: Session, name: str) -> None:
     """Drop a partition through ``simpul_log_drop_partition``, which refuses unless every
     record in it is archived."""
     session.execute(text("SELECT simpul_log_drop_partition(:name)"), {"name": name})
+
+
+# -- The audit trail's archives (``audit_event`` is core's table; its retention lives here) --
+
+_AUDIT_TABLE = AuditEvent.__table__
+
+
+def audit_partitions(session: Session) -> list[tuple[str, date]]:
+    """The audit trail's partitions as (name, first day of the month), oldest first."""
+    names = session.scalars(
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'audit_event'::regclass ORDER BY c.relname"
+        )
+    ).all()
+    return [(name, date(int(name[-7:-3]), int(name[-2:]), 1)) for name in names]
+
+
+def stream_audit_events(
+    session: Session,
+    region_id: uuid.UUID | None,
+    start: datetime,
+    end: datetime,
+    chunk: int = 2000,
+) -> Generator[Row[Any]]:
+    """The events of a region (None: those without a region) with ``start <= at < end``, in
+    (at, id) order, ``chunk`` rows at a time (server-side cursor)."""
+    columns = _AUDIT_TABLE.c
+    query = select(*columns).where(columns.at >= start, columns.at < end)
+    query = query.where(
+        columns.region_id.is_(None) if region_id is None else columns.region_id == region_id
+    )
+    result = session.execute(
+        query.order_by(columns.at, columns.id).execution_options(yield_per=chunk)
+    )
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def audit_archive_of(
+    session: Session, region_id: uuid.UUID | None, month: date
+) -> AuditLogArchive | None:
+    owner = (
+        AuditLogArchive.region_id.is_(None)
+        if region_id is None
+        else AuditLogArchive.region_id == region_id
+    )
+    return session.scalars(
+        select(AuditLogArchive).where(owner, AuditLogArchive.month == month)
+    ).one_or_none()
+
+
+def longest_log_retention(session: Session) -> int | None:
+    return session.scalar(select(func.max(Region.log_retention_months)))
+
+
+def drop_audit_partition(session: Session, name: str) -> None:
+    """Drop a partition through ``simpul_audit_drop_partition``, which refuses unless every
+    region's events in it are archived."""
+    session.execute(text("SELECT simpul_audit_drop_partition(:name)"), {"name": name})

@@ -13,15 +13,17 @@ function refuses otherwise). The caller commits between steps (``simpul audit ar
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -77,6 +79,58 @@ def store_for(destination: str, settings: Any) -> ArchiveStore:
         )
     root = Path(destination).resolve()
     return ArchiveStore(LocalStorage(root), str(root))
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenArchive:
+    manifest: dict[str, Any]
+    records: int
+    sha256: bytes
+
+
+def write_signed_archive(
+    store: ArchiveStore,
+    data_key: str,
+    manifest_key: str,
+    lines: Iterable[bytes],
+    describe: Callable[[int, bytes], dict[str, Any]],
+    signing_key: tuple[str, Ed25519PrivateKey],
+    *,
+    is_record: Callable[[bytes], bool],
+) -> WrittenArchive:
+    """Write ``lines`` gzip'd to ``data_key`` (spooled to a temporary file: constant memory)
+    and the signed manifest to ``manifest_key``: ``describe(records, lines_sha256)`` gives the
+    manifest's own fields; the data file's key, SHA-256 and size, the kid and the signing time
+    are added here. Both the message log and the audit trail archive this way."""
+    kid, key = signing_key
+    lines_digest = hashlib.sha256()
+    with tempfile.TemporaryFile() as spool:
+        writer = DataFileWriter(spool)
+        records = 0
+        for line in lines:
+            writer.add(line)
+            lines_digest.update(line)
+            records += is_record(line)
+        sha256 = writer.close()
+        manifest = sign_manifest(
+            {
+                **describe(records, lines_digest.digest()),
+                "data_key": data_key,
+                "data_sha256": sha256.hex(),
+                "data_bytes": writer.size,
+                "kid": kid,
+                "signed_at": utcnow().isoformat(),
+            },
+            key,
+        )
+        spool.seek(0)
+        store.storage.put(data_key, spool, content_type="application/gzip")
+    store.storage.put(
+        manifest_key,
+        json.dumps(manifest, indent=1, sort_keys=True).encode(),
+        content_type="application/json",
+    )
+    return WrittenArchive(manifest, records, sha256)
 
 
 def month_start(month: date) -> datetime:
@@ -166,47 +220,34 @@ def archive_month(
     kid, key = region_keys.region_signing_key(session, region.id)
     trusted = region_keys.public_keys(session, region.id)
     data_key, manifest_key = archive_keys(region.slug, month)
-    with tempfile.TemporaryFile() as spool:
-        writer = DataFileWriter(spool)
-        records = 0
-        for line in _lines(session, region.id, first_seq, seals, last.last_seq):
-            writer.add(line)
-            records += line.startswith(b'{"t":"r"')
-        sha256 = writer.close()
-        manifest = sign_manifest(
-            {
-                "format": FORMAT,
-                "region_id": str(region.id),
-                "region": region.slug,
-                "month": f"{month:%Y-%m}",
-                "first_seq": first_seq,
-                "last_seq": last.last_seq,
-                "records": records,
-                "first_prev_hash": first_prev_hash.hex(),
-                "last_hash": last.last_hash.hex(),
-                "first_seal_seq": first_seal_seq,
-                "last_seal_seq": last.seq,
-                "first_prev_seal_hash": first_prev_seal_hash.hex(),
-                "last_seal_hash": seal_hash(last.message(), last.signature).hex(),
-                "data_key": data_key,
-                "data_sha256": sha256.hex(),
-                "data_bytes": writer.size,
-                "public_keys": [
-                    {"kid": row.kid, "public_key": _b64(row.public_key)}
-                    for row in repository.list_region_keys(session, region.id)
-                ],
-                "kid": kid,
-                "signed_at": utcnow().isoformat(),
-            },
-            key,
-        )
-        spool.seek(0)
-        store.storage.put(data_key, spool, content_type="application/gzip")
-    store.storage.put(
+    written = write_signed_archive(
+        store,
+        data_key,
         manifest_key,
-        json.dumps(manifest, indent=1, sort_keys=True).encode(),
-        content_type="application/json",
+        _lines(session, region.id, first_seq, seals, last.last_seq),
+        lambda records, _digest: {
+            "format": FORMAT,
+            "region_id": str(region.id),
+            "region": region.slug,
+            "month": f"{month:%Y-%m}",
+            "first_seq": first_seq,
+            "last_seq": last.last_seq,
+            "records": records,
+            "first_prev_hash": first_prev_hash.hex(),
+            "last_hash": last.last_hash.hex(),
+            "first_seal_seq": first_seal_seq,
+            "last_seal_seq": last.seq,
+            "first_prev_seal_hash": first_prev_seal_hash.hex(),
+            "last_seal_hash": seal_hash(last.message(), last.signature).hex(),
+            "public_keys": [
+                {"kid": row.kid, "public_key": _b64(row.public_key)}
+                for row in repository.list_region_keys(session, region.id)
+            ],
+        },
+        (kid, key),
+        is_record=lambda line: line.startswith(b'{"t":"r"'),
     )
+    manifest, records, sha256 = written.manifest, written.records, written.sha256
     # Read back what the store holds, and check it as an auditor would.
     with store.storage.open(manifest_key) as stream:
         manifest_data = stream.read_all()
