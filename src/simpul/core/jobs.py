@@ -9,12 +9,15 @@ the event that causes it (the outbox pattern); claiming them through ``simpul.co
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from simpul.core import audit
 
@@ -46,6 +49,14 @@ def run_steps_once(steps: Sequence[Step]) -> int:
     return total
 
 
+#: Seconds before reconnecting after the database connection was lost, doubling up to the
+#: maximum while the database stays away.
+_RECONNECT_FIRST = 0.5
+_RECONNECT_MAX = 30.0
+
+log = logging.getLogger(__name__)
+
+
 def run_loop(
     engine: Engine,
     steps: Sequence[Step],
@@ -54,8 +65,51 @@ def run_loop(
     poll_seconds: float,
     stop: threading.Event,
 ) -> int:
-    """Run ``steps`` until ``stop`` is set, sleeping on ``channels`` when idle."""
-    total = 0
+    """Run ``steps`` until ``stop`` is set, sleeping on ``channels`` when idle.
+
+    A lost database connection (a restart, a failover to the replica) does not end the loop:
+    it waits, reconnects and goes on; work queued meanwhile waits in its table, so nothing is
+    lost (leases make a half-done item due again).
+    """
+    done = [0]
+    delay = _RECONNECT_FIRST
+    while not stop.is_set():
+        began = time.monotonic()
+        try:
+            _run_connected(engine, steps, channels, poll_seconds, stop, done)
+        except DBAPIError as error:
+            if not error.connection_invalidated and not isinstance(
+                error.orig, psycopg.OperationalError
+            ):
+                raise
+            log.warning(
+                "worker: lost the database connection (%s); reconnecting in %.1f s",
+                type(error.orig).__name__,
+                delay,
+            )
+        except psycopg.OperationalError as error:
+            log.warning(
+                "worker: lost the database connection (%s); reconnecting in %.1f s",
+                type(error).__name__,
+                delay,
+            )
+        else:
+            break
+        if time.monotonic() - began > _RECONNECT_MAX:
+            delay = _RECONNECT_FIRST  # it had been up a while: a new outage starts small
+        stop.wait(delay)
+        delay = min(delay * 2, _RECONNECT_MAX)
+    return done[0]
+
+
+def _run_connected(
+    engine: Engine,
+    steps: Sequence[Step],
+    channels: Sequence[str],
+    poll_seconds: float,
+    stop: threading.Event,
+    done: list[int],
+) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         # The log tables are partitioned by month: keep the coming months' partitions made.
         audit.ensure_log_partitions(conn)
@@ -63,16 +117,13 @@ def run_loop(
         listener: Any = conn.connection.driver_connection
         for channel in channels:
             listener.execute(f"LISTEN {channel}")
-        try:
-            while not stop.is_set():
-                if time.monotonic() - partitions_checked > _PARTITIONS_EVERY:
-                    audit.ensure_log_partitions(conn)
-                    partitions_checked = time.monotonic()
-                done = sum(step() for step in steps)
-                total += done
-                if not done:
-                    wait_for_work(listener, poll_seconds, stop)
-        finally:
-            for channel in channels:
-                listener.execute(f"UNLISTEN {channel}")
-    return total
+        while not stop.is_set():
+            if time.monotonic() - partitions_checked > _PARTITIONS_EVERY:
+                audit.ensure_log_partitions(conn)
+                partitions_checked = time.monotonic()
+            worked = sum(step() for step in steps)
+            done[0] += worked
+            if not worked:
+                wait_for_work(listener, poll_seconds, stop)
+        for channel in channels:
+            listener.execute(f"UNLISTEN {channel}")
