@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -59,8 +59,15 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Clock]]:
-    """``utcnow()`` everywhere (and the history's timestamps) read this clock."""
+def clock(monkeypatch: pytest.MonkeyPatch, session: Session) -> Iterator[type[Clock]]:
+    """``utcnow()`` everywhere (and the history's timestamps) read this clock.
+
+    The audit trail is partitioned by month and only the months around the real today exist:
+    the months the clock visits are made (in the test's transaction).
+    """
+    for month in range(12):
+        first = dt.date(2025 + (11 + month) // 12, (11 + month) % 12 + 1, 1)
+        session.execute(text("SELECT simpul_log_partition('audit_event', :m)"), {"m": first})
 
     class Frozen(REAL_DATETIME):
         @classmethod

@@ -170,13 +170,20 @@ def current_share(
     region_id: uuid.UUID,
     application_id: uuid.UUID,
     calendars: dict[uuid.UUID, WorkingCalendar] | None = None,
+    timezones: dict[uuid.UUID, str | None] | None = None,
 ) -> Contribution:
     """The application's share as the database holds it now (empty if it does not exist).
 
     Before a flush this is the share the rollups already count; after it, the new one.
-    ``calendars`` caches each region's working calendar (for one transaction).
+    ``calendars`` and ``timezones`` cache each region's working calendar and time zone (for
+    one transaction).
     """
-    timezone = repository.region_timezone(session, region_id)
+    if timezones is None:
+        timezone = repository.region_timezone(session, region_id)
+    elif region_id in timezones:
+        timezone = timezones[region_id]
+    else:
+        timezone = timezones[region_id] = repository.region_timezone(session, region_id)
     facts = repository.application_facts(session, region_id, ids=[application_id])
     if timezone is None or not facts:
         return Contribution()

@@ -30,6 +30,11 @@ _PENDING: Final = "simpul.rollups.applications"
 _CALENDARS: Final = "simpul.rollups.calendars"
 #: Each region's working calendar, read once per transaction (a day off changed clears it).
 _CALENDAR_CACHE: Final = "simpul.rollups.calendar_cache"
+#: Each region's time zone, read once per transaction.
+_TIMEZONE_CACHE: Final = "simpul.rollups.timezone_cache"
+#: Each application's share as the last flush of this transaction left it: the next flush
+#: starts from it instead of reading it again.
+_KNOWN: Final = "simpul.rollups.known_shares"
 #: The columns of an application the rollups read.
 _COUNTED: Final = (
     "service_id",
@@ -75,11 +80,28 @@ def _before(session: Session, _context: Any, _instances: Any) -> None:
     """Before the flush writes: the shares the rollups count now, of what it will change."""
     applications, calendars = _touched(session)
     cache = session.info.setdefault(_CALENDAR_CACHE, {})
-    session.info[_PENDING] = {
-        key: service.current_share(session, *key, calendars=cache)
-        for key in sorted(applications)
-        if key[0] not in calendars
+    timezones = session.info.setdefault(_TIMEZONE_CACHE, {})
+    known: dict[tuple[uuid.UUID, uuid.UUID], service.Contribution] = session.info.setdefault(
+        _KNOWN, {}
+    )
+    inserted = {
+        (row.region_id, row.id)
+        for row in session.new
+        if isinstance(row, Application) and row.id is not None
     }
+    pending: dict[tuple[uuid.UUID, uuid.UUID], service.Contribution] = {}
+    for key in sorted(applications):
+        if key[0] in calendars:
+            continue
+        if key in known:  # an earlier flush of this transaction computed it
+            pending[key] = known[key]
+        elif key in inserted:  # not in the database yet: it counts nowhere
+            pending[key] = service.Contribution()
+        else:
+            pending[key] = service.current_share(
+                session, *key, calendars=cache, timezones=timezones
+            )
+    session.info[_PENDING] = pending
 
 
 def _collect(session: Session, _context: Any) -> None:
@@ -100,19 +122,28 @@ def _follow(session: Session, _context: Any) -> None:
     )
     calendars: set[uuid.UUID] = session.info.pop(_CALENDARS, set())
     cache = session.info.setdefault(_CALENDAR_CACHE, {})
+    timezones = session.info.setdefault(_TIMEZONE_CACHE, {})
+    known: dict[tuple[uuid.UUID, uuid.UUID], service.Contribution] = session.info.setdefault(
+        _KNOWN, {}
+    )
     for region_id in calendars:
         cache.pop(region_id, None)
+        for key in [key for key in known if key[0] == region_id]:
+            del known[key]  # the rebuild counted every share anew
         service.rebuild_region(session, region_id)
-    for (region_id, application_id), old in sorted(pending.items(), key=lambda item: item[0]):
-        if region_id not in calendars:
-            new = service.current_share(session, region_id, application_id, calendars=cache)
-            service.apply_difference(session, region_id, old, new)
+    for key, old in sorted(pending.items(), key=lambda item: item[0]):
+        if key[0] not in calendars:
+            new = service.current_share(session, *key, calendars=cache, timezones=timezones)
+            service.apply_difference(session, key[0], old, new)
+            known[key] = new
 
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_CALENDARS, None)
     session.info.pop(_CALENDAR_CACHE, None)
+    session.info.pop(_TIMEZONE_CACHE, None)
+    session.info.pop(_KNOWN, None)
 
 
 def subscribe(_registry: events.Registry) -> None:
