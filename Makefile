@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo serve test test-latest lint format typecheck pytest tools browser messages stop clean bench bench-gateway bench-overload cluster
+.PHONY: help install lock demo serve test test-latest lint format typecheck pytest tools browser messages stop clean bench bench-gateway bench-overload bench-scale cluster
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -110,6 +110,9 @@ bench-gateway: install ## Gateway against nginx, one worker each (installs nginx
 
 bench-overload: install ## simpul serve under 20x its load from clients that give up: recovery time, 5xx, the pool afterwards
 	$(BIN)/python -m bench.overload
+
+bench-scale: install ## A region after years (N applications, M log records, generated through SQL): every officer, admin and API page against the demo's size (APPLICATIONS=100000 LOG_RECORDS=1000000)
+	$(BIN)/python -m bench.scale --applications $${APPLICATIONS:-100000} --log-records $${LOG_RECORDS:-1000000}
 
 cluster: install ## A city on one machine (network namespaces): haproxy, 2 serve, 2 gateways, 2 workers, pgbouncer, PostgreSQL primary + sync replica, Redis; kills one of each under load (root)
 	$(BIN)/python -m bench.cluster

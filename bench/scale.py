@@ -279,27 +279,25 @@ def generate(
 def disk_use(url: str) -> dict[str, Any]:
     """Bytes per application and per log record (every table that grows with them)."""
     with psycopg.connect(libpq_url(url)) as conn:
-
-        def total(tables: Sequence[str]) -> int:
-            row = conn.execute(
-                "SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) t",
-                (list(tables),),
-            ).fetchone()
-            return int(row[0] or 0) if row else 0
-
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM application), (SELECT count(*) FROM gateway_message)"
         ).fetchone()
         assert counts is not None
+        # A partitioned table (the audit trail, the message log) holds nothing itself: its
+        # size is its partitions'.
         per_table = {
             table: int(size)
             for table, size in conn.execute(
-                "SELECT t, pg_total_relation_size(t::regclass) FROM unnest(%s::text[]) t",
+                "SELECT t, pg_total_relation_size(t::regclass)"
+                " + (SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)"
+                " FROM pg_partition_tree(t::regclass) p WHERE p.relid <> t::regclass)"
+                " FROM unnest(%s::text[]) t",
                 (list(APPLICATION_TABLES + LOG_TABLES),),
             )
         }
         applications, messages = int(counts[0]), int(counts[1])
-        app_bytes, log_bytes = total(APPLICATION_TABLES), total(LOG_TABLES)
+        app_bytes = sum(per_table[table] for table in APPLICATION_TABLES)
+        log_bytes = sum(per_table[table] for table in LOG_TABLES)
     per_application = app_bytes / applications if applications else 0.0
     per_record = log_bytes / messages if messages else 0.0
     month = per_record * CALLS_PER_SECOND * SECONDS_PER_MONTH

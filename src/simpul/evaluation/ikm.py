@@ -29,6 +29,7 @@ __all__ = [
     "compute_ikm",
     "element_codes",
     "grade_for",
+    "ikm_from_totals",
     "krejcie_morgan",
     "sample_sufficient",
 ]
@@ -198,7 +199,16 @@ def compute_ikm(responses: Sequence[Sequence[int]]) -> IkmResult:
             )
         for index, (code, answer) in enumerate(zip(codes, row, strict=True)):
             totals[index] += _check_answer(answer, row_number, code)
-    respondents = len(responses)
+    return ikm_from_totals(totals, len(responses))
+
+
+def ikm_from_totals(totals: Sequence[int], respondents: int) -> IkmResult:
+    """Score a survey from each element's sum of answers over ``respondents`` (exact: the
+    same result as ``compute_ikm`` over the rows; the database sums stored answers, which
+    were checked when they were given)."""
+    codes = element_codes()
+    if respondents < 1 or len(totals) != len(codes):
+        raise ValueError("ikm_from_totals needs nine totals and at least one respondent")
     means = [Fraction(total, respondents) for total in totals]
     ikm = sum((mean * Fraction(1, len(codes)) for mean in means), Fraction(0)) * CONVERSION_FACTOR
     ikm_rounded = _round2(ikm)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region
-from simpul.evaluation.ikm import ELEMENTS, Element, IkmResult, compute_ikm, krejcie_morgan
+from simpul.evaluation.ikm import ELEMENTS, Element, IkmResult, ikm_from_totals, krejcie_morgan
 from simpul.evaluation.rollups import repository as rollups
 from simpul.evaluation.surveys import repository
 
@@ -200,9 +200,21 @@ class IkmReport:
     chart: Chart
 
 
-def _row(name: str, answers: list[tuple[int, ...]], population: int) -> Row:
-    result = compute_ikm(answers) if answers else None
-    return Row(name=name, respondents=len(answers), population=population, result=result)
+@dataclass
+class _Sums:
+    """Respondents and each element's sum of answers (what the IKM is computed from)."""
+
+    respondents: int = 0
+    totals: list[int] = field(default_factory=lambda: [0] * len(ELEMENTS))
+
+    def add(self, respondents: int, totals: Iterable[int]) -> None:
+        self.respondents += respondents
+        self.totals = [mine + theirs for mine, theirs in zip(self.totals, totals, strict=True)]
+
+
+def _row(name: str, sums: _Sums, population: int) -> Row:
+    result = ikm_from_totals(sums.totals, sums.respondents) if sums.respondents else None
+    return Row(name=name, respondents=sums.respondents, population=population, result=result)
 
 
 def build_report(
@@ -213,7 +225,8 @@ def build_report(
 ) -> IkmReport:
     """Everything the report shows; ``agency_ids`` limits it to some agencies (admin OPD)."""
     start, end = period.bounds(region.timezone)
-    answers = repository.answers_in_period(session, region.id, start, end, agency_ids)
+    # Answers summed per service in the database: exact, and no row per respondent.
+    answers = repository.answer_totals_in_period(session, region.id, start, end, agency_ids)
     # The population from the daily rollups (decision 0034): completed per service and day.
     population = {
         service_id: counts.completed
@@ -222,10 +235,12 @@ def build_report(
         ).items()
         if counts.completed
     }
-    by_service: dict[uuid.UUID, list[tuple[int, ...]]] = defaultdict(list)
+    by_service: dict[uuid.UUID, _Sums] = defaultdict(_Sums)
     agency_of: dict[uuid.UUID, uuid.UUID] = {}
+    region_sums = _Sums()
     for answer in answers:
-        by_service[answer.service_id].append(answer.answers)
+        by_service[answer.service_id].add(answer.respondents, answer.totals)
+        region_sums.add(answer.respondents, answer.totals)
         agency_of.setdefault(answer.service_id, answer.agency_id)
     names = repository.service_names(session, region.id, set(population) | set(by_service))
     for service_id, name in names.items():
@@ -241,22 +256,25 @@ def build_report(
             (
                 _row(
                     names[s].name if s in names else "—",
-                    by_service.get(s, []),
+                    by_service.get(s, _Sums()),
                     population.get(s, 0),
                 )
                 for s in service_ids
             ),
             key=lambda r: r.name,
         )
-        all_answers = [a for s in service_ids for a in by_service.get(s, [])]
+        agency_sums = _Sums()
+        for s in service_ids:
+            if s in by_service:
+                agency_sums.add(by_service[s].respondents, by_service[s].totals)
         total = _row(
             agency_names.get(agency_id, "—"),
-            all_answers,
+            agency_sums,
             sum(population.get(s, 0) for s in service_ids),
         )
         groups.append(AgencyGroup(total.name, rows, total))
     groups.sort(key=lambda g: g.name)
-    total = _row(region.name, [a.answers for a in answers], sum(population.values()))
+    total = _row(region.name, region_sums, sum(population.values()))
     return IkmReport(period=period, agencies=groups, total=total, chart=chart_of(total))
 
 

@@ -57,13 +57,6 @@ def insert_response_once(session: Session, values: dict[str, Any]) -> bool:
     return session.execute(statement).scalar_one_or_none() is not None
 
 
-@dataclass(frozen=True)
-class AnswerRow:
-    service_id: uuid.UUID
-    agency_id: uuid.UUID
-    answers: tuple[int, ...]
-
-
 def _completed_in(
     region_id: uuid.UUID, start: datetime, end: datetime
 ) -> tuple[ColumnElement[bool], ...]:
@@ -76,31 +69,47 @@ def _completed_in(
     )
 
 
-def answers_in_period(
+@dataclass(frozen=True)
+class AnswerTotals:
+    """One service's answers summed per element (U1..U9) over its respondents."""
+
+    service_id: uuid.UUID
+    agency_id: uuid.UUID
+    respondents: int
+    totals: tuple[int, ...]
+
+
+def answer_totals_in_period(
     session: Session,
     region_id: uuid.UUID,
     start: datetime,
     end: datetime,
     agency_ids: Collection[uuid.UUID] | None = None,
-) -> list[AnswerRow]:
-    """The answers about applications completed in [start, end), optionally for some agencies.
-
-    Responses are counted in the period their application was completed in, so the
-    respondents of a period are always part of its population.
-    """
+) -> list[AnswerTotals]:
+    """The answers about applications completed in [start, end), summed in the database per
+    service (and the agency they were given to): what the IKM needs, without a row per
+    respondent. Responses count in the period their application was completed in, so the
+    respondents of a period are always part of its population."""
     statement = (
-        select(SurveyResponse.service_id, SurveyResponse.agency_id, *ANSWER_COLUMNS)
+        select(
+            SurveyResponse.service_id,
+            SurveyResponse.agency_id,
+            func.count(),
+            *(func.sum(column) for column in ANSWER_COLUMNS),
+        )
         .join(
             Application,
             (Application.region_id == SurveyResponse.region_id)
             & (Application.id == SurveyResponse.application_id),
         )
         .where(SurveyResponse.region_id == region_id, *_completed_in(region_id, start, end))
+        .group_by(SurveyResponse.service_id, SurveyResponse.agency_id)
+        .order_by(SurveyResponse.service_id, SurveyResponse.agency_id)
     )
     if agency_ids is not None:
         statement = statement.where(SurveyResponse.agency_id.in_(agency_ids))
     return [
-        AnswerRow(row[0], row[1], tuple(int(answer) for answer in row[2:]))
+        AnswerTotals(row[0], row[1], int(row[2]), tuple(int(total) for total in row[3:]))
         for row in session.execute(statement)
     ]
 

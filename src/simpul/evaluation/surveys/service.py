@@ -18,7 +18,7 @@ from simpul.catalogue.models import Service
 from simpul.core.errors import Conflict, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
-from simpul.evaluation.ikm import ELEMENTS, IkmResult, compute_ikm
+from simpul.evaluation.ikm import ELEMENTS, IkmResult, ikm_from_totals
 from simpul.evaluation.surveys import repository
 from simpul.evaluation.surveys.models import MAX_SUGGESTION
 
@@ -167,7 +167,9 @@ def region_ikm(session: Session, region_id: uuid.UUID, year: int) -> IkmResult |
     if region is None:
         return None
     start, end = year_bounds(year, region.timezone)
-    rows = repository.answers_in_period(session, region_id, start, end)
-    if not rows:
+    sums = repository.answer_totals_in_period(session, region_id, start, end)
+    respondents = sum(row.respondents for row in sums)
+    if not respondents:
         return None
-    return compute_ikm([row.answers for row in rows])
+    totals = [sum(column) for column in zip(*(row.totals for row in sums), strict=True)]
+    return ikm_from_totals(totals, respondents)
