@@ -73,27 +73,23 @@ def run_loop(
     """
     done = [0]
     delay = _RECONNECT_FIRST
-    while not stop.is_set():
+    while True:  # at least one pass, even if ``stop`` is already set (it makes the partitions)
         began = time.monotonic()
         try:
             _run_connected(engine, steps, channels, poll_seconds, stop, done)
-        except DBAPIError as error:
-            if not error.connection_invalidated and not isinstance(
-                error.orig, psycopg.OperationalError
-            ):
+        except (DBAPIError, psycopg.OperationalError) as error:
+            cause = error.orig if isinstance(error, DBAPIError) else error
+            lost = not isinstance(error, DBAPIError) or error.connection_invalidated
+            if not lost and not isinstance(cause, psycopg.OperationalError):
                 raise
             log.warning(
                 "worker: lost the database connection (%s); reconnecting in %.1f s",
-                type(error.orig).__name__,
-                delay,
-            )
-        except psycopg.OperationalError as error:
-            log.warning(
-                "worker: lost the database connection (%s); reconnecting in %.1f s",
-                type(error).__name__,
+                type(cause).__name__,
                 delay,
             )
         else:
+            break
+        if stop.is_set():
             break
         if time.monotonic() - began > _RECONNECT_MAX:
             delay = _RECONNECT_FIRST  # it had been up a while: a new outage starts small
