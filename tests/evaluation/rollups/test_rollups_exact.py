@@ -27,7 +27,6 @@ from typer.testing import CliRunner
 from simpul import cli
 from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.applications import leave_days, submission, workflow
-from simpul.applications import repository as applications_repository
 from simpul.applications.models import Task, TaskOutcome, TaskStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.core import models as core_models
@@ -35,17 +34,16 @@ from simpul.core.kit.periods import Period
 from simpul.core.models import Region
 from simpul.documents.render import DocumentContent
 from simpul.documents.service import record_issued_document
-from simpul.evaluation.kpis import repository as recount
+from simpul.evaluation.kpis import repository as kpis_repository
 from simpul.evaluation.kpis.report import (
     Kpis,
     backlog_reference,
     build_report,
-    finished_within_sla,
     percentile,
-    working_days_to_finish,
 )
 from simpul.evaluation.rollups import service as rollups
 from simpul.evaluation.rollups.models import DailyRollup, DurationRollup
+from tests.evaluation.rollups import recount
 from tests.factories import add_agency, make_region, make_user, service_seed
 
 REAL_DATETIME = datetime
@@ -231,23 +229,23 @@ def _recount(
     finished: dict[uuid.UUID, list[recount.FinishedApplication]] = {}
     for row in recount.finished_applications(session, region.id, start, end, agency_ids):
         finished.setdefault(row.service_id, []).append(row)
-    backlog = recount.backlog_by_service(
+    backlog = kpis_repository.backlog_by_service(
         session, region.id, end, backlog_reference(period, today), agency_ids
     )
     found = {}
     for service_id in {*received, *finished, *backlog}:
         rows = finished.get(service_id, [])
         completed = [r for r in rows if r.status.value == "completed"]
-        durations = [working_days_to_finish(calendar, r, region.timezone) for r in rows]
+        durations = [recount.working_days_to_finish(calendar, r, region.timezone) for r in rows]
         kpis = Kpis(
             received=received.get(service_id, 0),
             completed=len(completed),
             rejected=len(rows) - len(completed),
             median_days=percentile(durations, 0.5),
             p90_days=percentile(durations, 0.9),
-            within_sla=sum(finished_within_sla(r, region.timezone) for r in rows),
+            within_sla=sum(recount.finished_within_sla(r, region.timezone) for r in rows),
             online=sum(r.issued_electronically for r in completed),
-            backlog=backlog.get(service_id, recount.Backlog()),
+            backlog=backlog.get(service_id, kpis_repository.Backlog()),
         )
         if kpis.received or kpis.finished or kpis.backlog.open:
             found[service_id] = kpis
@@ -293,7 +291,7 @@ def differences(session: Session, places: list[Place]) -> list[str]:
                 counted = (
                     sum(k.received for k in expected.values()),
                     sum(k.finished for k in expected.values()),
-                    recount.Backlog(
+                    kpis_repository.Backlog(
                         sum(k.backlog.open for k in expected.values()),
                         sum(k.backlog.returned for k in expected.values()),
                         sum(k.backlog.overdue for k in expected.values()),
@@ -325,7 +323,7 @@ def statistics_differences(session: Session, places: list[Place]) -> list[str]:
         for first, last, unit, name, operator, role in STATISTICS:
             since = datetime.combine(first, dt.time(), zone) if first else None
             until = datetime.combine(last + timedelta(days=1), dt.time(), zone) if last else None
-            expected = applications_repository.count_decisions(
+            expected = recount.count_decisions(
                 session,
                 region.id,
                 since=since,
@@ -353,7 +351,7 @@ def statistics_differences(session: Session, places: list[Place]) -> list[str]:
                     f"{region.slug} {first}..{last} {unit} {name} {operator} {role}: "
                     f"decisions {shown} != {expected}"
                 )
-            received = applications_repository.count_received(
+            received = recount.count_received(
                 session,
                 region.id,
                 since=since,

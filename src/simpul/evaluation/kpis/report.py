@@ -34,11 +34,10 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from simpul.applications.sla import WorkingCalendar, local_date
 from simpul.core.kit.periods import Period, months_of
 from simpul.core.models import Region, utcnow
 from simpul.evaluation.kpis import repository
-from simpul.evaluation.kpis.repository import Backlog, FinishedApplication, ServiceInfo
+from simpul.evaluation.kpis.repository import Backlog, ServiceInfo
 from simpul.evaluation.rollups import repository as rollups
 from simpul.web import charts
 
@@ -79,23 +78,6 @@ def percentile_of_counts(counts: Mapping[int, int], fraction: float) -> float | 
 
     low = at(lower)
     return low + (at(upper) - low) * weight
-
-
-def working_days_to_finish(
-    calendar: WorkingCalendar, application: FinishedApplication, timezone: str
-) -> int:
-    """Working days from submission to the final decision, without the days with the citizen."""
-    submitted = local_date(application.submitted_at, timezone)
-    finished = local_date(application.finished_at, timezone)
-    taken = calendar.working_days_between(submitted, finished)
-    return max(0, taken - application.paused_working_days)
-
-
-def finished_within_sla(application: FinishedApplication, timezone: str) -> bool:
-    """Decided by the end of its deadline (local date); without a deadline it cannot be."""
-    if application.due_date is None:
-        return False
-    return local_date(application.finished_at, timezone) <= application.due_date
 
 
 @dataclass

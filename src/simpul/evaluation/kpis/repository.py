@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from simpul.applications.models import Application, ApplicationEvent, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
-from simpul.documents.models import IssuedDocument
 
 _FINAL = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
 _Row = TypeVarTuple("_Row")
@@ -56,77 +55,6 @@ def _scoped(
     if agency_ids is not None:
         statement = statement.where(Service.agency_id.in_(agency_ids))
     return statement
-
-
-def received_by_service(
-    session: Session,
-    region_id: uuid.UUID,
-    start: datetime,
-    end: datetime,
-    agency_ids: Collection[uuid.UUID] | None = None,
-) -> dict[uuid.UUID, int]:
-    """Applications first submitted in [start, end), per service."""
-    statement = _scoped(
-        select(Application.service_id, func.count(Application.id).label("n")), region_id, agency_ids
-    ).where(Application.submitted_at >= start, Application.submitted_at < end)
-    rows = session.execute(statement.group_by(Application.service_id)).all()
-    return {row.service_id: int(row.n) for row in rows}
-
-
-@dataclass(frozen=True)
-class FinishedApplication:
-    """What the KPIs need of one application that reached a final state (no personal data)."""
-
-    service_id: uuid.UUID
-    status: ApplicationStatus
-    submitted_at: datetime
-    finished_at: datetime
-    due_date: date | None
-    paused_working_days: int
-    issued_electronically: bool
-
-
-def finished_applications(
-    session: Session,
-    region_id: uuid.UUID,
-    start: datetime,
-    end: datetime,
-    agency_ids: Collection[uuid.UUID] | None = None,
-) -> list[FinishedApplication]:
-    """Applications completed or rejected in [start, end): one narrow row each, for durations."""
-    issued = exists().where(
-        IssuedDocument.region_id == region_id, IssuedDocument.application_id == Application.id
-    )
-    statement = _scoped(
-        select(
-            Application.service_id,
-            Application.status,
-            Application.submitted_at,
-            Application.finished_at,
-            Application.due_date,
-            Application.paused_working_days,
-            issued.label("issued"),
-        ),
-        region_id,
-        agency_ids,
-    ).where(
-        Application.status.in_(_FINAL),
-        Application.finished_at >= start,
-        Application.finished_at < end,
-        Application.submitted_at.is_not(None),
-    )
-    return [
-        FinishedApplication(
-            service_id=row.service_id,
-            status=row.status,
-            submitted_at=row.submitted_at,
-            finished_at=row.finished_at,
-            due_date=row.due_date,
-            paused_working_days=row.paused_working_days,
-            issued_electronically=bool(row.issued),
-        )
-        for row in session.execute(statement).all()
-    ]
 
 
 @dataclass(frozen=True)
@@ -185,36 +113,3 @@ def backlog_by_service(
     return {
         row.service_id: Backlog(int(row.open), int(row.returned), int(row.overdue)) for row in rows
     }
-
-
-@dataclass(frozen=True)
-class MonthCounts:
-    month: datetime  # naive: the first day of the month in the region's time zone
-    received: int
-    finished: int
-
-
-def counts_by_month(
-    session: Session,
-    region_id: uuid.UUID,
-    timezone: str,
-    start: datetime,
-    end: datetime,
-    agency_ids: Collection[uuid.UUID] | None = None,
-) -> list[MonthCounts]:
-    """Applications received and finished per month of the region's calendar in [start, end)."""
-
-    def per_month(column: Any, *conditions: ColumnElement[bool]) -> dict[datetime, int]:
-        month = func.date_trunc("month", func.timezone(timezone, column)).label("month")
-        statement = _scoped(
-            select(month, func.count(Application.id).label("n")), region_id, agency_ids
-        ).where(column >= start, column < end, *conditions)
-        rows = session.execute(statement.group_by(month)).all()
-        return {row.month: int(row.n) for row in rows}
-
-    received = per_month(Application.submitted_at)
-    finished = per_month(Application.finished_at, Application.status.in_(_FINAL))
-    return [
-        MonthCounts(month, received.get(month, 0), finished.get(month, 0))
-        for month in sorted(received.keys() | finished.keys())
-    ]
