@@ -13,9 +13,11 @@ hashes can be recomputed from them), ``keys`` prints the public keys an auditor 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -241,11 +243,10 @@ def archive(
 ) -> None:
     """Archive the months older than each region's retention, of the message log and of the
     audit trail, into signed files, check them, then drop the partitions all archived."""
-    from simpul.cli import _region, fail, session_scope
+    from simpul.cli import _region, session_scope
     from simpul.core.regions import list_regions
     from simpul.core.settings import get_settings
     from simpul.gateway.msglog import retention
-    from simpul.gateway.msglog.keys import SigningKeyUnavailable
 
     settings = get_settings()
     try:
@@ -269,23 +270,10 @@ def archive(
             months = retention.due_months(session, the_region, now)
             session.commit()
             for month in months:
-                try:
+                with _archive_errors(the_region.slug, month):
                     if retention.seal_month(session, the_region.id, month):
                         session.commit()  # the seal holds the region's lock: let go at once
                     row = retention.archive_month(session, the_region, month, store)
-                except SigningKeyUnavailable:
-                    raise fail(
-                        _(
-                            "Kunci tanda tangan wilayah %(region)s tidak bisa dibuka: apakah "
-                            "SIMPUL_SECRET_KEY sudah berganti?"
-                        )
-                        % {"region": the_region.slug}
-                    ) from None
-                except retention.ArchiveFailed as error:
-                    raise fail(
-                        _("Wilayah %(region)s, bulan %(month)s: arsip gagal: %(error)s")
-                        % {"region": the_region.slug, "month": f"{month:%Y-%m}", "error": error}
-                    ) from None
                 session.commit()
                 if row is not None:
                     typer.echo(
@@ -309,15 +297,38 @@ def archive(
     _archive_audit_trail(regions if region is not None else None, store, now)
 
 
+@contextlib.contextmanager
+def _archive_errors(region: str, month: date) -> Iterator[None]:
+    """What stops an archive run (either log), said as the operator can act on it."""
+    from simpul.cli import fail
+    from simpul.gateway.msglog import retention
+    from simpul.gateway.msglog.keys import SigningKeyUnavailable
+
+    try:
+        yield
+    except SigningKeyUnavailable:
+        raise fail(
+            _(
+                "Kunci tanda tangan wilayah %(region)s tidak bisa dibuka: apakah "
+                "SIMPUL_SECRET_KEY sudah berganti?"
+            )
+            % {"region": region}
+        ) from None
+    except retention.ArchiveFailed as error:
+        raise fail(
+            _("Wilayah %(region)s, bulan %(month)s: arsip gagal: %(error)s")
+            % {"region": region, "month": f"{month:%Y-%m}", "error": error}
+        ) from None
+
+
 def _archive_audit_trail(
     regions: list[uuid.UUID] | None, store: ArchiveStore, now: datetime
 ) -> None:
     """The audit trail's months: each region's (all regions, or ``regions``), then, when no
     region was named, the events without a region; then drop the partitions all archived."""
-    from simpul.cli import fail, session_scope
+    from simpul.cli import session_scope
     from simpul.core.regions import list_regions
-    from simpul.gateway.msglog import retention, trail
-    from simpul.gateway.msglog.keys import SigningKeyUnavailable
+    from simpul.gateway.msglog import trail
 
     with session_scope() as session:
         ids = regions if regions is not None else [r.id for r in list_regions(session)]
@@ -329,21 +340,8 @@ def _archive_audit_trail(
         with session_scope() as session:
             owner = trail.Owner(None if region_id is None else session.get(Region, region_id))
             for month in trail.due_months(session, owner, now):
-                try:
+                with _archive_errors(owner.name, month):
                     row = trail.archive_month(session, owner, month, store)
-                except SigningKeyUnavailable:
-                    raise fail(
-                        _(
-                            "Kunci tanda tangan wilayah %(region)s tidak bisa dibuka: apakah "
-                            "SIMPUL_SECRET_KEY sudah berganti?"
-                        )
-                        % {"region": owner.name}
-                    ) from None
-                except retention.ArchiveFailed as error:
-                    raise fail(
-                        _("Wilayah %(region)s, bulan %(month)s: arsip gagal: %(error)s")
-                        % {"region": owner.name, "month": f"{month:%Y-%m}", "error": error}
-                    ) from None
                 session.commit()
                 if row is not None:
                     typer.echo(
