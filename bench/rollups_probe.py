@@ -24,13 +24,13 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from tests.evaluation.rollups import recount
 
-from simpul.applications import repository as applications_repository
 from simpul.applications.statistics import service_statistics
 from simpul.core.database import get_engine, make_session_factory
 from simpul.core.kit.periods import Period, today_in
 from simpul.core.models import Region
-from simpul.evaluation.kpis import repository as recount
+from simpul.evaluation.kpis import repository as kpis_repository
 from simpul.evaluation.kpis.report import build_report
 from simpul.evaluation.rollups import service as rollups
 from simpul.evaluation.savings.report import build_report as savings_report
@@ -56,7 +56,7 @@ WITH made AS (
             (SELECT array_agg(id ORDER BY id) FROM service WHERE region_id = :region) AS services
         FROM (SELECT i, random() AS r FROM generate_series(1, :n) AS i) AS numbered
     ) AS planned
-    RETURNING id, region_id, service_id, status, submitted_at, finished_at
+    RETURNING id, region_id, service_id, status, submitted_at, finished_at, due_date
 ), submitted AS (
     INSERT INTO application_event (id, region_id, application_id, at, actor_label, action,
         from_status, to_status, note)
@@ -70,12 +70,12 @@ WITH made AS (
     FROM made WHERE status <> 'submitted'
 )
 INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, created_at, completed_at, outcome, note)
+    assignee_id, created_at, completed_at, outcome, note, due_date)
 SELECT gen_random_uuid(), made.region_id, made.id, service.agency_id, 'persetujuan',
     'Persetujuan', 'penyetuju', 'completed', :officer, made.submitted_at,
     coalesce(made.finished_at, made.submitted_at + interval '1 day'),
     (CASE made.status WHEN 'completed' THEN 'approve' WHEN 'rejected' THEN 'reject'
-        ELSE 'return' END)::task_outcome, ''
+        ELSE 'return' END)::task_outcome, '', made.due_date
 FROM made JOIN service ON service.id = made.service_id WHERE made.status <> 'submitted'
 """
 
@@ -94,12 +94,12 @@ def _recount_kpis(session: Session, region: Region, period: Period) -> None:
     start, end = period.bounds(region.timezone)
     recount.received_by_service(session, region.id, start, end)
     recount.finished_applications(session, region.id, start, end)
-    recount.backlog_by_service(session, region.id, end, today_in(region))
+    kpis_repository.backlog_by_service(session, region.id, end, today_in(region))
     recount.counts_by_month(session, region.id, region.timezone, start, end)
 
 
 def _recount_statistics(session: Session, region: Region) -> None:
-    applications_repository.count_decisions(
+    recount.count_decisions(
         session,
         region.id,
         since=None,
@@ -110,7 +110,7 @@ def _recount_statistics(session: Session, region: Region) -> None:
         operator_name=None,
         role=None,
     )
-    applications_repository.count_received(
+    recount.count_received(
         session,
         region.id,
         since=None,
