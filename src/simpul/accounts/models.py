@@ -40,13 +40,19 @@ class StaffRoleName(enum.StrEnum):
     """What a staff member may do for an agency."""
 
     VERIFIKATOR = "verifikator"
+    #: Enters data in the agency's system (the register number) at a data_entry step.
+    OPERATOR = "operator"
     PENYETUJU = "penyetuju"
+    #: The head of the office (kepala dinas) or whom they appoint: signs the products.
+    PENANDATANGAN = "penandatangan"
     ADMIN_OPD = "admin_opd"
 
 
 STAFF_ROLE_LABELS = {
     "verifikator": lazy("Verifikator"),
+    "operator": lazy("Operator"),
     "penyetuju": lazy("Penyetuju"),
+    "penandatangan": lazy("Penandatangan"),
     "admin_opd": lazy("Admin OPD"),
 }
 

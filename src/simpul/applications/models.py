@@ -16,7 +16,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simpul.accounts.models import StaffRoleName
@@ -94,6 +96,12 @@ class Application(IdMixin, TimestampMixin, RegionScoped, Base):
     #: service's eForm marks nothing personal (then ``data`` is the whole answers).
     data_encrypted: Mapped[str | None] = mapped_column(Text)
     application_name: Mapped[str] = mapped_column(String(200), default="")
+    #: What officers entered at the workflow's steps: a data_entry step's fields by code (the
+    #: register number), a field check's visit and a payment's reference under the step's
+    #: code (decision 0041). Products print it through ``step:<code>``.
+    officer_data: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     submitted_at: Mapped[datetime | None]
     #: The date by which the agency must finish, in the region's local calendar.
     due_date: Mapped[date | None]

@@ -136,6 +136,10 @@ class Service(IdMixin, TimestampMixin, RegionScoped, Base):
         default=lambda: dict(DEFAULT_WORKFLOW),
         server_default=text(f"'{json.dumps(DEFAULT_WORKFLOW)}'::jsonb"),
     )
+    #: The products the service issues (``products.ProductTemplate``), in issuing order.
+    products: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True), deferred=True
     )

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simpul.catalogue.standard import EForm, RequiredDocument, ServiceStandard
+from simpul.catalogue.products import ProductTemplate
+from simpul.catalogue.standard import (
+    DEFAULT_WORKFLOW,
+    EForm,
+    RequiredDocument,
+    ServiceStandard,
+    Workflow,
+)
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -53,6 +60,17 @@ class ServiceSeed(BaseModel):
     standard: ServiceStandard
     required_documents: list[RequiredDocument]
     eform: EForm
+    #: The steps of the standard's procedure (``sistem_mekanisme_prosedur``) done in Simpul.
+    workflow: Workflow = Field(default_factory=lambda: Workflow.model_validate(DEFAULT_WORKFLOW))
+    #: The products the standard lists (``produk_pelayanan``), as templates.
+    products: list[ProductTemplate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_products(self) -> ServiceSeed:
+        codes = [p.code for p in self.products]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"{self.slug}: each product has its own code")
+        return self
 
 
 class AgencySeed(BaseModel):

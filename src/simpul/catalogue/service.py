@@ -387,6 +387,8 @@ def import_catalogue(
                 standard=seed_service.standard.model_dump(),
                 required_documents=[d.model_dump() for d in seed_service.required_documents],
                 eform=seed_service.eform.model_dump(by_alias=True),
+                workflow=seed_service.workflow.model_dump(exclude_defaults=True),
+                products=[p.model_dump(exclude_defaults=True) for p in seed_service.products],
             )
             repository.add_service(
                 session, service, [events[slug] for slug in seed_service.life_events]
@@ -436,6 +438,8 @@ def export_catalogue(
                             "standard": s.standard,
                             "required_documents": s.required_documents,
                             "eform": s.eform,
+                            "workflow": s.workflow,
+                            "products": s.products,
                         }
                         for s in services
                     ],

@@ -6,12 +6,13 @@ seed files and a region's own edits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, Final
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simpul.core.i18n import lazy
 from simpul.core.personal import KINDS, MARK, RULES, PersonalKind
@@ -167,17 +168,67 @@ COMPONENT_LABELS: Final = {
 }
 
 
+#: The staff roles a step can be given to (``accounts.models.StaffRoleName``), in the order
+#: an agency's desk usually runs: verifikator (checks the file), operator (enters data in the
+#: agency's system, e.g. the register number), penyetuju (approves), penandatangan (the head of
+#: the office, who signs the product), admin_opd (manages the agency's desk).
+STEP_ROLES: Final = ("verifikator", "operator", "penyetuju", "penandatangan", "admin_opd")
+
+#: What a step asks of the officer before the decision (decision 0041):
+#: ``review``: look at the file and decide; ``data_entry``: fill the step's ``fields`` (they
+#: print on the product, e.g. the register number); ``field_check``: a visit with its date,
+#: notes and photos; ``payment``: the retribusi is paid (the officer records the payment
+#: reference, or the payment provider's webhook does).
+STEP_KINDS: Final = ("review", "data_entry", "field_check", "payment")
+
+
+class OfficerField(BaseModel):
+    """A value an officer enters at a ``data_entry`` step (stored in
+    ``application.officer_data[code]``; a product prints it through ``step:<code>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,38}$")
+    label: str = Field(min_length=2, max_length=120)
+    label_en: str = Field(default="", max_length=120)
+    #: A regular expression the whole value must match (e.g. ``^3273-LU-\d{8}-\d{4}$``).
+    pattern: str | None = Field(default=None, max_length=200)
+    #: Shown under the field: what to type and where it comes from.
+    help: str = Field(default="", max_length=300)
+    required: bool = True
+    max_length: int = Field(default=200, ge=1, le=2000)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from exc
+        return value
+
+
 class WorkflowStep(BaseModel):
-    """One step of a service's workflow: who acts and what they may do."""
+    """One step of a service's workflow: who acts, what the step asks of them, what they may do."""
 
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,38}$")
     name: str = Field(min_length=3, max_length=120)
     name_en: str = Field(min_length=3, max_length=120)
-    role: str = Field(pattern=r"^(verifikator|penyetuju|admin_opd)$")
+    role: str = Field(pattern="^(" + "|".join(STEP_ROLES) + ")$")
     #: Always includes "approve"; "return" sends it back to the citizen, "reject" ends it.
     actions: list[str] = Field(min_length=1)
+    kind: str = Field(default="review", pattern="^(" + "|".join(STEP_KINDS) + ")$")
+    #: ``data_entry`` only: what the officer fills in.
+    fields: list[OfficerField] = Field(default_factory=list, max_length=20)
+    #: The numbers of the items of the standard's ``sistem_mekanisme_prosedur`` this step
+    #: carries out (``simpul catalogue check-standards`` compares them).
+    procedure: list[int] = Field(default_factory=list, max_length=10)
+    #: Whether this step signs the service's products (the officer's passphrase is asked).
+    #: At most one step signs; when none says so, the last step signs.
+    signs: bool = False
 
     @field_validator("actions")
     @classmethod
@@ -187,11 +238,35 @@ class WorkflowStep(BaseModel):
             raise ValueError("actions are approve (required), return and reject")
         return value
 
+    @model_validator(mode="after")
+    def _fields_only_for_data_entry(self) -> WorkflowStep:
+        if self.kind == "data_entry" and not self.fields:
+            raise ValueError(f"step {self.code}: a data_entry step lists the fields it fills")
+        if self.kind != "data_entry" and self.fields:
+            raise ValueError(f"step {self.code}: only a data_entry step has fields")
+        return self
+
 
 class Workflow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     steps: list[WorkflowStep] = Field(min_length=1, max_length=10)
+    #: Four eyes: the officer who acts at a step must not be one who approved an earlier step
+    #: of the same application. None: on when the service issues a signed product (the
+    #: default of every service that has products).
+    four_eyes: bool | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Workflow:
+        codes = [s.code for s in self.steps]
+        if len(codes) != len(set(codes)):
+            raise ValueError("step codes must be unique")
+        fields = [f.code for s in self.steps for f in s.fields]
+        if len(fields) != len(set(fields)):
+            raise ValueError("officer field codes must be unique across the steps")
+        if sum(s.signs for s in self.steps) > 1:
+            raise ValueError("at most one step signs the products")
+        return self
 
     def step(self, code: str | None) -> WorkflowStep | None:
         return next((s for s in self.steps if s.code == code), None)
@@ -200,6 +275,15 @@ class Workflow(BaseModel):
         codes = [s.code for s in self.steps]
         position = codes.index(code)
         return self.steps[position + 1] if position + 1 < len(self.steps) else None
+
+    @property
+    def signing_step(self) -> WorkflowStep:
+        """The step whose approval signs the products (the one marked, else the last)."""
+        return next((s for s in self.steps if s.signs), self.steps[-1])
+
+    def officer_fields(self) -> dict[str, OfficerField]:
+        """Every field a data_entry step fills, by code."""
+        return {f.code: f for s in self.steps for f in s.fields}
 
 
 #: What a service does unless it declares its own steps: verification, then approval.
