@@ -3,7 +3,7 @@
 ``staff_role_name`` gains ``operator`` (data entry in the agency's system) and
 ``penandatangan`` (the head of the office who signs); ``service.products`` holds the product
 templates a service issues; ``application.officer_data`` what officers entered at its steps
-(decision 0041).
+(decision 0041); ``user_account.nip`` and ``position`` what prints under an officer's signature.
 
 Revision ID: 0023
 Revises: 0022
@@ -29,6 +29,12 @@ def upgrade() -> None:
         "ALTER TYPE staff_role_name ADD VALUE IF NOT EXISTS 'penandatangan' AFTER 'penyetuju'"
     )
     op.add_column(
+        "user_account", sa.Column("nip", sa.String(18), nullable=False, server_default="")
+    )
+    op.add_column(
+        "user_account", sa.Column("position", sa.String(200), nullable=False, server_default="")
+    )
+    op.add_column(
         "service",
         sa.Column(
             "products",
@@ -51,4 +57,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("application", "officer_data")
     op.drop_column("service", "products")
+    op.drop_column("user_account", "position")
+    op.drop_column("user_account", "nip")
     # PostgreSQL cannot drop an enum value; the two roles stay (unused) in the type.

@@ -93,6 +93,10 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
     #: The NIK encrypted (Fernet) for the owner and authorised officers.
     nik_encrypted: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(5), default="id")
+    #: An officer's civil servant number (NIP, 18 digits) and position (jabatan), printed
+    #: under their signature on the products they sign; empty for everyone else.
+    nip: Mapped[str] = mapped_column(String(18), default="", server_default="")
+    position: Mapped[str] = mapped_column(String(200), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     #: When the owner opened the link sent to the e-mail address (accounts made by
     #: administrators: when made). None: a registration waiting for that link; it cannot log
