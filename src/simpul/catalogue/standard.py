@@ -251,9 +251,10 @@ class Workflow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     steps: list[WorkflowStep] = Field(min_length=1, max_length=10)
-    #: Four eyes: the officer who acts at a step must not be one who approved an earlier step
-    #: of the same application. None: on when the service issues a signed product (the
-    #: default of every service that has products).
+    #: Four eyes: the officer who decides at an approving step (role penyetuju or
+    #: penandatangan, or the signing step) must not be one who approved an earlier
+    #: verification (a step of role verifikator) of the same application. None: on when the
+    #: service issues a signed product (the default of every service that has products).
     four_eyes: bool | None = None
 
     @model_validator(mode="after")
