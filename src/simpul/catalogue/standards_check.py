@@ -19,7 +19,7 @@ from typing import Any, Final, Protocol
 from pydantic import ValidationError
 
 from simpul.catalogue.products import ProductTemplate, validate_products
-from simpul.catalogue.standard import Workflow, WorkflowStep
+from simpul.catalogue.standard import COMPONENT_LABELS, Workflow, WorkflowStep
 from simpul.core.i18n import _, lazy
 
 
@@ -36,17 +36,28 @@ class Disagreement:
 
 
 class ServiceRow(Protocol):
-    slug: str
-    fee_rupiah: int
-    standard: Mapping[str, Any]
-    eform: Mapping[str, Any]
-    workflow: Mapping[str, Any]
-    products: Sequence[Mapping[str, Any]]
+    """What the check reads of a service (a ``catalogue.models.Service`` row, or any object
+    with these attributes)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def fee_rupiah(self) -> int: ...
+    @property
+    def standard(self) -> Mapping[str, Any]: ...
+    @property
+    def eform(self) -> Mapping[str, Any]: ...
+    @property
+    def workflow(self) -> Mapping[str, Any]: ...
+    @property
+    def products(self) -> Sequence[Mapping[str, Any]]: ...
 
 
 class AgencyRow(Protocol):
-    email: str
-    phone: str
+    @property
+    def email(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
 
 
 class AgencyWithId(AgencyRow, Protocol):
@@ -185,6 +196,14 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s,;()<>\"']+", re.IGNORECASE)
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
 _SIMPUL = re.compile(r"(?<![\w-])simpul(?![\w-])")
 
+
+#: Headings of what a disagreement is about: the standard's components, the workflow, the
+#: product templates (translated at render time).
+CHECK_LABELS: Final = {
+    **COMPONENT_LABELS,
+    "workflow": lazy("Alur kerja"),
+    "products": lazy("Templat produk"),
+}
 
 # --- what the check says (msgids; translated when a disagreement is made) -------------------
 PRODUCTS: Final = "produk_pelayanan"
@@ -413,8 +432,10 @@ def _check_unassigned_items(
     paid = {n for s in workflow.steps if s.kind == "payment" for n in s.procedure}
     signed = set(signing.procedure) if signing else set()
     # Items after the signing describe what follows the issued product (downloading it,
-    # monitoring, renewal reminders): they are not the application's back-office work.
-    last = max(signed) if signed else max(items, default=0)
+    # monitoring, renewal reminders): they are not the application's back-office work. The
+    # signing is the last item the signing step names or that speaks of signing.
+    signing_items = signed | {n for n, item in items.items() if _has_word(item, SIGN_STRONG)}
+    last = max(signing_items, default=max(items, default=0)) if signing else max(items, default=0)
     for number, item in sorted(items.items()):
         if number > last:
             break
