@@ -23,6 +23,7 @@ from simpul.catalogue.standard import (
     MANAGEMENT_COMPONENTS,
     STANDARD_COMPONENTS,
 )
+from simpul.catalogue.standards_check import CHECK_LABELS, check_service
 from simpul.core.database import DbSession
 from simpul.core.errors import Forbidden, InvalidInput
 from simpul.core.i18n import _
@@ -182,6 +183,9 @@ def _edit_page(
             "delivery": DELIVERY_COMPONENTS,
             "management": MANAGEMENT_COMPONENTS,
             "labels": COMPONENT_LABELS,
+            "check_labels": CHECK_LABELS,
+            # The standards check is pure: it reads the row and its agency (decision 0046).
+            "disagreements": check_service(found, found.agency),
             **extra,
         },
         status_code=status,

@@ -18,6 +18,7 @@ from simpul.catalogue.standard import (
     EForm,
     ServiceStandard,
 )
+from simpul.catalogue.standards_check import Disagreement, check_region
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
@@ -527,3 +528,19 @@ def every_service(session: Session, region: Region) -> Sequence[Service]:
 def catalogue_fingerprint(session: Session, region: Region) -> str:
     """Changes whenever anything the public catalogue pages show of the region changes."""
     return repository.catalogue_fingerprint(session, region.id)
+
+
+def standards_disagreements(
+    session: Session, region: Region, slug: str | None = None
+) -> tuple[int, list[Disagreement]]:
+    """How many published services were checked against their standards, and what disagrees
+    (decision 0046). ``slug`` checks one service; ``NotFound`` when it is not published here."""
+    agencies = repository.list_agencies(session, region.id)
+    if slug is None:
+        services: Sequence[Service] = all_published_services(session, region)
+    else:
+        service = repository.get_published_service_by_slug(session, region.id, slug)
+        if service is None:
+            raise NotFound(_("Layanan '%(slug)s' tidak ada di wilayah ini.") % {"slug": slug})
+        services = [service]
+    return len(services), check_region(agencies, services, region)

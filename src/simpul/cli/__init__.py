@@ -16,6 +16,7 @@ import os
 import typer
 
 from simpul.applications.cli import protect_personal_data
+from simpul.catalogue.cli import catalogue_app
 from simpul.cli.apps import apps_app
 from simpul.cli.common import _region, domain_errors, fail, session_factory, session_scope
 from simpul.cli.regions import check_catalogue, region_app
@@ -50,6 +51,7 @@ app.command("seed-demo")(seed_demo_command)
 app.command()(demo)
 app.command("check-catalogue")(check_catalogue)
 app.add_typer(region_app, name="region")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(apps_app, name="apps")
