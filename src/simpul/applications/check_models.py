@@ -1,4 +1,4 @@
-"""An officer's verdict on one requirement document or one answer of an application (decision 0043)."""
+"""An officer's verdict on a requirement's document or an answer of an application (0043)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
 from simpul.applications import access, checks_repository, documents, repository
 from simpul.applications.check_models import CheckTarget, RequirementCheck, Verdict
-from simpul.applications.display import Answer
+from simpul.applications.display import Answer, describe
 from simpul.applications.models import Application, ApplicationStatus, Document, Task, TaskStatus
 from simpul.applications.pdf_pages import MAX_PAGES, RenderFailed, render_page
 from simpul.catalogue.models import Service
@@ -213,8 +213,6 @@ def _clean_item_note(note: str) -> str:
 
 
 def _answer_paths(application: Application, service: Service) -> set[str]:
-    from simpul.applications.display import describe  # noqa: PLC0415 - keeps imports light
-
     return {a.path for a in describe(service.eform["schema"], application.data) if a.path}
 
 

@@ -71,7 +71,7 @@ def render_page(
 
 
 def _limit_myself(cpu_seconds: int) -> None:
-    import resource  # noqa: PLC0415 - POSIX only, and only the child needs it
+    import resource  # POSIX only, and only the child needs it
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
@@ -83,7 +83,7 @@ def _child(page: int, cpu_seconds: int) -> int:
     """Read a PDF on stdin, write ``<pages>\\n<png>`` on stdout; never run the PDF's scripts."""
     _limit_myself(cpu_seconds)
     data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    import pypdfium2  # noqa: PLC0415 - loaded after the limits are in place
+    import pypdfium2  # type: ignore[import-untyped]  # loaded after the limits are in place
 
     document = pypdfium2.PdfDocument(data)  # no form environment: no JavaScript runs
     count = len(document)

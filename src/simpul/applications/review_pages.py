@@ -47,9 +47,7 @@ def document_preview(
         preview.body,
         media_type=preview.content_type,
         headers={
-            "Content-Disposition": content_disposition(
-                f"pratinjau-{page}{extension}", inline=True
-            ),
+            "Content-Disposition": content_disposition(f"pratinjau-{page}{extension}", inline=True),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": PREVIEW_CSP,
             "Cache-Control": "private, no-store",
