@@ -227,7 +227,11 @@ def check_item(
             officer,
             task.application_id,
             status_code=exc.status_code,
-            check_error={"key": f"{kind}:{code}", "message": exc.message, "note": note},
+            check_error={
+                "key": f"{kind}:{code}",
+                "message": next(iter(exc.field_errors().values()), exc.message),
+                "note": note,
+            },
         )
     return RedirectResponse(
         f"/{region.slug}/petugas/permohonan/{task.application_id}#cek-{kind}-{code}",
