@@ -64,7 +64,16 @@ def test_a_return_lists_each_item_marked_tidak_sesuai_with_its_note(
     application = submitted(session, world)
     task = open_task(session, application)
     ktp = ktp_of(session, application)
-    mark(session, world, task, "document", "ktp", "tidak_sesuai", "Foto KTP buram", document_id=ktp.id)  # type: ignore[attr-defined]
+    mark(
+        session,
+        world,
+        task,
+        "document",
+        "ktp",
+        "tidak_sesuai",
+        "Foto KTP buram",
+        document_id=ktp.id,
+    )  # type: ignore[attr-defined]
     mark(session, world, task, "field", "nama_usaha", "sesuai")
     mark(session, world, task, "field", "jumlah_pegawai", "tidak_sesuai", "Tidak sama dengan BPJS")
     workflow.act_on_task(session, world.region, world.verifier, task.id, TaskOutcome.RETURN, "")
@@ -113,9 +122,7 @@ def test_a_return_with_nothing_marked_and_no_note_is_refused(
     assert task.status is TaskStatus.OPEN
 
 
-def test_tidak_sesuai_needs_a_note_and_the_note_is_cleaned(
-    session: Session, world: World
-) -> None:
+def test_tidak_sesuai_needs_a_note_and_the_note_is_cleaned(session: Session, world: World) -> None:
     application = submitted(session, world)
     task = open_task(session, application)
     with pytest.raises(InvalidInput) as caught:
@@ -134,9 +141,7 @@ def test_tidak_sesuai_needs_a_note_and_the_note_is_cleaned(
     assert session.scalars(select(RequirementCheck)).all() == [kept]
 
 
-def test_a_second_check_of_the_same_item_replaces_the_first(
-    session: Session, world: World
-) -> None:
+def test_a_second_check_of_the_same_item_replaces_the_first(session: Session, world: World) -> None:
     application = submitted(session, world)
     task = open_task(session, application)
     mark(session, world, task, "field", "nama_usaha", "tidak_sesuai", "Salah eja")
