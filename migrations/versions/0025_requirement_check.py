@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("region_id", sa.Uuid(), nullable=False),
         sa.Column("application_id", sa.Uuid(), nullable=False),
         sa.Column("task_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "target_kind", sa.Enum("document", "field", name="check_target"), nullable=False
-        ),
+        sa.Column("target_kind", sa.Enum("document", "field", name="check_target"), nullable=False),
         sa.Column("target_code", sa.String(200), nullable=False),
         sa.Column("document_id", sa.Uuid(), nullable=True),
         sa.Column(
@@ -36,7 +34,9 @@ def upgrade() -> None:
         ),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("officer_id", sa.Uuid(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_requirement_check"),
         sa.ForeignKeyConstraint(
             ["region_id"],
