@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from simpul.applications.check_models import RequirementCheck
-from simpul.applications.models import Application, Document, DocumentAccess, Task, TaskStatus
+from simpul.applications.models import Document, DocumentAccess, Task, TaskStatus
 from simpul.core.models import AuditEvent
 from tests.applications.conftest import PDF_BYTES, World
 from tests.applications.test_pages import log_in, start, upload
@@ -61,8 +62,9 @@ def test_task_page_reads_applicant_then_requirements_then_answers_then_decision(
     assert "warga@example.org" in html
     # Each requirement with its preview and its check form, each answer with its check form.
     documents = session.scalars(
-        select(Document).where(Document.application_id == Application.id)
+        select(Document).where(Document.application_id == uuid.UUID(application_id))
     ).all()
+    assert len(documents) == 2
     for document in documents:
         assert f"/kota-uji/petugas/dokumen/{document.id}/pratinjau/1" in html
     assert 'id="cek-document-ktp"' in html and 'id="cek-document-foto"' in html
@@ -77,12 +79,12 @@ def test_task_page_reads_applicant_then_requirements_then_answers_then_decision(
 def test_previews_are_images_shown_inline_and_each_view_is_recorded(
     web: TestClient, session: Session, world: World
 ) -> None:
-    application_id = send_application(web)
+    application_id = uuid.UUID(send_application(web))
     log_in(web, "verif@example.org", "sandi-verif-1")
     ktp, photo = (
         session.scalars(
             select(Document).where(
-                Document.application_id == Application.id,
+                Document.application_id == application_id,
                 Document.requirement_code == code,
             )
         ).one()

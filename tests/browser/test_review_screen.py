@@ -87,8 +87,15 @@ def test_officer_marks_a_document_tidak_sesuai_and_the_citizen_sees_the_note_bes
     listed = officer.locator("#keputusan-panel .to-return")
     expect(listed).to_contain_text(f"Kartu Keluarga: {DOCUMENT_NOTE}")
     _no_horizontal_scroll(officer)
-    officer.locator("section.applicant").scroll_into_view_if_needed()
-    officer.screenshot(path=screenshots / "24-layar-keputusan.png", full_page=True)
+    shown = officer.locator("#cek-document-kartu_keluarga").locator("xpath=..")
+    shown.get_by_role("img", name="Pratinjau Kartu Keluarga").scroll_into_view_if_needed()
+    officer.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0",
+        arg=shown.get_by_role("img", name="Pratinjau Kartu Keluarga").element_handle(),
+    )
+    shown.get_by_role("heading", name="Kartu Keluarga").scroll_into_view_if_needed()
+    officer.evaluate("window.scrollBy(0, -40)")
+    officer.screenshot(path=screenshots / "24-layar-keputusan.png")
 
     # Returned with no note of its own: the marked document is the reason.
     _decide(officer, "Verifikasi berkas", "Kembalikan untuk perbaikan")
