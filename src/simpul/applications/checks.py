@@ -233,7 +233,8 @@ def record_check(
     Only the officer working the step now may check; the item must be one of the service's
     requirements (with the application's current document for it) or one of its answers.
     """
-    task = repository.get_task(session, region.id, task_id)
+    # Locked as a decision locks it: a check never lands on a task decided meanwhile.
+    task = repository.get_task(session, region.id, task_id, for_update=True)
     if task is None or not access.is_officer_of(officer, task.agency_id):
         raise NotFound(_("Tugas tidak ditemukan."))
     if task.status is not TaskStatus.OPEN:
