@@ -1,8 +1,8 @@
 """Imports every domain's models so the metadata is complete (Alembic, tests)."""
 
 from simpul.accounts import models as accounts_models
+from simpul.applications import check_models, upload_models
 from simpul.applications import models as applications_models
-from simpul.applications import upload_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
@@ -21,6 +21,7 @@ __all__ = [
     "applications_models",
     "assessments_models",
     "catalogue_models",
+    "check_models",
     "core_models",
     "documents_models",
     "inventory_models",

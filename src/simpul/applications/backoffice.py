@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
-from simpul.applications import answers, workflow
+from simpul.applications import answers, checks, workflow
 from simpul.applications import service as applications
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
@@ -124,11 +124,25 @@ def _file_page(
     issued = documents_service.issued_documents_of_application(session, region, application_id)
     current_document = next((d for d in issued if d.revoked_at is None), None)
     shown = answers.answers_for(session, region, officer, view.application, view.service, via="web")
+    described = describe(view.service.eform["schema"], shown.data)
     return render(
         request,
         "applications/officer_file.html",
         {
             "view": view,
+            "applicant": checks.applicant_panel(
+                session, region, officer, view.application, view.service
+            ),
+            "review": checks.review_sheet(
+                session,
+                region,
+                officer,
+                view.application,
+                view.service,
+                view.documents,
+                view.open_task,
+                described,
+            ),
             "signing": {
                 "needed": choices.can_act
                 and choices.final_step
@@ -144,7 +158,7 @@ def _file_page(
             and documents_service.may_issue(officer, view.service.agency_id),
             "assignees": choices.assignees,
             "step_names": step_names(view.service.workflow),
-            "answers": describe(view.service.eform["schema"], shown.data),
+            "answers": described,
             "masked_answers": bool(shown.masked_fields),
             "answers_recorded": shown.recorded,
             "can_act": choices.can_act,
@@ -170,6 +184,59 @@ def officer_file(
     application_id: uuid.UUID,
 ) -> HTMLResponse:
     return _file_page(request, session, region, officer, application_id)
+
+
+@router.post(
+    "/{region}/petugas/tugas/{task_id}/periksa", response_class=HTMLResponse, name="check_item"
+)
+def check_item(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    task_id: uuid.UUID,
+    kind: Annotated[str, Form()] = "",
+    code: Annotated[str, Form(max_length=200)] = "",
+    verdict: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    document_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Mark one document or answer sesuai / tidak sesuai (with a note); back to the same item."""
+    task = workflow.visible_task(session, region, officer, task_id)
+    try:
+        document = uuid.UUID(document_id) if document_id else None
+    except ValueError:
+        document = uuid.uuid4()  # names no document of the application: refused as unknown
+    try:
+        checks.record_check(
+            session,
+            region,
+            officer,
+            task_id,
+            kind=kind,
+            code=code,
+            verdict=verdict,
+            note=note[:2000],
+            document_id=document,
+        )
+    except InvalidInput as exc:
+        return _file_page(
+            request,
+            session,
+            region,
+            officer,
+            task.application_id,
+            status_code=exc.status_code,
+            check_error={
+                "key": f"{kind}:{code}",
+                "message": next(iter(exc.field_errors().values()), exc.message),
+                "note": note,
+            },
+        )
+    return RedirectResponse(
+        f"/{region.slug}/petugas/permohonan/{task.application_id}#cek-{kind}-{code}",
+        status_code=303,
+    )
 
 
 @router.post("/{region}/petugas/tugas/{task_id}/tindak", response_class=HTMLResponse, name="act")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from simpul.accounts.auth import CurrentPageUser
 from simpul.applications import (
     answers,
+    checks,
     documents,
     eform,
     notices,
@@ -100,6 +101,7 @@ def application_page(
             "answers": describe(view.service.eform["schema"], shown.data),
             "masked_answers": bool(shown.masked_fields),
             "returned_note": _last_note(view.events, "return"),
+            "returned": checks.returned_items(session, region, view.application),
             "step_names": step_names(view.service.workflow),
             "document": documents_service.document_state(session, region, application_id),
             "survey": survey_service.invite_for(session, region, user.id, view.application),
@@ -132,13 +134,16 @@ def _form_page(
     present = {
         d.requirement_code: d for d in applications.current_documents(session, application.id)
     }
+    # A returned application's form marks what the officer found tidak sesuai (decision 0043).
+    returned = checks.returned_items(session, region, application)
     return render(
         request,
         "applications/form.html",
         {
             "application": application,
             "service": service,
-            "fields": eform.build_fields(schema, ui, current, all_errors),
+            "fields": eform.build_fields(schema, ui, current, {**returned.fields, **all_errors}),
+            "returned_documents": returned.documents,
             "documents": present,
             "doc_errors": {
                 k[len("documents.") :]: v

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import StaffRoleName, User
-from simpul.applications import access, answers, listing, repository
+from simpul.applications import access, answers, checks, listing, repository
 from simpul.applications.eform import validate as validate_form_data
 from simpul.applications.models import (
     Application,
@@ -177,6 +177,8 @@ def act_on_task(
         raise Conflict(
             _("Tindakan ini tidak tersedia pada tahap %(step)s.") % {"step": task.step_name}
         )
+    if outcome is TaskOutcome.RETURN:  # lists the items marked tidak sesuai (decision 0043)
+        note = checks.note_for_return(session, region, task, service, note)
     if outcome is not TaskOutcome.APPROVE and len(note) < 5:
         raise InvalidInput(
             _("Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."),

@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.accounts import api as accounts_api
     from simpul.accounts import pages as accounts_pages
     from simpul.applications import api as applications_api
-    from simpul.applications import backoffice, registration_api
+    from simpul.applications import backoffice, registration_api, review_pages
     from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         accounts_pages.router,
         applications_pages.router,
         backoffice.router,
+        review_pages.router,
         inventory_import_pages.router,
         inventory_pages.router,
         monitor_pages.router,
