@@ -2,6 +2,7 @@
 
 from simpul.accounts import models as accounts_models
 from simpul.applications import models as applications_models
+from simpul.applications import payment_models
 from simpul.applications import upload_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
@@ -27,6 +28,7 @@ __all__ = [
     "monitor_models",
     "msglog_models",
     "notify_models",
+    "payment_models",
     "registry_models",
     "rollups_models",
     "savings_models",
