@@ -2,8 +2,7 @@
 
 from simpul.accounts import models as accounts_models
 from simpul.applications import models as applications_models
-from simpul.applications import payment_models
-from simpul.applications import upload_models
+from simpul.applications import payment_models, upload_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
