@@ -140,9 +140,7 @@ def test_a_bill_not_waiting_for_payment_is_refused(
     assert session.scalar(select(func.count()).select_from(ApplicationPayment)) == 0
 
 
-def test_officer_records_the_payment_with_the_amount_due(
-    session: Session, desk: DeskWorld
-) -> None:
+def test_officer_records_the_payment_with_the_amount_due(session: Session, desk: DeskWorld) -> None:
     application = at_payment(session, desk)
     service = service_of(session, desk, "izin-bayar")
     step = payment_step(session, desk)
@@ -209,9 +207,7 @@ def test_citizen_sees_what_to_pay_and_the_bill(
     assert "Menunggu pembayaran retribusi" in page.text
     assert "Rp75.000" in page.text
     assert application.tracking_number in page.text
-    send_notification(
-        client, desk.region, notification(application.tracking_number, "REF-PAID")
-    )
+    send_notification(client, desk.region, notification(application.tracking_number, "REF-PAID"))
     after = client.get(f"/{desk.region.slug}/permohonan/{application.id}")
     assert "Menunggu pembayaran retribusi" not in after.text
 

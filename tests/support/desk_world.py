@@ -91,7 +91,9 @@ def build_desk_world(session: Session, tmp_path: Path, slug: str = "kota-uji") -
             service_seed("izin-taksir", "Izin Ditaksir", workflow=PAYMENT_WORKFLOW),
         ],
     )
-    add_agency(session, region, "dinas-lain", "Dinas Lain", [service_seed("izin-lain", "Perizinan Lain")])
+    add_agency(
+        session, region, "dinas-lain", "Dinas Lain", [service_seed("izin-lain", "Perizinan Lain")]
+    )
 
     def staff(email: str, roles: list[tuple[str, StaffRoleName]]) -> User:
         return make_user(session, region, email, PASSWORD, AccountKind.STAFF, roles=roles)
@@ -139,9 +141,7 @@ def service_of(session: Session, world: DeskWorld, slug: str) -> Any:
     return service
 
 
-def notification(
-    bill: str, reference: str, amount: Any = FEE, paid_at: str | None = None
-) -> bytes:
+def notification(bill: str, reference: str, amount: Any = FEE, paid_at: str | None = None) -> bytes:
     return json.dumps(
         {
             "bill": bill,
