@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simpul.core.models import AuditEvent
 from simpul.applications import delegation, workflow
 from simpul.applications.models import Application, ApplicationEvent, Task, TaskOutcome, TaskStatus
 from simpul.core.errors import Conflict, InvalidInput
 from simpul.core.kit.periods import today_in
+from simpul.core.models import AuditEvent
 from tests.support.desk_world import DeskWorld, build_desk_world, submit
 
 
