@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,8 @@ from simpul.applications.models import Application, ApplicationEvent, Task, Task
 from simpul.core.errors import Conflict, InvalidInput
 from simpul.core.kit.periods import today_in
 from simpul.core.models import AuditEvent
-from tests.support.desk_world import DeskWorld, build_desk_world, submit
+from tests.factories import post_form
+from tests.support.desk_world import DeskWorld, build_desk_world, log_in, submit
 
 
 @pytest.fixture
@@ -185,3 +187,26 @@ def test_bad_absences_are_refused_per_field(session: Session, desk: DeskWorld) -
     with pytest.raises(InvalidInput) as away:
         record(officer_id=desk.officer_b.id, delegate_id=desk.officer_a.id)
     assert "delegate_id" in away.value.field_errors()
+
+
+def test_the_file_page_reassigns_and_the_history_says_from_whom(
+    client: TestClient, session: Session, desk: DeskWorld
+) -> None:
+    application = submit(session, desk)
+    task = task_of(session, application)
+    workflow.claim_task(session, desk.region, desk.officer_a, task.id)
+    session.commit()
+    log_in(client, desk.region.slug, "admin.opd@example.org")
+    file_page = f"/{desk.region.slug}/petugas/permohonan/{application.id}"
+    page = client.get(file_page)
+    assert f"Dipegang oleh: {desk.officer_a.full_name}." in page.text
+    moved = post_form(
+        client,
+        f"/{desk.region.slug}/petugas/tugas/{task.id}/tugaskan",
+        {"officer_id": str(desk.officer_b.id)},
+        page=file_page,
+    )
+    assert moved.status_code == 303
+    after = client.get(file_page)
+    assert f"Dipegang oleh: {desk.officer_b.full_name}." in after.text
+    assert f"Dari {desk.officer_a.full_name} kepada {desk.officer_b.full_name}." in after.text
