@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simpul.accounts import staff
-from simpul.accounts.models import StaffRole, StaffRoleName
-from simpul.core.errors import Conflict, InvalidInput
+from simpul.accounts.models import OfficerAbsence, StaffRole, StaffRoleName
+from simpul.core.errors import Conflict, Forbidden, InvalidInput
+from simpul.core.kit.periods import today_in
 from simpul.core.models import AuditEvent
 from tests.factories import post_form
 from tests.support.desk_world import DeskWorld, build_desk_world, log_in
@@ -162,3 +163,53 @@ def test_the_page_manages_roles_identity_and_absences(
     assert "Tanggal selesai sudah lewat." in absence.text
     session.expire_all()
     assert "operator" in roles_of(session, desk, desk.verifier_only.id)
+
+
+def test_region_admin_records_and_ends_an_absence_on_the_page(
+    client: TestClient, session: Session, desk: DeskWorld
+) -> None:
+    session.commit()
+    log_in(client, desk.region.slug, "admin.wilayah@example.org")
+    admin_home = client.get(f"/{desk.region.slug}/admin")
+    page_path = f"/{desk.region.slug}/petugas/instansi/dinas-uji/petugas"
+    assert page_path in admin_home.text
+    base = f"/{desk.region.slug}/petugas/instansi/dinas-uji/ketidakhadiran"
+    missing = post_form(client, base, {"starts_on": "2026-01-01"}, page=page_path)
+    assert missing.status_code == 422
+    assert "Pilih petugas." in missing.text
+    today = today_in(desk.region).isoformat()
+    recorded = post_form(
+        client,
+        base,
+        {
+            "officer_id": str(desk.officer_a.id),
+            "delegate_id": str(desk.officer_b.id),
+            "starts_on": today,
+            "ends_on": today,
+            "reason": "dinas_luar",
+            "note": "Rapat di provinsi",
+        },
+        page=page_path,
+    )
+    assert recorded.status_code == 303
+    page = client.get(recorded.headers["location"])
+    assert "Ketidakhadiran sudah dicatat" in page.text
+    assert "Dinas luar: Rapat di provinsi" in page.text
+    absence = session.scalars(select(OfficerAbsence)).one()
+    ended = post_form(client, f"{base}/{absence.id}/akhiri", {}, page=page_path)
+    assert ended.status_code == 303
+    session.expire_all()
+    assert session.scalars(select(OfficerAbsence)).one().ended_at is not None
+    assert "Tidak ada petugas yang tercatat tidak hadir." in client.get(page_path).text
+
+
+def test_an_admin_removed_can_no_longer_remove_the_other(session: Session, desk: DeskWorld) -> None:
+    staff.grant_role(
+        session, desk.region, desk.admin, "dinas-uji", "admin_opd", user_id=desk.officer_a.id
+    )
+    staff.revoke_role(session, desk.region, desk.admin, "dinas-uji", desk.officer_a.id, "admin_opd")
+    with pytest.raises(Forbidden):
+        staff.revoke_role(
+            session, desk.region, desk.officer_a, "dinas-uji", desk.admin.id, "admin_opd"
+        )
+    assert "admin_opd" in roles_of(session, desk, desk.admin.id)

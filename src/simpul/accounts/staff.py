@@ -79,11 +79,6 @@ def may_manage(actor: User, agency: Agency) -> bool:
     )
 
 
-def managed_agencies(session: Session, region: Region, actor: User) -> list[Agency]:
-    """The agencies whose staff ``actor`` manages (for links from the staff home)."""
-    return [a for a in catalogue.all_agencies(session, region) if may_manage(actor, a)]
-
-
 def managed_agency(session: Session, region: Region, actor: User, agency_slug: str) -> Agency:
     """The agency if ``actor`` manages its staff: 404 for an unknown agency, 403 otherwise."""
     agency = catalogue.find_agency(session, region, agency_slug)
@@ -447,7 +442,3 @@ def stand_in_for(
     if holder is not None and (holder.id == officer_id or not holder.is_active):
         return None
     return holder
-
-
-def user_in_region(session: Session, region: Region, user_id: uuid.UUID) -> User | None:
-    return repository.get_user_by_id(session, region.id, user_id)

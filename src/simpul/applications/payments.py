@@ -97,29 +97,6 @@ def amount_due(application: Application, service: Service) -> int | None:
     return parse_rupiah((application.officer_data or {}).get(ASSESSED_FIELD))
 
 
-@dataclass(frozen=True)
-class PaymentDue:
-    """What the citizen's page shows while a payment step waits."""
-
-    bill: str
-    amount: int | None
-    step_name: str
-
-
-def payment_due(
-    session: Session, region: Region, application: Application, service: Service
-) -> PaymentDue | None:
-    """The payment the application waits for, or None when it waits for none."""
-    if application.status is not ApplicationStatus.SUBMITTED:
-        return None
-    step = workflow_of(service).step(application.current_step)
-    if step is None or step.kind != "payment":
-        return None
-    if payment_repository.get_payment_of_step(session, region.id, application.id, step.code):
-        return None
-    return PaymentDue(application.tracking_number, amount_due(application, service), step.name)
-
-
 # -- recording ----------------------------------------------------------------------------
 
 
