@@ -3,20 +3,24 @@ another agency's officers or absences through one's own agency's URLs, forms wit
 
 from __future__ import annotations
 
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from simpul.accounts import staff
-from simpul.accounts.models import OfficerAbsence, StaffRole
+from simpul.accounts.models import OfficerAbsence, StaffRole, User
 from simpul.applications import delegation
-from simpul.core.errors import Forbidden, NotFound
+from simpul.core.database import sqlalchemy_url
+from simpul.core.errors import Conflict, Forbidden, NotFound
 from simpul.core.kit.periods import today_in
-from simpul.core.models import AuditEvent
+from simpul.core.models import AuditEvent, Region
 from tests.factories import csrf_from, post_form
+from tests.security.live_http import committed_database
 from tests.support.desk_world import DeskWorld, build_desk_world, log_in
 
 
@@ -158,3 +162,57 @@ def test_unknown_role_and_garbage_are_clear_errors(
     assert response.status_code == 422
     assert "Peran tidak dikenal." in response.text
     assert "Traceback" not in response.text
+
+
+def test_two_admins_removing_each_other_at_once_leave_one(tmp_path: Path) -> None:
+    """Each admin removes the other in the same instant (two transactions on a committed
+    database): the agency must keep one admin OPD, whichever wins."""
+    url = committed_database("staff_race")
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with Session(engine) as setup, setup.begin():
+            desk = build_desk_world(setup, tmp_path)
+            staff.grant_role(
+                setup, desk.region, desk.admin, "dinas-uji", "admin_opd", user_id=desk.officer_a.id
+            )
+            region_id, first_id, second_id = desk.region.id, desk.admin.id, desk.officer_a.id
+
+        def revoke(session: Session, actor_id: uuid.UUID, target_id: uuid.UUID) -> None:
+            region = session.get(Region, region_id)
+            actor = session.get(User, actor_id)
+            assert region is not None
+            assert actor is not None
+            staff.revoke_role(session, region, actor, "dinas-uji", target_id, "admin_opd")
+
+        one = Session(engine)
+        one.begin()
+        revoke(one, first_id, second_id)  # holds the agency's admin rows until it commits
+        outcome: list[BaseException | None] = []
+
+        def other() -> None:
+            with Session(engine) as two, two.begin():
+                try:
+                    revoke(two, second_id, first_id)
+                    outcome.append(None)
+                except Conflict as exc:
+                    outcome.append(exc)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second removal did not wait for the first"
+        one.commit()
+        one.close()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], Conflict)
+        with Session(engine) as check:
+            admins = check.scalar(
+                select(func.count())
+                .select_from(StaffRole)
+                .where(StaffRole.role == "admin_opd", StaffRole.user_id.in_([first_id, second_id]))
+            )
+            assert admins == 1
+    finally:
+        engine.dispose()
