@@ -210,3 +210,31 @@ def test_the_file_page_reassigns_and_the_history_says_from_whom(
     after = client.get(file_page)
     assert f"Dipegang oleh: {desk.officer_b.full_name}." in after.text
     assert f"Dari {desk.officer_a.full_name} kepada {desk.officer_b.full_name}." in after.text
+
+
+def test_the_citizen_does_not_read_why_an_officer_is_away(
+    client: TestClient, session: Session, desk: DeskWorld
+) -> None:
+    application = submit(session, desk)
+    workflow.claim_task(session, desk.region, desk.officer_a, task_of(session, application).id)
+    today = today_in(desk.region).isoformat()
+    delegation.record_absence(
+        session,
+        desk.region,
+        desk.admin,
+        "dinas-uji",
+        officer_id=desk.officer_a.id,
+        delegate_id=desk.officer_b.id,
+        starts_on=today,
+        ends_on=today,
+        reason="sakit",
+    )
+    session.commit()
+    log_in(client, desk.region.slug, "warga@example.org", "sandi-warga-1")
+    page = client.get(f"/{desk.region.slug}/permohonan/{application.id}")
+    assert page.status_code == 200
+    assert "Ditugaskan kepada petugas" in page.text
+    assert "Sakit" not in page.text
+    log_in(client, desk.region.slug, "admin.opd@example.org")
+    officer_page = client.get(f"/{desk.region.slug}/petugas/permohonan/{application.id}")
+    assert "(Sakit)" in officer_page.text
