@@ -293,7 +293,9 @@ def seed_demo_applications(session: Session, region: Region, storage: Storage) -
     _demo_application(session, region, storage, citizen, "akta-kelahiran")
     for slug, agency in (
         ("kartu-identitas-anak", "disdukcapil"),
-        ("sertifikat-laik-fungsi", "dpmptsp"),
+        # Services whose steps are all reviews: the seed decides them without the entries a
+        # data-entry, field-check or payment step asks for.
+        ("nib-usaha-mikro-kecil", "dpmptsp"),
     ):
         first, second = pairs[agency]
         assert first is not None
