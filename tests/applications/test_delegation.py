@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simpul.accounts import service as accounts_service
 from simpul.applications import delegation, workflow
 from simpul.applications.models import Application, ApplicationEvent, Task, TaskOutcome, TaskStatus
 from simpul.core.errors import Conflict, InvalidInput
@@ -238,3 +239,25 @@ def test_the_citizen_does_not_read_why_an_officer_is_away(
     log_in(client, desk.region.slug, "admin.opd@example.org")
     officer_page = client.get(f"/{desk.region.slug}/petugas/permohonan/{application.id}")
     assert "(Sakit)" in officer_page.text
+
+
+def test_the_api_keeps_the_reason_from_the_applicant_too(
+    client: TestClient, session: Session, desk: DeskWorld
+) -> None:
+    application = submit(session, desk)
+    workflow.claim_task(session, desk.region, desk.officer_a, task_of(session, application).id)
+    today = today_in(desk.region).isoformat()
+    delegation.record_absence(
+        session, desk.region, desk.admin, "dinas-uji",
+        officer_id=desk.officer_a.id, delegate_id=desk.officer_b.id,
+        starts_on=today, ends_on=today, reason="sakit",
+    )  # fmt: skip
+    _token, citizen_key = accounts_service.create_api_token(session, desk.citizen, "uji")
+    _token, officer_key = accounts_service.create_api_token(session, desk.admin, "uji")
+    session.commit()
+    url = f"/api/{desk.region.slug}/applications/{application.id}"
+    mine = client.get(url, headers={"Authorization": f"Bearer {citizen_key}"}).json()
+    assigns = [e for e in mine["history"] if e["action"] == "assign"]
+    assert assigns and all(e["note"] == "" for e in assigns)
+    theirs = client.get(url, headers={"Authorization": f"Bearer {officer_key}"}).json()
+    assert any("(Sakit)" in e["note"] for e in theirs["history"] if e["action"] == "assign")
