@@ -1,7 +1,7 @@
 """Imports every domain's models so the metadata is complete (Alembic, tests)."""
 
 from simpul.accounts import models as accounts_models
-from simpul.applications import check_models, upload_models
+from simpul.applications import check_models, payment_models, upload_models
 from simpul.applications import models as applications_models
 from simpul.catalogue import models as catalogue_models
 from simpul.core import models as core_models
@@ -28,6 +28,7 @@ __all__ = [
     "monitor_models",
     "msglog_models",
     "notify_models",
+    "payment_models",
     "registry_models",
     "rollups_models",
     "savings_models",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -136,6 +136,58 @@ class StaffRole(IdMixin, RegionScoped, Base):
         foreign_keys=[user_id],
         primaryjoin="StaffRole.user_id == User.id",
     )
+
+
+#: Why an officer is away (``OfficerAbsence.reason``), as the agency's admin names it.
+ABSENCE_REASONS = {
+    "cuti": lazy("Cuti"),
+    "sakit": lazy("Sakit"),
+    "dinas_luar": lazy("Dinas luar"),
+    "lainnya": lazy("Lainnya"),
+}
+
+
+class OfficerAbsence(IdMixin, RegionScoped, Base):
+    """An officer away from an agency's desk (leave, sickness, travel) and who stands in.
+
+    While it runs (``starts_on`` .. ``ends_on``, unless ``ended_at`` ended it early), tasks
+    that would go to ``officer_id`` go to ``delegate_id`` (decision 0047).
+    """
+
+    __tablename__ = "officer_absence"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["region_id", "officer_id"],
+            ["user_account.region_id", "user_account.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "delegate_id"],
+            ["user_account.region_id", "user_account.id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["region_id", "agency_id"], ["agency.region_id", "agency.id"], ondelete="CASCADE"
+        ),
+        CheckConstraint("ends_on >= starts_on", name="absence_period"),
+        CheckConstraint("officer_id <> delegate_id", name="absence_other_delegate"),
+        CheckConstraint(
+            "reason IN ('cuti', 'sakit', 'dinas_luar', 'lainnya')", name="absence_reason"
+        ),
+        Index("ix_officer_absence_officer", "region_id", "officer_id", "ends_on"),
+    )
+
+    agency_id: Mapped[uuid.UUID]
+    officer_id: Mapped[uuid.UUID]
+    delegate_id: Mapped[uuid.UUID]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_by_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    #: Set when the admin ends the absence before ``ends_on`` (the officer is back).
+    ended_at: Mapped[datetime | None]
 
 
 class UserSession(IdMixin, RegionScoped, Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from simpul.accounts.models import (
     AccountKind,
     ApiToken,
     LoginAttempt,
+    OfficerAbsence,
     RegistrationAttempt,
     StaffRole,
     User,
@@ -345,3 +346,110 @@ def list_officers_with_role(
         )
         .order_by(User.full_name)
     ).all()
+
+
+# -- an agency's staff and their absences (``accounts.staff``) ------------------------------
+
+
+def list_agency_staff(
+    session: Session, region_id: uuid.UUID, agency_id: uuid.UUID
+) -> Sequence[User]:
+    """Staff holding any role in the agency, by name."""
+    holders = select(StaffRole.user_id).where(
+        StaffRole.region_id == region_id, StaffRole.agency_id == agency_id
+    )
+    return session.scalars(
+        select(User)
+        .where(User.region_id == region_id, User.id.in_(holders))
+        .order_by(User.full_name, User.email)
+    ).all()
+
+
+def get_staff_role(
+    session: Session, region_id: uuid.UUID, agency_id: uuid.UUID, user_id: uuid.UUID, role: str
+) -> StaffRole | None:
+    return session.scalars(
+        select(StaffRole).where(
+            StaffRole.region_id == region_id,
+            StaffRole.agency_id == agency_id,
+            StaffRole.user_id == user_id,
+            StaffRole.role == role,
+        )
+    ).first()
+
+
+def lock_agency_admin_roles(
+    session: Session, region_id: uuid.UUID, agency_id: uuid.UUID
+) -> Sequence[StaffRole]:
+    """The agency's admin OPD roles, locked until the transaction ends: two admins removing
+    each other at once cannot both see another admin left."""
+    return session.scalars(
+        select(StaffRole)
+        .where(
+            StaffRole.region_id == region_id,
+            StaffRole.agency_id == agency_id,
+            StaffRole.role == "admin_opd",
+        )
+        .order_by(StaffRole.id)
+        .with_for_update()
+    ).all()
+
+
+def delete_staff_role(session: Session, role: StaffRole) -> None:
+    session.delete(role)
+    session.flush()
+
+
+def add_absence(session: Session, absence: OfficerAbsence) -> OfficerAbsence:
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def get_absence(
+    session: Session, region_id: uuid.UUID, absence_id: uuid.UUID, *, for_update: bool = False
+) -> OfficerAbsence | None:
+    query = select(OfficerAbsence).where(
+        OfficerAbsence.region_id == region_id, OfficerAbsence.id == absence_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def list_absences_of_agency(
+    session: Session, region_id: uuid.UUID, agency_id: uuid.UUID, since: date
+) -> Sequence[OfficerAbsence]:
+    """The agency's absences that have not ended before ``since``, earliest first."""
+    return session.scalars(
+        select(OfficerAbsence)
+        .where(
+            OfficerAbsence.region_id == region_id,
+            OfficerAbsence.agency_id == agency_id,
+            OfficerAbsence.ends_on >= since,
+            OfficerAbsence.ended_at.is_(None),
+        )
+        .order_by(OfficerAbsence.starts_on, OfficerAbsence.id)
+    ).all()
+
+
+def overlapping_absences(
+    session: Session,
+    region_id: uuid.UUID,
+    officer_id: uuid.UUID,
+    starts_on: date,
+    ends_on: date,
+    *,
+    agency_id: uuid.UUID | None = None,
+) -> Sequence[OfficerAbsence]:
+    """The officer's running absences (not ended early) that overlap the period."""
+    query = select(OfficerAbsence).where(
+        OfficerAbsence.region_id == region_id,
+        OfficerAbsence.officer_id == officer_id,
+        OfficerAbsence.starts_on <= ends_on,
+        OfficerAbsence.ends_on >= starts_on,
+        OfficerAbsence.ended_at.is_(None),
+    )
+    if agency_id is not None:
+        query = query.where(OfficerAbsence.agency_id == agency_id)
+    return session.scalars(query.order_by(OfficerAbsence.starts_on)).all()

@@ -535,3 +535,8 @@ def officers_with_role(
 ) -> Sequence[User]:
     """Active staff holding ``role`` in the agency, by name (for assigning tasks)."""
     return repository.list_officers_with_role(session, region.id, agency_id, role)
+
+
+def user_by_id(session: Session, region: Region, user_id: uuid.UUID | None) -> User | None:
+    """An account of the region by id (None for None or another region's id)."""
+    return repository.get_user_by_id(session, region.id, user_id) if user_id else None

@@ -107,6 +107,7 @@ def get_application(
     current step (their read is recorded); others get masks, listed in ``masked_fields``.
     """
     view = workflow.read_application(session, region, user, application_id)
+    own = view.application.applicant_id == user.id
     shown = answers.answers_for(session, region, user, view.application, view.service, via="api")
     issued = documents_service.applications_with_document(session, region, [view.application.id])
     summary = _summary(
@@ -136,7 +137,8 @@ def get_application(
                 to_status=e.to_status,
                 step=e.step,
                 actor=e.actor_label,
-                note=e.note,
+                # Who handed a task to whom and why is the agency's (decision 0047).
+                note="" if e.action == "assign" and own else e.note,
             )
             for e in view.events
         ],

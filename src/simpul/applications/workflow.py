@@ -401,17 +401,24 @@ def assign_task(
                 }
             ],
         )
+    before = accounts_service.user_by_id(session, region, task.assignee_id)
     task.assignee_id = officer.id
     task.claimed_at = utcnow()
     application = repository.get_application(session, region.id, task.application_id)
     assert application is not None
+    # The history says from whom to whom (decision 0047).
     record_event(
         session,
         application,
         actor=manager,
         action="assign",
         from_status=application.status,
-        note=officer.full_name,
+        note=_("Dari %(before)s kepada %(after)s.")
+        % {
+            "before": before.full_name if before else _("antrean instansi"),
+            "after": officer.full_name,
+        },
+        step=task.step,
     )
     return task
 

@@ -16,6 +16,7 @@ import os
 import typer
 
 from simpul.applications.cli import protect_personal_data
+from simpul.applications.payments_cli import payments_app
 from simpul.catalogue.cli import catalogue_app
 from simpul.cli.apps import apps_app
 from simpul.cli.common import _region, domain_errors, fail, session_factory, session_scope
@@ -76,6 +77,7 @@ app.add_typer(
     help="Compute the IKM, SPBE and smart city indices from files (JSON out, no database).",
 )
 app.add_typer(rollups_app, name="rollups")
+app.add_typer(payments_app, name="payments")
 
 
 def main() -> None:

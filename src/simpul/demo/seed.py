@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts import service as accounts_service
-from simpul.accounts.models import AccountKind, StaffRoleName, User
+from simpul.accounts.models import AccountKind, StaffRole, StaffRoleName, User
 from simpul.applications import repository as applications_repository
 from simpul.applications import submission, workflow
 from simpul.applications.models import TaskOutcome
@@ -35,6 +35,16 @@ from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
 from simpul.evaluation.savings import ledger as savings_ledger
 
+#: What each demo officer holds in their agency: every desk role, so that two officers can
+#: carry an application through verification (one) and approval and signing (the other)
+#: under the four-eyes rule (decision 0041); the first officer also manages the desk.
+DESK_ROLES = (
+    StaffRoleName.VERIFIKATOR,
+    StaffRoleName.OPERATOR,
+    StaffRoleName.PENYETUJU,
+    StaffRoleName.PENANDATANGAN,
+)
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -45,6 +55,10 @@ class DemoAccount:
     agency: str | None = None
     nik: str | None = None
     phone: str = ""
+    roles: tuple[StaffRoleName, ...] = ()
+    #: An officer's NIP and position (jabatan), printed under their signature.
+    nip: str = ""
+    position: str = ""
 
 
 #: Demo only: these passwords are published in the README.
@@ -63,6 +77,19 @@ DEMO_ACCOUNTS = (
         "Asep Sunandar",
         AccountKind.STAFF,
         agency="disdukcapil",
+        roles=(*DESK_ROLES, StaffRoleName.ADMIN_OPD),
+        nip="198203152006041003",
+        position="Kepala Bidang Pelayanan Pencatatan Sipil",
+    ),
+    DemoAccount(
+        "kepala.disdukcapil@example.org",
+        "petugas-demo",
+        "Dedi Supriadi",
+        AccountKind.STAFF,
+        agency="disdukcapil",
+        roles=DESK_ROLES,
+        nip="197105121995031002",
+        position="Kepala Dinas Kependudukan dan Pencatatan Sipil",
     ),
     DemoAccount(
         "petugas.dpmptsp@example.org",
@@ -70,9 +97,29 @@ DEMO_ACCOUNTS = (
         "Rina Marlina",
         AccountKind.STAFF,
         agency="dpmptsp",
+        roles=(*DESK_ROLES, StaffRoleName.ADMIN_OPD),
+        nip="198507222010012004",
+        position="Kepala Bidang Pelayanan Perizinan",
+    ),
+    DemoAccount(
+        "kepala.dpmptsp@example.org",
+        "petugas-demo",
+        "Bambang Hermawan",
+        AccountKind.STAFF,
+        agency="dpmptsp",
+        roles=DESK_ROLES,
+        nip="197309141998031005",
+        position="Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
     ),
     DemoAccount("admin@example.org", "admin-demo", "Admin Kota Bandung", AccountKind.REGION_ADMIN),
 )
+
+#: The two officers of each demo agency: (the first, who manages the desk and signs; the
+#: second, who verifies).
+DEMO_OFFICER_PAIRS = {
+    "disdukcapil": ("petugas.disdukcapil@example.org", "kepala.disdukcapil@example.org"),
+    "dpmptsp": ("petugas.dpmptsp@example.org", "kepala.dpmptsp@example.org"),
+}
 
 
 @dataclass
@@ -123,18 +170,14 @@ def seed_demo(
     gateway = seed_demo_gateway(session, region).created
     accounts = 0
     for account in DEMO_ACCOUNTS:
-        if accounts_repository.get_user_by_email(session, region.id, account.email) is not None:
+        existing = accounts_repository.get_user_by_email(session, region.id, account.email)
+        if existing is not None:
+            _complete_officer(session, region, existing, account)
             continue
-        roles = (
-            [
-                accounts_service.RoleGrant(account.agency, StaffRoleName.VERIFIKATOR),
-                accounts_service.RoleGrant(account.agency, StaffRoleName.PENYETUJU),
-                accounts_service.RoleGrant(account.agency, StaffRoleName.PENANDATANGAN),
-            ]
-            if account.agency
-            else []
-        )
-        accounts_service.create_user(
+        roles = [
+            accounts_service.RoleGrant(account.agency, r) for r in account.roles if account.agency
+        ]
+        user = accounts_service.create_user(
             session,
             region,
             email=account.email,
@@ -146,6 +189,7 @@ def seed_demo(
             roles=roles,
             actor_label="demo",
         )
+        user.nip, user.position = account.nip, account.position
         accounts += 1
     if data_dir is not None:
         seed_demo_signing(session, region, default_pki_dir(data_dir, region.slug))
@@ -170,6 +214,26 @@ def seed_demo(
         gateway,
         past_applications,
     )
+
+
+def _complete_officer(session: Session, region: Region, user: User, account: DemoAccount) -> None:
+    """A demo officer seeded by an earlier version: the roles, NIP and position added since."""
+    if account.agency is None:
+        return
+    agency = catalogue_repository.get_agency_by_slug(session, region.id, account.agency)
+    if agency is None:
+        return
+    held = {r.role for r in user.roles if r.agency_id == agency.id}
+    for role in account.roles:
+        if role not in held:
+            accounts_repository.add_staff_role(
+                session,
+                StaffRole(region_id=region.id, user_id=user.id, agency_id=agency.id, role=role),
+            )
+    user.nip = user.nip or account.nip
+    user.position = user.position or account.position
+    session.flush()
+    session.refresh(user, ["roles"])
 
 
 #: A one-page PDF standing in for a scanned document in the demo.
@@ -204,16 +268,22 @@ def _demo_application(
     return draft.id
 
 
+def _officer(session: Session, region: Region, email: str) -> User | None:
+    return accounts_repository.get_user_by_email(session, region.id, email)
+
+
 def seed_demo_applications(session: Session, region: Region, storage: Storage) -> int:
-    """Applications of the demo citizen in several states (only once)."""
-    citizen = accounts_repository.get_user_by_email(session, region.id, "warga@example.org")
-    disdukcapil = accounts_repository.get_user_by_email(
-        session, region.id, "petugas.disdukcapil@example.org"
-    )
-    dpmptsp = accounts_repository.get_user_by_email(
-        session, region.id, "petugas.dpmptsp@example.org"
-    )
-    if citizen is None or disdukcapil is None or dpmptsp is None:
+    """Applications of the demo citizen in several states (only once).
+
+    Completed ones go through every step of their service with the agency's two officers as
+    four eyes ask: the second verifies, the first does the rest and signs.
+    """
+    citizen = _officer(session, region, "warga@example.org")
+    pairs = {
+        agency: (_officer(session, region, first), _officer(session, region, second))
+        for agency, (first, second) in DEMO_OFFICER_PAIRS.items()
+    }
+    if citizen is None or any(o is None for pair in pairs.values() for o in pair):
         return 0
     _items, count = applications_repository.list_applications_of_applicant(
         session, region.id, citizen.id, limit=1, offset=0
@@ -221,17 +291,21 @@ def seed_demo_applications(session: Session, region: Region, storage: Storage) -
     if count:
         return 0
     _demo_application(session, region, storage, citizen, "akta-kelahiran")
-    for slug, officer in (
-        ("kartu-identitas-anak", disdukcapil),
-        ("sertifikat-laik-fungsi", dpmptsp),
+    for slug, agency in (
+        ("kartu-identitas-anak", "disdukcapil"),
+        # Services whose steps are all reviews: the seed decides them without the entries a
+        # data-entry, field-check or payment step asks for.
+        ("nib-usaha-mikro-kecil", "dpmptsp"),
     ):
+        first, second = pairs[agency]
+        assert first is not None
+        assert second is not None
         completed = _demo_application(session, region, storage, citizen, slug)
-        # Every step its standard describes (decision 0046; a workflow has at most ten): the
-        # demo officer holds the roles.
-        for _step in range(10):
+        for _step in range(10):  # a workflow has at most 10 steps
             task = applications_repository.open_task_of(session, completed)
             if task is None:
                 break
+            officer = second if task.role is StaffRoleName.VERIFIKATOR else first
             workflow.act_on_task(
                 session,
                 region,
@@ -240,6 +314,8 @@ def seed_demo_applications(session: Session, region: Region, storage: Storage) -
                 TaskOutcome.APPROVE,
                 signing_passphrase=DEMO_SIGNING_PASSPHRASE,
             )
+    dpmptsp = pairs["dpmptsp"][0]
+    assert dpmptsp is not None
     returned = _demo_application(session, region, storage, citizen, "izin-reklame")
     task = applications_repository.open_task_of(session, returned)
     assert task is not None

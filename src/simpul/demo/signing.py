@@ -21,7 +21,12 @@ from simpul.documents.pki import OfficerSpec, init_region_pki
 #: Demo only, published in the README: the passphrase of every demo officer's signing key.
 DEMO_SIGNING_PASSPHRASE: Final = "tte-demo-bandung"  # noqa: S105 (a published demo value)
 #: The demo officers who sign (e-mail of their account).
-DEMO_SIGNERS: Final = ("petugas.disdukcapil@example.org", "petugas.dpmptsp@example.org")
+DEMO_SIGNERS: Final = (
+    "petugas.disdukcapil@example.org",
+    "kepala.disdukcapil@example.org",
+    "petugas.dpmptsp@example.org",
+    "kepala.dpmptsp@example.org",
+)
 
 
 def seed_demo_signing(session: Session, region: Region, pki_dir: Path) -> int:

@@ -133,8 +133,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     from simpul.accounts import api as accounts_api
     from simpul.accounts import pages as accounts_pages
+    from simpul.accounts import staff_pages
     from simpul.applications import api as applications_api
-    from simpul.applications import backoffice, registration_api, review_pages
+    from simpul.applications import backoffice, payments_api, registration_api, review_pages
     from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
@@ -161,7 +162,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         applications_api.router,
         registration_api.router,
         documents_api.router,
+        payments_api.router,
         accounts_pages.router,
+        staff_pages.router,
         applications_pages.router,
         backoffice.router,
         review_pages.router,

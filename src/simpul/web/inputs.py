@@ -60,7 +60,8 @@ async def _json(request: Request) -> Any:
     route's own parsing reports that."""
     try:
         return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        # Too deeply nested to parse is not JSON the route accepts either: its parsing says so.
         return None
 
 
