@@ -250,9 +250,9 @@ SELECT a.id, :region, a.service_id, :applicant, 'G' || lpad(a.g::text, 14, '0'),
        CASE WHEN a.status = 'returned' THEN a.created + interval '1 day' END
 FROM bench_app a;
 
-INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
-SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.first_code, a.first_name,
+INSERT INTO task (id, region_id, application_id, agency_id, service_id, step, step_name, role,
+    status, assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
+SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.service_id, a.first_code, a.first_name,
        a.first_role::staff_role_name,
        CASE WHEN a.status = 'submitted' AND (a.steps = 1 OR a.g % 2 = 0) THEN 'open'
             ELSE 'completed' END::task_status,
@@ -268,9 +268,9 @@ SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.first_code, a.first_name
 FROM bench_app a
 WHERE a.status <> 'draft';
 
-INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
-SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.last_code, a.last_name,
+INSERT INTO task (id, region_id, application_id, agency_id, service_id, step, step_name, role,
+    status, assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
+SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.service_id, a.last_code, a.last_name,
        a.last_role::staff_role_name,
        CASE WHEN a.status = 'submitted' THEN 'open' ELSE 'completed' END::task_status,
        NULL, NULL, a.created + interval '1 day',
