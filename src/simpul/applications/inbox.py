@@ -95,9 +95,11 @@ def parse_search(text: str) -> repository.InboxSearch | None:
                 }
             ],
         )
-    # Only letters reach the query, each as a prefix of a word of the name: nothing the
-    # officer types can act as a tsquery operator.
-    query = " & ".join(f"{w}:*" for w in dict.fromkeys(words[:MAX_NAME_WORDS]))
+    # Only letters reach the query, each a whole word of the name (all of them must match):
+    # nothing the officer types can act as a tsquery operator. Whole words, not prefixes,
+    # because PostgreSQL estimates a word from the index's statistics but not a prefix, and
+    # a misestimated prefix walked the whole decided range (1.3 s at 100,000, decision 0044).
+    query = " & ".join(dict.fromkeys(words[:MAX_NAME_WORDS]))
     return repository.InboxSearch(name_query=query)
 
 

@@ -355,7 +355,7 @@ DONE_INBOX_KEYS: Final = (Task.completed_at, Task.id)
 @dataclass(frozen=True)
 class InboxSearch:
     """What the inbox's search box asks for: a prefix of a tracking number (dashes removed,
-    upper case) or the words of an applicant's name as a ``simple`` tsquery of prefixes."""
+    upper case) or the words of an applicant's name as a ``simple`` tsquery (``a & b``)."""
 
     tracking_prefix: str | None = None
     name_query: str | None = None
