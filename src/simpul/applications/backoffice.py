@@ -60,6 +60,7 @@ def _inbox_response(
 ) -> HTMLResponse:
     """The inbox under the filters; invalid filters or search text show the page with the
     error next to its field (422) and no rows."""
+    error_message: str | None = None
     try:
         page = inbox_service.inbox_page(
             session, region, officer, filters, cursor=cursor, limit=PAGE_SIZE
@@ -78,6 +79,7 @@ def _inbox_response(
             errors=exc.field_errors() or {"cari": exc.message},
         )
         status_code = exc.status_code
+        error_message = exc.message
     return render(
         request,
         "applications/inbox.html",
@@ -90,6 +92,7 @@ def _inbox_response(
             "first_page": not cursor,
             "bulk": bulk,
             "bulk_error": bulk_error,
+            "error_message": error_message,
             "max_bulk": bulk_service.MAX_BULK,
             **LABELS,
         },
