@@ -1,10 +1,10 @@
 """Officer lists at scale: their query plans and times, as ratios to the demo's size.
 
 Seeds the demo region Kota Bandung inside one transaction of the given database, measures
-every officer list (the inbox's three views and its service filter, the Registration API's
-files and tasks, Simpul's own applications API list; first pages and a page reached by
-cursor) at the demo's size, then generates ``--applications`` applications with their
-tasks by SQL in the shapes the services write (statuses, deadlines, open and decided tasks,
+every officer list (the inbox's views, its service filter and its search by number and by
+name, the Registration API's files and tasks, Simpul's own applications API list; first
+pages and a page reached by cursor) at the demo's size, then generates ``--applications``
+applications with their tasks by SQL in the shapes the services write (statuses, deadlines, open and decided tasks,
 ties of the sort keys), runs ANALYZE, and measures again. Everything is rolled back at the
 end: nothing stays in the database.
 
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts.models import User
 from simpul.applications import access, registration_service, workflow
+from simpul.applications import inbox as inbox_service
 from simpul.applications import service as applications
 from simpul.core.database import sqlalchemy_url
 from simpul.core.models import Region
@@ -145,6 +146,17 @@ def scenarios(
 
         return call
 
+    def inbox_filtered(**chosen: Any) -> Callable[[str | None], tuple[Any, str | None]]:
+        """The inbox page as the officer's form asks for it (search and filters, 0044)."""
+
+        def call(cursor: str | None) -> tuple[Any, str | None]:
+            page = inbox_service.inbox_page(
+                session, region, officer, inbox_service.InboxFilters(**chosen), cursor=cursor
+            )
+            return page.rows, page.next_cursor
+
+        return call
+
     def files(user: User, order: str = "desc") -> Callable[[str | None], tuple[Any, str | None]]:
         def call(cursor: str | None) -> tuple[Any, str | None]:
             page = registration_service.list_files(
@@ -188,7 +200,29 @@ def scenarios(
         ),
         {"r": region.id, "a": list(agencies)},
     )
+    # The newest demo application of the officer's agencies (the generated ones all belong to
+    # the demo citizen and carry made-up numbers): its number and its applicant's name.
+    number, applicant, slug = session.execute(
+        text(
+            "SELECT a.tracking_number, u.full_name, s.slug FROM application a"
+            " JOIN service s ON s.id = a.service_id JOIN user_account u ON u.id = a.applicant_id"
+            " WHERE a.region_id = :r AND s.agency_id = ANY(:a) AND a.status <> 'draft'"
+            " AND a.applicant_id <> :c ORDER BY a.created_at DESC LIMIT 1"
+        ),
+        {"r": region.id, "a": list(agencies), "c": citizen.id},
+    ).one()
+    name_word = max(applicant.split(), key=len)
     return {
+        "inbox search, number": lambda: inbox_filtered(view="selesai", search=number)(None),
+        "inbox search, number prefix": lambda: inbox_filtered(view="selesai", search=number[:9])(
+            None
+        ),
+        "inbox search, name": lambda: inbox_filtered(view="selesai", search=name_word)(None),
+        "inbox page, one service": lambda: inbox_filtered(view="terbuka", service=slug)(None),
+        "inbox page, one service, selesai": lambda: inbox_filtered(view="selesai", service=slug)(
+            None
+        ),
+        "inbox dikembalikan": lambda: inbox_filtered(view="dikembalikan")(None),
         "inbox terbuka": lambda: inbox("terbuka")(None),
         "inbox terbuka, page 3": deep(inbox("terbuka")),
         "inbox saya": lambda: inbox("saya")(None),

@@ -446,7 +446,6 @@ def _inbox_ranges(
             common.append(Task.service_id == service_id)
         return [(_task_range(region_id, _visible(agency_roles), *common), keys)]
     if service_id is not None:
-        # The caller passes only the pairs of the service's agency.
         return [
             (
                 _task_range(
@@ -486,8 +485,17 @@ def list_inbox(
 
     ``view`` (one of ``INBOX_VIEWS``) overrides ``done``; ``step`` keeps one step's tasks,
     ``due_before`` open tasks due before that day (overdue), ``search`` the tasks of the
-    applications it names. With a ``service_id`` pass only the pairs of its agency.
+    applications it names.
     """
+    if service_id is not None:
+        # A service's tasks are all of its agency: the other agencies' pairs would read the
+        # service's range only to discard every row.
+        agency = session.scalar(
+            select(Service.agency_id).where(
+                Service.region_id == region_id, Service.id == service_id
+            )
+        )
+        agency_roles = [(a, r) for a, r in agency_roles if a == agency]
     if not agency_roles:
         return KeysetPage([], None), 0
     chosen = view or ("done" if done else ("mine" if assignee_id is not None else "open"))
