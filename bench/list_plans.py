@@ -269,8 +269,9 @@ INSERT INTO user_account (id, region_id, kind, email, full_name, phone, password
 SELECT c.id, :region, 'citizen', 'bench' || c.c || '@bench.example.org',
        (ARRAY['Siti', 'Budi', 'Dewi', 'Agus', 'Rina', 'Asep', 'Nur', 'Dedi'])[1 + c.c % 8]
            || ' ' || (ARRAY['Rahmawati', 'Santoso', 'Lestari', 'Hidayat', 'Saputra'])
-           [1 + (c.c / 8) % 5] || ' ' || 'Bench' || c.c,
-       '', 'x', decode(lpad(to_hex(c.c), 64, 'f'), 'hex'), 'id', true, now()
+           [1 + (c.c / 8) % 5]
+           || ' ' || 'Bench' || translate(to_hex(c.c), '0123456789', 'ghijklmnop'),
+       '', 'x', decode('be' || lpad(to_hex(c.c), 62, '0'), 'hex'), 'id', true, now()
 FROM bench_citizen c;
 
 CREATE TEMP TABLE bench_app ON COMMIT DROP AS
