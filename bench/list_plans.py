@@ -1,12 +1,12 @@
 """Officer lists at scale: their query plans and times, as ratios to the demo's size.
 
 Seeds the demo region Kota Bandung inside one transaction of the given database, measures
-every officer list (the inbox's three views and its service filter, the Registration API's
-files and tasks, Simpul's own applications API list; first pages and a page reached by
-cursor) at the demo's size, then generates ``--applications`` applications with their
-tasks by SQL in the shapes the services write (statuses, deadlines, open and decided tasks,
-ties of the sort keys), runs ANALYZE, and measures again. Everything is rolled back at the
-end: nothing stays in the database.
+every officer list (the inbox's views, its service filter and its search by number and by
+name, the Registration API's files and tasks, Simpul's own applications API list; first
+pages and a page reached by cursor) at the demo's size, then generates ``--applications``
+applications (of one citizen per four) with their tasks by SQL in the shapes the services
+write (statuses, deadlines, open and decided tasks, ties of the sort keys), runs ANALYZE,
+and measures again. Everything is rolled back at the end: nothing stays in the database.
 
 For each list it prints the median and p95 time of the service call (the queries and the
 ORM work, no HTTP), their ratio to the same list at the demo's size, and from
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts import repository as accounts_repository
 from simpul.accounts.models import User
 from simpul.applications import access, registration_service, workflow
+from simpul.applications import inbox as inbox_service
 from simpul.applications import service as applications
 from simpul.core.database import sqlalchemy_url
 from simpul.core.models import Region
@@ -145,6 +146,17 @@ def scenarios(
 
         return call
 
+    def inbox_filtered(**chosen: Any) -> Callable[[str | None], tuple[Any, str | None]]:
+        """The inbox page as the officer's form asks for it (search and filters, 0044)."""
+
+        def call(cursor: str | None) -> tuple[Any, str | None]:
+            page = inbox_service.inbox_page(
+                session, region, officer, inbox_service.InboxFilters(**chosen), cursor=cursor
+            )
+            return page.rows, page.next_cursor
+
+        return call
+
     def files(user: User, order: str = "desc") -> Callable[[str | None], tuple[Any, str | None]]:
         def call(cursor: str | None) -> tuple[Any, str | None]:
             page = registration_service.list_files(
@@ -188,7 +200,36 @@ def scenarios(
         ),
         {"r": region.id, "a": list(agencies)},
     )
+    # The newest application of the officer's agencies, not the demo citizen's: its number
+    # and the rarest word of its applicant's name (the demo alone has none: a number and a
+    # name nobody has, searched all the same).
+    found = session.execute(
+        text(
+            "SELECT a.tracking_number, u.full_name, s.slug FROM application a"
+            " JOIN service s ON s.id = a.service_id JOIN user_account u ON u.id = a.applicant_id"
+            " WHERE a.region_id = :r AND s.agency_id = ANY(:a) AND a.status <> 'draft'"
+            " AND a.applicant_id <> :c ORDER BY a.created_at DESC LIMIT 1"
+        ),
+        {"r": region.id, "a": list(agencies), "c": citizen.id},
+    ).first()
+    number, applicant, slug = found or ("2612-AAAA-AAAA", "Tidak Ada", "")
+    if not slug:
+        slug = session.scalar(
+            text("SELECT slug FROM service WHERE agency_id = ANY(:a) ORDER BY slug LIMIT 1"),
+            {"a": list(agencies)},
+        )
+    name_word = applicant.split()[-1]
     return {
+        "inbox search, number": lambda: inbox_filtered(view="selesai", search=number)(None),
+        "inbox search, number prefix": lambda: inbox_filtered(view="selesai", search=number[:9])(
+            None
+        ),
+        "inbox search, name": lambda: inbox_filtered(view="selesai", search=name_word)(None),
+        "inbox page, one service": lambda: inbox_filtered(view="terbuka", service=slug)(None),
+        "inbox page, one service, selesai": lambda: inbox_filtered(view="selesai", service=slug)(
+            None
+        ),
+        "inbox dikembalikan": lambda: inbox_filtered(view="dikembalikan")(None),
         "inbox terbuka": lambda: inbox("terbuka")(None),
         "inbox terbuka, page 3": deep(inbox("terbuka")),
         "inbox saya": lambda: inbox("saya")(None),
@@ -219,6 +260,20 @@ SELECT row_number() OVER (ORDER BY s.id) - 1 AS n, s.id, s.agency_id,
        jsonb_array_length(s.workflow->'steps') AS steps
 FROM service s WHERE s.region_id = :region;
 
+-- One citizen per four applications, named from a few common names (the inbox's search).
+CREATE TEMP TABLE bench_citizen ON COMMIT DROP AS
+SELECT c, gen_random_uuid() AS id FROM generate_series(0, :n / 4) AS c;
+
+INSERT INTO user_account (id, region_id, kind, email, full_name, phone, password_hash,
+    nik_hash, locale, is_active, activated_at)
+SELECT c.id, :region, 'citizen', 'bench' || c.c || '@bench.example.org',
+       (ARRAY['Siti', 'Budi', 'Dewi', 'Agus', 'Rina', 'Asep', 'Nur', 'Dedi'])[1 + c.c % 8]
+           || ' ' || (ARRAY['Rahmawati', 'Santoso', 'Lestari', 'Hidayat', 'Saputra'])
+           [1 + (c.c / 8) % 5]
+           || ' ' || 'Bench' || translate(to_hex(c.c), '0123456789', 'ghijklmnop'),
+       '', 'x', decode('be' || lpad(to_hex(c.c), 62, '0'), 'hex'), 'id', true, now()
+FROM bench_citizen c;
+
 CREATE TEMP TABLE bench_app ON COMMIT DROP AS
 SELECT g, gen_random_uuid() AS id, s.id AS service_id, s.agency_id, s.first_code,
        s.first_name, s.first_role, s.last_code, s.last_name, s.last_role, s.steps,
@@ -233,7 +288,9 @@ JOIN bench_service s ON s.n = g % (SELECT count(*) FROM bench_service);
 INSERT INTO application (id, region_id, service_id, applicant_id, tracking_number, status,
     current_step, data, application_name, submitted_at, due_date, paused_working_days,
     finished_at, channel, created_at, updated_at, paused_at)
-SELECT a.id, :region, a.service_id, :applicant, 'G' || lpad(a.g::text, 14, '0'),
+SELECT a.id, :region, a.service_id, c.id,
+       to_char(a.created, 'YYMM') || '-' || upper(substr(lpad(to_hex(a.g), 8, '0'), 1, 4))
+           || '-' || upper(substr(lpad(to_hex(a.g), 8, '0'), 5, 4)),
        a.status::application_status,
        CASE WHEN a.status IN ('submitted', 'returned') THEN a.first_code END,
        jsonb_build_object('nama_lengkap', 'Warga Uji ' || a.g, 'nik', '3273••••••••0001',
@@ -248,11 +305,11 @@ SELECT a.id, :region, a.service_id, :applicant, 'G' || lpad(a.g::text, 14, '0'),
        CASE WHEN a.status IN ('completed', 'rejected') THEN a.created + interval '4 days' END,
        'web', a.created, a.created,
        CASE WHEN a.status = 'returned' THEN a.created + interval '1 day' END
-FROM bench_app a;
+FROM bench_app a JOIN bench_citizen c ON c.c = a.g % (:n / 4 + 1);
 
-INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
-SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.first_code, a.first_name,
+INSERT INTO task (id, region_id, application_id, agency_id, service_id, step, step_name, role,
+    status, assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
+SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.service_id, a.first_code, a.first_name,
        a.first_role::staff_role_name,
        CASE WHEN a.status = 'submitted' AND (a.steps = 1 OR a.g % 2 = 0) THEN 'open'
             ELSE 'completed' END::task_status,
@@ -268,9 +325,9 @@ SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.first_code, a.first_name
 FROM bench_app a
 WHERE a.status <> 'draft';
 
-INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
-SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.last_code, a.last_name,
+INSERT INTO task (id, region_id, application_id, agency_id, service_id, step, step_name, role,
+    status, assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
+SELECT gen_random_uuid(), :region, a.id, a.agency_id, a.service_id, a.last_code, a.last_name,
        a.last_role::staff_role_name,
        CASE WHEN a.status = 'submitted' THEN 'open' ELSE 'completed' END::task_status,
        NULL, NULL, a.created + interval '1 day',
@@ -300,6 +357,7 @@ def generate(session: Session, region: Region, officer: User, citizen: User, n: 
     session.execute(text("SET LOCAL session_replication_role = origin"))
     session.execute(text("ANALYZE application"))
     session.execute(text("ANALYZE task"))
+    session.execute(text("ANALYZE user_account"))
 
 
 def main(argv: list[str] | None = None) -> int:

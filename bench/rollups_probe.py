@@ -69,9 +69,9 @@ WITH made AS (
         + interval '1 day'), 'petugas', status::text, 'submitted', status::text, ''
     FROM made WHERE status <> 'submitted'
 )
-INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, created_at, completed_at, outcome, note, due_date)
-SELECT gen_random_uuid(), made.region_id, made.id, service.agency_id, 'persetujuan',
+INSERT INTO task (id, region_id, application_id, agency_id, service_id, step, step_name, role,
+    status, assignee_id, created_at, completed_at, outcome, note, due_date)
+SELECT gen_random_uuid(), made.region_id, made.id, service.agency_id, service.id, 'persetujuan',
     'Persetujuan', 'penyetuju', 'completed', :officer, made.submitted_at,
     coalesce(made.finished_at, made.submitted_at + interval '1 day'),
     (CASE made.status WHEN 'completed' THEN 'approve' WHEN 'rejected' THEN 'reject'

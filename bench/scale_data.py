@@ -429,9 +429,9 @@ FROM nt JOIN user_account u ON u.id = nt.user_id;
 """
 
 TASKS_SQL: Final = """
-INSERT INTO task (id, region_id, application_id, agency_id, step, step_name, role, status,
-    assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
-SELECT gen_random_uuid(), %(region)s, p.id, s.agency_id, s.steps -> x.k ->> 'code',
+INSERT INTO task (id, region_id, application_id, agency_id, service_id, step, step_name, role,
+    status, assignee_id, claimed_at, created_at, completed_at, outcome, note, due_date)
+SELECT gen_random_uuid(), %(region)s, p.id, s.agency_id, s.id, s.steps -> x.k ->> 'code',
        s.steps -> x.k ->> 'name', (s.steps -> x.k ->> 'role')::staff_role_name,
        x.status::task_status, CASE WHEN x.status = 'open' THEN NULL ELSE s.officer_id END,
        CASE WHEN x.status = 'open' THEN NULL ELSE x.completed_at END,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simpul.core.i18n import lazy
@@ -80,11 +82,24 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
             "created_at",
             postgresql_where="activated_at IS NULL",
         ),
+        # The officers' inbox finds applications by a word of the applicant's name (0044).
+        Index(
+            "ix_user_account_name_words",
+            "name_words",
+            postgresql_using="gin",
+            postgresql_where="kind = 'citizen'",
+        ),
     )
 
     kind: Mapped[AccountKind] = mapped_column(value_enum(AccountKind, "account_kind"))
     email: Mapped[str] = mapped_column(String(254))
     full_name: Mapped[str] = mapped_column(String(200))
+    #: The name's words, lower-cased, for the inbox's search by applicant name.
+    name_words: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('simple'::regconfig, full_name)", persisted=True),
+        deferred=True,
+    )
     phone: Mapped[str] = mapped_column(String(20), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     #: HMAC-SHA256 of the NIK under a key derived from the region's secret: finds duplicates

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
 from simpul.applications import answers, checks, workflow
+from simpul.applications import bulk as bulk_service
+from simpul.applications import inbox as inbox_service
 from simpul.applications import service as applications
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
-from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
@@ -43,6 +46,72 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _inbox_response(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    officer: CurrentPageStaff,
+    filters: inbox_service.InboxFilters,
+    cursor: str | None,
+    *,
+    bulk: bulk_service.BulkResult | None = None,
+    bulk_error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The inbox under the filters; invalid filters or search text show the page with the
+    error next to its field (422) and no rows."""
+    error_message: str | None = None
+    try:
+        page = inbox_service.inbox_page(
+            session, region, officer, filters, cursor=cursor, limit=PAGE_SIZE
+        )
+    except InvalidInput as exc:
+        empty = inbox_service.inbox_page(
+            session, region, officer, inbox_service.InboxFilters(view=filters.view), limit=1
+        )
+        page = dataclasses.replace(
+            empty,
+            rows=[],
+            total=0,
+            next_cursor=None,
+            filters=filters,
+            searched=bool(filters.search),
+            errors=exc.field_errors() or {"cari": exc.message},
+        )
+        status_code = exc.status_code
+        error_message = exc.message
+    return render(
+        request,
+        "applications/inbox.html",
+        {
+            "page": page,
+            "view": page.filters.view,
+            "services": page.services,
+            "layanan": page.filters.service,
+            "officer_id": officer.id,
+            "first_page": not cursor,
+            "bulk": bulk,
+            "bulk_error": bulk_error,
+            "error_message": error_message,
+            "max_bulk": bulk_service.MAX_BULK,
+            **LABELS,
+        },
+        status_code=status_code,
+    )
+
+
+def _filters(
+    tampil: str, layanan: str | None, tahap: str | None, terlambat: str | None, cari: str = ""
+) -> inbox_service.InboxFilters:
+    return inbox_service.InboxFilters(
+        view=tampil if tampil in inbox_service.VIEWS else "terbuka",
+        service=(layanan or "")[:80],
+        step=(tahap or "")[:40],
+        overdue=terlambat == "1",
+        search=cari,
+    )
+
+
 @router.get("/{region}/petugas/kotak-masuk", response_class=HTMLResponse, name="inbox")
 def inbox(
     request: Request,
@@ -51,34 +120,85 @@ def inbox(
     officer: CurrentPageStaff,
     tampil: str = "terbuka",
     layanan: str | None = None,
+    tahap: str | None = None,
+    terlambat: str | None = None,
     setelah: str | None = None,
 ) -> HTMLResponse:
-    """The inbox a page at a time; ``setelah`` is the cursor the previous page linked to."""
-    view = tampil if tampil in workflow.INBOX_FILTERS else "terbuka"
-    service = catalogue_service.service_by_slug(session, region, layanan) if layanan else None
-    page = workflow.inbox(
-        session,
-        region,
-        officer,
-        view=view,
-        service_id=service.id if service else None,
-        limit=PAGE_SIZE,
-        cursor=setelah,
-    )
-    services = workflow.inbox_services(session, region, officer)
-    return render(
-        request,
-        "applications/inbox.html",
-        {
-            "page": page,
-            "view": view,
-            "services": services,
-            "layanan": layanan or "",
-            "officer_id": officer.id,
-            "first_page": not setelah,
-            **LABELS,
-        },
-    )
+    """The inbox a page at a time; ``setelah`` is the cursor the previous page linked to.
+
+    Searching is a POST (below): a searched name never appears in a URL.
+    """
+    filters = _filters(tampil, layanan, tahap, terlambat)
+    return _inbox_response(request, session, region, officer, filters, setelah)
+
+
+@router.post("/{region}/petugas/kotak-masuk", response_class=HTMLResponse, name="inbox_search")
+def inbox_search(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    tampil: Annotated[str, Form()] = "terbuka",
+    layanan: Annotated[str, Form()] = "",
+    tahap: Annotated[str, Form()] = "",
+    terlambat: Annotated[str, Form()] = "",
+    cari: Annotated[str, Form()] = "",
+    setelah: Annotated[str, Form()] = "",
+) -> Response:
+    """The filter form: with search text the results (and their next pages) are answered
+    here; without, the officer is sent to the inbox's address for those filters."""
+    filters = _filters(tampil, layanan, tahap, terlambat, cari)
+    if not filters.search.strip():
+        query = {"tampil": filters.view, "layanan": filters.service, "tahap": filters.step}
+        if filters.overdue:
+            query["terlambat"] = "1"
+        shown = urlencode({k: v for k, v in query.items() if v})
+        return RedirectResponse(f"/{region.slug}/petugas/kotak-masuk?{shown}", status_code=303)
+    return _inbox_response(request, session, region, officer, filters, setelah or None)
+
+
+@router.post("/{region}/petugas/kotak-masuk/massal", response_class=HTMLResponse, name="inbox_bulk")
+def inbox_bulk(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    aksi: Annotated[str, Form()] = "",
+    tugas: Annotated[list[str] | None, Form()] = None,
+    petugas: Annotated[str, Form()] = "",
+    tampil: Annotated[str, Form()] = "terbuka",
+    layanan: Annotated[str, Form()] = "",
+    tahap: Annotated[str, Form()] = "",
+    terlambat: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Claim or reassign the ticked tasks (never decide them); the inbox shows what was done
+    and each task refused with why."""
+    filters = _filters(tampil, layanan, tahap, terlambat)
+    try:
+        action = bulk_service.parse_action(aksi)
+        task_ids = bulk_service.parse_task_ids(tugas or [])
+        assignee: uuid.UUID | None = None
+        if action is bulk_service.BulkAction.ASSIGN:
+            try:
+                assignee = uuid.UUID(petugas)
+            except ValueError:
+                assignee = None
+        result = bulk_service.run_bulk(
+            session, region, officer, action, task_ids, assignee_id=assignee
+        )
+    except InvalidInput as exc:
+        return _inbox_response(
+            request,
+            session,
+            region,
+            officer,
+            filters,
+            None,
+            bulk_error=exc.field_errors().get("aksi")
+            or next(iter(exc.field_errors().values()), exc.message),
+            status_code=exc.status_code,
+        )
+    return _inbox_response(request, session, region, officer, filters, None, bulk=result)
 
 
 @router.post("/{region}/petugas/tugas/{task_id}/ambil", name="claim_task")

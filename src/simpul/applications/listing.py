@@ -31,16 +31,23 @@ _KEY_TYPES: Final[dict[str, tuple[Callable[[str], Any], ...]]] = {
 }
 
 
-def _list_name(kind: str, descending: bool) -> str:
-    return f"{kind}:{'desc' if descending else 'asc'}"
+def _list_name(kind: str, descending: bool, scope: str = "") -> str:
+    name = f"{kind}:{'desc' if descending else 'asc'}"
+    return f"{name}:{scope}" if scope else name
 
 
-def cursor_after(kind: str, key: SortKey | None, *, descending: bool) -> str | None:
-    """The cursor of the page after the row with sort key ``key`` (None: no next page)."""
+def cursor_after(
+    kind: str, key: SortKey | None, *, descending: bool, scope: str = ""
+) -> str | None:
+    """The cursor of the page after the row with sort key ``key`` (None: no next page).
+
+    ``scope`` narrows the list the cursor belongs to (the inbox's view and filters): a
+    cursor is refused by a list of another scope.
+    """
     if key is None:
         return None
     text = [v.isoformat() if isinstance(v, date | datetime) else str(v) for v in key]
-    return encode_cursor(_list_name(kind, descending), text)
+    return encode_cursor(_list_name(kind, descending, scope), text)
 
 
 def keyset(
@@ -51,12 +58,15 @@ def keyset(
     limit: int,
     offset: int = 0,
     descending: bool = False,
+    scope: str = "",
 ) -> Keyset:
     """The slice a request asks for: after the cursor's row (if any), ``offset`` further."""
     if not cursor:
         return Keyset(limit=limit, offset=offset, descending=descending)
     types = _KEY_TYPES[kind]
-    values = decode_cursor(_list_name(kind, descending), cursor, field=field, size=len(types))
+    values = decode_cursor(
+        _list_name(kind, descending, scope), cursor, field=field, size=len(types)
+    )
     try:
         after = tuple(read(v) for read, v in zip(types, values, strict=True))
     except ValueError:  # signed by this server, so only after a change of key types

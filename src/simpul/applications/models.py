@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     ForeignKeyConstraint,
     Index,
     LargeBinary,
@@ -79,11 +80,20 @@ class Application(IdMixin, TimestampMixin, RegionScoped, Base):
             "id",
             postgresql_where="status <> 'draft'",
         ),
+        # The inbox's search by a prefix of the tracking number (decision 0044).
+        Index("ix_application_tracking_key", "region_id", "tracking_key"),
     )
 
     service_id: Mapped[uuid.UUID] = mapped_column(index=True)
     applicant_id: Mapped[uuid.UUID] = mapped_column(index=True)
     tracking_number: Mapped[str] = mapped_column(String(20))
+    #: The tracking number without its dashes, byte-ordered: officers may type a prefix of it
+    #: with or without dashes, and a range of this column's index finds it.
+    tracking_key: Mapped[str] = mapped_column(
+        String(20, collation="C"),
+        Computed("replace(tracking_number, '-', '')", persisted=True),
+        deferred=True,
+    )
     status: Mapped[ApplicationStatus] = mapped_column(
         value_enum(ApplicationStatus, "application_status"), default=ApplicationStatus.DRAFT
     )
@@ -183,6 +193,9 @@ class Task(IdMixin, RegionScoped, Base):
         ForeignKeyConstraint(
             ["region_id", "agency_id"], ["agency.region_id", "agency.id"], ondelete="RESTRICT"
         ),
+        ForeignKeyConstraint(
+            ["region_id", "service_id"], ["service.region_id", "service.id"], ondelete="RESTRICT"
+        ),
         Index(
             "uq_task_one_open_per_application",
             "application_id",
@@ -221,10 +234,42 @@ class Task(IdMixin, RegionScoped, Base):
         ),
         Index("ix_task_by_created", "region_id", "agency_id", "role", "created_at", "id"),
         Index("ix_task_of_assignee_by_created", "region_id", "assignee_id", "created_at", "id"),
+        # The inbox's service filter and its "dikembalikan" view (decision 0044).
+        Index(
+            "ix_task_open_by_service",
+            "region_id",
+            "service_id",
+            "role",
+            "due_date",
+            "created_at",
+            "id",
+            postgresql_where="status = 'open'",
+        ),
+        Index(
+            "ix_task_completed_by_service",
+            "region_id",
+            "service_id",
+            "role",
+            "completed_at",
+            "id",
+            postgresql_where="status = 'completed'",
+        ),
+        Index(
+            "ix_task_returned",
+            "region_id",
+            "agency_id",
+            "role",
+            "completed_at",
+            "id",
+            postgresql_where="status = 'completed' AND outcome = 'return'",
+        ),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
     agency_id: Mapped[uuid.UUID]
+    #: The application's service (it never changes), so the inbox filters by service through
+    #: an index of its own instead of looking at every task's application.
+    service_id: Mapped[uuid.UUID]
     step: Mapped[str] = mapped_column(String(40))
     step_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[StaffRoleName] = mapped_column(

@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm import Session, aliased, load_only, selectinload
 
 from simpul.accounts.models import User
 from simpul.applications.models import (
@@ -271,6 +271,9 @@ class InboxRow:
     task: Task
     application: Application
     service: Service
+    #: The applicant's name and the name of the officer holding the task (None: nobody).
+    applicant_name: str = ""
+    assignee_name: str | None = None
 
 
 #: What a list row shows: never the answers (``data``, ``data_encrypted``) or a service's
@@ -280,6 +283,7 @@ _TASK_SHOWN = load_only(
     Task.region_id,
     Task.application_id,
     Task.agency_id,
+    Task.service_id,
     Task.step,
     Task.step_name,
     Task.role,
@@ -310,15 +314,20 @@ _SERVICE_SHOWN = load_only(
 
 
 def _inbox_rows(session: Session, task_ids: Sequence[uuid.UUID]) -> list[InboxRow]:
-    """The tasks, in the order given, with their application and service (shown columns)."""
+    """The tasks, in the order given, with their application, service, the applicant's name
+    and the holder's name (shown columns only)."""
     if not task_ids:
         return []
+    applicant = aliased(User)
+    holder = aliased(User)
     found = {
-        t.id: InboxRow(t, a, s)
-        for t, a, s in session.execute(
-            select(Task, Application, Service)
+        t.id: InboxRow(t, a, s, applicant_name or "", holder_name)
+        for t, a, s, applicant_name, holder_name in session.execute(
+            select(Task, Application, Service, applicant.full_name, holder.full_name)
             .join(Application, Application.id == Task.application_id)
             .join(Service, Service.id == Application.service_id)
+            .outerjoin(applicant, applicant.id == Application.applicant_id)
+            .outerjoin(holder, holder.id == Task.assignee_id)
             .where(Task.id.in_(task_ids))
             .options(_TASK_SHOWN, _APPLICATION_SHOWN, _SERVICE_SHOWN)
         )
@@ -338,38 +347,118 @@ def _task_range(region_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Selec
     return select(Task.id).select_from(Task).where(Task.region_id == region_id, *conditions)
 
 
-def _of_service(region_id: uuid.UUID, service_id: uuid.UUID) -> ColumnElement[bool]:
-    return (
+#: The inbox's orders: open tasks by deadline (overdue first), decided ones newest first.
+OPEN_INBOX_KEYS: Final = (Task.due_date, Task.created_at, Task.id)
+DONE_INBOX_KEYS: Final = (Task.completed_at, Task.id)
+
+
+@dataclass(frozen=True)
+class InboxSearch:
+    """What the inbox's search box asks for: a prefix of a tracking number (dashes removed,
+    upper case) or the words of an applicant's name as a ``simple`` tsquery (``a & b``)."""
+
+    tracking_prefix: str | None = None
+    name_query: str | None = None
+
+
+def _after_prefix(prefix: str) -> str:
+    """The smallest string after every string starting with ``prefix`` (byte order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _searched_applications(region_id: uuid.UUID, search: InboxSearch) -> Select[Any]:
+    """Ids of the region's applications the search names, each found through an index: the
+    tracking key's b-tree range, or the GIN index of citizens' name words."""
+    if search.tracking_prefix:
+        prefix = search.tracking_prefix
+        return select(Application.id).where(
+            Application.region_id == region_id,
+            Application.tracking_key >= prefix,
+            Application.tracking_key < _after_prefix(prefix),
+        )
+    assert search.name_query
+    query = func.to_tsquery(literal_column("'simple'::regconfig"), search.name_query)
+    applicants = select(User.id).where(
+        User.region_id == region_id,
+        User.kind == literal_column("'citizen'"),
+        User.name_words.bool_op("@@")(query),
+    )
+    return select(Application.id).where(
+        Application.region_id == region_id, Application.applicant_id.in_(applicants)
+    )
+
+
+#: The inbox's views: open tasks (``open``), the officer's own (``mine``), decided ones
+#: (``done``) and returned applications waiting on the citizen (``returned``).
+INBOX_VIEWS: Final = ("open", "mine", "done", "returned")
+
+
+def _view_conditions(region_id: uuid.UUID, view: str) -> list[ColumnElement[bool]]:
+    if view in ("open", "mine"):
+        return [Task.status == _OPEN]
+    if view == "done":
+        return [Task.status == _COMPLETED]
+    # Returned: the task that sent the application back, while it still waits on the citizen
+    # (no later task opened by a resubmission).
+    later = aliased(Task)
+    return [
+        Task.status == _COMPLETED,
+        Task.outcome == literal_column("'return'"),
         select(Application.id)
         .where(
             Application.id == Task.application_id,
             Application.region_id == region_id,
-            Application.service_id == service_id,
+            Application.status == literal_column("'returned'"),
         )
-        .exists()
-    )
-
-
-#: The inbox's orders: open tasks by deadline (overdue first), decided ones newest first.
-OPEN_INBOX_KEYS: Final = (Task.due_date, Task.created_at, Task.id)
-DONE_INBOX_KEYS: Final = (Task.completed_at, Task.id)
+        .exists(),
+        ~select(later.id)
+        .where(later.application_id == Task.application_id, later.created_at > Task.created_at)
+        .exists(),
+    ]
 
 
 def _inbox_ranges(
     region_id: uuid.UUID,
     agency_roles: Sequence[tuple[uuid.UUID, str]],
     *,
-    done: bool,
+    view: str,
     assignee_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
+    step: str | None = None,
+    due_before: date | None = None,
+    search: InboxSearch | None = None,
 ) -> list[_Range]:
-    keys = DONE_INBOX_KEYS if done else OPEN_INBOX_KEYS
-    common: list[ColumnElement[bool]] = [Task.status == (_COMPLETED if done else _OPEN)]
+    """One index range per (agency, role) pair (or per (service, role) with a service
+    filter, or the officer's own range), merged by ``_page_keys``; a search reads the few
+    tasks of the applications it names instead."""
+    keys = OPEN_INBOX_KEYS if view in ("open", "mine") else DONE_INBOX_KEYS
+    common = _view_conditions(region_id, view)
+    if step is not None:
+        common.append(Task.step == step)
+    if due_before is not None and view in ("open", "mine"):
+        common.append(Task.due_date < due_before)
+    if search is not None:
+        common.append(Task.application_id.in_(_searched_applications(region_id, search)))
+    if assignee_id is not None or search is not None:
+        if assignee_id is not None:
+            common.append(Task.assignee_id == assignee_id)
+        if service_id is not None:
+            common.append(Task.service_id == service_id)
+        return [(_task_range(region_id, _visible(agency_roles), *common), keys)]
     if service_id is not None:
-        common.append(_of_service(region_id, service_id))
-    if assignee_id is not None:
-        visible = _visible(agency_roles)
-        return [(_task_range(region_id, Task.assignee_id == assignee_id, visible, *common), keys)]
+        return [
+            (
+                _task_range(
+                    region_id,
+                    Task.service_id == service_id,
+                    Task.role == r,
+                    Task.agency_id == a,
+                    *common,
+                ),
+                keys,
+            )
+            for a, r in _pairs(agency_roles)
+        ]
     return [
         (_task_range(region_id, Task.agency_id == a, Task.role == r, *common), keys)
         for a, r in _pairs(agency_roles)
@@ -385,14 +474,40 @@ def list_inbox(
     assignee_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
     page: Keyset,
+    view: str | None = None,
+    step: str | None = None,
+    due_before: date | None = None,
+    search: InboxSearch | None = None,
 ) -> tuple[KeysetPage[InboxRow], int]:
     """Tasks the given (agency, role) pairs may work on, open ones closest deadline first
-    (``page.descending`` False), decided ones (``done``) last decided first (True), and how
-    many there are up to ``COUNT_BOUND + 1``."""
+    (``page.descending`` False), decided or returned ones last decided first (True), and how
+    many there are up to ``COUNT_BOUND + 1``.
+
+    ``view`` (one of ``INBOX_VIEWS``) overrides ``done``; ``step`` keeps one step's tasks,
+    ``due_before`` open tasks due before that day (overdue), ``search`` the tasks of the
+    applications it names.
+    """
+    if service_id is not None:
+        # A service's tasks are all of its agency: the other agencies' pairs would read the
+        # service's range only to discard every row.
+        agency = session.scalar(
+            select(Service.agency_id).where(
+                Service.region_id == region_id, Service.id == service_id
+            )
+        )
+        agency_roles = [(a, r) for a, r in agency_roles if a == agency]
     if not agency_roles:
         return KeysetPage([], None), 0
+    chosen = view or ("done" if done else ("mine" if assignee_id is not None else "open"))
     ranges = _inbox_ranges(
-        region_id, agency_roles, done=done, assignee_id=assignee_id, service_id=service_id
+        region_id,
+        agency_roles,
+        view=chosen,
+        assignee_id=assignee_id,
+        service_id=service_id,
+        step=step,
+        due_before=due_before,
+        search=search,
     )
     keys = _page_keys(session, ranges, page)
     rows = _inbox_rows(session, [key[-1] for key in keys.rows])

@@ -102,6 +102,7 @@ def open_task(
         region_id=application.region_id,
         application_id=application.id,
         agency_id=service.agency_id,
+        service_id=service.id,
         due_date=application.due_date,
         step=step.code,
         step_name=step.name,
