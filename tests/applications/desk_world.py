@@ -188,7 +188,9 @@ def make_desk(
             service_seed("retribusi-uji", "Izin Retribusi Uji", workflow=PAYMENT_WORKFLOW),
         ],
     )
-    add_agency(session, region, "dinas-lain", "Dinas Lain", [service_seed("lain-uji", "Layanan Lain")])
+    add_agency(
+        session, region, "dinas-lain", "Dinas Lain", [service_seed("lain-uji", "Layanan Lain")]
+    )
     citizen = make_user(session, region, "warga@example.org", "sandi-warga-1")
     officers = [
         make_user(
