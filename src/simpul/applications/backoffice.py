@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from simpul.accounts.auth import CurrentPageStaff
 from simpul.applications import answers, workflow
@@ -18,7 +19,7 @@ from simpul.applications.steps import StepInputs
 from simpul.applications.uploads import AppStorage, AppUploadRules
 from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
-from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.kit.notices import with_notice
 from simpul.core.kit.periods import today_in
@@ -193,7 +194,7 @@ async def step_inputs_from_form(
     photos = [
         (upload.file, upload.filename or "")
         for upload in form.getlist("photos")
-        if isinstance(upload, UploadFile) and (upload.filename or upload.size)
+        if isinstance(upload, StarletteUpload) and (upload.filename or upload.size)
     ]
     return StepInputs(
         entries={
@@ -232,13 +233,15 @@ def act(
     passphrase; it is never echoed back into the page.
     """
     task = applications.task_in_region(session, region, task_id)
-    application_id = task.application_id if task else None
+    if task is None:
+        raise NotFound(_("Tugas tidak ditemukan."))
+    application_id = task.application_id
     try:
         chosen = TaskOutcome(outcome)
     except ValueError:
         chosen = None
     try:
-        if chosen is None or application_id is None:
+        if chosen is None:
             raise InvalidInput(
                 _("Pilih tindakan: setujui, kembalikan, atau tolak."),
                 details=[{"field": "outcome", "message": _("Pilih salah satu tindakan.")}],
@@ -254,7 +257,7 @@ def act(
             inputs=inputs,
         )
     except DomainError as exc:
-        if application_id is None:
+        if isinstance(exc, NotFound):
             raise
         return _file_page(
             request,
@@ -288,11 +291,13 @@ def save_entries(
 ) -> Response:
     """Keep a data-entry step's values without deciding yet (the form's "Simpan isian")."""
     task = applications.task_in_region(session, region, task_id)
-    application_id = task.application_id if task else None
+    if task is None:
+        raise NotFound(_("Tugas tidak ditemukan."))
+    application_id = task.application_id
     try:
         workflow.save_step_entries(session, region, officer, task_id, inputs)
     except DomainError as exc:
-        if application_id is None:
+        if isinstance(exc, NotFound):
             raise
         return _file_page(
             request,
