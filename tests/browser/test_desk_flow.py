@@ -181,7 +181,7 @@ def test_akta_through_its_published_steps_with_four_eyes(
     ani.goto(file_url)
     _decide(ani, "Persetujuan dan tanda tangan", "Kembalikan untuk perbaikan", RETURN_NOTE)
     expect(ani.get_by_role("status").filter(has_text=DECIDED)).to_be_visible()
-    expect(ani.locator("dl.facts")).to_contain_text("Perlu perbaikan")
+    expect(ani.locator("dl.facts dt:text-is('Status') + dd")).to_have_text("Perlu perbaikan")
 
     # 6. The citizen reads the note and sends the fix.
     citizen.goto(form_url)
