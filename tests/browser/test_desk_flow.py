@@ -165,7 +165,14 @@ def test_akta_through_its_published_steps_with_four_eyes(
         "Format Nomor register akta tidak sesuai."
     )
     expect(register).to_have_attribute("aria-invalid", "true")
+    # Saved without deciding first (the form's second button), then approved.
     register.fill(GOOD_REGISTER)
+    panel.get_by_role("button", name="Simpan isian tanpa memutuskan").click()
+    expect(ani.get_by_text("Isian tersimpan.")).to_be_visible()
+    expect(ani.locator("#keputusan-panel").get_by_label("Nomor register akta")).to_have_value(
+        GOOD_REGISTER
+    )
+    expect(ani.locator("dl.facts dt:text-is('Status') + dd")).to_contain_text("Pencatatan akta")
     _decide(ani, "Pencatatan akta", "Setujui")
     expect(ani.get_by_role("status").filter(has_text=DECIDED)).to_be_visible()
     expect(ani.locator("#isian-tahap")).to_be_visible()
