@@ -96,6 +96,8 @@ def test_return_resubmit_approve_to_selesai(session: Session, world: World) -> N
     assert application.status is ApplicationStatus.SUBMITTED
     second = workflow.inbox(session, world.region, world.verifier).rows[0].task
     assert second.step == "verifikasi" and second.id != task.id
+    # Back in the hands of the officer who returned it (issue 15), not the shared pool.
+    assert second.assignee_id == world.verifier.id
     workflow.act_on_task(session, world.region, world.verifier, second.id, TaskOutcome.APPROVE)
     assert application.current_step == "persetujuan"
     third = workflow.inbox(session, world.region, world.approver).rows[0].task
@@ -121,6 +123,7 @@ def test_return_resubmit_approve_to_selesai(session: Session, world: World) -> N
         "claim",
         "return",
         "resubmit",
+        "assign",
         "approve",
         "complete",
     ]

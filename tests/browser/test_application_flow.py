@@ -294,6 +294,8 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
             "Diperiksa petugas",
             "Dikembalikan untuk diperbaiki",
             "Perbaikan dikirim",
+            # Back to the officer who returned it (issue 15), said in the history.
+            "Ditugaskan kepada petugas",
             "Disetujui, lanjut ke tahap berikutnya",
             "Selesai",
         ]

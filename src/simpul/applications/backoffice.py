@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from simpul.accounts.auth import CurrentPageStaff
 from simpul.applications import answers, checks, workflow
@@ -18,8 +19,10 @@ from simpul.applications import service as applications
 from simpul.applications.display import describe
 from simpul.applications.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS, step_names
 from simpul.applications.models import TaskOutcome
+from simpul.applications.steps import StepInputs
+from simpul.applications.uploads import AppStorage, AppUploadRules
 from simpul.core.database import DbSession
-from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.kit.notices import with_notice
 from simpul.core.kit.periods import today_in
@@ -283,6 +286,7 @@ def _file_page(
             "answers_recorded": shown.recorded,
             "can_act": choices.can_act,
             "actions": choices.actions,
+            "choices": choices,
             "officer_id": officer.id,
             **LABELS,
             **extra,
@@ -359,6 +363,45 @@ def check_item(
     )
 
 
+#: Form fields of a data-entry step are named ``entries.<field code>``.
+ENTRY_PREFIX = "entries."
+
+
+async def step_inputs_from_form(
+    request: Request, storage: AppStorage, rules: AppUploadRules
+) -> StepInputs:
+    """What the decision form carries for the step's kind (``_step_work.html``): entries,
+    the visit and its photos, the payment. A file input left empty sends no photo."""
+    form = await request.form()
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) else ""
+
+    photos = [
+        (upload.file, upload.filename or "")
+        for upload in form.getlist("photos")
+        if isinstance(upload, StarletteUpload) and (upload.filename or upload.size)
+    ]
+    return StepInputs(
+        entries={
+            key.removeprefix(ENTRY_PREFIX): value
+            for key, value in form.multi_items()
+            if key.startswith(ENTRY_PREFIX) and isinstance(value, str)
+        },
+        visit_date=text("visit_date"),
+        visit_notes=text("visit_notes"),
+        photos=photos,
+        payment_reference=text("payment_reference"),
+        payment_amount=text("payment_amount"),
+        storage=storage,
+        rules=rules,
+    )
+
+
+StepForm = Annotated[StepInputs, Depends(step_inputs_from_form)]
+
+
 @router.post("/{region}/petugas/tugas/{task_id}/tindak", response_class=HTMLResponse, name="act")
 def act(
     request: Request,
@@ -366,6 +409,7 @@ def act(
     session: DbSession,
     officer: CurrentPageStaff,
     task_id: uuid.UUID,
+    inputs: StepForm,
     outcome: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     passphrase: Annotated[str, Form()] = "",
@@ -376,13 +420,15 @@ def act(
     passphrase; it is never echoed back into the page.
     """
     task = applications.task_in_region(session, region, task_id)
-    application_id = task.application_id if task else None
+    if task is None:
+        raise NotFound(_("Tugas tidak ditemukan."))
+    application_id = task.application_id
     try:
         chosen = TaskOutcome(outcome)
     except ValueError:
         chosen = None
     try:
-        if chosen is None or application_id is None:
+        if chosen is None:
             raise InvalidInput(
                 _("Pilih tindakan: setujui, kembalikan, atau tolak."),
                 details=[{"field": "outcome", "message": _("Pilih salah satu tindakan.")}],
@@ -395,9 +441,10 @@ def act(
             chosen,
             note[:2000],
             signing_passphrase=passphrase or None,
+            inputs=inputs,
         )
     except DomainError as exc:
-        if application_id is None:
+        if isinstance(exc, NotFound):
             raise
         return _file_page(
             request,
@@ -409,9 +456,50 @@ def act(
             act_error=exc.message,
             note=note,
             errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
+            step_form=inputs,
         )
     return RedirectResponse(
         with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "selesai"),
+        status_code=303,
+    )
+
+
+@router.post(
+    "/{region}/petugas/tugas/{task_id}/isian", response_class=HTMLResponse, name="save_entries"
+)
+def save_entries(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    officer: CurrentPageStaff,
+    task_id: uuid.UUID,
+    inputs: StepForm,
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Keep a data-entry step's values without deciding yet (the form's "Simpan isian")."""
+    task = applications.task_in_region(session, region, task_id)
+    if task is None:
+        raise NotFound(_("Tugas tidak ditemukan."))
+    application_id = task.application_id
+    try:
+        workflow.save_step_entries(session, region, officer, task_id, inputs)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _file_page(
+            request,
+            session,
+            region,
+            officer,
+            application_id,
+            status_code=exc.status_code,
+            act_error=exc.message,
+            note=note,
+            errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
+            step_form=inputs,
+        )
+    return RedirectResponse(
+        with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "isian-tersimpan"),
         status_code=303,
     )
 

@@ -25,6 +25,7 @@ EVENT_LABELS: Final = {
     "complete": lazy("Selesai"),
     "reject": lazy("Ditolak"),
     "update": lazy("Data diperbarui petugas"),
+    "data_entry": lazy("Isian petugas dicatat"),
     "document_issued": lazy("Dokumen hasil diterbitkan dan ditandatangani secara elektronik"),
     "document_revoked": lazy("Dokumen hasil dicabut"),
 }

@@ -317,7 +317,9 @@ class Document(IdMixin, RegionScoped, Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
     #: None while uploaded through the API and not yet attached to an application.
     application_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    requirement_code: Mapped[str | None] = mapped_column(String(40))
+    #: A requirement of the service, or ``step:<step code>`` for what an officer attached at a
+    #: workflow step (a field check's photos; step codes run to 39 characters).
+    requirement_code: Mapped[str | None] = mapped_column(String(60))
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(60))
     size: Mapped[int] = mapped_column(BigInteger)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import AccountKind, User
 from simpul.applications import access, answers, listing, repository, submission, workflow
 from simpul.applications.models import Application, Document, Task, TaskOutcome
+from simpul.applications.steps import StepInputs
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.core.audit import record_audit_event
@@ -462,6 +463,9 @@ def complete_task(
     """Decide a task: ``{"decision": "APPROVED"|"SENDBACK"|"REJECTED", "comment": "..."}``.
 
     SENDBACK and REJECTED need a comment the applicant can act on (``workflow.act_on_task``).
+    A step that asks for more takes it here too, under the same rules as the page (decision
+    0042): ``entries`` (a data-entry step's fields by code), ``visitDate`` and ``visitNotes``
+    (a field check; photos only through the page), ``paymentReference`` and ``paymentAmount``.
     """
     _require_operator(officer)
     raw_decision = variables.get("decision")
@@ -476,17 +480,18 @@ def complete_task(
         )
     if not isinstance(comment, str):
         errors.append({"field": "data.comment", "message": _("Isi dengan teks.")})
+    inputs, input_errors = _step_inputs(variables)
+    errors.extend(input_errors)
     if errors:
         raise InvalidInput(_("Keputusan tidak valid."), details=errors)
     try:
         application = workflow.act_on_task(
-            session, region, officer, task_id, _OUTCOMES[decision], comment
+            session, region, officer, task_id, _OUTCOMES[decision], comment, inputs=inputs
         )
     except InvalidInput as error:
-        # The workflow names the reason "note"; this API calls it data.comment.
-        details = [
-            {**d, "field": "data.comment"} if d.get("field") == "note" else d for d in error.details
-        ]
+        # The workflow names the reason "note" and the step's inputs as the page's form does;
+        # this API calls them data.comment, data.entries.<code>, data.visitDate...
+        details = [{**d, "field": _api_field(str(d.get("field", "")))} for d in error.details]
         raise InvalidInput(error.message, details=details) from None
     _audit(
         session,
@@ -501,3 +506,56 @@ def complete_task(
     task = repository.get_task(session, region.id, task_id)
     assert task is not None
     return CompletedTask(task, application, repository.open_task_of(session, application.id))
+
+
+#: The step inputs' names in this API (camelCase, like its other fields) and on the page.
+_INPUT_FIELDS: Final = {
+    "visitDate": "visit_date",
+    "visitNotes": "visit_notes",
+    "paymentReference": "payment_reference",
+    "paymentAmount": "payment_amount",
+}
+
+
+def _api_field(field: str) -> str:
+    if field == "note":
+        return "data.comment"
+    if field.startswith("entries") or field == "photos":
+        return f"data.{field}"
+    named = {page: api for api, page in _INPUT_FIELDS.items()}
+    return f"data.{named[field]}" if field in named else field
+
+
+def _step_inputs(variables: Mapping[str, Any]) -> tuple[StepInputs, list[dict[str, str]]]:
+    """The step inputs a task's variables carry, and what is wrong with their shapes."""
+    errors: list[dict[str, str]] = []
+    raw_entries = variables.get("entries", {})
+    entries: dict[str, str] = {}
+    if not isinstance(raw_entries, Mapping):
+        errors.append({"field": "data.entries", "message": _("Isi dengan pasangan kode dan teks.")})
+    else:
+        entries = dict(raw_entries)
+    texts: dict[str, str] = {}
+    for api_name, page_name in _INPUT_FIELDS.items():
+        value = variables.get(api_name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.append({"field": f"data.{api_name}", "message": _("Isi dengan teks.")})
+            value = ""
+        texts[page_name] = value
+    if "photos" in variables:
+        errors.append(
+            {
+                "field": "data.photos",
+                "message": _("Foto peninjauan diunggah lewat halaman petugas, bukan lewat API."),
+            }
+        )
+    inputs = StepInputs(
+        entries=entries,
+        visit_date=texts["visit_date"],
+        visit_notes=texts["visit_notes"],
+        payment_reference=texts["payment_reference"],
+        payment_amount=texts["payment_amount"],
+    )
+    return inputs, errors

@@ -35,6 +35,7 @@ from simpul.applications.models import (
     DocumentAccess,
     Notification,
     Task,
+    TaskOutcome,
     TaskStatus,
 )
 from simpul.catalogue.models import Agency, Service
@@ -550,13 +551,66 @@ def get_document(session: Session, region_id: uuid.UUID, document_id: uuid.UUID)
     return get_in_region(session, Document, region_id, document_id)
 
 
+#: Documents officers attach at a workflow step (a field check's photos) carry
+#: ``requirement_code = "step:<step code>"``; they are not the citizen's requirements.
+STEP_DOCUMENT_PREFIX: Final = "step:"
+
+
+def _citizen_requirement() -> ColumnElement[bool]:
+    return or_(
+        Document.requirement_code.is_(None),
+        ~Document.requirement_code.startswith(STEP_DOCUMENT_PREFIX, autoescape=True),
+    )
+
+
 def current_documents(session: Session, application_id: uuid.UUID) -> Sequence[Document]:
-    """The latest upload for each requirement (older ones stay, marked replaced)."""
+    """The latest upload for each requirement (older ones stay, marked replaced); the
+    officers' step documents (``step_documents``) are not among them."""
     return session.scalars(
         select(Document)
-        .where(Document.application_id == application_id, Document.replaced_at.is_(None))
+        .where(
+            Document.application_id == application_id,
+            Document.replaced_at.is_(None),
+            _citizen_requirement(),
+        )
         .order_by(Document.created_at)
     ).all()
+
+
+def step_documents(session: Session, application_id: uuid.UUID) -> Sequence[Document]:
+    """What officers attached at the application's steps (field-check photos), oldest first."""
+    return session.scalars(
+        select(Document)
+        .where(
+            Document.application_id == application_id,
+            Document.replaced_at.is_(None),
+            Document.requirement_code.startswith(STEP_DOCUMENT_PREFIX, autoescape=True),
+        )
+        .order_by(Document.created_at, Document.id)
+    ).all()
+
+
+def completed_tasks_of(session: Session, application_id: uuid.UUID) -> Sequence[Task]:
+    """The application's decided tasks, first decided first (four eyes reads them)."""
+    return session.scalars(
+        select(Task)
+        .where(Task.application_id == application_id, Task.status == TaskStatus.COMPLETED)
+        .order_by(Task.completed_at, Task.id)
+    ).all()
+
+
+def last_returning_task(session: Session, application_id: uuid.UUID) -> Task | None:
+    """The task whose decision last sent the application back to the citizen."""
+    return session.scalars(
+        select(Task)
+        .where(
+            Task.application_id == application_id,
+            Task.status == TaskStatus.COMPLETED,
+            Task.outcome == TaskOutcome.RETURN,
+        )
+        .order_by(Task.completed_at.desc(), Task.id.desc())
+        .limit(1)
+    ).one_or_none()
 
 
 def replace_documents(
@@ -766,7 +820,11 @@ def current_documents_of_applications(
         return found
     for document in session.scalars(
         select(Document)
-        .where(Document.application_id.in_(application_ids), Document.replaced_at.is_(None))
+        .where(
+            Document.application_id.in_(application_ids),
+            Document.replaced_at.is_(None),
+            _citizen_requirement(),
+        )
         .order_by(Document.created_at, Document.id)
     ):
         assert document.application_id is not None

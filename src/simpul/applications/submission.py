@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.applications import answers, repository
 from simpul.applications.eform import hidden_character_errors
@@ -348,10 +349,45 @@ def submit(
     application.paused_at = None
     application.status = ApplicationStatus.SUBMITTED
     step = workflow_of(service).step(application.current_step) or workflow_of(service).steps[0]
-    open_task(session, application, service, step)
+    task = open_task(session, application, service, step)
     record_event(session, application, actor=applicant, action="resubmit", from_status=before)
+    holder = _holder_for_resubmission(session, region, application, task)
+    if holder is not None:
+        # Back in the hands of the officer who asked for the revision: they know what they
+        # asked for. The history says so (an assignment by the system, naming them).
+        task.assignee_id = holder.id
+        task.claimed_at = now
+        record_event(
+            session,
+            application,
+            actor=None,
+            action="assign",
+            from_status=application.status,
+            note=holder.full_name,
+        )
     notify_applicant(session, application, "resubmitted", due=_date(application.due_date))
     return application
+
+
+def _holder_for_resubmission(
+    session: Session, region: Region, application: Application, task: Task
+) -> User | None:
+    """Who gets the task of a resubmitted application: the officer who returned it (the last
+    task decided with RETURN), if that account is still active and still holds the step's role
+    in the agency; None sends it to the shared pool.
+
+    While that officer is away, their stand-in (``delegation.holder_for``, decision 0047).
+    """
+    returning = repository.last_returning_task(session, application.id)
+    if returning is None or returning.assignee_id is None:
+        return None
+    officers = accounts_service.officers_with_role(session, region, task.agency_id, task.role.value)
+    returned_by = next((o for o in officers if o.id == returning.assignee_id), None)
+    if returned_by is None:
+        return None
+    from simpul.applications import delegation  # delegation imports this module
+
+    return delegation.holder_for(session, region, returned_by, task)
 
 
 def submit_new(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import StaffRoleName, User
-from simpul.applications import access, answers, checks, listing, repository
+from simpul.applications import access, answers, checks, listing, repository, steps
 from simpul.applications.eform import validate as validate_form_data
 from simpul.applications.models import (
     Application,
@@ -23,9 +23,11 @@ from simpul.applications.models import (
     TaskStatus,
 )
 from simpul.applications.notices import notify_applicant
+from simpul.applications.steps import StepInputs
 from simpul.applications.submission import open_task, record_event, workflow_of
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
+from simpul.catalogue.standard import Workflow, WorkflowStep
 from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -106,6 +108,60 @@ def _task_for(session: Session, region: Region, officer: User, task_id: uuid.UUI
     return task
 
 
+# -- four eyes (decision 0041/0042) -----------------------------------------------------------
+
+#: Roles whose steps approve: their officer must not be one who verified the application.
+_APPROVING_ROLES = (StaffRoleName.PENYETUJU.value, StaffRoleName.PENANDATANGAN.value)
+
+
+def four_eyes_on(service: Service, workflow: Workflow) -> bool:
+    """The service's rule, else on whenever it issues (signed) products."""
+    return workflow.four_eyes if workflow.four_eyes is not None else bool(service.products)
+
+
+def _approving(workflow: Workflow, step: WorkflowStep) -> bool:
+    return step.role in _APPROVING_ROLES or step.code == workflow.signing_step.code
+
+
+def four_eyes_refusal(
+    session: Session, application: Application, service: Service, step_code: str, officer: User
+) -> str | None:
+    """Why the officer may not decide at ``step_code`` of this application (they approved
+    one of its verifications), or None when four eyes allows it."""
+    workflow = workflow_of(service)
+    step = workflow.step(step_code)
+    if step is None or not four_eyes_on(service, workflow) or not _approving(workflow, step):
+        return None
+    verified = next(
+        (
+            t
+            for t in repository.completed_tasks_of(session, application.id)
+            if t.assignee_id == officer.id
+            and t.outcome is TaskOutcome.APPROVE
+            and t.role is StaffRoleName.VERIFIKATOR
+        ),
+        None,
+    )
+    if verified is None:
+        return None
+    return _(
+        "Anda sudah memverifikasi permohonan ini pada tahap %(verified)s. Tahap %(step)s "
+        "harus diputuskan petugas lain (prinsip empat mata)."
+    ) % {"verified": verified.step_name, "step": step.name}
+
+
+def _refuse_four_eyes(
+    session: Session, region: Region, officer: User, task: Task
+) -> tuple[Application, Service]:
+    application = repository.get_application(session, region.id, task.application_id)
+    assert application is not None
+    service = repository.get_service_of(session, application)
+    refusal = four_eyes_refusal(session, application, service, task.step, officer)
+    if refusal:
+        raise Forbidden(refusal)
+    return application, service
+
+
 def inbox_row(session: Session, region: Region, officer: User, task: Task) -> repository.InboxRow:
     """One task as its inbox row (after a claim)."""
     row = repository.inbox_row(session, task.id)
@@ -121,11 +177,10 @@ def claim_task(session: Session, region: Region, officer: User, task_id: uuid.UU
         raise Conflict(_("Tugas ini sudah selesai."))
     if task.assignee_id not in (None, officer.id):
         raise Conflict(_("Tugas ini sudah diambil petugas lain."))
+    application, _service = _refuse_four_eyes(session, region, officer, task)
     if task.assignee_id is None:
         task.assignee_id = officer.id
         task.claimed_at = utcnow()
-        application = repository.get_application(session, region.id, task.application_id)
-        assert application is not None
         record_event(
             session, application, actor=officer, action="claim", from_status=application.status
         )
@@ -141,6 +196,37 @@ def _clean_note(note: str) -> str:
     return mask_sixteen_digit_numbers(" ".join(note.split()))[:MAX_NOTE]
 
 
+def _allowed_decision(
+    session: Session,
+    region: Region,
+    application: Application,
+    service: Service,
+    task: Task,
+    officer: User,
+    outcome: TaskOutcome,
+    note: str,
+) -> tuple[WorkflowStep, str]:
+    """The task's step and the cleaned note, when the officer may take ``outcome`` here
+    (four eyes, the step's actions, a reason for a return or rejection); raise otherwise."""
+    refusal = four_eyes_refusal(session, application, service, task.step, officer)
+    if refusal:
+        raise Forbidden(refusal)
+    note = _clean_note(note)
+    step = workflow_of(service).step(task.step)
+    if step is None or outcome.value not in step.actions:
+        raise Conflict(
+            _("Tindakan ini tidak tersedia pada tahap %(step)s.") % {"step": task.step_name}
+        )
+    if outcome is TaskOutcome.RETURN:  # lists the items marked tidak sesuai (decision 0043)
+        note = checks.note_for_return(session, region, task, service, note)
+    if outcome is not TaskOutcome.APPROVE and len(note) < 5:
+        raise InvalidInput(
+            _("Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."),
+            details=[{"field": "note", "message": _("Alasan wajib diisi (minimal 5 karakter).")}],
+        )
+    return step, note
+
+
 def act_on_task(
     session: Session,
     region: Region,
@@ -150,13 +236,17 @@ def act_on_task(
     note: str = "",
     *,
     signing_passphrase: str | None = None,
+    inputs: StepInputs | None = None,
 ) -> Application:
     """Approve (to the next step or to completion), return for revision, or reject, with a note.
 
     A task nobody has claimed is claimed by acting on it; one claimed by a colleague is not
-    the officer's to decide. Where the region signs documents, the last approval needs the
-    officer's signing passphrase: it is checked here (nothing changes when it is wrong) and a
-    job that makes the signed document is queued in the same transaction.
+    the officer's to decide, nor, under four eyes, a task of an approving step to an officer
+    who verified the application. An approval first takes what the step's kind asks for
+    (``steps.before_approve``: data entry, a field check, a payment; ``inputs``). Where the
+    region signs documents, the last approval needs the officer's signing passphrase: it is
+    checked here (nothing changes when it is wrong) and a job that makes the signed document
+    is queued in the same transaction.
     """
     task = _task_for(session, region, officer, task_id)
     if task.status is not TaskStatus.OPEN:
@@ -171,19 +261,9 @@ def act_on_task(
         raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
     service = repository.get_service_of(session, application)
     workflow = workflow_of(service)
-    step = workflow.step(task.step)
-    note = _clean_note(note)
-    if step is None or outcome.value not in step.actions:
-        raise Conflict(
-            _("Tindakan ini tidak tersedia pada tahap %(step)s.") % {"step": task.step_name}
-        )
-    if outcome is TaskOutcome.RETURN:  # lists the items marked tidak sesuai (decision 0043)
-        note = checks.note_for_return(session, region, task, service, note)
-    if outcome is not TaskOutcome.APPROVE and len(note) < 5:
-        raise InvalidInput(
-            _("Tuliskan alasannya agar pemohon tahu apa yang harus dilakukan."),
-            details=[{"field": "note", "message": _("Alasan wajib diisi (minimal 5 karakter).")}],
-        )
+    step, note = _allowed_decision(
+        session, region, application, service, task, officer, outcome, note
+    )
     if outcome is TaskOutcome.APPROVE and workflow.next_step(task.step) is None:
         # Subscribers may refuse before anything changes (documents: the signing passphrase).
         events.publish(
@@ -195,6 +275,13 @@ def act_on_task(
                 signing_passphrase=signing_passphrase,
             ),
         )
+    if outcome is TaskOutcome.APPROVE:
+        # What the step's kind asks for is kept in a savepoint: the page shows a refusal
+        # without raising (its request commits), so a refusal must leave nothing behind.
+        with session.begin_nested():
+            steps.before_approve(
+                session, region, officer, application, service, step, inputs or StepInputs()
+            )
     now = utcnow()
     task.assignee_id = officer.id
     task.claimed_at = task.claimed_at or now
@@ -267,6 +354,35 @@ def _complete(
     )
 
 
+def save_step_entries(
+    session: Session, region: Region, officer: User, task_id: uuid.UUID, inputs: StepInputs
+) -> Application:
+    """An operator keeps the data-entry step's values without deciding yet ("Simpan"): each
+    value is validated (a required one may still be empty) and the history names the fields."""
+    task = _task_for(session, region, officer, task_id)
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(_("Tugas ini sudah selesai."))
+    if task.assignee_id not in (None, officer.id):
+        raise Conflict(_("Tugas ini sudah diambil petugas lain."))
+    application = repository.get_application(
+        session, region.id, task.application_id, for_update=True
+    )
+    assert application is not None
+    if application.status is not ApplicationStatus.SUBMITTED:
+        raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
+    service = repository.get_service_of(session, application)
+    step = workflow_of(service).step(task.step)
+    if step is None or step.kind != "data_entry":
+        raise Conflict(_("Tahap ini tidak meminta isian petugas."))
+    changed = steps.store_entries(session, officer, application, step, inputs, complete=False)
+    if task.assignee_id is None:
+        task.assignee_id = officer.id
+        task.claimed_at = utcnow()
+    if changed:
+        steps.record_entries_event(session, officer, application, changed)
+    return application
+
+
 @dataclass(frozen=True)
 class ApplicationFile:
     """An application with what its pages show."""
@@ -276,6 +392,8 @@ class ApplicationFile:
     documents: Sequence[Document]
     events: Sequence[ApplicationEvent]
     open_task: Task | None
+    #: What officers attached at the steps (field-check photos); not the citizen's documents.
+    step_documents: Sequence[Document] = ()
 
 
 def read_application(
@@ -309,6 +427,9 @@ def read_application(
         repository.current_documents(session, application.id),
         repository.list_events(session, application.id),
         repository.open_task_of(session, application.id),
+        repository.step_documents(session, application.id)
+        if application.applicant_id != user.id
+        else (),
     )
 
 
@@ -402,10 +523,9 @@ def assign_task(
             ],
         )
     before = accounts_service.user_by_id(session, region, task.assignee_id)
+    application, _service = _refuse_four_eyes_assignment(session, region, officer, task)
     task.assignee_id = officer.id
     task.claimed_at = utcnow()
-    application = repository.get_application(session, region.id, task.application_id)
-    assert application is not None
     # The history says from whom to whom (decision 0047).
     record_event(
         session,
@@ -423,6 +543,19 @@ def assign_task(
     return task
 
 
+def _refuse_four_eyes_assignment(
+    session: Session, region: Region, officer: User, task: Task
+) -> tuple[Application, Service]:
+    """An admin may not hand an approving step to the officer who verified (four eyes)."""
+    application = repository.get_application(session, region.id, task.application_id)
+    assert application is not None
+    service = repository.get_service_of(session, application)
+    refusal = four_eyes_refusal(session, application, service, task.step, officer)
+    if refusal:
+        raise InvalidInput(refusal, details=[{"field": "officer", "message": refusal}])
+    return application, service
+
+
 # -- what an officer may do on a file, and which services their inbox filters by -------------
 
 
@@ -438,6 +571,10 @@ class OfficerChoices:
     final_step: bool
     #: Officers the agency's admin may hand the task to (empty unless the viewer may assign).
     assignees: Sequence[User]
+    #: The step the file waits at (its kind says what ``_step_work.html`` asks for).
+    step: WorkflowStep | None = None
+    #: Why four eyes keeps this officer from deciding here (then ``can_act`` is False).
+    four_eyes_refusal: str | None = None
 
 
 def officer_choices(
@@ -446,12 +583,27 @@ def officer_choices(
     task = view.open_task
     if task is None:
         return OfficerChoices(can_act=False, actions=(), final_step=False, assignees=())
-    step = next((s for s in view.service.workflow["steps"] if s["code"] == task.step), None)
+    workflow = workflow_of(view.service)
+    step = workflow.step(task.step)
+    may_work = access.can_work_on(officer, task)
+    refusal = (
+        four_eyes_refusal(session, view.application, view.service, task.step, officer)
+        if may_work
+        else None
+    )
     return OfficerChoices(
-        can_act=access.can_work_on(officer, task),
-        actions=tuple(step["actions"]) if step else (),
-        final_step=workflow_of(view.service).next_step(task.step) is None,
-        assignees=assignable_officers(session, region, task) if can_assign(officer, task) else (),
+        can_act=may_work and refusal is None,
+        actions=tuple(step.actions) if step else (),
+        final_step=workflow.next_step(task.step) is None,
+        assignees=tuple(
+            o
+            for o in assignable_officers(session, region, task)
+            if four_eyes_refusal(session, view.application, view.service, task.step, o) is None
+        )
+        if can_assign(officer, task)
+        else (),
+        step=step,
+        four_eyes_refusal=refusal,
     )
 
 

@@ -267,6 +267,10 @@ class Workflow(BaseModel):
             raise ValueError("officer field codes must be unique across the steps")
         if sum(s.signs for s in self.steps) > 1:
             raise ValueError("at most one step signs the products")
+        if any(s.signs for s in self.steps[:-1]):
+            # The products are issued when the last step is approved: a signing step before
+            # it would sign what later steps may still change or refuse.
+            raise ValueError("the step that signs the products is the last step")
         return self
 
     def step(self, code: str | None) -> WorkflowStep | None:
