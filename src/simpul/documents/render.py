@@ -331,22 +331,65 @@ def _closing(pdf: _Document, content: DocumentContent, *, align: str) -> None:
     )
 
 
+#: A certificate with more fields than this sets them in two columns (one page, room to sign).
+CERTIFICATE_ONE_COLUMN_MAX: Final = 4
+
+
+def _certificate_cell(
+    pdf: _Document, x: float, y: float, width: float, label: str, value: str, *, draw: bool
+) -> float:
+    """A certificate's field, its label small over its value in bold, centred in ``width``
+    at (x, y); returns its height (``draw`` False: only measures)."""
+    t = pdf.printable
+    pdf.set_font(pdf.body_font, "", 8.5)
+    label_lines = cast(
+        "list[str]", pdf.multi_cell(width, 4.2, t(label), dry_run=True, output="LINES")
+    )
+    pdf.set_font(pdf.body_font, "B", 12)
+    value_lines = cast(
+        "list[str]", pdf.multi_cell(width, 5.8, t(value or "-"), dry_run=True, output="LINES")
+    )
+    height = 4.2 * len(label_lines) + 5.8 * len(value_lines) + 2.5
+    if draw:
+        pdf.set_xy(x, y)
+        pdf.set_font(pdf.body_font, "", 8.5)
+        pdf.multi_cell(width, 4.2, t(label), align="C", new_x="LEFT", new_y="NEXT")
+        pdf.set_font(pdf.body_font, "B", 12)
+        pdf.multi_cell(width, 5.8, t(value or "-"), align="C", new_x="LEFT", new_y="NEXT")
+    return height
+
+
 def _certificate_body(pdf: _Document, content: DocumentContent) -> None:
     """A certificate: the statement, then each field centred, its label small over its value
-    in bold (long values wrap inside the frame)."""
+    in bold (two columns when there are many; long values wrap inside their column)."""
     t, width = pdf.printable, pdf.epw
     if content.opening:
         pdf.set_font(pdf.body_font, "", 11)
         pdf.multi_cell(width, 6, t(content.opening), align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
     holder = [("Nama pemohon", content.applicant_name)] if content.holder_row else []
-    for label, value in [*holder, *content.rows]:
-        pdf.set_font(pdf.body_font, "", 9)
-        pdf.multi_cell(width, 5, t(label), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(pdf.body_font, "B", 13)
-        pdf.multi_cell(width, 6.5, t(value or "-"), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2.5)
-    pdf.ln(4)
+    items = [*holder, *content.rows]
+    columns = 2 if len(items) > CERTIFICATE_ONE_COLUMN_MAX else 1
+    gap = 6.0
+    column_width = (width - gap * (columns - 1)) / columns
+    for start in range(0, len(items), columns):
+        row = items[start : start + columns]
+        height = max(
+            _certificate_cell(pdf, 0, 0, column_width, label, value, draw=False)
+            for label, value in row
+        )
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+        top = pdf.get_y()
+        for number, (label, value) in enumerate(row):
+            # A last field alone in its row is centred across the page.
+            x = pdf.l_margin + number * (column_width + gap)
+            cell_width = column_width
+            if len(row) < columns:
+                x, cell_width = pdf.l_margin, width
+            _certificate_cell(pdf, x, top, cell_width, label, value, draw=True)
+        pdf.set_xy(pdf.l_margin, top + height)
+    pdf.ln(3)
     _closing(pdf, content, align="C")
 
 
@@ -415,7 +458,7 @@ def _signature_block(pdf: _Document, content: DocumentContent) -> None:
     pdf.set_auto_page_break(auto=False)
     _signer_lines(pdf, content, _code_under_the_qr(pdf, content))
     pdf.set_font(pdf.body_font, "", 8)
-    pdf.set_xy(pdf.l_margin, PAGE_HEIGHT_MM - 24)
+    pdf.set_xy(pdf.l_margin, PAGE_HEIGHT_MM - 28)
     footer = (
         "CONTOH tampilan dokumen: tidak ditandatangani dan tidak berlaku."
         if content.sample
