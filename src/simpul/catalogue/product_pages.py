@@ -37,6 +37,8 @@ router = APIRouter(
 #: Empty field rows shown under each product for new fields.
 SPARE_ROWS: Final = 2
 TEXT_SOURCE: Final = "text:"
+#: A product to fill in (offered when the service has none, and by "Tambah produk").
+_BLANK: Final[dict[str, Any]] = {"code": "", "title": "", "layout": "surat", "fields": []}
 _NAME = re.compile(r"^p(\d{1,2})_(?:f(\d{1,2})_)?([a-z_]+)$")
 
 
@@ -99,6 +101,10 @@ def _products_from(values: dict[str, str]) -> tuple[list[dict[str, Any]], list[d
             key: product.get(key, "")
             for key in ("code", "title", "layout", "opening", "closing", "signer_position")
         }
+        if not fields_raw and not any(
+            str(template[key]).strip() for key in ("code", "title", "opening", "closing")
+        ):
+            continue  # the blank product the page offers, left blank
         raw.append({**template, "fields": fields_raw})
         shown.append({**template, "fields": fields_shown})
     return raw, shown
@@ -139,7 +145,7 @@ def products_form(
     request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff, slug: str
 ) -> HTMLResponse:
     found = service.get_service_for_editing(session, region, user, slug)
-    return _page(request, found, _rows_of(list(found.products or [])))
+    return _page(request, found, _rows_of(list(found.products or [])) or [_BLANK])
 
 
 @router.post("/{region}/admin/layanan/{slug}/produk", response_class=HTMLResponse)
@@ -157,8 +163,7 @@ def save_products(
     raw, shown = _products_from(values)
     action = values.get("action", "simpan")
     if action == "tambah":
-        blank = {"code": "", "title": "", "layout": "surat", "fields": []}
-        return _page(request, found, [*shown, blank])
+        return _page(request, found, [*shown, _BLANK])
     try:
         if action.startswith("pratinjau-"):
             index = int(action.removeprefix("pratinjau-")) if action[10:].isdigit() else -1

@@ -93,6 +93,8 @@ def _message(error: Mapping[str, Any]) -> str:
     context = error.get("ctx") or {}
     location = [str(part) for part in error.get("loc", ())]
     last = location[-1] if location else ""
+    if last == "source":
+        return _("Pilih sumber isian dari daftar; untuk teks tetap, tulis teksnya.")
     if kind == "string_too_short":
         return _("Isi paling sedikit %(n)d karakter.") % {"n": int(context.get("min_length", 1))}
     if kind == "string_too_long":
@@ -107,8 +109,6 @@ def _message(error: Mapping[str, Any]) -> str:
         return _("Kode: 2-39 huruf kecil, angka atau garis bawah, diawali huruf.")
     if last == "layout":
         return _("Pilih tata letak surat atau sertifikat.")
-    if last == "source":
-        return _("Pilih sumber isian dari daftar; untuk teks tetap, tulis teksnya.")
     if kind == "value_error" and "label" in str(error.get("msg", "")):
         return _("Setiap isian dalam satu produk harus berlabel berbeda.")
     return _("Isian ini tidak valid.")
