@@ -134,8 +134,12 @@ def test_each_product_is_made_from_its_template_and_reissued_alone(
     # Each product is downloaded on its own.
     for code, document in documents.items():
         opened, stream = open_issued_document(
-            session, two_products.region, two_products.storage, two_products.citizen,
-            application.id, code,
+            session,
+            two_products.region,
+            two_products.storage,
+            two_products.citizen,
+            application.id,
+            code,
         )
         stream.close()
         assert opened.id == document.id
@@ -150,7 +154,11 @@ def test_each_product_is_made_from_its_template_and_reissued_alone(
     )
     with pytest.raises(Conflict):  # the permit is in force: nothing to re-issue there
         issuing.reissue(
-            session, two_products.region, two_products.approver, application.id, PASSPHRASE,
+            session,
+            two_products.region,
+            two_products.approver,
+            application.id,
+            PASSPHRASE,
             "izin_usaha",
         )
     (job,) = issuing.reissue(

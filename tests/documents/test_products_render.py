@@ -236,7 +236,6 @@ def test_long_names_wrap_inside_the_page_and_clear_the_stamp(tmp_path: Path) -> 
     long_name = "Pangeran " + " ".join(["Adiwijaya Kusumanegara"] * 9)  # about 200 characters
     assert len(long_name) > 190
     content = akta(name=long_name, position=POSITION + " " + "Bidang Pencatatan Sipil " * 3)
-    region, agency, service, application = world()
     content = DocumentContent(
         **{
             **content.__dict__,

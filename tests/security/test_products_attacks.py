@@ -11,8 +11,6 @@
   not the region admin changing the letterhead; posts without the CSRF token.
 """
 
-# ruff: noqa: F811 - fixtures imported to be parameters
-
 from __future__ import annotations
 
 import io
@@ -133,9 +131,11 @@ def test_a_polyglot_png_is_kept_as_pixels_only(
     served = admin.get(f"{LETTERHEAD}/lambang.png")
     assert served.headers["content-type"] == "image/png"
     assert served.headers["x-content-type-options"] == "nosniff"
-    assert session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "region.emblem")
-    ).one().details["sha256"]
+    assert (
+        session.scalars(select(AuditEvent).where(AuditEvent.action == "region.emblem"))
+        .one()
+        .details["sha256"]
+    )
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from simpul.accounts.auth import CurrentPageStaff
 from simpul.catalogue import product_templates, service
 from simpul.catalogue.models import Service
-from simpul.catalogue.products import LAYOUTS
+from simpul.catalogue.products import LAYOUTS, ProductTemplate
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
 from simpul.core.i18n import _
@@ -110,6 +110,14 @@ def _products_from(values: dict[str, str]) -> tuple[list[dict[str, Any]], list[d
     return raw, shown
 
 
+def _chosen(products: list[ProductTemplate], number: str) -> ProductTemplate:
+    """The product a preview button names (its position among the checked products)."""
+    index = int(number) if number.isdigit() else -1
+    if not 0 <= index < len(products):
+        raise InvalidInput(_("Pilih produk yang ingin dipratinjau."))
+    return products[index]
+
+
 def _page(
     request: Request,
     found: Service,
@@ -166,16 +174,14 @@ def save_products(
         return _page(request, found, [*shown, _BLANK])
     try:
         if action.startswith("pratinjau-"):
-            index = int(action.removeprefix("pratinjau-")) if action[10:].isdigit() else -1
             products = product_templates.check_products(found, raw)
-            if not 0 <= index < len(products):
-                raise InvalidInput(_("Pilih produk yang ingin dipratinjau."))
-            pdf = documents_service.render_product_sample(region, found, products[index])
+            product = _chosen(products, action.removeprefix("pratinjau-"))
+            pdf = documents_service.render_product_sample(region, found, product)
             return Response(
                 pdf,
                 media_type="application/pdf",
                 headers={
-                    "Content-Disposition": f'inline; filename="contoh-{products[index].code}.pdf"',
+                    "Content-Disposition": f'inline; filename="contoh-{product.code}.pdf"',
                     "Cache-Control": "private, no-store",
                     "X-Content-Type-Options": "nosniff",
                 },

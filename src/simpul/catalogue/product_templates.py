@@ -79,15 +79,22 @@ def officer_sources(service: Service) -> list[tuple[str, str]]:
 def source_choices(service: Service) -> list[tuple[str, str]]:
     """Every source the editor offers for this service, as (source, label)."""
     return [
-        *((f"form:{path}", _("Formulir: %(label)s") % {"label": label})
-          for path, label in form_sources(schema_of(service))),
-        *((f"step:{code}", _("Isian petugas: %(label)s") % {"label": label})
-          for code, label in officer_sources(service)),
-        *((source, str(SOURCE_LABELS[source])) for source in (*APPLICANT_SOURCES, *APPLICATION_SOURCES)),
+        *(
+            (f"form:{path}", _("Formulir: %(label)s") % {"label": label})
+            for path, label in form_sources(schema_of(service))
+        ),
+        *(
+            (f"step:{code}", _("Isian petugas: %(label)s") % {"label": label})
+            for code, label in officer_sources(service)
+        ),
+        *(
+            (source, str(SOURCE_LABELS[source]))
+            for source in (*APPLICANT_SOURCES, *APPLICATION_SOURCES)
+        ),
     ]
 
 
-def _message(error: Mapping[str, Any]) -> str:
+def _message(error: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one answer per kind
     """A pydantic error in words an admin can act on (Indonesian)."""
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
@@ -130,7 +137,9 @@ def _field_name(location: Sequence[Any]) -> str:
     return name + (f"_{rest[0]}" if rest else "_fields")
 
 
-def check_products(service: Service, raw: list[dict[str, Any]]) -> list[ProductTemplate]:
+def check_products(  # noqa: PLR0912 - one check per rule, each with its own message
+    service: Service, raw: list[dict[str, Any]]
+) -> list[ProductTemplate]:
     """The products as templates, checked against ``service``; ``InvalidInput`` naming each
     field in the editor's input names (``p0_title``, ``p0_f1_source``)."""
     errors: list[dict[str, str]] = []

@@ -243,7 +243,7 @@ def _local_day(moment: datetime | None, timezone: str) -> date | None:
     return moment.astimezone(ZoneInfo(timezone)).date() if moment is not None else None
 
 
-def field_value(
+def field_value(  # noqa: PLR0911 - one answer per kind of source
     source: str,
     *,
     schema: Mapping[str, Any],
@@ -311,7 +311,16 @@ def product_content(
         for field in product.fields
     ]
     return _product_document(
-        region, agency, service, product, rows, signer, number, code, base_url, issued_on,
+        region,
+        agency,
+        service,
+        product,
+        rows,
+        signer,
+        number,
+        code,
+        base_url,
+        issued_on,
         applicant_name=applicant.name,
     )
 
@@ -388,6 +397,16 @@ def sample_content(
     rows = [(field.label, sample(field.source)) for field in product.fields]
     signer = SignerLines("[Nama penandatangan]", product.signer_position, "000000000000000000")
     return _product_document(
-        region, agency, service, product, rows, signer, number, SAMPLE_CODE, base_url,
-        issued_on, applicant_name="[Nama pemohon]", sample=True,
+        region,
+        agency,
+        service,
+        product,
+        rows,
+        signer,
+        number,
+        SAMPLE_CODE,
+        base_url,
+        issued_on,
+        applicant_name="[Nama pemohon]",
+        sample=True,
     )

@@ -4,11 +4,11 @@
 product the service issues (``service.products``; the generic letter when it declares none) it
 takes the next document number in the agency's format (``numbering``), a fresh verification
 code, and writes a ``DocumentJob`` holding the approving officer's passphrase encrypted with the
-server's secret (decision 0045: one job per product, same transaction, same passphrase). Nothing slow happens in the
-request. The worker (``issue_due``, run by ``simpul worker``) claims due jobs from the job
-queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``: ``FOR UPDATE SKIP LOCKED`` and a
-lease), renders the PDF, signs it with the officer's key, stores it, and then, in one
-transaction, registers the issued document, marks the job done, forgets the passphrase and
+server's secret (decision 0045: one job per product, same transaction, same passphrase).
+Nothing slow happens in the request. The worker (``issue_due``, run by ``simpul worker``)
+claims due jobs from the job queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``:
+``FOR UPDATE SKIP LOCKED`` and a lease), renders the PDF, signs it with the officer's key,
+stores it, and then, in one transaction, registers the issued document, marks the job done, forgets the passphrase and
 tells the applicant. A failure (storage down, a time-stamp authority unreachable, a bug) puts
 the job back with exponential backoff; after the last attempt it is dead, the passphrase is
 forgotten, and the application page says the document could not be made. The application's own
@@ -462,9 +462,7 @@ def _product_state(
 ) -> ProductState:
     in_force = next((d for d in documents if d.revoked_at is None), None)
     if in_force is not None:
-        return ProductState(
-            product_code, title, "issued", in_force.code, in_force.number, in_force
-        )
+        return ProductState(product_code, title, "issued", in_force.code, in_force.number, in_force)
     if job is not None and job.status in (DocumentJobStatus.QUEUED, DocumentJobStatus.WORKING):
         return ProductState(product_code, title, "preparing", job.code, job.number)
     if documents:

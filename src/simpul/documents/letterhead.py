@@ -68,9 +68,7 @@ def clean_emblem(data: bytes) -> bytes:
             _("Ukuran gambar lambang harus antara 16 × 16 dan 4000 × 4000 piksel.")
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise _refused(
-            _("Berkas lambang bukan gambar PNG atau JPEG yang dapat dibaca.")
-        ) from None
+        raise _refused(_("Berkas lambang bukan gambar PNG atau JPEG yang dapat dibaca.")) from None
     pixels.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
     pixels.save(out, format="PNG", optimize=True)
@@ -96,7 +94,8 @@ def _audit(session: Session, region: Region, admin: User, action: str, **details
 
 
 def set_letterhead_line(session: Session, region: Region, admin: User, line: str) -> None:
-    """The letterhead's first line ("PEMERINTAH KOTA BANDUNG"); empty: the region's name."""
+    """The letterhead's first line ("PEMERINTAH KOTA BANDUNG"); empty: "PEMERINTAH" and the
+    region's name."""
     line = " ".join(line.split())
     hidden = unsafe_text_error(line, field="letterhead_line", label=_("Baris pertama kop surat"))
     if hidden:

@@ -102,9 +102,7 @@ def upload_emblem(
             data = emblem.file.read(letterhead.MAX_UPLOAD_BYTES + 1) if emblem else b""
             letterhead.set_emblem(session, region, admin, data)
     except InvalidInput as exc:
-        return _page(
-            request, session, region, errors=exc.field_errors(), status=exc.status_code
-        )
+        return _page(request, session, region, errors=exc.field_errors(), status=exc.status_code)
     return _done(region, "lambang")
 
 

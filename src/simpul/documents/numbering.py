@@ -43,7 +43,7 @@ def agency_code(short_name: str) -> str:
     return "".join(short_name.split()).upper()[:40] or "SIMPUL"
 
 
-def format_problem(number_format: str) -> str | None:
+def format_problem(number_format: str) -> str | None:  # noqa: PLR0911 - one answer per rule
     """Why ``number_format`` cannot be used (in Indonesian), or None when it can."""
     if not number_format.strip():
         return _("Isi format nomor, misalnya {nomor}/{kode}/{tahun}.")
@@ -52,10 +52,10 @@ def format_problem(number_format: str) -> str | None:
     tokens = _TOKEN.findall(number_format)
     unknown = sorted({t for t in tokens if t not in TOKENS})
     if unknown:
-        return _("Format nomor memuat penanda yang tidak dikenal: %(tokens)s. Penanda yang "
-                 "dapat dipakai: {nomor}, {kode}, {bulan}, {bulan_romawi}, {tahun}.") % {
-            "tokens": ", ".join("{" + t + "}" for t in unknown)
-        }
+        return _(
+            "Format nomor memuat penanda yang tidak dikenal: %(tokens)s. Penanda yang "
+            "dapat dipakai: {nomor}, {kode}, {bulan}, {bulan_romawi}, {tahun}."
+        ) % {"tokens": ", ".join("{" + t + "}" for t in unknown)}
     if "nomor" not in tokens:
         return _("Format nomor wajib memuat {nomor} (nomor urut), agar setiap nomor berbeda.")
     if "tahun" not in tokens:

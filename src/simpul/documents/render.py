@@ -87,7 +87,8 @@ class DocumentContent:
     signer_position: str = ""
     #: Printed as "NIP. 19..." under the signer's name (empty: no NIP line).
     signer_nip: str = ""
-    #: The letterhead's first line ("PEMERINTAH KOTA BANDUNG"); empty: the region's name.
+    #: The letterhead's first line ("PEMERINTAH KOTA BANDUNG"); empty: "PEMERINTAH" and the
+    #: region's name.
     letterhead_line: str = ""
     #: Address, telephone, e-mail, website under the agency's name.
     agency_contact: str = ""
@@ -251,7 +252,8 @@ def _letterhead(pdf: _Document, content: DocumentContent) -> None:
     left, text_width = pdf.l_margin + indent, width - 2 * indent
     pdf.set_xy(left, top)
     pdf.set_font(pdf.body_font, "B", 13)
-    first_line = content.letterhead_line or content.region_name
+    # A local government's letterhead opens with "PEMERINTAH <region>" unless it says otherwise.
+    first_line = content.letterhead_line or f"Pemerintah {content.region_name}"
     pdf.multi_cell(text_width, 6.5, t(first_line.upper()), align="C", new_x="LEFT", new_y="NEXT")
     pdf.set_font(pdf.body_font, "B", 15)
     pdf.multi_cell(
@@ -274,8 +276,12 @@ def _letterhead(pdf: _Document, content: DocumentContent) -> None:
         pdf.ln(4)
     pdf.set_font(pdf.body_font, "B", 20 if certificate else 14)
     pdf.multi_cell(
-        width, 9 if certificate else 7, t(content.title.upper()), align="C",
-        new_x="LMARGIN", new_y="NEXT",
+        width,
+        9 if certificate else 7,
+        t(content.title.upper()),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.set_font(pdf.body_font, "", 11)
     pdf.multi_cell(

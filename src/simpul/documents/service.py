@@ -15,18 +15,18 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.applications import service as applications_service
+from simpul.catalogue.models import Agency, Service
+from simpul.catalogue.products import ProductTemplate
+from simpul.catalogue.standard import DEFAULT_WORKFLOW, Workflow
 from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.core.text import unsafe_text_error
-from simpul.catalogue.models import Agency, Service
-from simpul.catalogue.products import ProductTemplate
-from simpul.catalogue.standard import DEFAULT_WORKFLOW, Workflow
-from simpul.core.kit.periods import today_in
 from simpul.documents import codes, credentials, issuing, numbering, repository
 from simpul.documents.content import sample_content
 from simpul.documents.models import DocumentJob, IssuedDocument, SigningCredential
