@@ -8,9 +8,9 @@ server's secret (decision 0045: one job per product, same transaction, same pass
 Nothing slow happens in the request. The worker (``issue_due``, run by ``simpul worker``)
 claims due jobs from the job queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``:
 ``FOR UPDATE SKIP LOCKED`` and a lease), renders the PDF, signs it with the officer's key,
-stores it, and then, in one transaction, registers the issued document, marks the job done, forgets the passphrase and
-tells the applicant. A failure (storage down, a time-stamp authority unreachable, a bug) puts
-the job back with exponential backoff; after the last attempt it is dead, the passphrase is
+stores it, and then, in one transaction, registers the issued document, marks the job done,
+forgets the passphrase and tells the applicant. A failure (storage down, a time-stamp
+authority unreachable, a bug) puts the job back with exponential backoff; after the last attempt it is dead, the passphrase is
 forgotten, and the application page says the document could not be made. The application's own
 state (completed) never depends on the job.
 """
