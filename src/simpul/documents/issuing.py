@@ -4,15 +4,15 @@
 product the service issues (``service.products``; the generic letter when it declares none) it
 takes the next document number in the agency's format (``numbering``), a fresh verification
 code, and writes a ``DocumentJob`` holding the approving officer's passphrase encrypted with the
-server's secret (decision 0045: one job per product, same transaction, same passphrase).
-Nothing slow happens in the request. The worker (``issue_due``, run by ``simpul worker``)
-claims due jobs from the job queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``:
-``FOR UPDATE SKIP LOCKED`` and a lease), renders the PDF, signs it with the officer's key,
-stores it, and then, in one transaction, registers the issued document, marks the job done,
-forgets the passphrase and tells the applicant. A failure (storage down, a time-stamp
-authority unreachable, a bug) puts the job back with exponential backoff; after the last attempt it is dead, the passphrase is
-forgotten, and the application page says the document could not be made. The application's own
-state (completed) never depends on the job.
+server's secret (decision 0045: one job per product, same transaction, same passphrase). Nothing
+slow happens in the request. The worker (``issue_due``, run by ``simpul worker``) claims due
+jobs from the job queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``: ``FOR UPDATE
+SKIP LOCKED`` and a lease), renders the PDF, signs it with the officer's key, stores it, and
+then, in one transaction, registers the issued document, marks the job done, forgets the
+passphrase and tells the applicant. A failure (storage down, a time-stamp authority unreachable,
+a bug) puts the job back with exponential backoff; after the last attempt it is dead, the
+passphrase is forgotten, and the application page says the document could not be made. The
+application's own state (completed) never depends on the job.
 """
 
 from __future__ import annotations
