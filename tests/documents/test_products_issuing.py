@@ -5,11 +5,13 @@ is re-issued alone."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +23,7 @@ from simpul.documents.models import DocumentJob, DocumentJobStatus
 from simpul.documents.service import open_issued_document, revoke_document
 from tests.applications.conftest import World
 from tests.applications.conftest import world as world  # noqa: PLC0414 - the fixture
+from tests.applications.test_pages import log_in
 from tests.documents.test_issuing import (
     CONFIG,
     PASSPHRASE,
@@ -30,6 +33,7 @@ from tests.documents.test_issuing import (
 )
 from tests.documents.test_issuing import pki as pki  # noqa: PLC0414 - the fixture
 from tests.documents.test_issuing import signing as signing  # noqa: PLC0414 - the fixture
+from tests.factories import post_form
 
 PRODUCTS = [
     {
@@ -224,3 +228,51 @@ def test_numbers_in_the_agency_format() -> None:
     )
     assert numbering.render_number("{0.__class__}", parts) == "00012/DINASUJI/2026"
     assert issuing.document_number(7, "Dinas Uji", 2026) == "00007/DINASUJI/2026"
+
+
+def test_the_pages_list_every_product_and_revoke_the_one_named(
+    client: TestClient,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    two_products: World,
+) -> None:
+    client.app.state.storage = two_products.storage  # type: ignore[attr-defined]
+    application = approve(session, two_products)
+    assert issuing.issue_due(session_factory, two_products.storage, CONFIG) == 2
+    session.expire_all()
+    documents = {d.product_code: d for d in issued_of(session, application)}
+    log_in(client, "warga@example.org", "sandi-warga-1")
+    mine = client.get(f"/kota-uji/permohonan/{application.id}").text
+    download = f"/kota-uji/permohonan/{application.id}/dokumen-hasil"
+    for code, document in documents.items():
+        assert f"{download}?produk={code}" in mine
+        assert document.product in mine and f"/kota-uji/verifikasi/{document.code}" in mine
+        pdf = client.get(f"{download}?produk={code}")
+        assert pdf.status_code == 200
+        assert hashlib.sha256(pdf.content).hexdigest() == document.sha256
+    assert client.get(f"{download}?produk=tidak_ada").status_code == 404
+    log_in(client, "setuju@example.org", "sandi-setuju-1")
+    officer_page = f"/kota-uji/petugas/permohonan/{application.id}"
+    page = client.get(officer_page).text
+    assert all(d.number in page for d in documents.values())
+    assert page.count('name="produk"') == 2
+    revoked = post_form(
+        client,
+        f"{officer_page}/dokumen-hasil/cabut",
+        {"reason": "Sertifikat dicetak dengan data keliru.", "produk": "sertifikat_uji"},
+        page=officer_page,
+    )
+    assert revoked.status_code == 303
+    session.expire_all()
+    assert documents["sertifikat_uji"].revoked_at is not None
+    assert documents["izin_usaha"].revoked_at is None
+    reissued = post_form(
+        client,
+        f"{officer_page}/dokumen-hasil/terbitkan",
+        {"passphrase": PASSPHRASE, "produk": "sertifikat_uji"},
+        page=officer_page,
+    )
+    assert reissued.status_code == 303
+    session.expire_all()
+    queued = [j for j in jobs_of(session, application) if j.status is DocumentJobStatus.QUEUED]
+    assert [j.product_code for j in queued] == ["sertifikat_uji"]
