@@ -3,6 +3,7 @@ before saving (errors on the field, in Indonesian), a CONTOH preview, every chan
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -245,4 +246,24 @@ def test_a_verifier_cannot_edit_products(
     log_in(client, "verif@example.org", "sandi-verif-1")
     assert client.get(PAGE).status_code == 403
     assert post_form(client, PAGE, product_form(), page="/kota-uji").status_code == 403
+    assert stored(session, region) == []
+
+
+def test_two_products_with_one_code_are_refused_on_both(
+    client: TestClient, session: Session, region: Region
+) -> None:
+    log_in(client, "admin@example.org", "sandi-admin-1")
+    data = product_form(
+        p1_code="izin_usaha",
+        p1_title="Salinan Izin",
+        p1_layout="surat",
+        p1_f0_label="Nama",
+        p1_f0_source="applicant:name",
+    )
+    response = post_form(client, PAGE, data)
+    assert response.status_code == 422
+    errors = dict(re.findall(r"id=\"e-([a-z0-9_]+)\">([^<]*)", response.text))
+    assert set(errors) == {"p0_code", "p1_code"}, errors
+    assert 'id="e-p0_code"' in response.text and 'id="e-p1_code"' in response.text
+    assert "berkode berbeda" in response.text
     assert stored(session, region) == []
