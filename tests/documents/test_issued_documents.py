@@ -61,17 +61,19 @@ def _refused(session: Session, document: IssuedDocument) -> None:
 
 
 def test_numbers_are_unique_per_region_and_codes_everywhere(session: Session, world: World) -> None:
+    # Each row its own product, so only the number or the code can be what is refused (one
+    # document in force per product of an application is a constraint of its own, 0027).
     session.add(_issued(world, "1/2026", new_verification_code()))
     session.flush()
-    _refused(session, _issued(world, "1/2026", new_verification_code()))
+    _refused(session, _issued(world, "1/2026", new_verification_code(), product_code="kk"))
     other = make_region(session, "kota-lain", "Kota Lain")
     other_world = World(other, add_application(session, other, "warga@example.net"))
     session.add(_issued(other_world, "1/2026", new_verification_code()))  # its own numbering
     session.flush()
     code = new_verification_code()
-    session.add(_issued(world, "2/2026", code))
+    session.add(_issued(world, "2/2026", code, product_code="kia"))
     session.flush()
-    _refused(session, _issued(other_world, "2/2026", code))
+    _refused(session, _issued(other_world, "2/2026", code, product_code="kia"))
 
 
 def test_an_issued_document_cannot_point_into_another_region(

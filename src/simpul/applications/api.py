@@ -159,10 +159,18 @@ def get_application_document(
     user: CurrentApiUser,
     storage: AppStorage,
     application_id: uuid.UUID,
+    product: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="The product's code when the service issues several "
+            "(default: the first in force).",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """The signed PDF issued for the application (owner or responsible officer; audited)."""
     document, stream = documents_service.open_issued_document(
-        session, region, storage, user, application_id
+        session, region, storage, user, application_id, product
     )
     return StreamingResponse(
         stream, media_type="application/pdf", headers=documents_service.download_headers(document)

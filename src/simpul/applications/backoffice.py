@@ -516,11 +516,15 @@ def revoke_issued_document(
     officer: CurrentPageStaff,
     application_id: uuid.UUID,
     reason: Annotated[str, Form()] = "",
+    produk: Annotated[str, Form()] = "",
 ) -> Response:
-    """Revoke the application's issued document with a reason (approvers, agency admins)."""
+    """Revoke the application's issued document (of product ``produk``, else its first in
+    force) with a reason (approvers, agency admins)."""
     view = workflow.read_application(session, region, officer, application_id)
     issued = documents_service.issued_documents_of_application(session, region, view.application.id)
-    current = next((d for d in issued if d.revoked_at is None), None)
+    current = next(
+        (d for d in issued if d.revoked_at is None and produk in ("", d.product_code)), None
+    )
     try:
         if current is None:
             raise Conflict(_("Tidak ada dokumen berlaku yang dapat dicabut."))
@@ -563,10 +567,14 @@ def reissue_document(
     officer: CurrentPageStaff,
     application_id: uuid.UUID,
     passphrase: Annotated[str, Form()] = "",
+    produk: Annotated[str, Form()] = "",
 ) -> Response:
-    """Make and sign the document again after it failed or was revoked."""
+    """Make and sign the document (of product ``produk``, else every one that failed or was
+    revoked) again."""
     try:
-        documents_service.reissue(session, region, officer, application_id, passphrase)
+        documents_service.reissue(
+            session, region, officer, application_id, passphrase, produk or None
+        )
     except DomainError as exc:
         return _file_page(
             request,

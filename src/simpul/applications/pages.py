@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from simpul.accounts.auth import CurrentPageUser
@@ -301,10 +301,12 @@ def download_issued_document(
     user: CurrentPageUser,
     storage: AppStorage,
     application_id: uuid.UUID,
+    produk: Annotated[str | None, Query(max_length=40)] = None,
 ) -> StreamingResponse:
-    """The signed PDF of a completed application (owner, or a responsible officer: audited)."""
+    """The signed PDF of a completed application (``produk``: of that product; owner, or a
+    responsible officer: audited)."""
     document, stream = documents_service.open_issued_document(
-        session, region, storage, user, application_id
+        session, region, storage, user, application_id, produk
     )
     return StreamingResponse(
         stream, media_type="application/pdf", headers=documents_service.download_headers(document)

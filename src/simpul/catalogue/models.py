@@ -71,6 +71,11 @@ class Agency(IdMixin, TimestampMixin, RegionScoped, Base):
     phone: Mapped[str] = mapped_column(String(60), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
+    #: How its documents are numbered (``documents.numbering``): tokens ``{nomor}``,
+    #: ``{kode}``, ``{bulan}``, ``{bulan_romawi}``, ``{tahun}``; edited by the region admin.
+    document_number_format: Mapped[str] = mapped_column(
+        String(120), default="{nomor}/{kode}/{tahun}", server_default="{nomor}/{kode}/{tahun}"
+    )
 
     services: Mapped[list[Service]] = relationship(
         back_populates="agency", order_by="Service.name", viewonly=True

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     func,
@@ -106,6 +107,12 @@ class Region(IdMixin, TimestampMixin, Base):
     #: Months of the gateway's message log kept live; older months go to signed archives
     #: (``simpul audit archive``, decision 0037).
     log_retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    #: The letterhead's first line ("PEMERINTAH KOTA BANDUNG"); empty: "PEMERINTAH" and the
+    #: region's name.
+    letterhead_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: The region's emblem printed at the letterhead's left: a PNG re-encoded from the admin's
+    #: upload (``documents.letterhead``). Deferred: the region is loaded on every request.
+    emblem_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     __table_args__ = (
         CheckConstraint("log_retention_months >= 1", name="log_retention_months_positive"),

@@ -231,11 +231,10 @@ def seed_demo_history(session: Session, region: Region, *, seed: int = 2026) -> 
         added += 1
         recent = plan.finished is not None and (today - plan.finished).days <= SIGNED_SINCE_DAYS
         if signer is not None and recent and plan.outcome is ApplicationStatus.COMPLETED:
-            issuing.queue_document(
+            issuing.queue_documents(
                 session,
                 region,
                 application.id,
-                agency_short_name=service.agency.short_name,
                 signer=signer,
                 unlocked=credentials.unlock(session, region, signer, DEMO_SIGNING_PASSPHRASE),
             )

@@ -1,25 +1,27 @@
 """Issuing documents: queued in the approval's transaction, made by a worker.
 
-``queue_document`` runs inside the request that approves an application's last step: it takes
-the next document number, a fresh verification code, and writes a ``DocumentJob`` holding the
-approving officer's passphrase encrypted with the server's secret. Nothing slow happens in the
-request. The worker (``issue_due``, run by ``simpul worker``) claims due jobs from the job
-queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``: ``FOR UPDATE SKIP LOCKED`` and a
-lease), renders the PDF, signs it with the officer's key, stores it, and then, in one
-transaction, registers the issued document, marks the job done, forgets the passphrase and
-tells the applicant. A failure (storage down, a time-stamp authority unreachable, a bug) puts
-the job back with exponential backoff; after the last attempt it is dead, the passphrase is
-forgotten, and the application page says the document could not be made. The application's own
-state (completed) never depends on the job.
+``queue_documents`` runs inside the request that approves an application's last step: for each
+product the service issues (``service.products``; the generic letter when it declares none) it
+takes the next document number in the agency's format (``numbering``), a fresh verification
+code, and writes a ``DocumentJob`` holding the approving officer's passphrase encrypted with the
+server's secret (decision 0045: one job per product, same transaction, same passphrase). Nothing
+slow happens in the request. The worker (``issue_due``, run by ``simpul worker``) claims due
+jobs from the job queue (``repository.DOCUMENT_JOBS``, a ``simpul.core.queue``: ``FOR UPDATE
+SKIP LOCKED`` and a lease), renders the PDF, signs it with the officer's key, stores it, and
+then, in one transaction, registers the issued document, marks the job done, forgets the
+passphrase and tells the applicant. A failure (storage down, a time-stamp authority unreachable,
+a bug) puts the job back with exponential backoff; after the last attempt it is dead, the
+passphrase is forgotten, and the application page says the document could not be made. The
+application's own state (completed) never depends on the job.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -27,10 +29,12 @@ from pyhanko.sign.signers import Signer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from simpul.accounts import service as accounts_service
 from simpul.accounts.models import StaffRoleName, User
 from simpul.applications import service as applications_service
 from simpul.applications.service import Application
 from simpul.catalogue.models import Agency, Service
+from simpul.catalogue.products import ProductTemplate, validate_products
 from simpul.core import events, security
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden
@@ -39,13 +43,24 @@ from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.queue import Backoff
 from simpul.core.storage import Storage
-from simpul.documents import credentials, repository, service
-from simpul.documents.content import document_content
+from simpul.documents import credentials, numbering, repository, service
+from simpul.documents.content import (
+    Applicant,
+    document_content,
+    product_content,
+    signer_lines,
+)
 from simpul.documents.credentials import Unlocked
-from simpul.documents.models import DocumentJob, DocumentJobStatus, SigningCredential
+from simpul.documents.models import (
+    GENERIC_PRODUCT_CODE,
+    DocumentJob,
+    DocumentJobStatus,
+    IssuedDocument,
+    SigningCredential,
+)
 from simpul.documents.pki import Pkcs12DataSignerSource, http_timestamper, token_signer
 from simpul.documents.render import DocumentContent, render_document
-from simpul.documents.signing import sign_pdf, signer_common_name
+from simpul.documents.signing import sign_pdf
 
 log = logging.getLogger(__name__)
 
@@ -91,41 +106,68 @@ def issue_config() -> IssueConfig:
 
 
 def document_number(sequence: int, agency_short_name: str, year: int) -> str:
-    """``00012/DPMPTSP/2026``: the year's running number, the agency, the year."""
-    agency = "".join(agency_short_name.split()).upper()[:40] or "SIMPUL"
-    return f"{sequence:05d}/{agency}/{year}"
+    """``00012/DPMPTSP/2026``: the default format (``numbering.DEFAULT_FORMAT``)."""
+    parts = numbering.NumberParts(sequence, numbering.agency_code(agency_short_name), 1, year)
+    return numbering.render_number(numbering.DEFAULT_FORMAT, parts)
 
 
 def storage_key(region: Region, year: int, code: str) -> str:
     return f"issued/{region.slug}/{year}/{code}.pdf"
 
 
-def queue_document(
+def products_of(service_row: Service) -> list[ProductTemplate] | None:
+    """The service's product templates; None when it declares none (the generic letter)."""
+    if not service_row.products:
+        return None
+    return validate_products(service_row.products)
+
+
+def product_codes(service_row: Service) -> list[str]:
+    """The codes of what the service issues, in issuing order."""
+    products = products_of(service_row)
+    return [p.code for p in products] if products else [GENERIC_PRODUCT_CODE]
+
+
+def queue_documents(
     session: Session,
     region: Region,
     application_id: uuid.UUID,
     *,
-    agency_short_name: str,
     signer: User,
     unlocked: Unlocked,
-) -> DocumentJob:
-    """Queue the document of the application in the caller's transaction (see module doc)."""
-    year = today_in(region).year
-    sequence = repository.next_document_number(session, region.id, year)
-    job = DocumentJob(
-        region_id=region.id,
-        application_id=application_id,
-        signer_id=signer.id,
-        credential_id=unlocked.credential.id,
-        number=document_number(sequence, agency_short_name, year),
-        code=service.new_verification_code(),
-        passphrase_encrypted=security.encrypt(PASSPHRASE_PURPOSE, unlocked.passphrase),
-        status=DocumentJobStatus.QUEUED,
-    )
-    repository.add(session, job)
+    only: Sequence[str] | None = None,
+) -> list[DocumentJob]:
+    """Queue the application's documents, one job per product (``only``: those products), in
+    the caller's transaction (see module doc)."""
+    loaded = applications_service.document_subject(session, region.id, application_id)
+    if loaded is None:
+        raise LookupError("the application is gone")
+    _region, _application, service_row, agency, _applicant = loaded
+    day = today_in(region)
+    jobs: list[DocumentJob] = []
+    for product_code in product_codes(service_row):
+        if only is not None and product_code not in only:
+            continue
+        sequence = repository.next_document_number(session, region.id, day.year)
+        parts = numbering.NumberParts(
+            sequence, numbering.agency_code(agency.short_name), day.month, day.year
+        )
+        job = DocumentJob(
+            region_id=region.id,
+            application_id=application_id,
+            product_code=product_code,
+            signer_id=signer.id,
+            credential_id=unlocked.credential.id,
+            number=numbering.render_number(agency.document_number_format, parts),
+            code=service.new_verification_code(),
+            passphrase_encrypted=security.encrypt(PASSPHRASE_PURPOSE, unlocked.passphrase),
+            status=DocumentJobStatus.QUEUED,
+        )
+        repository.add(session, job)
+        jobs.append(job)
     session.flush()
     repository.notify_document_jobs(session)
-    return job
+    return jobs
 
 
 @dataclass(frozen=True)
@@ -172,6 +214,9 @@ def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> 
     if loaded is None or credential is None:
         raise LookupError("the application or the signing credential is gone")
     region, application, service_row, agency, applicant = loaded
+    signing_officer = repository.get_user(session, job.region_id, job.signer_id)
+    if signing_officer is None:
+        raise LookupError("the signing officer is gone")
     passphrase = (
         security.decrypt(PASSPHRASE_PURPOSE, job.passphrase_encrypted)
         if job.passphrase_encrypted
@@ -180,9 +225,10 @@ def make_signed_pdf(session: Session, job: DocumentJob, config: IssueConfig) -> 
     if passphrase is None:
         raise PermissionError("the signing passphrase is not available")
     with _signer(credential, passphrase, config) as signer:
-        return _render_and_sign(
-            signer, config, job, region, application, service_row, agency, applicant
+        content = content_of_job(
+            job, config, region, application, service_row, agency, applicant, signing_officer
         )
+        return _sign(signer, config, job, region, content)
 
 
 @contextmanager
@@ -208,28 +254,60 @@ def _signer(
     yield Pkcs12DataSignerSource(credential.pkcs12, passphrase.encode()).signer()
 
 
-def _render_and_sign(
-    signer: Signer,
-    config: IssueConfig,
+def content_of_job(
     job: DocumentJob,
+    config: IssueConfig,
     region: Region,
     application: Application,
     service_row: Service,
     agency: Agency,
     applicant: User,
-) -> Made:
-    content = document_content(
+    signing_officer: User,
+) -> DocumentContent:
+    """What the job's document prints: its product's template, or the generic letter."""
+    issued_on = today_in(region, job.created_at)
+    products = products_of(service_row)
+    if products is None or job.product_code == GENERIC_PRODUCT_CODE:
+        return document_content(
+            region=region,
+            agency=agency,
+            service=service_row,
+            application=application,
+            applicant_name=applicant.full_name,
+            number=job.number,
+            code=job.code,
+            base_url=config.public_url,
+            issued_on=issued_on,
+            signer=signer_lines(
+                signing_officer.full_name, signing_officer.position, signing_officer.nip
+            ),
+        )
+    product = next((p for p in products if p.code == job.product_code), None)
+    if product is None:
+        raise LookupError(f"the service no longer issues the product {job.product_code}")
+    return product_content(
         region=region,
         agency=agency,
         service=service_row,
+        product=product,
         application=application,
-        applicant_name=applicant.full_name,
+        applicant=Applicant(applicant.full_name, accounts_service.nik_of(applicant) or ""),
+        signer=signer_lines(
+            signing_officer.full_name,
+            signing_officer.position,
+            signing_officer.nip,
+            product.signer_position,
+        ),
         number=job.number,
         code=job.code,
         base_url=config.public_url,
-        issued_on=today_in(region, job.created_at),
+        issued_on=issued_on,
     )
-    content = replace(content, signer_name=signer_common_name(signer))
+
+
+def _sign(
+    signer: Signer, config: IssueConfig, job: DocumentJob, region: Region, content: DocumentContent
+) -> Made:
     signed = sign_pdf(
         render_document(content),
         signer,
@@ -353,27 +431,81 @@ def _describe(exc: Exception) -> str:
 
 
 @dataclass(frozen=True)
+class ProductState:
+    """One product of an application: issued (in force), being prepared, failed, revoked."""
+
+    product_code: str
+    title: str
+    status: str  # "issued", "preparing", "failed", "revoked", "none"
+    code: str = ""
+    number: str = ""
+    #: The document in force (or the latest revoked one), for the officer's panel.
+    document: IssuedDocument | None = None
+
+
+@dataclass(frozen=True)
 class DocumentState:
-    """What an application page says about its document."""
+    """What an application page says about its documents: an overall status (the most
+    pressing of its products': preparing, failed, revoked, issued) and each product's."""
 
     status: str  # "issued", "preparing", "failed", "revoked", "none"
     code: str = ""
     number: str = ""
+    products: tuple[ProductState, ...] = ()
+
+
+def _product_state(
+    product_code: str,
+    title: str,
+    documents: list[IssuedDocument],
+    job: DocumentJob | None,
+) -> ProductState:
+    in_force = next((d for d in documents if d.revoked_at is None), None)
+    if in_force is not None:
+        return ProductState(product_code, title, "issued", in_force.code, in_force.number, in_force)
+    if job is not None and job.status in (DocumentJobStatus.QUEUED, DocumentJobStatus.WORKING):
+        return ProductState(product_code, title, "preparing", job.code, job.number)
+    if documents:
+        return ProductState(
+            product_code, title, "revoked", documents[0].code, documents[0].number, documents[0]
+        )
+    if job is not None and job.status is DocumentJobStatus.DEAD:
+        return ProductState(product_code, title, "failed", job.code, job.number)
+    return ProductState(product_code, title, "none")
+
+
+_PRESSING = ("preparing", "failed", "revoked", "issued")
 
 
 def document_state(session: Session, region: Region, application_id: uuid.UUID) -> DocumentState:
-    """The application's document: issued (latest), being prepared, failed, or none."""
+    """The application's documents, product by product (in the service's order)."""
     documents = repository.get_issued_documents_of_application(session, region.id, application_id)
-    if documents and documents[0].revoked_at is None:
-        return DocumentState("issued", documents[0].code, documents[0].number)
-    job = repository.latest_job_of_application(session, region.id, application_id)
-    if job is not None and job.status in (DocumentJobStatus.QUEUED, DocumentJobStatus.WORKING):
-        return DocumentState("preparing", job.code, job.number)
-    if documents:
-        return DocumentState("revoked", documents[0].code, documents[0].number)
-    if job is not None and job.status is DocumentJobStatus.DEAD:
-        return DocumentState("failed", job.code, job.number)
-    return DocumentState("none")
+    jobs = repository.jobs_of_application(session, region.id, application_id)
+    if not documents and not jobs:
+        return DocumentState("none")
+    loaded = applications_service.document_subject(session, region.id, application_id)
+    titles: dict[str, str] = {}
+    if loaded is not None:
+        titles = {p.code: p.title for p in products_of(loaded[2]) or []}
+    codes = list(titles)
+    for code in [*(d.product_code for d in documents), *(j.product_code for j in jobs)]:
+        if code not in codes:
+            codes.append(code)
+    states: list[ProductState] = []
+    for code in codes:
+        mine = [d for d in documents if d.product_code == code]
+        job = next((j for j in jobs if j.product_code == code), None)
+        if not mine and job is None:
+            continue
+        title = titles.get(code) or (mine[0].product if mine else "") or code
+        states.append(_product_state(code, title, mine, job))
+    overall = next(
+        (state for status in _PRESSING for state in states if state.status == status),
+        None,
+    )
+    if overall is None:
+        return DocumentState("none", products=tuple(states))
+    return DocumentState(overall.status, overall.code, overall.number, tuple(states))
 
 
 def may_issue(officer: User, agency_id: uuid.UUID) -> bool:
@@ -384,11 +516,17 @@ def may_issue(officer: User, agency_id: uuid.UUID) -> bool:
 
 
 def reissue(
-    session: Session, region: Region, officer: User, application_id: uuid.UUID, passphrase: str
-) -> DocumentJob:
-    """Queue a new document for a completed application whose document failed or was revoked.
+    session: Session,
+    region: Region,
+    officer: User,
+    application_id: uuid.UUID,
+    passphrase: str,
+    product_code: str | None = None,
+) -> list[DocumentJob]:
+    """Queue new documents for a completed application's products that failed or were revoked
+    (``product_code``: that product only).
 
-    The new document gets a new number and code; the old one stays as it was (revoked or
+    Each new document gets a new number and code; the old one stays as it was (revoked or
     never made). The officer signs it with their own key and passphrase.
     """
     application, service_row = applications_service.readable_application(
@@ -398,16 +536,20 @@ def reissue(
         raise Forbidden(_("Hanya penyetuju atau admin instansi yang dapat menerbitkan dokumen."))
     if not applications_service.is_completed(application):
         raise Conflict(_("Dokumen hanya diterbitkan untuk permohonan yang sudah selesai."))
-    if document_state(session, region, application.id).status not in ("failed", "revoked"):
+    state = document_state(session, region, application.id)
+    issued_by_service = product_codes(service_row)
+    wanted = [
+        p.product_code
+        for p in state.products
+        if p.status in ("failed", "revoked")
+        and p.product_code in issued_by_service
+        and (product_code is None or p.product_code == product_code)
+    ]
+    if not wanted:
         raise Conflict(_("Permohonan ini sudah memiliki dokumen yang berlaku atau sedang dibuat."))
     unlocked = credentials.unlock(session, region, officer, passphrase)
-    job = queue_document(
-        session,
-        region,
-        application.id,
-        agency_short_name=service_row.agency.short_name,
-        signer=officer,
-        unlocked=unlocked,
+    jobs = queue_documents(
+        session, region, application.id, signer=officer, unlocked=unlocked, only=wanted
     )
     record_audit_event(
         session,
@@ -417,9 +559,9 @@ def reissue(
         action="document.reissue",
         target_type="application",
         target_id=str(application.id),
-        details={"number": job.number},
+        details={"numbers": [j.number for j in jobs], "products": wanted},
     )
-    return job
+    return jobs
 
 
 def issuing_step(engine: Engine, storage: Storage, config: IssueConfig) -> Callable[[], int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Final
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,6 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.models import Base, IdMixin, RegionScoped, utcnow, value_enum
+
+#: The product code of the generic letter a service with no product templates issues.
+GENERIC_PRODUCT_CODE: Final = "dokumen"
 
 
 class IssuedDocument(IdMixin, RegionScoped, Base):
@@ -39,6 +43,16 @@ class IssuedDocument(IdMixin, RegionScoped, Base):
             ["application.region_id", "application.id"],
             ondelete="RESTRICT",
         ),
+        # One document in force per product of an application (a re-issue follows a
+        # revocation).
+        Index(
+            "uq_issued_document_in_force",
+            "region_id",
+            "application_id",
+            "product_code",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
         ForeignKeyConstraint(
             ["region_id", "revoked_by"],
             ["user_account.region_id", "user_account.id"],
@@ -47,6 +61,11 @@ class IssuedDocument(IdMixin, RegionScoped, Base):
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: Which of the service's products it is (``ProductTemplate.code``; ``dokumen``: the
+    #: generic letter of a service that declares none).
+    product_code: Mapped[str] = mapped_column(
+        String(40), default=GENERIC_PRODUCT_CODE, server_default=GENERIC_PRODUCT_CODE
+    )
     #: The document number printed on it, unique in the region (e.g. 503/0012/DPMPTSP/2026).
     number: Mapped[str] = mapped_column(String(80))
     #: The verification code printed under the QR code and in its URL (``codes.new_code``:
@@ -158,9 +177,22 @@ class DocumentJob(IdMixin, RegionScoped, Base):
         ),
         UniqueConstraint("region_id", "number"),
         Index("ix_document_job_due", "status", "next_attempt_at"),
+        # One job in flight per product of an application.
+        Index(
+            "uq_document_job_in_flight",
+            "region_id",
+            "application_id",
+            "product_code",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'working')"),
+        ),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: The product this job makes (``ProductTemplate.code``, or ``dokumen``).
+    product_code: Mapped[str] = mapped_column(
+        String(40), default=GENERIC_PRODUCT_CODE, server_default=GENERIC_PRODUCT_CODE
+    )
     signer_id: Mapped[uuid.UUID]
     credential_id: Mapped[uuid.UUID]
     number: Mapped[str] = mapped_column(String(80))

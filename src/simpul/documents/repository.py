@@ -148,14 +148,16 @@ def held_job(session: Session, job_id: uuid.UUID, attempt: int) -> DocumentJob |
     return DOCUMENT_JOBS.held(session, job_id, attempt)
 
 
-def latest_job_of_application(
+def jobs_of_application(
     session: Session, region_id: uuid.UUID, application_id: uuid.UUID
-) -> DocumentJob | None:
-    return session.scalar(
-        select(DocumentJob)
-        .where(DocumentJob.region_id == region_id, DocumentJob.application_id == application_id)
-        .order_by(DocumentJob.created_at.desc())
-        .limit(1)
+) -> list[DocumentJob]:
+    """The application's document jobs, newest first (one or more per product)."""
+    return list(
+        session.scalars(
+            select(DocumentJob)
+            .where(DocumentJob.region_id == region_id, DocumentJob.application_id == application_id)
+            .order_by(DocumentJob.created_at.desc())
+        )
     )
 
 

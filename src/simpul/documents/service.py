@@ -15,17 +15,22 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
 from simpul.applications import service as applications_service
+from simpul.catalogue.models import Agency, Service
+from simpul.catalogue.products import ProductTemplate
+from simpul.catalogue.standard import DEFAULT_WORKFLOW, Workflow
 from simpul.core import events
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, InvalidInput, NotFound
 from simpul.core.i18n import _
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.core.text import unsafe_text_error
-from simpul.documents import codes, credentials, issuing, repository
+from simpul.documents import codes, credentials, issuing, numbering, repository
+from simpul.documents.content import sample_content
 from simpul.documents.models import DocumentJob, IssuedDocument, SigningCredential
-from simpul.documents.render import DocumentContent
+from simpul.documents.render import DocumentContent, render_document
 from simpul.documents.verification import find_issued_document, mask_name
 
 REASON_MIN = 10
@@ -69,6 +74,7 @@ def record_issued_document(
     document = IssuedDocument(
         region_id=region.id,
         application_id=application_id,
+        product_code=content.product_code,
         number=content.number,
         code=content.code,
         sha256=hashlib.sha256(signed_pdf).hexdigest(),
@@ -175,9 +181,15 @@ def revoke_document(
 
 
 def open_issued_document(
-    session: Session, region: Region, storage: Storage, user: User, application_id: uuid.UUID
+    session: Session,
+    region: Region,
+    storage: Storage,
+    user: User,
+    application_id: uuid.UUID,
+    product_code: str | None = None,
 ) -> tuple[IssuedDocument, ChunkStream]:
-    """The application's issued document for its owner or a responsible officer.
+    """The application's issued document (``product_code``: of that product; None: its first
+    in force) for its owner or a responsible officer.
 
     Anyone else, an application without a document, or one whose document was revoked gets
     404 (a revoked document is not handed out again). An officer's download is audited.
@@ -185,7 +197,11 @@ def open_issued_document(
     application, _service = applications_service.readable_application(
         session, region, user, application_id
     )
-    documents = repository.get_issued_documents_of_application(session, region.id, application.id)
+    documents = [
+        d
+        for d in repository.get_issued_documents_of_application(session, region.id, application.id)
+        if product_code is None or d.product_code == product_code
+    ]
     current = next((d for d in documents if d.revoked_at is None), None)
     if current is None:
         raise NotFound(
@@ -251,10 +267,16 @@ def may_issue(officer: User, agency_id: uuid.UUID) -> bool:
 
 
 def reissue(
-    session: Session, region: Region, officer: User, application_id: uuid.UUID, passphrase: str
-) -> DocumentJob:
-    """Queue a new document for a completed application whose document failed or was revoked."""
-    return issuing.reissue(session, region, officer, application_id, passphrase)
+    session: Session,
+    region: Region,
+    officer: User,
+    application_id: uuid.UUID,
+    passphrase: str,
+    product_code: str | None = None,
+) -> list[DocumentJob]:
+    """Queue new documents for a completed application's products that failed or were
+    revoked (``product_code``: that one only)."""
+    return issuing.reissue(session, region, officer, application_id, passphrase, product_code)
 
 
 def region_signs_documents(session: Session, region: Region) -> bool:
@@ -265,3 +287,41 @@ def region_signs_documents(session: Session, region: Region) -> bool:
 def active_credential(session: Session, region: Region, officer: User) -> SigningCredential | None:
     """The officer's signing credential in use, if any."""
     return credentials.active_credential(session, region, officer)
+
+
+# ---- For the template editor (catalogue.product_pages) ----
+
+
+def render_product_sample(region: Region, service_row: Service, product: ProductTemplate) -> bytes:
+    """A sample PDF of ``product`` as ``service_row`` would issue it: sample values, the
+    region's letterhead, the agency's number format, CONTOH on every page; not signed, not
+    stored (the preview of the template editor)."""
+    day = today_in(region)
+    agency = service_row.agency
+    officer_labels = {
+        code: f.label
+        for code, f in Workflow.model_validate(service_row.workflow or DEFAULT_WORKFLOW)
+        .officer_fields()
+        .items()
+    }
+    content = sample_content(
+        region=region,
+        agency=agency,
+        service=service_row,
+        product=product,
+        officer_labels=officer_labels,
+        number=numbering.sample_number(
+            agency.document_number_format, agency.short_name, day.month, day.year
+        ),
+        base_url="https://simpul.invalid",
+        issued_on=day,
+    )
+    return render_document(content)
+
+
+def sample_number(agency: Agency, region: Region) -> str:
+    """What the agency's next documents are numbered like (the settings page shows it)."""
+    day = today_in(region)
+    return numbering.sample_number(
+        agency.document_number_format, agency.short_name, day.month, day.year
+    )

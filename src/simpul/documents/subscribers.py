@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
-from simpul.applications import service as applications_service
 from simpul.core import events
 from simpul.core.models import Region
 from simpul.documents import credentials, issuing, repository
@@ -36,23 +35,15 @@ def check_signing_passphrase(session: Session, event: events.FinalApprovalReques
 
 
 def queue_signed_document(session: Session, event: events.ApplicationCompleted) -> None:
-    """Where the region signs documents, queue the completed application's signed document
-    in the approval's transaction (the worker makes it, ``issuing.issue_due``)."""
+    """Where the region signs documents, queue the completed application's signed documents
+    (one per product) in the approval's transaction (the worker makes it, ``issuing.issue_due``)."""
     signing = _signing(session, event.region_id, event.officer_id)
     if signing is None:
         return
     region, officer = signing
-    agency = applications_service.agency_of_application(session, region.id, event.application_id)
-    if agency is None:
-        raise LookupError("the application is gone")
     unlocked = credentials.unlock(session, region, officer, event.signing_passphrase or "")
-    issuing.queue_document(
-        session,
-        region,
-        event.application_id,
-        agency_short_name=agency.short_name,
-        signer=officer,
-        unlocked=unlocked,
+    issuing.queue_documents(
+        session, region, event.application_id, signer=officer, unlocked=unlocked
     )
 
 

@@ -139,7 +139,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.applications import pages as applications_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
+    from simpul.catalogue import product_pages
     from simpul.documents import api as documents_api
+    from simpul.documents import letterhead_pages
     from simpul.documents import pages as documents_pages
     from simpul.evaluation.assessments import pages as assessment_pages
     from simpul.evaluation.comparison import pages as comparison_pages
@@ -174,6 +176,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         registry_pages.router,
         notify_pages.router,
         documents_pages.router,
+        letterhead_pages.router,
+        product_pages.router,
         savings_pages.router,
         kpi_pages.router,
         comparison_pages.router,
