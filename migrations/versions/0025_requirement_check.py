@@ -5,7 +5,7 @@ the officer working the task on a requirement's document or an answer of the for
 lists the items marked tidak sesuai; the citizen sees each note next to its item.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels = None
 depends_on = None
 

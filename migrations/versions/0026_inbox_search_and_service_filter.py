@@ -1,7 +1,7 @@
 """applications: the inbox's search and filters (task.service_id, search keys, indexes)
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-07 15:00:00.000000
 
 ``task.service_id`` (the application's service, set when the task is opened) lets the inbox's
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,7 +12,7 @@ PNG re-encoded from the upload, so nothing but pixels is kept); ``agency`` its d
 number format (``{nomor}/{kode}/{tahun}``, today's shape, by default).
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0026
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0023"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ payment of an application's payment step, recorded by an officer or by the payme
 signed notification, one reference once per region (decision 0047).
 
 Revision ID: 0028
-Revises: 0023
+Revises: 0027
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0023"
+down_revision: str | None = "0027"
 branch_labels = None
 depends_on = None
 
