@@ -9,6 +9,7 @@ the signer's position and NIP and an Indonesian date."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -102,6 +103,7 @@ def test_demo_akta_follows_its_standard_with_two_officers_and_prints_its_own_fie
     browser_database_url: str,
     browser_data_dir: Path,
     tmp_path: Path,
+    screenshots: Path,
 ) -> None:
     citizen, officer = phone, second_phone
     today = akta_citizen
@@ -216,6 +218,12 @@ def test_demo_akta_follows_its_standard_with_two_officers_and_prints_its_own_fie
             ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout.split()
     )
+    # The signed akta as the README shows it.
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(tmp_path / "akta")],
+        check=True,
+    )
+    shutil.copyfile(tmp_path / "akta.png", screenshots / "26-akta-kelahiran.png")
     for printed in (
         "KUTIPAN AKTA KELAHIRAN",
         REGISTER,

@@ -6,7 +6,6 @@ emblem and the region's line."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from io import BytesIO
@@ -14,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 from pypdf import PdfReader
 
 from simpul.applications.models import Application
 from simpul.catalogue.models import Agency, Service
 from simpul.catalogue.products import ProductTemplate, validate_products
 from simpul.core.models import Region
+from simpul.demo.letterhead import placeholder_emblem
 from simpul.documents import render
 from simpul.documents.content import (
     Applicant,
@@ -29,13 +29,11 @@ from simpul.documents.content import (
     product_content,
     sample_content,
 )
-from simpul.documents.letterhead import clean_emblem
 from simpul.documents.render import DocumentContent, render_document
 from simpul.documents.signing import sign_pdf
 from tests.documents.conftest import Issued
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshots" / "product-akta-kelahiran.png"
 
 AKTA_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -99,15 +97,7 @@ def pdftotext(pdf: bytes, tmp_path: Path) -> str:
 
 
 def emblem() -> bytes:
-    """A shield drawn here (no third-party artwork in the repository), stored as uploaded."""
-    image = Image.new("RGBA", (240, 280), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.polygon([(10, 10), (230, 10), (230, 160), (120, 270), (10, 160)], fill=(20, 80, 160))
-    draw.polygon([(40, 40), (200, 40), (200, 150), (120, 230), (40, 150)], fill=(240, 200, 40))
-    draw.ellipse((85, 70, 155, 140), fill=(200, 30, 40))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return clean_emblem(out.getvalue())
+    return placeholder_emblem()
 
 
 def world() -> tuple[Region, Agency, Service, Application]:
@@ -201,16 +191,14 @@ def test_the_akta_carries_its_own_fields_the_signer_and_indonesian_dates(
     assert "Nama pemohon" not in text and "Siti Nurhaliza" not in text
     reader = PdfReader(BytesIO(pdf))
     assert len(reader.pages) == 1
-    # The page as the README shows it.
+    # One A4 page (the README's picture is the signed akta of the browser test).
     pdf_path = tmp_path / "akta.pdf"
     pdf_path.write_bytes(pdf)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf_path), str(tmp_path / "akta")],
         check=True,
     )
-    shutil.copyfile(tmp_path / "akta.png", SCREENSHOT)
-    with Image.open(SCREENSHOT) as shot:
+    with Image.open(tmp_path / "akta.png") as shot:
         assert shot.size == (497, 702)  # A4 at 60 dpi
 
 

@@ -30,6 +30,7 @@ from simpul.demo.eform_sample import sample_data
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
+from simpul.demo.letterhead import seed_demo_letterhead
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
 from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
@@ -166,6 +167,7 @@ def seed_demo(
     report = catalogue_service.import_catalogue(
         session, region, life_events=seed.region.life_events, agencies=seed.agencies
     )
+    seed_demo_letterhead(session, region)
     apps = seed_demo_inventory(session, region)
     gateway = seed_demo_gateway(session, region).created
     accounts = 0
