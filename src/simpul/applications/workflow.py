@@ -227,6 +227,25 @@ def _allowed_decision(
     return step, note
 
 
+def _waiting_task(
+    session: Session, region: Region, officer: User, task_id: uuid.UUID
+) -> tuple[Task, Application]:
+    """The open task the officer may work on (theirs or nobody's) and its application waiting
+    for a decision, both locked; raise otherwise."""
+    task = _task_for(session, region, officer, task_id)
+    if task.status is not TaskStatus.OPEN:
+        raise Conflict(_("Tugas ini sudah selesai."))
+    if task.assignee_id not in (None, officer.id):
+        raise Conflict(_("Tugas ini sudah diambil petugas lain."))
+    application = repository.get_application(
+        session, region.id, task.application_id, for_update=True
+    )
+    assert application is not None
+    if application.status is not ApplicationStatus.SUBMITTED:
+        raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
+    return task, application
+
+
 def act_on_task(
     session: Session,
     region: Region,
@@ -248,17 +267,7 @@ def act_on_task(
     checked here (nothing changes when it is wrong) and a job that makes the signed document
     is queued in the same transaction.
     """
-    task = _task_for(session, region, officer, task_id)
-    if task.status is not TaskStatus.OPEN:
-        raise Conflict(_("Tugas ini sudah selesai."))
-    if task.assignee_id not in (None, officer.id):
-        raise Conflict(_("Tugas ini sudah diambil petugas lain."))
-    application = repository.get_application(
-        session, region.id, task.application_id, for_update=True
-    )
-    assert application is not None
-    if application.status is not ApplicationStatus.SUBMITTED:
-        raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
+    task, application = _waiting_task(session, region, officer, task_id)
     service = repository.get_service_of(session, application)
     workflow = workflow_of(service)
     step, note = _allowed_decision(
@@ -359,17 +368,7 @@ def save_step_entries(
 ) -> Application:
     """An operator keeps the data-entry step's values without deciding yet ("Simpan"): each
     value is validated (a required one may still be empty) and the history names the fields."""
-    task = _task_for(session, region, officer, task_id)
-    if task.status is not TaskStatus.OPEN:
-        raise Conflict(_("Tugas ini sudah selesai."))
-    if task.assignee_id not in (None, officer.id):
-        raise Conflict(_("Tugas ini sudah diambil petugas lain."))
-    application = repository.get_application(
-        session, region.id, task.application_id, for_update=True
-    )
-    assert application is not None
-    if application.status is not ApplicationStatus.SUBMITTED:
-        raise Conflict(_("Permohonan ini tidak sedang menunggu keputusan."))
+    task, application = _waiting_task(session, region, officer, task_id)
     service = repository.get_service_of(session, application)
     step = workflow_of(service).step(task.step)
     if step is None or step.kind != "data_entry":
