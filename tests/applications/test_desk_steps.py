@@ -324,18 +324,24 @@ def test_photos_without_storage_are_refused(session: Session, desk: Desk) -> Non
 # -- payment ---------------------------------------------------------------------------------
 
 
-def test_payment_step_waits_for_the_payments_module(session: Session, desk: Desk) -> None:
+def test_a_payment_step_is_decided_by_the_payments_module(session: Session, desk: Desk) -> None:
+    """The dispatcher hands a payment step to ``payments.before_approve``: with no amount due
+    known (no fee, no assessed retribusi) nothing is recorded and the step still waits
+    (``tests/applications/test_payments.py`` follows a payment through)."""
     application = desk.submit(session, "retribusi-uji")
-    with pytest.raises(Conflict):
+    task_id = _open_task_id(session, application)
+    with pytest.raises(InvalidInput) as refused:
         workflow.act_on_task(
             session,
             desk.region,
             desk.ani,
-            _open_task_id(session, application),
+            task_id,
             TaskOutcome.APPROVE,
             inputs=StepInputs(payment_reference="REF-1", payment_amount="50000"),
         )
+    assert {d["field"] for d in refused.value.details} <= {"payment_reference", "payment_amount"}
     assert application.status is ApplicationStatus.SUBMITTED
+    assert _open_task_id(session, application) == task_id
 
 
 # -- the signing step ------------------------------------------------------------------------

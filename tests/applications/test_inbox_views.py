@@ -233,7 +233,8 @@ def test_bulk_reassign_by_the_admin_goes_to_an_officer_of_the_steps_role(
                 ApplicationEvent.action == "assign",
             )
         ).all()
-        assert notes == [world.verifier.full_name]
+        # Each in its history, from whom (nobody held it) to whom (decision 0047).
+        assert notes == [f"Dari antrean instansi kepada {world.verifier.full_name}."]
     # To an officer without the step's role: each refused, nothing changed.
     refused = bulk.run_bulk(
         session,

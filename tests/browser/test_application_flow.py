@@ -34,6 +34,8 @@ EMAIL = "dewi.lestari@example.org"
 PHONE = "081322334455"
 PASSWORD = "rahasia-dewi-2024"
 OFFICER_EMAIL = "petugas.disdukcapil@example.org"
+#: The Kepala Dinas, who signs what the officer verified.
+SIGNER_EMAIL = "kepala.disdukcapil@example.org"
 OFFICER_PASSWORD = "petugas-demo"
 #: Another Kota Bandung NIK (woman born 01-07-1988) for the second test's citizen.
 OTHER_NIK = "3273014107880005"
@@ -265,16 +267,21 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     expect(citizen.locator("ul.docs")).to_contain_text(sharp.name)
     expect(citizen.locator("ul.docs")).not_to_contain_text(blurred.name)
 
-    # 6. The officer approves the verification, then (as penyetuju too) the approval.
+    # 6. The officer approves the verification; the Kepala Dinas signs (the verifier may not:
+    #    four eyes, issue 15).
     officer.goto(file_url)
     expect(_fact(officer, "Status")).to_have_text("Diproses · Verifikasi berkas")
     _decide(officer, "Verifikasi berkas", "Setujui")
     expect(officer.get_by_role("status")).to_have_text(DECIDED)
-    expect(_fact(officer, "Status")).to_have_text("Diproses · Persetujuan")
-    _decide(officer, "Persetujuan", "Setujui", passphrase="bukan-frasa-sandinya")
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Penandatanganan")
+    expect(officer.locator("#empat-mata")).to_contain_text("Verifikasi berkas")
+    officer.context.clear_cookies()
+    _log_in(officer, SIGNER_EMAIL, OFFICER_PASSWORD)
+    officer.goto(file_url)
+    _decide(officer, "Penandatanganan", "Setujui", passphrase="bukan-frasa-sandinya")
     expect(officer.locator("#e-passphrase")).to_have_text("Frasa sandi tanda tangan salah.")
-    expect(_fact(officer, "Status")).to_have_text("Diproses · Persetujuan")
-    _decide(officer, "Persetujuan", "Setujui", passphrase=DEMO_SIGNING_PASSPHRASE)
+    expect(_fact(officer, "Status")).to_have_text("Diproses · Penandatanganan")
+    _decide(officer, "Penandatanganan", "Setujui", passphrase=DEMO_SIGNING_PASSPHRASE)
     expect(officer.get_by_role("status").filter(has_text=DECIDED)).to_be_visible()
     expect(officer.locator("#dokumen-hasil-panel")).to_contain_text("sedang dibuat")
     expect(_fact(officer, "Status")).to_have_text("Selesai")
@@ -310,7 +317,10 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     citizen.reload()
     download_link = citizen.get_by_role("link", name="Unduh dokumen (PDF)")
     expect(download_link).to_be_visible()
-    expect(citizen.locator(".issued-document")).to_contain_text("Nomor 0")
+    # Disdukcapil's own number format (474.1/<number>/DISDUKCAPIL/<Roman month>/<year>).
+    expect(citizen.locator(".issued-document")).to_contain_text(
+        re.compile(r"Nomor 474\.1/\d{5}/DISDUKCAPIL/[IVX]+/\d{4}")
+    )
     citizen.screenshot(path=screenshots / "19-dokumen-terbit.png", full_page=True)
     with citizen.expect_download() as pending:
         download_link.click()
@@ -321,7 +331,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
         citizen.get_by_role("heading", name="Dokumen tercatat dan masih berlaku")
     ).to_be_visible()
     record = citizen.get_by_role("main")
-    expect(record).to_contain_text("Asep Sunandar")  # the signer
+    expect(record).to_contain_text("Dedi Supriadi")  # the signer
     expect(record).to_contain_text("D*** L******")  # whose document it is, masked
     expect(record).not_to_contain_text(NAME)
     code = citizen.locator("dd > code").first.inner_text()

@@ -152,7 +152,10 @@ def test_officer_home_and_english_switch(phone: Page, screenshots: Path) -> None
     page.goto(f"{REGION}/petugas")
     expect(_heading(page)).to_have_text("Beranda petugas")
     roles = page.locator("li.card")
-    expect(roles).to_have_count(2)  # verifikator and penyetuju of the same agency
+    # Every desk role of the same agency: verifikator, operator, penyetuju, penandatangan and
+    # admin OPD (who manages the agency's officers from here).
+    expect(roles).to_have_count(5)
+    expect(roles.get_by_role("link", name="Kelola petugas")).to_have_count(1)
     for card in roles.all():
         expect(card).to_contain_text("Disdukcapil")
 

@@ -94,11 +94,13 @@ def completed(browser_database_url: str, tmp_path_factory: pytest.TempPathFactor
                     session, region, citizen, draft.id, requirement["code"], stored, "berkas.pdf"
                 )
             submission.submit(session, region, citizen, draft.id)
-            officer = accounts_repository.get_user_by_email(
-                session, region.id, "petugas.disdukcapil@example.org"
-            )
-            assert officer is not None
-            for _step in range(2):  # verification, then approval
+            # Verification by one officer, the signature by the other (four eyes, issue 15).
+            officers = [
+                accounts_repository.get_user_by_email(session, region.id, email)
+                for email in ("petugas.disdukcapil@example.org", "kepala.disdukcapil@example.org")
+            ]
+            for officer in officers:
+                assert officer is not None
                 task = applications_repository.open_task_of(session, draft.id)
                 assert task is not None
                 application = workflow.act_on_task(

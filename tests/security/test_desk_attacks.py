@@ -13,12 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from simpul.accounts.models import User
 from simpul.accounts.service import create_api_token
 from simpul.applications import repository, workflow
 from simpul.applications.models import Application, Document, Task, TaskOutcome, TaskStatus
 from simpul.applications.steps import StepInputs
 from simpul.core.errors import Conflict, DomainError, NotFound
 from simpul.core.kit.periods import today_in
+from simpul.core.models import Region
 from tests.applications.desk_world import GOOD_REGISTER, Desk, make_desk
 from tests.applications.test_registration_api import IMC
 from tests.factories import csrf_from, post_form
@@ -220,8 +222,9 @@ def test_the_same_decision_sent_twice_at_once_is_taken_once(
 
     def decide() -> None:
         with committed_sessions() as mine:
-            region = mine.merge(desk.region)
-            officer = mine.merge(desk.ani)
+            region = mine.get(Region, desk.region.id)
+            officer = mine.get(User, desk.ani.id)
+            assert region is not None and officer is not None
             barrier.wait()
             try:
                 workflow.act_on_task(mine, region, officer, task_id, TaskOutcome.APPROVE)
