@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from simpul.accounts.auth import CurrentPageStaff
+from simpul.accounts.models import User
 from simpul.applications import answers, checks, workflow
 from simpul.applications import bulk as bulk_service
 from simpul.applications import inbox as inbox_service
@@ -444,23 +445,40 @@ def act(
             inputs=inputs,
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return _file_page(
-            request,
-            session,
-            region,
-            officer,
-            application_id,
-            status_code=exc.status_code,
-            act_error=exc.message,
-            note=note,
-            errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
-            step_form=inputs,
+        return _decision_refused(
+            request, session, region, officer, application_id, exc, note, inputs
         )
     return RedirectResponse(
         with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "selesai"),
         status_code=303,
+    )
+
+
+def _decision_refused(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    officer: User,
+    application_id: uuid.UUID,
+    exc: DomainError,
+    note: str,
+    inputs: StepInputs,
+) -> Response:
+    """The file page again with why the decision or the entries were refused, the officer's
+    note and step inputs kept (a missing task stays a 404)."""
+    if isinstance(exc, NotFound):
+        raise exc
+    return _file_page(
+        request,
+        session,
+        region,
+        officer,
+        application_id,
+        status_code=exc.status_code,
+        act_error=exc.message,
+        note=note,
+        errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
+        step_form=inputs,
     )
 
 
@@ -484,19 +502,8 @@ def save_entries(
     try:
         workflow.save_step_entries(session, region, officer, task_id, inputs)
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return _file_page(
-            request,
-            session,
-            region,
-            officer,
-            application_id,
-            status_code=exc.status_code,
-            act_error=exc.message,
-            note=note,
-            errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
-            step_form=inputs,
+        return _decision_refused(
+            request, session, region, officer, application_id, exc, note, inputs
         )
     return RedirectResponse(
         with_notice(f"/{region.slug}/petugas/permohonan/{application_id}", "isian-tersimpan"),
