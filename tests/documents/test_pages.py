@@ -208,11 +208,11 @@ def test_the_qr_page_says_whose_document_it_is_and_nothing_personal(
     # What the document prints, as the record kept it.
     assert "Surat Izin Usaha Mikro" in main  # the product
     assert NUMBER in main
-    assert "27-11-2026" in main  # "Ditetapkan pada 27 November 2026"
+    assert "27 November 2026" in main  # the record says when it was issued, as people read it
     assert "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu" in main
     assert OFFICER.name in main and "Kepala Dinas" in main  # the signer and position
     assert "S*** N********" in main  # Siti Nurhaliza, masked
-    assert "27-11-2026 10:05 WIB" in main  # signed at 03:05 UTC, in Asia/Jakarta
+    assert "27 November 2026 10.05 WIB" in main  # signed at 03:05 UTC, in Asia/Jakarta
     assert document.sha256 == hashlib.sha256(issued.signed).hexdigest()
     assert document.sha256 in main
     # The QR is public: no applicant's name, NIK or application data.

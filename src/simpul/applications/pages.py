@@ -218,6 +218,7 @@ def save_application_form(
             with_notice(f"/{region.slug}/permohonan/{application.id}/isi", "tersimpan"),
             status_code=303,
         )
+    was_returned = application.status is ApplicationStatus.RETURNED
     try:
         submission.submit(session, region, user, application.id)
     except InvalidInput as exc:
@@ -231,8 +232,9 @@ def save_application_form(
             status_code=exc.status_code,
             message=exc.message,
         )
+    notice = "perbaikan-terkirim" if was_returned else "terkirim"
     return RedirectResponse(
-        with_notice(f"/{region.slug}/permohonan/{application.id}", "terkirim"), status_code=303
+        with_notice(f"/{region.slug}/permohonan/{application.id}", notice), status_code=303
     )
 
 

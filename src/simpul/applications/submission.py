@@ -29,6 +29,7 @@ from simpul.applications.sla import WorkingCalendar
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.catalogue.standard import Workflow, WorkflowStep
+from simpul.core import i18n
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
 from simpul.core.kit.periods import today_in
@@ -499,4 +500,4 @@ def _requirement_codes(service: Service, documents: Sequence[Document]) -> list[
 
 
 def _date(value: date | None) -> str:
-    return value.strftime("%d-%m-%Y") if value else "-"
+    return i18n.format_date(value) if value else "-"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gettext as _gettext
 from contextvars import ContextVar
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
+from babel import dates as babel_dates
 from babel.core import negotiate_locale
 
 LOCALES: Final = ("id", "en")
@@ -78,3 +80,30 @@ def accepted_languages(header: str | None) -> list[str]:
             weighted.append((quality, tag))
     weighted.sort(key=lambda entry: -entry[0])  # stable: the header's order among equals
     return [tag for _quality, tag in weighted]
+
+
+def format_date(value: date, locale: str | None = None) -> str:
+    """A date as people read it: "20 November 2026" (Indonesian), "20 November 2026" (English
+    too: the day-month-year order Indonesians expect, with the month translated)."""
+    return babel_dates.format_date(value, "d MMMM y", locale=locale or current_locale.get())
+
+
+def format_datetime(
+    value: datetime,
+    tz: tzinfo | None = None,
+    locale: str | None = None,
+    *,
+    seconds: bool = False,
+    zone: bool = False,
+) -> str:
+    """A moment as people read it, in ``tz`` (the region's time zone): "20 November 2026 14.05"
+    in Indonesian (the dot Indonesians write between hours and minutes), "20 November 2026
+    14:05" in English; ``seconds`` for logs, ``zone`` adds the zone's abbreviation (WIB)."""
+    locale = locale or current_locale.get()
+    moment = value.astimezone(tz) if tz is not None else value
+    sep = "." if locale == "id" else ":"
+    clock = sep.join(["HH", "mm", "ss"] if seconds else ["HH", "mm"])
+    text = babel_dates.format_datetime(
+        moment, f"d MMMM y {clock}", tzinfo=moment.tzinfo, locale=locale
+    )
+    return f"{text} {moment.strftime('%Z')}" if zone else text

@@ -24,27 +24,12 @@ from typing import Any, Final, cast
 
 from fpdf import FPDF
 
+from simpul.core import i18n
 from simpul.core.text import strip_unsafe_characters
 
 # fontTools reports every table it drops while subsetting DejaVu; none matter for our text.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
-#: Indonesian month names: an official document states its date in Indonesian whatever the
-#: reader's language.
-MONTHS_ID: Final = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 FONT_DIR: Final = Path("/usr/share/fonts/truetype/dejavu")
 MM: Final = 72 / 25.4
 PAGE_HEIGHT_MM: Final = 297.0
@@ -120,7 +105,7 @@ def verification_url(base_url: str, region_slug: str, code: str) -> str:
 
 def indonesian_date(day: date) -> str:
     """``date(2026, 11, 27)`` -> ``"27 November 2026"``."""
-    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    return i18n.format_date(day, "id")
 
 
 def _xmp(content: DocumentContent) -> str:

@@ -50,6 +50,11 @@ def filesize(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
+def static_url(name: str) -> str:
+    """The address of one of Simpul's own static files (``web/static``)."""
+    return f"/static/app/{name}"
+
+
 def text_block(value: str) -> Markup:
     """Render standard text: lines starting with "- " or "1. " become lists, others paragraphs."""
     html: list[str] = []
@@ -104,9 +109,14 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    env.globals["static_url"] = static_url
     env.filters["rupiah"] = rupiah
     env.filters["text_block"] = text_block
     env.filters["filesize"] = filesize
+    # Dates as people read them, in the page's language: ``{{ d | tanggal }}`` ->
+    # "20 November 2026"; ``{{ moment | waktu(tz) }}`` -> "20 November 2026 14.05".
+    env.filters["tanggal"] = i18n.format_date
+    env.filters["waktu"] = i18n.format_datetime
     return env
 
 
