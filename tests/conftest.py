@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import argon2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -24,11 +25,17 @@ os.environ["SIMPUL_SECRET_KEY"] = TEST_SECRET
 os.environ["SIMPUL_DEBUG"] = "1"
 os.environ["SIMPUL_DATA_DIR"] = str(ROOT / "var" / "test")
 
+from simpul.core import security  # noqa: E402
 from simpul.core.database import sqlalchemy_url  # noqa: E402
 from simpul.core.embedded import ensure_database, start_embedded_server, with_database  # noqa: E402
 from simpul.core.migrate import upgrade_to_head  # noqa: E402
 from simpul.core.settings import Settings  # noqa: E402
 from simpul.wiring import subscribe_all  # noqa: E402
+
+# Accounts are made by the thousand here: hash their passwords with argon2's profile for tests
+# (still argon2id, verified the same way). Servers the tests start in other processes, and
+# tests/security/test_password_hashing.py, use the real parameters (decision 0055).
+security.use_password_parameters(argon2.profiles.CHEAPEST)
 
 # The domains' event handlers, as the web app and the `simpul` command assemble them: tests
 # call services directly.
