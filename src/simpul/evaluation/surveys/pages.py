@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -204,6 +205,7 @@ def _suggestions_page(
             "values": values or {},
             "max_reply": MAX_REPLY,
             "agency_scope": scope is not None,
+            "tz": ZoneInfo(region.timezone),
         },
         status_code=status_code,
     )
