@@ -42,7 +42,7 @@ def test_citizen_rates_a_completed_application_once(
 
     form = client.get(_survey(item.id))
     assert form.status_code == 200
-    assert form.text.count("<fieldset class=\"field radios") == 9
+    assert form.text.count('<fieldset class="field radios') == 9
     assert len(re.findall(r'type="radio"', form.text)) == 36
     assert "Waktu penyelesaian" in form.text and "Sangat cepat" in form.text
     token = csrf_from(form.text)

@@ -93,7 +93,7 @@ def test_the_survey_stores_the_profile_and_shows_a_focused_error_summary(
     )
     assert wrong.status_code == 422
     summary = wrong.text.split('id="ringkasan-galat"')[1].split("</div>")[0]
-    assert 'data-error-summary' in wrong.text
+    assert "data-error-summary" in wrong.text
     assert 'href="#f-u4"' in summary and 'href="#f-pekerjaan"' in summary
     assert 'id="f-u4" name="u4" type="radio" value="1"' in wrong.text
     assert '<option value="sma" selected>' in wrong.text
@@ -157,7 +157,10 @@ def test_agency_reviews_answers_and_publishes_a_suggestion(
     client: TestClient, session: Session, world: World
 ) -> None:
     noisy = _rated(
-        session, world, (3,) * 9, suggestion="Loket lambat. Telp saya 081234567890, NIK 3273011505900002."
+        session,
+        world,
+        (3,) * 9,
+        suggestion="Loket lambat. Telp saya 081234567890, NIK 3273011505900002.",
     )
     quiet = _rated(session, world, (4,) * 9, suggestion="Petugas ramah.")
     _rated(session, world, (4,) * 9)  # no suggestion: not in the list
