@@ -300,6 +300,7 @@ def published_suggestions(
             SurveyResponse.region_id == region_id,
             SurveyResponse.service_id == service_id,
             SurveyResponse.published.is_(True),
+            SurveyResponse.public_suggestion != "",
             *_completed_in(region_id, start, end),
         )
         .order_by(SurveyResponse.reviewed_at.desc(), SurveyResponse.id)
