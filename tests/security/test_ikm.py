@@ -224,7 +224,7 @@ def test_profile_answers_outside_their_lists_are_refused(
     assert responses_of(session, world.region) == 0
 
 
-def _flush_with(session: Session, response: SurveyResponse, column: str, value: object) -> None:
+def _flush_with(session: Session, response: SurveyResponse, column: str, *, value: object) -> None:
     setattr(response, column, value)
     session.flush()
 
@@ -237,13 +237,13 @@ def test_the_database_refuses_a_profile_value_outside_its_list(
     session.commit()
     for column in ("gender", "age_group", "education", "occupation"):
         with pytest.raises(IntegrityError), session.begin_nested():
-            _flush_with(session, response, column, "x")
+            _flush_with(session, response, column, value="x")
         session.refresh(response)
     published_unreviewed = rate(
         session, application(session, world.ktp, world.citizen, IN_2026), (3,) * 9
     )
     with pytest.raises(IntegrityError), session.begin_nested():
-        _flush_with(session, published_unreviewed, "published", True)
+        _flush_with(session, published_unreviewed, "published", value=True)
     assert (
         session.scalar(
             select(func.count()).where(
