@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName
+from simpul.evaluation.surveys import report
 from simpul.evaluation.surveys.masking import mask_personal_text
 from simpul.evaluation.surveys.models import SurveyResponse
 from simpul.evaluation.surveys.service import parse_survey_form
@@ -252,3 +253,24 @@ def test_public_pages_show_the_ikm_of_a_period_without_login(
     assert client.get("/kota-uji/layanan/kab-lain-layanan/ikm").status_code == 404
     empty = client.get("/kota-uji/layanan/izin-usaha/ikm?periode=2025")
     assert empty.status_code == 200 and "Belum ada responden pada periode ini." in empty.text
+
+
+def test_an_agency_admin_sees_the_profile_of_their_own_agencys_respondents_only(
+    session: Session, world: World
+) -> None:
+    for _ in range(5):
+        _rated(session, world, (4,) * 9, gender="perempuan")
+    izin = rate(session, application(session, world.izin, world.neighbour, IN_S1), (2,) * 9)
+    izin.gender = "perempuan"
+    session.flush()
+    region = world.region
+    everyone = report.profile_tables(session, region, report.Period(2026))
+    own = report.profile_tables(session, region, report.Period(2026), {world.izin.agency_id})
+
+    def women(tables: list[report.ProfileTable]) -> report.ProfileGroup:
+        return next(g for g in tables[0].groups if g.label == "Perempuan")
+
+    assert women(everyone).respondents == 6 and women(everyone).result is not None
+    assert women(own).respondents == 1 and women(own).result is None and women(own).too_few
+    # Another period holds none of them.
+    assert women(report.profile_tables(session, region, report.Period(2026, "s2"))).respondents == 0
