@@ -182,3 +182,21 @@ def test_citizen_rates_with_a_profile_and_anyone_reads_the_public_ikm(
     assert visitor.evaluate("document.documentElement.scrollWidth") <= 390
     assert not serious_violations(visitor)
     visitor.screenshot(path=screenshots / "32-ikm-publik.png", full_page=True)
+
+    # 4. The region admin: the reviewed suggestion in the back office, the profile groups.
+    visitor.goto(f"{REGION}/masuk")
+    visitor.get_by_label("E-mail").fill("admin@example.org")
+    visitor.get_by_label("Kata sandi").fill("admin-demo")
+    visitor.get_by_role("main").get_by_role("button", name="Masuk").click()
+    expect(visitor).not_to_have_url(re.compile(r"/masuk"))
+    visitor.goto(f"{REGION}/admin/ikm/saran?status=ditinjau")
+    reviewed = visitor.locator("ol.suggestions li", has_text="Mohon jam layanan diperpanjang.")
+    expect(reviewed).to_contain_text("Diterbitkan")
+    expect(reviewed.get_by_label("Jawaban perangkat daerah")).to_have_value(REPLY)
+    assert visitor.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not serious_violations(visitor)
+    visitor.goto(f"{REGION}/admin/ikm")
+    sexes = visitor.locator("table.ikm-profile", has_text="Jenis kelamin")
+    women = sexes.locator("tr", has_text="Perempuan")
+    expect(women.locator("td").first).to_have_text("6")
+    expect(sexes.locator("tr", has_text="Laki-laki").locator("td").nth(1)).to_have_text("—")
