@@ -42,7 +42,7 @@ def test_citizen_rates_a_completed_application_once(
 
     form = client.get(_survey(item.id))
     assert form.status_code == 200
-    assert form.text.count("<fieldset") == 9
+    assert form.text.count('<fieldset class="field radios') == 9
     assert len(re.findall(r'type="radio"', form.text)) == 36
     assert "Waktu penyelesaian" in form.text and "Sangat cepat" in form.text
     token = csrf_from(form.text)
@@ -83,8 +83,8 @@ def test_a_missing_answer_shows_the_form_again_and_saves_nothing(
     text = response.text
     assert "Pilih salah satu jawaban untuk unsur Waktu penyelesaian." in text
     assert "Jawaban untuk unsur Perilaku pelaksana harus salah satu dari empat pilihan." in text
-    assert 'id="u2-4" name="u2" type="radio" value="4" checked' in text
-    assert 'id="u3-1" name="u3" type="radio" value="1" required aria-invalid="true"' in text
+    assert 'id="f-u2-4" name="u2" type="radio" value="4" checked' in text
+    assert 'id="f-u3" name="u3" type="radio" value="1" required aria-invalid="true"' in text
     assert "Sudah baik." in text
     assert responses_of(session, world.region) == 0
     # Without a CSRF token nothing happens either.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,8 +19,9 @@ from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.ikm import ELEMENTS
 from simpul.evaluation.scope import report_scope
-from simpul.evaluation.surveys import report, service
-from simpul.evaluation.surveys.models import MAX_SUGGESTION
+from simpul.evaluation.surveys import public, report, service, suggestions
+from simpul.evaluation.surveys.models import MAX_REPLY, MAX_SUGGESTION
+from simpul.evaluation.surveys.profile import QUESTIONS
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
@@ -61,6 +63,7 @@ def _survey_page(
             "errors": errors or {},
             "rated": rated,
             "max_suggestion": MAX_SUGGESTION,
+            "questions": QUESTIONS,
         },
         status_code=status_code,
     )
@@ -109,7 +112,9 @@ def survey_submit(
             errors=parsed.errors,
             status_code=422,
         )
-    service.submit_survey(session, region, user, application.id, parsed.answers, parsed.suggestion)
+    service.submit_survey(
+        session, region, user, application.id, parsed.answers, parsed.suggestion, parsed.profile
+    )
     return _back_to_application(region, application)
 
 
@@ -137,6 +142,7 @@ def ikm_report(
         "surveys/report.html",
         {
             "report": report.build_report(session, region, period, scope),
+            "profiles": report.profile_tables(session, region, period, scope),
             "errors": errors,
             "parts": report.PARTS,
             "values": {
@@ -170,4 +176,136 @@ def export(
         extension=extension,
         title="ikm",
         filename=f"ikm-{region.slug}-{period.slug}",
+    )
+
+
+Status = Annotated[str | None, Query(max_length=20)]
+PublicPeriod = Annotated[str | None, Query(max_length=20)]
+
+
+def _suggestions_page(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    user: Any,
+    status: str,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    scope = report_scope(region, user)
+    return render(
+        request,
+        "surveys/suggestions.html",
+        {
+            "rows": suggestions.suggestions_for(session, region, scope, status),
+            "status": status,
+            "errors": errors or {},
+            "values": values or {},
+            "max_reply": MAX_REPLY,
+            "agency_scope": scope is not None,
+            "tz": ZoneInfo(region.timezone),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{region}/admin/ikm/saran", response_class=HTMLResponse, name="ikm_suggestions")
+def suggestion_list(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    status: Status = None,
+) -> HTMLResponse:
+    """The survey's suggestions for the agency to review, answer and publish."""
+    return _suggestions_page(request, session, region, user, suggestions.parse_status(status))
+
+
+@router.post("/{region}/admin/ikm/saran/{response_id}", response_class=HTMLResponse)
+def suggestion_review(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    response_id: uuid.UUID,
+    form: FormData,
+    status: Status = None,
+) -> Response:
+    """Mark one suggestion reviewed, with the reply, published or not."""
+    scope = report_scope(region, user)
+    current = suggestions.parse_status(status)
+    # Someone else's suggestion is refused before the form is even read.
+    suggestions.response_for_review(session, region, scope, response_id)
+    parsed = suggestions.parse_review_form(
+        {key: value for key, value in form.items() if isinstance(value, str)}
+    )
+    if parsed.errors:
+        return _suggestions_page(
+            request,
+            session,
+            region,
+            user,
+            current,
+            errors={f"jawaban-{response_id}": parsed.errors["jawaban"]},
+            values={f"jawaban-{response_id}": parsed.reply},
+            status_code=422,
+        )
+    suggestions.review_suggestion(session, region, user, scope, response_id, parsed)
+    notice = "saran-terbit" if parsed.publish else "saran-ditinjau"
+    return RedirectResponse(
+        with_notice(f"/{region.slug}/admin/ikm/saran?status={current}", notice),
+        status_code=303,
+    )
+
+
+@router.get("/{region}/ikm", response_class=HTMLResponse, name="ikm_public")
+def public_region(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    periode: PublicPeriod = None,
+) -> HTMLResponse:
+    """The region's IKM of a period and each service's, for anyone."""
+    today = today_in(region)
+    period, errors = public.parse_public_period(periode, today)
+    page = public.region_ikm(session, region, period)
+    return render(
+        request,
+        "surveys/public_region.html",
+        {
+            "page": page,
+            "chart": report.chart_of(page.total),
+            "errors": errors,
+            "choices": public.period_choices(today),
+            "raw_period": periode or "",
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/{region}/layanan/{slug}/ikm", response_class=HTMLResponse, name="ikm_public_service")
+def public_service(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    slug: str,
+    periode: PublicPeriod = None,
+) -> HTMLResponse:
+    """One service's IKM of a period with the suggestions its agency answered."""
+    today = today_in(region)
+    period, errors = public.parse_public_period(periode, today)
+    page = public.service_ikm(session, region, slug, period)
+    return render(
+        request,
+        "surveys/public_service.html",
+        {
+            "page": page,
+            "chart": report.chart_of(page.total),
+            "errors": errors,
+            "choices": public.period_choices(today),
+            "raw_period": periode or "",
+        },
+        status_code=422 if errors else 200,
     )

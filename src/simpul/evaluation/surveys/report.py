@@ -18,6 +18,7 @@ from simpul.core.models import Region
 from simpul.evaluation.ikm import ELEMENTS, Element, IkmResult, ikm_from_totals, krejcie_morgan
 from simpul.evaluation.rollups import repository as rollups
 from simpul.evaluation.surveys import repository
+from simpul.evaluation.surveys.profile import MIN_GROUP, QUESTIONS
 
 #: The years the filter accepts start here (no online service is older).
 FIRST_YEAR: Final = 2000
@@ -327,3 +328,54 @@ def export_rows(report: IkmReport) -> list[dict[str, str]]:
         _export_row(report.period, _("Semua perangkat daerah"), every_service, report.total)
     )
     return [{name: row.get(name, "") for name in EXPORT_COLUMNS} for row in rows]
+
+
+@dataclass(frozen=True)
+class ProfileGroup:
+    """One answer to a profile question: how many respondents gave it, and their IKM when
+    there are enough of them (``MIN_GROUP``) for nobody to be recognised."""
+
+    label: str
+    respondents: int
+    result: IkmResult | None
+
+    @property
+    def too_few(self) -> bool:
+        return 0 < self.respondents < MIN_GROUP
+
+
+@dataclass(frozen=True)
+class ProfileTable:
+    label: str
+    groups: list[ProfileGroup]
+
+
+def profile_tables(
+    session: Session,
+    region: Region,
+    period: Period,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> list[ProfileTable]:
+    """The respondents of the period per answer of each profile question (every answer of
+    the list, then those who left it empty), with the IKM of groups of ``MIN_GROUP`` or more."""
+    start, end = period.bounds(region.timezone)
+    tables: list[ProfileTable] = []
+    for question in QUESTIONS:
+        found = {
+            row.key: row
+            for row in repository.answer_totals_per_profile(
+                session, region.id, question.column, start, end, agency_ids
+            )
+        }
+        groups: list[ProfileGroup] = []
+        for key, label in (*question.options, (None, lazy("Tidak diisi"))):
+            row = found.get(key)
+            respondents = row.respondents if row else 0
+            result = (
+                ikm_from_totals(row.totals, respondents)
+                if row and respondents >= MIN_GROUP
+                else None
+            )
+            groups.append(ProfileGroup(label, respondents, result))
+        tables.append(ProfileTable(question.label, groups))
+    return tables

@@ -85,6 +85,7 @@ def answer_totals_in_period(
     start: datetime,
     end: datetime,
     agency_ids: Collection[uuid.UUID] | None = None,
+    service_ids: Collection[uuid.UUID] | None = None,
 ) -> list[AnswerTotals]:
     """The answers about applications completed in [start, end), summed in the database per
     service (and the agency they were given to): what the IKM needs, without a row per
@@ -108,6 +109,8 @@ def answer_totals_in_period(
     )
     if agency_ids is not None:
         statement = statement.where(SurveyResponse.agency_id.in_(agency_ids))
+    if service_ids is not None:
+        statement = statement.where(SurveyResponse.service_id.in_(service_ids))
     return [
         AnswerTotals(row[0], row[1], int(row[2]), tuple(int(total) for total in row[3:]))
         for row in session.execute(statement)
@@ -184,3 +187,157 @@ def completed_applications_without_response(
         )
         .order_by(Application.finished_at, Application.id)
     ).all()
+
+
+@dataclass(frozen=True)
+class GroupTotals:
+    """The answers of one profile group (``key`` None: the question was not answered)."""
+
+    key: str | None
+    respondents: int
+    totals: tuple[int, ...]
+
+
+def answer_totals_per_profile(
+    session: Session,
+    region_id: uuid.UUID,
+    column: str,
+    start: datetime,
+    end: datetime,
+    agency_ids: Collection[uuid.UUID] | None = None,
+) -> list[GroupTotals]:
+    """The answers of the period summed per value of one profile column (gender, age_group,
+    education, occupation), counted like ``answer_totals_in_period``."""
+    group = getattr(SurveyResponse, column)
+    statement = (
+        select(group, func.count(), *(func.sum(c) for c in ANSWER_COLUMNS))
+        .join(
+            Application,
+            (Application.region_id == SurveyResponse.region_id)
+            & (Application.id == SurveyResponse.application_id),
+        )
+        .where(SurveyResponse.region_id == region_id, *_completed_in(region_id, start, end))
+        .group_by(group)
+    )
+    if agency_ids is not None:
+        statement = statement.where(SurveyResponse.agency_id.in_(agency_ids))
+    return [
+        GroupTotals(row[0], int(row[1]), tuple(int(total) for total in row[2:]))
+        for row in session.execute(statement)
+    ]
+
+
+def get_response(
+    session: Session, region_id: uuid.UUID, response_id: uuid.UUID
+) -> SurveyResponse | None:
+    return get_in_region(session, SurveyResponse, region_id, response_id)
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    response: SurveyResponse
+    service_name: str
+    agency_name: str
+
+
+def suggestions_for_review(
+    session: Session,
+    region_id: uuid.UUID,
+    agency_ids: Collection[uuid.UUID] | None,
+    reviewed: bool | None,
+    limit: int = 200,
+) -> list[SuggestionRow]:
+    """The region's responses with a suggestion, newest first; ``reviewed`` None for all."""
+    statement = (
+        select(SurveyResponse, Service.name, Agency.name)
+        .join(
+            Service,
+            (Service.region_id == SurveyResponse.region_id)
+            & (Service.id == SurveyResponse.service_id),
+        )
+        .join(
+            Agency,
+            (Agency.region_id == SurveyResponse.region_id)
+            & (Agency.id == SurveyResponse.agency_id),
+        )
+        .where(SurveyResponse.region_id == region_id, SurveyResponse.suggestion != "")
+        .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id)
+        .limit(limit)
+    )
+    if agency_ids is not None:
+        statement = statement.where(SurveyResponse.agency_id.in_(agency_ids))
+    if reviewed is True:
+        statement = statement.where(SurveyResponse.reviewed_at.is_not(None))
+    elif reviewed is False:
+        statement = statement.where(SurveyResponse.reviewed_at.is_(None))
+    return [SuggestionRow(row[0], row[1], row[2]) for row in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class PublishedSuggestion:
+    suggestion: str
+    reply: str
+
+
+def published_suggestions(
+    session: Session,
+    region_id: uuid.UUID,
+    service_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    limit: int = 100,
+) -> list[PublishedSuggestion]:
+    """The masked suggestions and replies an agency published for a service, about
+    applications completed in [start, end), newest first. Only the masked copies are read."""
+    rows = session.execute(
+        select(SurveyResponse.public_suggestion, SurveyResponse.public_reply)
+        .join(
+            Application,
+            (Application.region_id == SurveyResponse.region_id)
+            & (Application.id == SurveyResponse.application_id),
+        )
+        .where(
+            SurveyResponse.region_id == region_id,
+            SurveyResponse.service_id == service_id,
+            SurveyResponse.published.is_(True),
+            SurveyResponse.public_suggestion != "",
+            *_completed_in(region_id, start, end),
+        )
+        .order_by(SurveyResponse.reviewed_at.desc(), SurveyResponse.id)
+        .limit(limit)
+    ).all()
+    return [PublishedSuggestion(row[0], row[1]) for row in rows]
+
+
+def published_service_by_slug(session: Session, region_id: uuid.UUID, slug: str) -> Service | None:
+    return session.scalars(
+        select(Service).where(
+            Service.region_id == region_id, Service.slug == slug, Service.published.is_(True)
+        )
+    ).one_or_none()
+
+
+@dataclass(frozen=True)
+class ServiceLink:
+    id: uuid.UUID
+    slug: str
+    name: str
+    name_en: str
+
+
+def published_services(
+    session: Session, region_id: uuid.UUID, service_ids: Collection[uuid.UUID]
+) -> list[ServiceLink]:
+    """The given services of the region that are published in the catalogue, by name."""
+    if not service_ids:
+        return []
+    rows = session.execute(
+        select(Service.id, Service.slug, Service.name, Service.name_en)
+        .where(
+            Service.region_id == region_id,
+            Service.id.in_(service_ids),
+            Service.published.is_(True),
+        )
+        .order_by(Service.name)
+    ).all()
+    return [ServiceLink(row[0], row[1], row[2], row[3]) for row in rows]

@@ -21,6 +21,7 @@ from simpul.core.models import Region
 from simpul.evaluation.ikm import ELEMENTS, IkmResult, ikm_from_totals
 from simpul.evaluation.surveys import repository
 from simpul.evaluation.surveys.models import MAX_SUGGESTION
+from simpul.evaluation.surveys.profile import QUESTIONS
 
 #: The form's field names, one per element, in survey order.
 ANSWER_FIELDS: Final = tuple(element.code for element in ELEMENTS)
@@ -36,6 +37,8 @@ class SurveyForm:
     errors: dict[str, str] = field(default_factory=dict)
     answers: tuple[int, ...] | None = None
     suggestion: str = ""
+    #: The profile answers by column (gender, age_group, ...); None where left empty.
+    profile: dict[str, str | None] = field(default_factory=dict)
 
 
 def parse_survey_form(form: Mapping[str, str]) -> SurveyForm:
@@ -60,6 +63,15 @@ def parse_survey_form(form: Mapping[str, str]) -> SurveyForm:
             ) % {"element": label}
             continue
         answers.append(int(raw))
+    profile: dict[str, str | None] = {}
+    for question in QUESTIONS:
+        raw = str(form.get(question.field) or "").strip()
+        values[question.field] = raw
+        if raw and raw not in question.keys:
+            errors[question.field] = _(
+                "Pilihan untuk %(question)s tidak dikenali: pilih dari daftar atau kosongkan."
+            ) % {"question": _(question.label)}
+        profile[question.column] = raw or None
     if len(suggestion) > MAX_SUGGESTION:
         errors[SUGGESTION_FIELD] = _("Saran paling banyak %(n)d karakter (sekarang %(count)d).") % {
             "n": MAX_SUGGESTION,
@@ -67,7 +79,7 @@ def parse_survey_form(form: Mapping[str, str]) -> SurveyForm:
         }
     if errors:
         return SurveyForm(values, errors)
-    return SurveyForm(values, answers=tuple(answers), suggestion=suggestion)
+    return SurveyForm(values, answers=tuple(answers), suggestion=suggestion, profile=profile)
 
 
 def application_for_survey(
@@ -107,12 +119,17 @@ def submit_survey(
     application_id: uuid.UUID,
     answers: tuple[int, ...],
     suggestion: str = "",
+    profile: Mapping[str, str | None] | None = None,
 ) -> bool:
     """Store the user's rating of their completed application; True when stored now, False
     when the application had been rated already (a double click, the back button)."""
     application = application_for_survey(session, region, user, application_id)
     if len(answers) != len(ANSWER_FIELDS) or not all(1 <= a <= 4 for a in answers):
         raise ValueError("nine answers of 1-4 expected")  # parse_survey_form guarantees it
+    chosen = dict(profile or {})
+    for question in QUESTIONS:
+        if chosen.get(question.column) not in (None, *question.keys):
+            raise ValueError(f"{question.column} outside its list")  # parse_survey_form too
     service = service_of(session, application)
     return repository.insert_response_once(
         session,
@@ -122,6 +139,7 @@ def submit_survey(
             "service_id": service.id,
             "agency_id": service.agency_id,
             "suggestion": suggestion[:MAX_SUGGESTION],
+            **{question.column: chosen.get(question.column) for question in QUESTIONS},
             **dict(zip(ANSWER_FIELDS, answers, strict=True)),
         },
     )
