@@ -85,8 +85,7 @@ class CloudApi:
                                     "messaging_product": "whatsapp",
                                     "metadata": {
                                         "display_phone_number": "15550783881",
-                                        "phone_number_id": phone_number_id
-                                        or self.phone_number_id,
+                                        "phone_number_id": phone_number_id or self.phone_number_id,
                                     },
                                     "statuses": [entry],
                                 },
@@ -123,7 +122,9 @@ def _problem(payload: Any) -> str | None:
     if payload.get("type") != "template":
         return "type must be template"
     template = payload.get("template")
-    if not isinstance(template, dict) or not re.fullmatch(r"[a-z0-9_]{1,512}", template.get("name", "")):
+    if not isinstance(template, dict) or not re.fullmatch(
+        r"[a-z0-9_]{1,512}", template.get("name", "")
+    ):
         return "template.name is required"
     if not isinstance(template.get("language"), dict) or not template["language"].get("code"):
         return "template.language.code is required"
@@ -173,7 +174,7 @@ def running_cloud_api(api: CloudApi | None = None) -> Iterator[CloudApi]:
     api = api or CloudApi()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             status, body = _answer(api, self.path, self.headers.get("Authorization", ""), raw)
@@ -184,7 +185,7 @@ def running_cloud_api(api: CloudApi | None = None) -> Iterator[CloudApi]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

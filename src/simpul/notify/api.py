@@ -39,7 +39,7 @@ WhatsAppAccount = Annotated[WhatsAppConfig | None, Depends(whatsapp_account)]
 async def raw_body(request: Request, config: WhatsAppAccount) -> bytes:
     """The body exactly as sent (the signature is over these bytes), read no further than the
     limit: a larger body is refused before it is buffered."""
-    limit = config.max_webhook_bytes if config else 0
+    limit = whatsapp.require_config(config).max_webhook_bytes
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise whatsapp.PayloadTooLarge("callback too large")

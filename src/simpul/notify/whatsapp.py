@@ -82,25 +82,32 @@ class CallbackResult:
     ignored: int
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array, or nothing: a callback is read defensively, field by field."""
+    return value if isinstance(value, list) else []
+
+
 def _statuses(payload: Any, phone_number_id: str) -> list[dict[str, Any]]:
     """The ``statuses`` of a ``whatsapp_business_account`` callback for our phone number."""
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         raise InvalidInput("not a WhatsApp Business Account callback")
     found: list[dict[str, Any]] = []
-    for entry in payload.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
+    for entry in _list(payload.get("entry")):
+        for change in _list(entry.get("changes") if isinstance(entry, dict) else None):
+            value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
-            metadata = value.get("metadata") or {}
+            metadata = value.get("metadata")
+            if not isinstance(metadata, dict):
+                continue
             if str(metadata.get("phone_number_id", "")) != phone_number_id:
                 continue
-            found.extend(s for s in value.get("statuses") or [] if isinstance(s, dict))
+            found.extend(s for s in _list(value.get("statuses")) if isinstance(s, dict))
     return found
 
 
 def _error_code(status: dict[str, Any]) -> str:
-    errors = status.get("errors") or []
+    errors = _list(status.get("errors"))
     if errors and isinstance(errors[0], dict) and errors[0].get("code") is not None:
         return f" (code {str(errors[0]['code'])[:12]})"
     return ""
