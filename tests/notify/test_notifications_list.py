@@ -4,9 +4,9 @@ marking one or all read, and choosing WhatsApp with a phone number."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
