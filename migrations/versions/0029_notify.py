@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from simpul.core.migrate import refuse_data_loss
+
 revision: str = "0029_notify"
 down_revision: str | None = "0028"
 branch_labels = None
@@ -37,6 +39,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # WhatsApp deliveries and choices cannot survive without the channel: refuse unless allowed.
+    refuse_data_loss(
+        "0029_notify",
+        "notification_delivery",
+        "notification_preference",
+        where="channel = 'whatsapp'",
+        what="WhatsApp deliveries and channel choices",
+    )
     op.drop_index(
         "ix_notification_delivery_provider_message",
         table_name="notification_delivery",
