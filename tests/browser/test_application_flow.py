@@ -356,7 +356,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
 
     citizen.goto(f"{REGION}/notifikasi")
     expect(_heading(citizen)).to_have_text("Pemberitahuan")
-    notices = citizen.locator("li.service-item", has_text=tracking)
+    notices = citizen.locator("li[data-notification]", has_text=tracking)
     expect(notices).to_have_count(6)
     for text in (
         "diterima. Instansi menyelesaikannya paling lambat",

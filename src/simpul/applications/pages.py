@@ -313,17 +313,3 @@ def download_issued_document(
     return StreamingResponse(
         stream, media_type="application/pdf", headers=documents_service.download_headers(document)
     )
-
-
-@router.get("/{region}/notifikasi", response_class=HTMLResponse, name="notifications")
-def notifications_page(
-    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
-) -> HTMLResponse:
-    items = notices.list_for(session, region, user.id)
-    page = render(
-        request,
-        "applications/notifications.html",
-        {"items": [(n, notices.text_of(n)) for n in items]},
-    )
-    notices.mark_all_read(session, region, user.id)
-    return page

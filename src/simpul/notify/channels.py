@@ -1,4 +1,5 @@
-"""The channels a delivery goes through: e-mail over SMTP and a signed JSON webhook.
+"""The channels a delivery goes through: e-mail over SMTP, a signed JSON webhook, and
+WhatsApp template messages through the WhatsApp Business Cloud API.
 
 Each is a ``ChannelSender``: ``send`` returns a short note on success and raises
 ``DeliveryError`` otherwise, saying whether trying again could help. Neither logs addresses
@@ -21,7 +22,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from typing import Any, Final, Protocol
 
 from simpul.core.security import derived_key
-from simpul.notify.config import SmtpConfig
+from simpul.notify.config import SmtpConfig, WhatsAppConfig
 from simpul.notify.messages import Message, render_email
 from simpul.notify.models import Channel
 
@@ -56,6 +57,18 @@ class Job:
     message: Message
     #: Who it is for, as the webhook adapter needs them (id, name, phone, e-mail).
     person: dict[str, Any] = field(default_factory=dict)
+
+
+class SentNote(str):
+    """What ``send`` returns when the provider gave the message an id of its own (WhatsApp's
+    ``wamid``): the worker keeps it, so the provider's status callbacks find the delivery."""
+
+    provider_message_id: str
+
+    def __new__(cls, note: str, provider_message_id: str) -> SentNote:
+        made = super().__new__(cls, note)
+        made.provider_message_id = provider_message_id
+        return made
 
 
 class ChannelSender(Protocol):
@@ -167,5 +180,119 @@ class WebhookChannel:
             raise DeliveryError(f"webhook unreachable ({type(reason).__name__})") from None
 
 
-def senders_from(smtp: SmtpConfig, webhook_timeout: float) -> dict[Channel, ChannelSender]:
-    return {Channel.EMAIL: EmailChannel(smtp), Channel.WEBHOOK: WebhookChannel(webhook_timeout)}
+#: WhatsApp refuses a template variable with new lines, tabs or more than four spaces in a row,
+#: and longer than 1,024 characters (a body: 32,768 in all).
+_WHATSAPP_PARAMETER_MAX: Final = 1024
+
+
+def whatsapp_number(phone: str) -> str:
+    """An Indonesian number as WhatsApp wants it: digits with the country code (0812... ->
+    62812...); empty when it is not a number."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        return ""
+    if digits.startswith("0"):
+        return "62" + digits[1:]
+    return digits
+
+
+def _template_text(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) > _WHATSAPP_PARAMETER_MAX:
+        flat = flat[: _WHATSAPP_PARAMETER_MAX - 1] + "…"
+    return flat
+
+
+def whatsapp_payload(job: Job, config: WhatsAppConfig) -> dict[str, Any]:
+    """The Cloud API's template message: the template our notice kind maps to, in Indonesian,
+    with the notification's text and its link as the body's two variables."""
+    message = job.message
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": job.recipient,
+        "type": "template",
+        "template": {
+            "name": config.template_for(job.event),
+            "language": {"code": config.language},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": _template_text(message.body)},
+                        {"type": "text", "text": _template_text(message.url)},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def _graph_error_code(body: bytes) -> str:
+    """The Graph API's error code, if the answer carries one (never its message text, which
+    may echo the number)."""
+    try:
+        error = json.loads(body).get("error", {})
+        return f" code {int(error.get('code'))}" if error.get("code") is not None else ""
+    except (ValueError, TypeError, AttributeError):
+        return ""
+
+
+class WhatsAppChannel:
+    """A template message through ``POST /{version}/{phone-number-id}/messages`` with the
+    account's bearer token. 5xx, 429 and network errors are tried again; other refusals are
+    final. Neither the token nor the number reaches a note or a log."""
+
+    def __init__(self, config: WhatsAppConfig) -> None:
+        self.config = config
+        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    def send(self, job: Job) -> str:
+        if not job.recipient.isdigit():
+            raise DeliveryError("no WhatsApp number", permanent=True)
+        body = json.dumps(
+            whatsapp_payload(job, self.config), ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        url = self.config.messages_url
+        if not url.startswith(("https://", "http://")):
+            raise DeliveryError("WhatsApp API URL must be http(s)", permanent=True)
+        request = urllib.request.Request(  # noqa: S310 - scheme checked above
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {self.config.token.get_secret_value()}",
+                "User-Agent": "Simpul-Notify/1",
+            },
+        )
+        try:
+            with self._opener.open(request, timeout=self.config.timeout) as response:
+                status, answer = response.status, response.read(64 * 1024)
+        except urllib.error.HTTPError as exc:
+            status, answer = exc.code, exc.read(64 * 1024)
+            exc.close()
+            retry = status >= 500 or status in _RETRYABLE_STATUS
+            raise DeliveryError(
+                f"WhatsApp API HTTP {status}{_graph_error_code(answer)}", permanent=not retry
+            ) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DeliveryError(f"WhatsApp API unreachable ({type(reason).__name__})") from None
+        try:
+            message_id = str(json.loads(answer)["messages"][0]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise DeliveryError(f"WhatsApp API HTTP {status} without a message id") from None
+        return SentNote(f"WhatsApp API HTTP {status}", message_id[:200])
+
+
+def senders_from(
+    smtp: SmtpConfig, webhook_timeout: float, whatsapp: WhatsAppConfig | None = None
+) -> dict[Channel, ChannelSender]:
+    senders: dict[Channel, ChannelSender] = {
+        Channel.EMAIL: EmailChannel(smtp),
+        Channel.WEBHOOK: WebhookChannel(webhook_timeout),
+    }
+    if whatsapp is not None:
+        senders[Channel.WHATSAPP] = WhatsAppChannel(whatsapp)
+    return senders

@@ -40,7 +40,7 @@ def worker(
     config = notify_config_module.notify_config()
     steps = [
         notify_worker.delivery_step(
-            engine, config, senders_from(config.smtp, config.webhook_timeout)
+            engine, config, senders_from(config.smtp, config.webhook_timeout, config.whatsapp)
         ),
         issuing_step(engine, storage, issue_config()),
         # Rows first (their files recorded), then the recorded files: see upload_cleanup.

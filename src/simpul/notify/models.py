@@ -19,9 +19,15 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     #: A JSON POST to the region's messaging gateway adapter (WhatsApp, SMS).
     WEBHOOK = "webhook"
+    #: A template message through the WhatsApp Business Cloud API to the citizen's number.
+    WHATSAPP = "whatsapp"
 
 
-CHANNEL_LABELS = {"email": lazy("E-mail"), "webhook": lazy("Pesan (WhatsApp/SMS)")}
+CHANNEL_LABELS = {
+    "email": lazy("E-mail"),
+    "webhook": lazy("Pesan (WhatsApp/SMS)"),
+    "whatsapp": lazy("WhatsApp"),
+}
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -72,6 +78,14 @@ class Delivery(IdMixin, RegionScoped, Base):
             "next_attempt_at",
             postgresql_where="status IN ('pending', 'sending', 'failed')",
         ),
+        # What a provider's status callback looks its message up by, within the region.
+        Index(
+            "ix_notification_delivery_provider_message",
+            "region_id",
+            "provider_message_id",
+            unique=True,
+            postgresql_where="provider_message_id IS NOT NULL",
+        ),
     )
 
     # ``notification`` has no (region_id, id) key to refer to, so this one is not composite.
@@ -93,6 +107,10 @@ class Delivery(IdMixin, RegionScoped, Base):
     last_error: Mapped[str] = mapped_column(String(300), default="")
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    #: The provider's id of the message it accepted (WhatsApp: ``wamid...``).
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    #: The furthest status the provider reported (sent, delivered, read, failed).
+    provider_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class DeliveryAttempt(IdMixin, RegionScoped, Base):

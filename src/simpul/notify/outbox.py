@@ -12,16 +12,27 @@ from simpul.core.errors import InvalidInput
 from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.notify import repository
+from simpul.notify.channels import whatsapp_number
 from simpul.notify.config import NotifyConfig, notify_config
 from simpul.notify.models import Channel, Delivery
 
 
 def channel_defaults(user: User, config: NotifyConfig) -> dict[Channel, bool]:
     """What a user gets before choosing: e-mail for citizens who have an address, and the
-    region's messaging gateway when one is configured."""
+    region's messaging gateway when one is configured. WhatsApp only when chosen."""
     return {
         Channel.EMAIL: user.kind is AccountKind.CITIZEN and bool(user.email),
         Channel.WEBHOOK: config.webhook_url is not None,
+        Channel.WHATSAPP: False,
+    }
+
+
+def _available(user: User, config: NotifyConfig) -> dict[Channel, bool]:
+    """Whether each channel can reach this user at all (it has its address)."""
+    return {
+        Channel.EMAIL: bool(user.email),
+        Channel.WEBHOOK: config.webhook_url is not None,
+        Channel.WHATSAPP: config.whatsapp is not None and bool(whatsapp_number(user.phone)),
     }
 
 
@@ -31,9 +42,8 @@ def channels_for(session: Session, user: User, config: NotifyConfig) -> dict[Cha
         **channel_defaults(user, config),
         **repository.preferences_of(session, user.region_id, user.id),
     }
-    chosen[Channel.EMAIL] = chosen[Channel.EMAIL] and bool(user.email)
-    chosen[Channel.WEBHOOK] = chosen[Channel.WEBHOOK] and config.webhook_url is not None
-    return chosen
+    available = _available(user, config)
+    return {channel: chosen.get(channel, False) and available[channel] for channel in Channel}
 
 
 def enqueue_for_notification(
@@ -55,7 +65,11 @@ def enqueue_for_notification(
         return []
     if notification.id is None:
         session.flush()  # the deliveries refer to the notification's id
-    recipients = {Channel.EMAIL: user.email, Channel.WEBHOOK: config.webhook_url or ""}
+    recipients = {
+        Channel.EMAIL: user.email,
+        Channel.WEBHOOK: config.webhook_url or "",
+        Channel.WHATSAPP: whatsapp_number(user.phone),
+    }
     deliveries = [
         Delivery(
             region_id=notification.region_id,
@@ -80,10 +94,8 @@ def _chosen(
 ) -> dict[Channel, bool]:
     if only is None:
         return channels_for(session, user, config)
-    return {
-        Channel.EMAIL: Channel.EMAIL in only and bool(user.email),
-        Channel.WEBHOOK: Channel.WEBHOOK in only and config.webhook_url is not None,
-    }
+    available = _available(user, config)
+    return {channel: channel in only and available[channel] for channel in Channel}
 
 
 def set_channel(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -123,3 +123,81 @@ def attempts_of(
         )
         .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.number, DeliveryAttempt.at)
     ).all()
+
+
+def delivery_by_provider_id(
+    session: Session, region_id: uuid.UUID, channel: Channel, provider_message_id: str
+) -> Delivery | None:
+    """The region's delivery the provider knows by this id, locked (a status callback of
+    another region's message finds nothing here)."""
+    return session.scalars(
+        select(Delivery)
+        .where(
+            Delivery.region_id == region_id,
+            Delivery.channel == channel,
+            Delivery.provider_message_id == provider_message_id,
+        )
+        .with_for_update()
+    ).first()
+
+
+def notifications_of(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, *, limit: int
+) -> Sequence[Notification]:
+    """The user's newest notifications, unread and read."""
+    return session.scalars(
+        select(Notification)
+        .where(Notification.region_id == region_id, Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id)
+        .limit(limit)
+    ).all()
+
+
+def count_unread(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """One count on ``ix_notification_user_unread`` (user_id, read_at): what the bell shows."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.read_at.is_(None),
+                Notification.region_id == region_id,
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(
+    session: Session,
+    region_id: uuid.UUID,
+    user_id: uuid.UUID,
+    now: datetime,
+    notification_id: uuid.UUID | None = None,
+) -> int:
+    """Mark the user's unread notifications read (only ``notification_id``, if given); how
+    many changed. Another user's notification is never touched."""
+    statement = update(Notification).where(
+        Notification.region_id == region_id,
+        Notification.user_id == user_id,
+        Notification.read_at.is_(None),
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    result = session.execute(
+        statement.values(read_at=now), execution_options={"synchronize_session": False}
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def notification_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, notification_id: uuid.UUID
+) -> Notification | None:
+    return session.scalars(
+        select(Notification).where(
+            Notification.region_id == region_id,
+            Notification.user_id == user_id,
+            Notification.id == notification_id,
+        )
+    ).first()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from simpul.accounts import service as accounts_service
 from simpul.accounts.models import User
 from simpul.applications import service as applications_service
-from simpul.core.models import Region
+from simpul.core.errors import InvalidInput, NotFound
+from simpul.core.i18n import _
+from simpul.core.models import Region, utcnow
 from simpul.notify import repository
 from simpul.notify.config import NotifyConfig, notify_config
 from simpul.notify.models import Channel, Delivery, DeliveryAttempt
@@ -32,6 +36,8 @@ def channel_choices(
     config = config or notify_config()
     chosen = channels_for(session, user, config)
     choices = [ChannelChoice(Channel.EMAIL, user.email, chosen[Channel.EMAIL])]
+    if config.whatsapp is not None:
+        choices.append(ChannelChoice(Channel.WHATSAPP, user.phone, chosen[Channel.WHATSAPP]))
     if config.webhook_url is not None:
         choices.append(ChannelChoice(Channel.WEBHOOK, user.phone, chosen[Channel.WEBHOOK]))
     return choices
@@ -43,9 +49,43 @@ def save_channel_choices(
     user: User,
     enabled: Collection[str],
     config: NotifyConfig | None = None,
+    *,
+    phone: str | None = None,
 ) -> None:
-    """Turn each offered channel on if it is in ``enabled``, off otherwise."""
-    for choice in channel_choices(session, user, config):
+    """Turn each offered channel on if it is in ``enabled``, off otherwise. ``phone`` (when
+    the form has the field) becomes the account's number first; WhatsApp needs one. Checks
+    everything before changing anything."""
+    config = config or notify_config()
+    offered = channel_choices(session, user, config)
+    unknown = set(enabled) - {choice.channel.value for choice in offered}
+    if unknown:
+        raise InvalidInput(
+            _("Saluran pemberitahuan tidak dikenal."),
+            details=[{"field": "channel", "message": _("Pilih e-mail atau pesan.")}],
+        )
+    number = user.phone
+    if phone is not None:
+        number = ""
+        if phone.strip():
+            try:
+                number = accounts_service.normalise_phone(phone)
+            except ValueError as exc:
+                raise InvalidInput(
+                    _("Nomor WhatsApp tidak valid."),
+                    details=[{"field": "phone", "message": str(exc)}],
+                ) from None
+    if Channel.WHATSAPP.value in enabled and not number:
+        raise InvalidInput(
+            _("Isi nomor WhatsApp Anda."),
+            details=[
+                {
+                    "field": "phone",
+                    "message": _("Isi nomor WhatsApp untuk menerima kabar lewat WhatsApp."),
+                }
+            ],
+        )
+    user.phone = number
+    for choice in offered:
         set_channel(session, region, user, choice.channel.value, enabled=choice.channel in enabled)
 
 
@@ -74,3 +114,45 @@ def delivery_log(
         )
         for delivery, notice in rows
     ]
+
+
+# The in-app notifications list and the header's bell (issue 16).
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    id: uuid.UUID
+    #: The notification in the reader's language.
+    text: str
+    application_id: uuid.UUID | None
+    created_at: datetime
+    unread: bool
+
+
+def notifications_for(
+    session: Session, region: Region, user: User, *, limit: int = 50
+) -> list[NotificationItem]:
+    """The user's newest notifications, each with whether it is still unread."""
+    return [
+        NotificationItem(
+            n.id, applications_service.text_of(n), n.application_id, n.created_at, n.read_at is None
+        )
+        for n in repository.notifications_of(session, region.id, user.id, limit=limit)
+    ]
+
+
+def unread_count(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    return repository.count_unread(session, region_id, user_id)
+
+
+def mark_notification_read(
+    session: Session, region: Region, user: User, notification_id: uuid.UUID
+) -> None:
+    """Mark one of the user's own notifications read; anyone else's is 404 (as if absent)."""
+    if repository.notification_of_user(session, region.id, user.id, notification_id) is None:
+        raise NotFound(_("Pemberitahuan tidak ditemukan."))
+    repository.mark_read(session, region.id, user.id, utcnow(), notification_id)
+
+
+def mark_all_notifications_read(session: Session, region: Region, user: User) -> int:
+    return repository.mark_read(session, region.id, user.id, utcnow())

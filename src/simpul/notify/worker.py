@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from simpul.core import jobs
 from simpul.core.models import utcnow
 from simpul.notify import repository
-from simpul.notify.channels import ChannelSender, DeliveryError, Job, senders_from
+from simpul.notify.channels import ChannelSender, DeliveryError, Job, SentNote, senders_from
 from simpul.notify.config import NotifyConfig, notify_config
 from simpul.notify.messages import compose
 from simpul.notify.models import AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStatus
@@ -141,6 +141,8 @@ def record(
         delivery.delivered_at = now
         delivery.last_error = ""
         outcome = AttemptOutcome.DELIVERED
+        if isinstance(detail, SentNote):
+            delivery.provider_message_id = detail.provider_message_id
     else:
         repository.DELIVERIES.fail(delivery, now, config.backoff, permanent=error.permanent)
         delivery.last_error = error.detail
@@ -178,7 +180,7 @@ def deliver_due(
         return now or utcnow()
 
     config = config or notify_config()
-    senders = senders or senders_from(config.smtp, config.webhook_timeout)
+    senders = senders or senders_from(config.smtp, config.webhook_timeout, config.whatsapp)
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
     with sessions() as session, session.begin():
         jobs, settled = claim(session, config, clock())
@@ -217,7 +219,7 @@ def run_worker(
     Returns how many deliveries were worked on.
     """
     config = config or notify_config()
-    senders = senders or senders_from(config.smtp, config.webhook_timeout)
+    senders = senders or senders_from(config.smtp, config.webhook_timeout, config.whatsapp)
     step = delivery_step(engine, config, senders)
     if once:
         return jobs.run_steps_once([step])

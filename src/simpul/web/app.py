@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.gateway.registry import pages as registry_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
+    from simpul.notify import api as notify_api
     from simpul.notify import pages as notify_pages
     from simpul.web import pages as web_pages
 
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         registration_api.router,
         documents_api.router,
         payments_api.router,
+        notify_api.router,
         accounts_pages.router,
         staff_pages.router,
         applications_pages.router,

@@ -96,6 +96,13 @@ def shown(value: Any) -> Any:
     return value
 
 
+def _unread_notifications(request: Request) -> int | None:
+    """The bell's count (notify); imported late: notify's pages import this module."""
+    from simpul.notify.bell import unread_notifications
+
+    return unread_notifications(request)
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -117,6 +124,7 @@ def environment() -> Environment:
     # "20 November 2026"; ``{{ moment | waktu(tz) }}`` -> "20 November 2026 14.05".
     env.filters["tanggal"] = i18n.format_date
     env.filters["waktu"] = i18n.format_datetime
+    env.globals["unread_notifications"] = _unread_notifications
     return env
 
 
