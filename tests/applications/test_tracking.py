@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -297,3 +298,14 @@ def test_a_reason_with_hidden_characters_or_too_long_changes_nothing(
     assert hidden.status_code == 422
     session.expire_all()
     assert session.get(Application, application.id).status is ApplicationStatus.SUBMITTED  # type: ignore[union-attr]
+
+
+def test_dates_are_the_regions_days_not_utcs(
+    web: TestClient, session: Session, world: World
+) -> None:
+    application = submitted(session, world)
+    # 18.58 UTC on the 7th is 01.58 WIB on the 8th: the citizen sent it on the 8th.
+    application.submitted_at = datetime(2026, 12, 7, 18, 58, tzinfo=UTC)
+    session.flush()
+    page = lookup(web, application.tracking_number, nik4=LAST4)
+    assert "8 Desember 2026" in page.text and "7 Desember 2026" not in page.text  # type: ignore[attr-defined]

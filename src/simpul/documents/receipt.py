@@ -96,14 +96,14 @@ def render_receipt(content: ReceiptContent) -> bytes:
         pdf.cell(55, 7, t(label))
         pdf.cell(4, 7, ":")
         pdf.set_font(pdf.body_font, "B", 11)
-        pdf.multi_cell(pdf.epw - 59, 7, t(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw - 59, 7, t(value), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font(pdf.body_font, "B", 11)
     pdf.cell(pdf.epw, 7, t("Dokumen yang dikirim"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.body_font, "", 10.5)
     for number, line in enumerate(content.documents or ["-"], start=1):
         prefix = f"{number}. " if content.documents else ""
-        pdf.multi_cell(pdf.epw, 6, t(f"{prefix}{line}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw, 6, t(f"{prefix}{line}"), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     if pdf.get_y() + QR_MM + 10 > 277:
         pdf.add_page()
@@ -116,25 +116,28 @@ def render_receipt(content: ReceiptContent) -> bytes:
         h=QR_MM,
         link=content.tracking_url,
     )
-    pdf.set_xy(pdf.l_margin + QR_MM + 6, top + 2)
+    beside = pdf.l_margin + QR_MM + 6
+    pdf.set_xy(beside, top + 2)
     pdf.set_font(pdf.body_font, "", 10)
     text_width = pdf.epw - QR_MM - 6
     pdf.multi_cell(
         text_width,
         5,
-        t(
+        align="L",
+        text=t(
             "Pindai kode QR ini atau buka alamat di bawah untuk melacak permohonan. "
             "Siapkan tanggal lahir pemohon atau 4 angka terakhir NIK-nya."
         ),
         new_x="LEFT",
         new_y="NEXT",
     )
-    pdf.ln(1)
+    pdf.set_xy(beside, pdf.get_y() + 1)
     pdf.set_font("Courier", "", 8.5)
     pdf.multi_cell(
         text_width,
         4.5,
         content.tracking_url.encode("latin-1", "replace").decode("latin-1"),
+        align="L",
         link=content.tracking_url,
         new_x="LEFT",
         new_y="NEXT",
@@ -144,7 +147,8 @@ def render_receipt(content: ReceiptContent) -> bytes:
     pdf.multi_cell(
         pdf.epw,
         4.2,
-        t(
+        align="L",
+        text=t(
             "Bukti ini dibuat otomatis oleh Simpul dan tidak memerlukan tanda tangan. "
             f"Dicetak untuk permohonan {content.tracking_number}."
         ),

@@ -37,6 +37,7 @@ from simpul.applications.submission import get_own_application, record_event, wo
 from simpul.catalogue.models import Service
 from simpul.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from simpul.core.i18n import _
+from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.ratelimit import buckets_on, limit_source
@@ -212,10 +213,10 @@ def track(
     if not _check_matches(nik, birth_date, nik_last4) or application is None:
         raise _not_found()
     service = repository.get_service_of(session, application)
-    return _view_of(application, service)
+    return _view_of(region, application, service)
 
 
-def _view_of(application: Application, service: Service) -> TrackingView:
+def _view_of(region: Region, application: Application, service: Service) -> TrackingView:
     step = workflow_of(service).step(application.current_step or "")
     waiting = application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED)
     return TrackingView(
@@ -223,9 +224,12 @@ def _view_of(application: Application, service: Service) -> TrackingView:
         status=application.status.value,
         service_name=service.name,
         service_name_en=service.name_en or service.name,
-        submitted_at=application.submitted_at.date() if application.submitted_at else None,
+        # Days on the region's wall clock: 01.58 WIB on the 8th is the 8th, not UTC's 7th.
+        submitted_at=today_in(region, application.submitted_at)
+        if application.submitted_at
+        else None,
         due_date=application.due_date,
-        finished_at=application.finished_at.date() if application.finished_at else None,
+        finished_at=today_in(region, application.finished_at) if application.finished_at else None,
         step_name=step.name if step and waiting else "",
         step_name_en=step.name_en if step and waiting else "",
     )
