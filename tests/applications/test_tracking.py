@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simpul.applications import repository, submission, workflow
+from simpul.applications import registration_schemas, repository, submission, workflow
 from simpul.applications.models import (
     Application,
     ApplicationEvent,
@@ -309,3 +309,12 @@ def test_dates_are_the_regions_days_not_utcs(
     session.flush()
     page = lookup(web, application.tracking_number, nik4=LAST4)
     assert "8 Desember 2026" in page.text and "7 Desember 2026" not in page.text  # type: ignore[attr-defined]
+
+
+def test_a_cancelled_application_reads_as_ended_through_the_govstack_api(
+    session: Session, world: World
+) -> None:
+    application = submitted(session, world)
+    tracking.cancel_application(session, world.region, world.citizen, application.id)
+    status = registration_schemas.status_of(application)
+    assert status.code == "REJECTED" and status.title == "Dibatalkan"
