@@ -95,6 +95,7 @@ def track_application(
     try:
         tracking.limit_lookups(
             request.app.state,
+            region,
             client_source(request.client.host if request.client else None),
             number,
         )

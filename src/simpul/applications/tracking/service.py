@@ -146,9 +146,9 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def limit_lookups(state: object, source: str, tracking_number: str | None) -> None:
-    """Take one lookup from the address's allowance and one from the number's; refuse with
-    429 when either is spent (before anything is looked up)."""
+def limit_lookups(state: object, region: Region, source: str, tracking_number: str) -> None:
+    """Take one lookup from the address's allowance and one from the number's (in this
+    region); refuse with 429 when either is spent (before anything is looked up)."""
 
     def message(seconds: int) -> str:
         return _("Terlalu banyak percobaan pelacakan. Coba lagi dalam %(seconds)d detik.") % {
@@ -156,11 +156,9 @@ def limit_lookups(state: object, source: str, tracking_number: str | None) -> No
         }
 
     limit_source(state, _SOURCE_BUCKETS, source, LOOKUPS_PER_MINUTE_PER_SOURCE, message)
-    if tracking_number is None:
-        return
     # The buckets count per minute; given the time in minutes, they count per hour.
     wait_minutes = buckets_on(state, _NUMBER_BUCKETS).take(
-        tracking_number, LOOKUPS_PER_HOUR_PER_NUMBER, time.monotonic() / 60.0
+        f"{region.id}/{tracking_number}", LOOKUPS_PER_HOUR_PER_NUMBER, time.monotonic() / 60.0
     )
     if wait_minutes is not None:
         seconds = max(1, int(wait_minutes * 60) + 1)
