@@ -12,6 +12,7 @@ STATUS_LABELS: Final = {
     "returned": lazy("Perlu perbaikan"),
     "completed": lazy("Selesai"),
     "rejected": lazy("Ditolak"),
+    "cancelled": lazy("Dibatalkan"),
 }
 
 EVENT_LABELS: Final = {
@@ -28,6 +29,7 @@ EVENT_LABELS: Final = {
     "data_entry": lazy("Isian petugas dicatat"),
     "document_issued": lazy("Dokumen hasil diterbitkan dan ditandatangani secara elektronik"),
     "document_revoked": lazy("Dokumen hasil dicabut"),
+    "cancel": lazy("Dibatalkan oleh pemohon"),
 }
 
 OUTCOME_LABELS: Final = {

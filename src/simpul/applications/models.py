@@ -32,6 +32,8 @@ class ApplicationStatus(enum.StrEnum):
     RETURNED = "returned"  # sent back for revision: waiting on the citizen, clock paused
     COMPLETED = "completed"  # every step approved: "Selesai"
     REJECTED = "rejected"
+    #: Withdrawn by the citizen before any officer took it (decision 0051).
+    CANCELLED = "cancelled"
 
 
 class TaskStatus(enum.StrEnum):

@@ -49,6 +49,9 @@ _APPLICATION_STATUS: Final[dict[ApplicationStatus, StatusCode]] = {
     ApplicationStatus.RETURNED: "SENDBACK",
     ApplicationStatus.COMPLETED: "APPROVED",
     ApplicationStatus.REJECTED: "REJECTED",
+    # Withdrawn by the applicant (decision 0051): ended without approval; the spec has no
+    # code of its own for that.
+    ApplicationStatus.CANCELLED: "REJECTED",
 }
 _TASK_OUTCOME: Final[dict[TaskOutcome, StatusCode]] = {
     TaskOutcome.APPROVE: "APPROVED",
@@ -276,7 +279,11 @@ def task_status_of(task: Task) -> StatusModel:
 
 
 def _ended(application: Application) -> bool:
-    return application.status in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
+    return application.status in (
+        ApplicationStatus.COMPLETED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.CANCELLED,
+    )
 
 
 def application_file_response(region_slug: str, file: FileView) -> ApplicationFileResponse:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -28,8 +29,12 @@ from simpul.core.personal import mask_sixteen_digit_numbers
 from simpul.core.storage import ChunkStream, Storage, StorageNotFound
 from simpul.core.text import unsafe_text_error
 from simpul.documents import codes, credentials, issuing, numbering, repository
+from simpul.documents.content import _letterhead as letterhead_fields
 from simpul.documents.content import sample_content
 from simpul.documents.models import DocumentJob, IssuedDocument, SigningCredential
+from simpul.documents.receipt import TITLE as RECEIPT_TITLE
+from simpul.documents.receipt import ReceiptContent
+from simpul.documents.receipt import render_receipt as render_receipt_pdf
 from simpul.documents.render import DocumentContent, render_document
 from simpul.documents.verification import find_issued_document, mask_name
 
@@ -324,4 +329,39 @@ def sample_number(agency: Agency, region: Region) -> str:
     day = today_in(region)
     return numbering.sample_number(
         agency.document_number_format, agency.short_name, day.month, day.year
+    )
+
+
+def render_receipt(
+    region: Region,
+    service_row: Service,
+    *,
+    tracking_number: str,
+    submitted_at: datetime,
+    due_date: date | None,
+    documents: list[str],
+    tracking_url: str,
+) -> bytes:
+    """The receipt (bukti pendaftaran) of a submitted application under the region's and the
+    service's agency's letterhead, with the QR code of ``tracking_url`` (decision 0051)."""
+    head = DocumentContent(
+        **letterhead_fields(region, service_row.agency),
+        title=RECEIPT_TITLE,
+        number=tracking_number,
+        code="",
+        applicant_name="",
+        issued_on=today_in(region),
+        verification_url="",
+    )
+    return render_receipt_pdf(
+        ReceiptContent(
+            letterhead=head,
+            service_name=service_row.name,
+            tracking_number=tracking_number,
+            submitted_at=submitted_at,
+            due_date=due_date,
+            documents=documents,
+            tracking_url=tracking_url,
+            tz=ZoneInfo(region.timezone),
+        )
     )

@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.applications import api as applications_api
     from simpul.applications import backoffice, payments_api, registration_api, review_pages
     from simpul.applications import pages as applications_pages
+    from simpul.applications.tracking import pages as tracking_pages
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.catalogue import product_pages
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         accounts_pages.router,
         staff_pages.router,
         applications_pages.router,
+        tracking_pages.router,
         backoffice.router,
         review_pages.router,
         inventory_import_pages.router,
