@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from simpul.accounts import staff
+from simpul.accounts import admin_pages, staff
 from simpul.accounts.auth import CurrentPageUser
 from simpul.accounts.models import ABSENCE_REASONS, STAFF_ROLE_LABELS, AccountKind
 from simpul.applications import delegation
@@ -249,3 +249,7 @@ def end_absence(
     _require_manager_kind(user)
     delegation.end_absence(session, region, user, agency_slug, absence_id)
     return RedirectResponse(with_notice(_path(region, agency_slug), "hadir"), status_code=303)
+
+
+# The region admin's audit log and days-off pages ride on this router (decision 0049).
+router.include_router(admin_pages.router)
