@@ -94,8 +94,9 @@ def audit_log(
     context: dict[str, object] = {
         "form": form,
         "errors": {},
-        "actions": sorted(((code, _(label)) for code, label in action_labels().items()),
-                          key=lambda pair: pair[1]),
+        "actions": sorted(
+            ((code, _(label)) for code, label in action_labels().items()), key=lambda pair: pair[1]
+        ),
         "targets": sorted(
             {code: _(label) for code, label in audit.TARGET_LABELS.items()}.items(),
             key=lambda pair: pair[1],
@@ -240,9 +241,7 @@ def add_leave_day(
         errors = {
             ("keterangan" if k == "description" else k): v for k, v in exc.field_errors().items()
         }
-        return _leave_page(
-            request, session, region, status_code=422, errors=errors, form=form
-        )
+        return _leave_page(request, session, region, status_code=422, errors=errors, form=form)
     except Conflict as exc:
         return _leave_page(
             request, session, region, status_code=409, errors={"tanggal": exc.message}, form=form
@@ -263,9 +262,7 @@ def remove_leave_day(
         parsed = leave_days.parse_day(day)
     except DomainError:
         raise NotFound(_("Tanggal ini tidak tercatat sebagai hari libur wilayah.")) from None
-    leave_days.remove_leave_day(
-        session, region, parsed, actor_label=user.email, actor_id=user.id
-    )
+    leave_days.remove_leave_day(session, region, parsed, actor_label=user.email, actor_id=user.id)
     return RedirectResponse(
         with_notice(f"/{region.slug}/admin/hari-libur", "hapus"), status_code=303
     )

@@ -16,9 +16,8 @@ the number printed on the card.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -65,9 +64,7 @@ def regencies() -> dict[str, Regency]:
             provinces[parts[0]] = parts[1]
         else:
             code, name, districts = parts
-            found[code] = Regency(
-                code, name, provinces[code[:2]], frozenset(districts.split())
-            )
+            found[code] = Regency(code, name, provinces[code[:2]], frozenset(districts.split()))
     return found
 
 

@@ -97,4 +97,3 @@ def count_audit_events(
     )
     inner = select(AuditEvent.id).where(*where).limit(cap).subquery()
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
-
