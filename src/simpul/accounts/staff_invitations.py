@@ -181,6 +181,8 @@ def invited_officer(
         user is None
         or user.kind is not AccountKind.STAFF
         or not user.is_active
+        # Only an account that never had a password: a link is no way into a used account.
+        or user.password_hash != NO_PASSWORD_YET
         or not hmac.compare_digest(invitation_code(user, issued), code)
     ):
         raise _link_not_valid()
