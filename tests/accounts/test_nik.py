@@ -56,3 +56,40 @@ def test_mask_keeps_only_the_ends() -> None:
     masked = mask_nik("3273015708900001")
     assert masked.startswith("3273") and masked.endswith("0001")
     assert "57089" not in masked
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "3273 0157 0890 0001",
+        "3273.01.57.0890.0001",
+        "3273-01-570890-0001",
+        "3273/01/570890/0001",
+        " 3273\u00a00157\u20130890\u20110001 ",  # no-break space, en dash, non-breaking hyphen
+    ],
+)
+def test_pasted_separators_are_taken_out(pasted: str) -> None:
+    assert parse_nik(pasted, today=TODAY).nik == "3273015708900001"
+
+
+def test_the_kecamatan_must_exist_in_its_kabupaten_kota() -> None:
+    with pytest.raises(NikError, match="kode kecamatan 327399 tidak ada di Kota Bandung"):
+        parse_nik("3273995708900001", today=TODAY)
+    # Kabupaten Bandung's kecamatan codes start at 05 (Kepmendagri 300.2.2-2138/2025).
+    with pytest.raises(NikError, match="kode kecamatan 320401 tidak ada di Kabupaten Bandung"):
+        parse_nik("3204015708900001", today=TODAY)
+    assert parse_nik("3204055708900001", today=TODAY).place == "Kabupaten Bandung, Jawa Barat"
+    assert "Kota Semarang" in parse_nik("3374015708900001", today=TODAY).place
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "\u0663\u0662\u0667\u0663015708900001",  # Arabic-Indic digits
+        "\uff13\uff12\uff17\uff13015708900001",  # full-width digits
+        "3273\u200b015708900001",  # a zero-width space hides between the groups
+    ],
+)
+def test_digits_of_other_scripts_are_refused(lookalike: str) -> None:
+    with pytest.raises(NikError, match="angka 0-9"):
+        parse_nik(lookalike, today=TODAY)

@@ -210,7 +210,7 @@ def test_the_demo_answers_of_every_demo_eform_are_valid(slug: str) -> None:
 def test_the_demo_nik_is_registered_in_kota_bandung() -> None:
     # 32.73 is Kota Bandung (Kabupaten Bandung is 32.04).
     assert SAMPLE_NIK.startswith("3273")
-    assert parse_nik(SAMPLE_NIK).place == "Bandung, Jawa Barat"
+    assert parse_nik(SAMPLE_NIK).place == "Kota Bandung, Jawa Barat"
 
 
 @given(nik_strategy())

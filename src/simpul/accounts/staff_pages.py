@@ -4,17 +4,17 @@ position, absences with a stand-in (decision 0047)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from simpul.accounts import staff
+from simpul.accounts import admin_pages, staff, staff_invitations
 from simpul.accounts.auth import CurrentPageUser
 from simpul.accounts.models import ABSENCE_REASONS, STAFF_ROLE_LABELS, AccountKind
-from simpul.applications import delegation
+from simpul.applications import delegation, officer_release
 from simpul.core.database import DbSession
-from simpul.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _, lazy
 from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
@@ -34,6 +34,11 @@ NOTICES = {
         "Ketidakhadiran sudah dicatat; tugas yang berjalan dialihkan ke pengganti."
     ),
     "hadir": lazy("Ketidakhadiran sudah diakhiri."),
+    "undangan": lazy("Undangan sudah dikirim ke e-mail petugas."),
+    "nonaktif": lazy(
+        "Petugas dinonaktifkan: sesi dan token API-nya berakhir, tugasnya yang berjalan dialihkan."
+    ),
+    "aktif": lazy("Petugas diaktifkan kembali dan dapat masuk lagi."),
 }
 
 
@@ -72,6 +77,9 @@ def _page(
             "notice": notice_text(NOTICES, notice),
             "errors": {},
             "form": {},
+            "invitation_hours": staff_invitations.INVITATION_HOURS,
+            "pending_marker": staff_invitations.NO_PASSWORD_YET,
+            "invite_roles": (),
             **extra,
         },
         status_code=status_code,
@@ -103,6 +111,7 @@ def _refused(
     exc: DomainError,
     section: str,
     form: dict[str, str] | None = None,
+    **extra: Any,
 ) -> HTMLResponse:
     """The page again with the error next to the form that caused it. Not being allowed to
     manage the agency is no form error: it is answered as such."""
@@ -117,8 +126,9 @@ def _refused(
         status_code=exc.status_code,
         error_section=section,
         error=exc.message,
-        errors=exc.field_errors() if isinstance(exc, InvalidInput) else {},
+        errors={str(d["field"]): str(d["message"]) for d in exc.details if "field" in d},
         form=form or {},
+        **extra,
     )
 
 
@@ -249,3 +259,187 @@ def end_absence(
     _require_manager_kind(user)
     delegation.end_absence(session, region, user, agency_slug, absence_id)
     return RedirectResponse(with_notice(_path(region, agency_slug), "hadir"), status_code=303)
+
+
+@router.post("/{region}/petugas/instansi/{agency_slug}/petugas/undang", response_class=HTMLResponse)
+def invite_officer(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    agency_slug: str,
+    full_name: Annotated[str, Form(max_length=400)] = "",
+    invite_email: Annotated[str, Form(max_length=254)] = "",
+    roles: Annotated[list[str] | None, Form(max_length=20)] = None,
+) -> Response:
+    """Invite a new officer by e-mail with their roles in this agency."""
+    _require_manager_kind(user)
+    chosen = list(roles or [])[:10]
+    try:
+        staff_invitations.invite_officer(
+            session,
+            region,
+            user,
+            agency_slug,
+            full_name=full_name,
+            email=invite_email,
+            roles=chosen,
+        )
+    except DomainError as exc:
+        if isinstance(exc, InvalidInput | Conflict):  # the page's field is invite_email
+            exc.details = [
+                {**d, "field": "invite_email" if d.get("field") == "email" else d.get("field")}
+                for d in exc.details
+            ]
+        return _refused(
+            request,
+            session,
+            region,
+            user,
+            agency_slug,
+            exc,
+            "invite",
+            {"full_name": full_name, "invite_email": invite_email},
+            invite_roles=chosen,
+        )
+    return RedirectResponse(with_notice(_path(region, agency_slug), "undangan"), status_code=303)
+
+
+@router.post(
+    "/{region}/petugas/instansi/{agency_slug}/petugas/{user_id}/undang-ulang",
+    response_class=HTMLResponse,
+)
+def resend_invitation(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    agency_slug: str,
+    user_id: uuid.UUID,
+) -> Response:
+    _require_manager_kind(user)
+    try:
+        staff_invitations.resend_invitation(session, region, user, agency_slug, user_id)
+    except DomainError as exc:
+        return _refused(request, session, region, user, agency_slug, exc, "status")
+    return RedirectResponse(with_notice(_path(region, agency_slug), "undangan"), status_code=303)
+
+
+@router.post(
+    "/{region}/petugas/instansi/{agency_slug}/petugas/{user_id}/nonaktifkan",
+    response_class=HTMLResponse,
+)
+def deactivate_officer(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    agency_slug: str,
+    user_id: uuid.UUID,
+    stand_in_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Switch an officer off; their open tasks go to the stand-in or the agency's pool."""
+    _require_manager_kind(user)
+    try:
+        try:
+            stand_in = uuid.UUID(stand_in_id) if stand_in_id else None
+        except ValueError:
+            raise InvalidInput(
+                _("Petugas belum dinonaktifkan."),
+                details=[{"field": f"stand_in_id-{user_id}", "message": _("Pilih pengganti.")}],
+            ) from None
+        officer_release.deactivate_officer(
+            session, region, user, agency_slug, user_id, stand_in_id=stand_in
+        )
+    except DomainError as exc:
+        if isinstance(exc, InvalidInput):
+            exc.details = [
+                {**d, "field": f"stand_in_id-{user_id}"} if d.get("field") == "stand_in_id" else d
+                for d in exc.details
+            ]
+        return _refused(request, session, region, user, agency_slug, exc, "status")
+    return RedirectResponse(with_notice(_path(region, agency_slug), "nonaktif"), status_code=303)
+
+
+@router.post(
+    "/{region}/petugas/instansi/{agency_slug}/petugas/{user_id}/aktifkan",
+    response_class=HTMLResponse,
+)
+def reactivate_officer(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    agency_slug: str,
+    user_id: uuid.UUID,
+) -> Response:
+    _require_manager_kind(user)
+    try:
+        staff_invitations.reactivate_officer(session, region, user, agency_slug, user_id)
+    except DomainError as exc:
+        return _refused(request, session, region, user, agency_slug, exc, "status")
+    return RedirectResponse(with_notice(_path(region, agency_slug), "aktif"), status_code=303)
+
+
+# -- the invited officer sets their password (no login: the link is the proof) --------------
+
+
+def _invitation_page(
+    request: Request,
+    officer: object,
+    action: str,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"officer": officer, "action": action, "errors": errors or {}},
+        status_code=status_code,
+    )
+
+
+@router.get(
+    "/{region}/petugas/undangan/{user_id}/{issued}/{code}",
+    response_class=HTMLResponse,
+    name="staff_invitation",
+)
+def invitation_page(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user_id: uuid.UUID,
+    issued: int,
+    code: Annotated[str, Path(max_length=100)],
+) -> HTMLResponse:
+    officer = staff_invitations.invited_officer(session, region, user_id, issued, code)
+    return _invitation_page(request, officer, request.url.path)
+
+
+@router.post("/{region}/petugas/undangan/{user_id}/{issued}/{code}", response_class=HTMLResponse)
+def accept_invitation(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user_id: uuid.UUID,
+    issued: int,
+    code: Annotated[str, Path(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)] = "",
+    password_confirm: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Set the password; the officer then logs in as any officer does."""
+    try:
+        staff_invitations.accept_invitation(
+            session, region, user_id, issued, code, password=password, confirm=password_confirm
+        )
+    except InvalidInput as exc:
+        officer = staff_invitations.invited_officer(session, region, user_id, issued, code)
+        return _invitation_page(
+            request, officer, request.url.path, errors=exc.field_errors(), status_code=422
+        )
+    return RedirectResponse(with_notice(f"/{region.slug}/masuk", "sandi-dipasang"), status_code=303)
+
+
+# The region admin's audit log and days-off pages ride on this router (decision 0049).
+router.include_router(admin_pages.router)

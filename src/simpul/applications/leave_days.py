@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
@@ -19,8 +20,25 @@ def list_leave_days(session: Session, region: Region) -> Sequence[CollectiveLeav
     return repository.list_leave_days(session, region.id)
 
 
+def parse_day(raw: str, field: str = "tanggal") -> dt.date:
+    """A date typed as the date input sends it (YYYY-MM-DD); ``InvalidInput`` otherwise."""
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(
+            _("Tanggal hari libur belum benar."),
+            details=[{"field": field, "message": _("Isi tanggal, misalnya 2026-12-24.")}],
+        ) from None
+
+
 def add_leave_day(
-    session: Session, region: Region, day: dt.date, description: str, *, actor_label: str = "cli"
+    session: Session,
+    region: Region,
+    day: dt.date,
+    description: str,
+    *,
+    actor_label: str = "cli",
+    actor_id: uuid.UUID | None = None,
 ) -> CollectiveLeaveDay:
     """Close the region's offices on ``day``: deadlines counted from now on skip it."""
     description = " ".join(description.split())
@@ -36,7 +54,7 @@ def add_leave_day(
     record_audit_event(
         session,
         region_id=region.id,
-        actor_id=None,
+        actor_id=actor_id,
         actor_label=actor_label,
         action="leave_day.add",
         target_type="region",
@@ -48,7 +66,12 @@ def add_leave_day(
 
 
 def remove_leave_day(
-    session: Session, region: Region, day: dt.date, *, actor_label: str = "cli"
+    session: Session,
+    region: Region,
+    day: dt.date,
+    *,
+    actor_label: str = "cli",
+    actor_id: uuid.UUID | None = None,
 ) -> None:
     row = repository.get_leave_day(session, region.id, day)
     if row is None:
@@ -57,7 +80,7 @@ def remove_leave_day(
     record_audit_event(
         session,
         region_id=region.id,
-        actor_id=None,
+        actor_id=actor_id,
         actor_label=actor_label,
         action="leave_day.remove",
         target_type="region",

@@ -46,6 +46,12 @@ ACCOUNT_TEXTS: Final = {
         "%(hours)s jam untuk mengaktifkan akun Anda. Bila Anda tidak mendaftar, abaikan pesan "
         "ini: tanpa tautan itu akun tidak dibuat."
     ),
+    # Decision 0049 (admin helper): an officer invited by their agency's admin.
+    "staff_invitation": lazy(
+        "Anda diundang sebagai petugas %(agency)s di layanan daring %(region)s. Buka tautan di "
+        "bawah dalam %(hours)s jam untuk memasang kata sandi Anda, lalu masuk dengan alamat "
+        "e-mail ini. Bila Anda tidak mengharapkan undangan ini, abaikan pesan ini."
+    ),
     "registration_attempt_nik": lazy(
         "Seseorang mencoba mendaftar akun baru di layanan daring %(region)s dengan NIK Anda "
         "(%(nik)s). Akun baru tidak dibuat. Bila itu Anda, Anda sudah punya akun: masuk dengan "

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from simpul.accounts.models import User
 from simpul.accounts.registration import activation_url
+from simpul.accounts.staff_invitations import invitation_url
 from simpul.applications.service import ACCOUNT_TEXTS, Notification, text_of
 from simpul.core import i18n
 from simpul.core.i18n import lazy
@@ -49,6 +50,7 @@ def in_locale(locale: str) -> Iterator[None]:
 _ACCOUNT_SUBJECTS = {
     "account_activation": lazy("Aktifkan akun Anda"),
     "registration_attempt_nik": lazy("Percobaan pendaftaran dengan NIK Anda"),
+    "staff_invitation": lazy("Undangan petugas: pasang kata sandi Anda"),
     "registration_attempt_email": lazy("Percobaan pendaftaran dengan alamat e-mail Anda"),
 }
 
@@ -87,6 +89,22 @@ def _compose_account_notice(
 ) -> Message:
     base = public_url.rstrip("/")
     activation = notice.kind == "account_activation"
+    if notice.kind == "staff_invitation":  # decision 0049 (admin helper)
+        with in_locale(locale):
+            return Message(
+                locale=locale,
+                title=str(_ACCOUNT_SUBJECTS[notice.kind]),
+                body=text_of(notice),
+                url=invitation_url(user, region, base, int(notice.params["issued"])),
+                greeting=i18n.gettext("Yth. %(name)s,") % {"name": user.full_name},
+                link_label=i18n.gettext("Pasang kata sandi"),
+                region_name=region.name,
+                footer=i18n.gettext(
+                    "Pesan keamanan ini dikirim otomatis oleh layanan daring %(region)s ke "
+                    "alamat e-mail akun, apa pun pilihan saluran pemberitahuan Anda."
+                )
+                % {"region": region.name},
+            )
     with in_locale(locale):
         return Message(
             locale=locale,
