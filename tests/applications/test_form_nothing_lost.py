@@ -7,7 +7,7 @@ a requirement may take several files; limits are stated by each file input; eFor
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simpul.applications import eform
+from simpul.applications.eform_rules import latest_today
 from simpul.applications.models import Application, Document
 from simpul.core.storage import LocalStorage
 from tests.factories import csrf_from, make_region, make_user, post_form, service_seed
@@ -67,6 +68,12 @@ PDF = pdf_bytes("berkas uji")
 
 @pytest.fixture
 def web(client: TestClient, session: Session, tmp_path: Path) -> TestClient:
+    return form_world(client, session, tmp_path)
+
+
+def form_world(client: TestClient, session: Session, tmp_path: Path) -> TestClient:
+    """Kota Form with its one service (a requirement that takes two files, eForm rules), two
+    citizens, and the client storing uploads under ``tmp_path``."""
     region = make_region(
         session,
         "kota-form",
@@ -235,7 +242,7 @@ def test_a_requirement_takes_several_files_each_removable_and_counted(
 def test_eform_rules_are_enforced_with_the_field_named_and_shown_before_typing(
     web: TestClient, session: Session
 ) -> None:
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (latest_today() + timedelta(days=1)).isoformat()
     errors = eform.validate(
         SCHEMA, {"nama_lengkap": "Siti", "tanggal_lahir": tomorrow, "pernyataan": "tidak"}
     )

@@ -23,12 +23,17 @@ from simpul.applications.submission import MAX_DRAFT_BYTES
 from tests.applications.test_form_nothing_lost import (
     ANSWERS,
     PDF,
+    form_world,
     log_in,
     send_upload,
     start,
 )
-from tests.applications.test_form_nothing_lost import web as web  # noqa: F401 - the fixture
 from tests.factories import csrf_from, post_form
+
+
+@pytest.fixture
+def web(client: TestClient, session: Session, tmp_path: Path) -> TestClient:
+    return form_world(client, session, tmp_path)
 
 
 def _files_in(root: Path) -> list[Path]:
@@ -36,7 +41,7 @@ def _files_in(root: Path) -> list[Path]:
 
 
 def test_no_upload_into_or_removal_from_someone_elses_application(
-    web: TestClient,  # noqa: F811 - the imported fixture
+    web: TestClient,
     session: Session,
     tmp_path: Path,
 ) -> None:
@@ -85,7 +90,7 @@ def test_no_upload_into_or_removal_from_someone_elses_application(
 
 
 def test_more_files_than_a_requirement_takes_are_refused(
-    web: TestClient,  # noqa: F811
+    web: TestClient,
     session: Session,
     tmp_path: Path,
 ) -> None:
@@ -111,7 +116,7 @@ def test_more_files_than_a_requirement_takes_are_refused(
 
 
 def test_the_draft_endpoint_wants_the_csrf_token_and_a_sane_size(
-    web: TestClient,  # noqa: F811
+    web: TestClient,
     session: Session,
 ) -> None:
     log_in(web)
@@ -131,7 +136,7 @@ def test_the_draft_endpoint_wants_the_csrf_token_and_a_sane_size(
 
 
 def test_no_draft_into_an_application_already_sent(
-    web: TestClient,  # noqa: F811
+    web: TestClient,
     session: Session,
 ) -> None:
     log_in(web)
