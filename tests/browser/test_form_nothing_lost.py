@@ -106,10 +106,11 @@ def test_typed_answers_survive_uploads_reloads_and_errors(
     assert page.evaluate("window.__sameDocument") is True
 
     # A draft saved as answers change comes back after a reload.
-    eform.get_by_label("Nomor telepon/WhatsApp").fill("081234567890")
-    eform.get_by_label("Nomor telepon/WhatsApp").blur()
+    with page.expect_response(lambda r: r.url.endswith("/draf")) as saved:
+        eform.get_by_label("Nomor telepon/WhatsApp").fill("081234567890")
+        eform.get_by_label("Nomor telepon/WhatsApp").blur()
+    assert saved.value.status == 200
     expect(page.locator("#draf-status")).to_have_text(re.compile(r"^Tersimpan \d{2}\.\d{2}$"))
-    page.wait_for_load_state("networkidle")
     page.reload()
     expect(eform.get_by_label("Nomor telepon/WhatsApp")).to_have_value("081234567890")
     expect(eform.get_by_label("NIK orang tua/wali pemohon")).to_have_value(CITIZEN_NIK)

@@ -68,6 +68,14 @@ async function sendUpload(form, button) {
   }
 }
 
+function answersOf(form) {
+  const data = new FormData(form);
+  for (const [name] of [...data.entries()]) {
+    if (name.startsWith("file.")) data.delete(name);
+  }
+  return data;
+}
+
 function watchDraft(form) {
   let timer = null;
   let sending = false;
@@ -78,10 +86,7 @@ function watchDraft(form) {
       return;
     }
     sending = true;
-    const data = new FormData(form);
-    for (const [name] of [...data.entries()]) {
-      if (name.startsWith("file.")) data.delete(name);
-    }
+    const data = answersOf(form);
     try {
       const response = await fetch(form.dataset.draftUrl, {
         method: "POST",
@@ -104,6 +109,13 @@ function watchDraft(form) {
   };
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
+  // Leaving (or reloading) before the pause is over: the last answers still go.
+  window.addEventListener("pagehide", () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timer = null;
+    navigator.sendBeacon?.(form.dataset.draftUrl, answersOf(form));
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
