@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from simpul.core.database import sqlalchemy_url
 from simpul.core.models import Region
+from tests.browser.test_accessibility import serious_violations
 from tests.factories import make_user
 from tests.samples import pdf_bytes
 
@@ -127,9 +128,12 @@ def test_typed_answers_survive_uploads_reloads_and_errors(
     expect(summary).to_contain_text("Jenis berkas tidak diterima")
     expect(eform.get_by_label("Nomor Kartu Keluarga")).to_have_value(KK)
     page.screenshot(path=screenshots / "form-upload-error.png", full_page=False)
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # Sending with the children's rows empty: the page's summary takes the focus.
     eform.get_by_role("button", name="Kirim permohonan").click()
     expect(page).to_have_url(form_url)
     expect(page.locator("#ringkasan-galat")).to_be_focused()
     expect(eform.get_by_label("Nomor Kartu Keluarga")).to_have_value(KK)
+    assert serious_violations(page) == []

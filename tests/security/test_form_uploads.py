@@ -154,3 +154,21 @@ def test_no_draft_into_an_application_already_sent(
     assert later.status_code == 409  # type: ignore[attr-defined]
     session.expire_all()
     assert "Diubah" not in str(session.scalars(select(Application)).one().data)
+
+
+def test_an_upload_whose_answers_hide_characters_keeps_nothing(
+    web: TestClient,
+    session: Session,
+    tmp_path: Path,
+) -> None:
+    log_in(web)
+    form_page = start(web)
+    tricked = {**ANSWERS, "f.nama_lengkap": "Siti\u202eAminah"}
+    for by_script in (False, True):
+        response = send_upload(web, form_page, "ktp", answers=tricked, by_script=by_script)
+        assert response.status_code == 422  # type: ignore[attr-defined]
+        assert 'href="#f-f.nama_lengkap"' in response.text  # type: ignore[attr-defined]
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Document)) == 0
+    assert _files_in(tmp_path / "uploads") == []
+    assert session.scalars(select(Application)).one().data == {}

@@ -380,6 +380,29 @@ def _upload_answer_page(
     return page
 
 
+def _answers_refused(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    application: Application,
+    form: Any,
+    exc: InvalidInput,
+) -> Response:
+    """The form again, as typed, when the answers sent with a file could not be kept (nothing
+    was saved and no file stored)."""
+    schema = applications.service_of(session, application).eform["schema"]
+    return _form_page(
+        request,
+        session,
+        region,
+        application,
+        data=eform.parse_form(schema, form),
+        errors=exc.field_errors(),
+        status_code=exc.status_code,
+        message=exc.message,
+    )
+
+
 def _clock(region: Region) -> str:
     """The region's wall-clock time now, as people read it ("14.05")."""
     return format_time(
@@ -406,19 +429,8 @@ def upload_document(
     requirement = str(form.get("requirement") or "")[:40]
     try:
         data = _keep_typed_answers(session, region, user, application, form)
-    except InvalidInput as exc:  # hidden characters in an answer: the form says where
-        return _form_page(
-            request,
-            session,
-            region,
-            application,
-            data=eform.parse_form(
-                applications.service_of(session, application).eform["schema"], form
-            ),
-            errors=exc.field_errors(),
-            status_code=exc.status_code,
-            message=exc.message,
-        )
+    except InvalidInput as exc:  # hidden characters or too long: the form says where
+        return _answers_refused(request, session, region, application, form, exc)
     chosen = form.get(f"file.{requirement}") or form.get("file")
     if not isinstance(chosen, StarletteUploadFile) or not chosen.filename:
         missing = InvalidInput(_("Pilih berkas yang akan diunggah terlebih dahulu."))
@@ -462,15 +474,7 @@ def remove_document(
     try:
         data = _keep_typed_answers(session, region, user, application, form)
     except InvalidInput as exc:
-        return _form_page(
-            request,
-            session,
-            region,
-            application,
-            errors=exc.field_errors(),
-            status_code=exc.status_code,
-            message=exc.message,
-        )
+        return _answers_refused(request, session, region, application, form, exc)
     removed = submission.remove_document(session, region, user, application.id, document_id)
     return _upload_answer(
         request, session, region, application, removed.requirement_code or "", data=data
