@@ -174,3 +174,11 @@ class Mailbox:
 @pytest.fixture
 def mailbox(browser_database_url: str, browser_data_dir: Path, live_server: str) -> Mailbox:
     return Mailbox(browser_database_url, browser_data_dir, live_server)
+
+
+# On a machine shared by several test runs, ``simpul serve`` may need longer than 30 s to
+# start; SIMPUL_TEST_SERVER_START_TIMEOUT (seconds) raises the wait (appended by the forms
+# helper, issue 16).
+SERVER_START_TIMEOUT = float(
+    os.environ.get("SIMPUL_TEST_SERVER_START_TIMEOUT", str(SERVER_START_TIMEOUT))
+)

@@ -62,7 +62,7 @@ def _log_in(page: Page, email: str, password: str) -> None:
 
 
 def _upload(page: Page, requirement: str, file: Path) -> None:
-    form = page.locator("form.upload").filter(has=page.get_by_label(requirement, exact=True))
+    form = page.locator(".upload").filter(has=page.get_by_label(requirement, exact=True))
     form.locator("input[type=file]").set_input_files(file)
     form.locator("button[type=submit]").click()
     expect(form.locator(".ok-line")).to_contain_text(file.name)
@@ -137,6 +137,7 @@ def test_demo_akta_follows_its_standard_with_two_officers_and_prints_its_own_fie
     eform.get_by_label("Nama lengkap ibu").fill("Dewi Lestari")
     eform.get_by_label("Nomor Kartu Keluarga").fill("3273012001150004")
     eform.get_by_label(re.compile("Perkawinan orang tua sudah tercatat")).check()
+    eform.get_by_label("Ya", exact=True).check()
     eform.get_by_role("button", name="Kirim permohonan").click()
     expect(citizen).to_have_url(_at(f"{REGION}/permohonan/({UUID})\\?pesan=terkirim"))
     found = re.search(UUID, citizen.url)

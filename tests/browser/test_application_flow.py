@@ -60,7 +60,7 @@ def _fact(page: Page, term: str) -> Locator:
 
 def _upload_form(page: Page, requirement: str) -> Locator:
     """The upload form of one required document, found by its label."""
-    return page.locator("form.upload").filter(has=page.get_by_label(requirement))
+    return page.locator(".upload").filter(has=page.get_by_label(requirement))
 
 
 def _upload(page: Page, requirement: str, file: Path, button: str) -> None:
@@ -179,14 +179,14 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     expect(eform.locator(".field", has=phone_input).locator(".error")).to_have_text("Wajib diisi.")
     expect(phone_input).to_have_attribute("aria-invalid", "true")
     expect(eform.locator(".field .error")).to_have_count(1)
-    summary = eform.get_by_role("alert")
-    expect(summary.get_by_role("heading")).to_have_text("Periksa kembali isian berikut")
+    summary = citizen.locator("[data-error-summary]")
+    expect(summary).to_be_focused()  # the summary above the form takes the focus
+    expect(summary.get_by_role("heading")).to_have_text(
+        "Permohonan belum bisa dikirim. Periksa isian yang ditandai."
+    )
     expect(summary.get_by_role("listitem")).to_have_text(["Nomor telepon/WhatsApp: Wajib diisi."])
     summary.get_by_role("link", name="Nomor telepon/WhatsApp").click()
     expect(phone_input).to_be_focused()
-    expect(citizen.get_by_role("alert").first).to_have_text(
-        "Permohonan belum bisa dikirim. Periksa isian yang ditandai."
-    )
     expect(eform.get_by_label("NIK pemohon")).to_have_value(NIK)
     expect(eform.get_by_label("KTP-el rusak")).to_be_checked()
     citizen.screenshot(path=screenshots / "09-isian-salah.png", full_page=True)

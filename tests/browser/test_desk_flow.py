@@ -136,7 +136,7 @@ def test_akta_through_its_published_steps_with_four_eyes(
     citizen.get_by_role("button", name="Ajukan permohonan").click()
     expect(citizen).to_have_url(_at(f"{REGION}/permohonan/{UUID}/isi"))
     form_url = citizen.url
-    upload = citizen.locator("form.upload").filter(has=citizen.get_by_label("KTP-el pemohon"))
+    upload = citizen.locator(".upload").filter(has=citizen.get_by_label("KTP-el pemohon"))
     upload.locator("input[type=file]").set_input_files(ktp)
     upload.get_by_role("button", name="Unggah").click()
     expect(upload.locator(".ok-line")).to_have_text(f"✓ Terunggah: {ktp.name}")

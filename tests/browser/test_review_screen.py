@@ -116,7 +116,7 @@ def test_officer_marks_a_document_tidak_sesuai_and_the_citizen_sees_the_note_bes
     beside.scroll_into_view_if_needed()
     citizen.screenshot(path=screenshots / "25-catatan-per-dokumen.png")
     citizen.get_by_role("link", name="Perbaiki permohonan").click()
-    upload_form = citizen.locator("form.upload.to-fix")
+    upload_form = citizen.locator(".upload.to-fix")
     expect(upload_form).to_have_count(1)
     expect(upload_form.locator("#catatan-dok-kartu_keluarga")).to_have_text(
         f"Perlu perbaikan: {DOCUMENT_NOTE}"

@@ -162,7 +162,9 @@ def test_the_limits_are_on_the_upload_field_before_a_file_is_chosen(
     text = " ".join(hint.group(2).split())
     assert "PDF, JPG atau PNG" in text and "10 MB" in text and "40 megapiksel" in text
     assert "100 MB" in text  # the pending quota
-    inputs = re.findall(r'<input id="u-[^"]+" name="file" type="file"[^>]*>', page)
+    inputs = re.findall(
+        r'<input id="f-dokumen-[^"]+" name="file\.[^"]+" type="file"[^>]*>', page, re.S
+    )
     assert inputs and all("dokumen-batas" in i for i in inputs)  # read out with the field
 
     client.cookies.set("simpul_lang", "en")

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
+from simpul.applications.eform_rules import MIN_WORDS, MUST_BE, NOT_FUTURE
 from simpul.applications.eform_schema import (
     Schema,
     UiHints,
@@ -42,6 +43,7 @@ from simpul.applications.eform_schema import (
 NIK_REGIONS: Final = ("3273", "3204", "3174", "3578")
 _NIK_FORMAT: Final = "x-simpul-nik"
 _DATE_FORMAT: Final = "x-simpul-date"
+_PAST_DATE_FORMAT: Final = "x-simpul-past-date"
 _TEXT_CHARACTERS: Final = st.characters(codec="utf-8", categories=["L", "N", "P"])
 
 
@@ -69,10 +71,22 @@ def _text(least: int, most: int | None) -> st.SearchStrategy[str]:
     ).filter(lambda text: text == text.strip() and "  " not in text)
 
 
+def _words(least: int, most: int | None) -> st.SearchStrategy[str]:
+    """Text of at least ``least`` words (``x-simpul-min-words``), within ``most`` characters."""
+    word = st.text(_TEXT_CHARACTERS, min_size=1, max_size=8)
+    return (
+        st.lists(word, min_size=least, max_size=least + 2)
+        .map(" ".join)
+        .filter(lambda text: most is None or len(text) <= most)
+    )
+
+
 #: Custom formats for ``from_schema``; text formats (one per length range) are added as met.
 _FORMATS: Final[dict[str, st.SearchStrategy[str]]] = {
     _NIK_FORMAT: nik_strategy(),
     _DATE_FORMAT: st.dates(dt.date(1940, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isoformat),
+    # Not in the future (``x-simpul-not-future``): up to the day these tests were written.
+    _PAST_DATE_FORMAT: st.dates(dt.date(1940, 1, 1), dt.date(2026, 12, 1)).map(dt.date.isoformat),
 }
 
 
@@ -115,6 +129,9 @@ def _scalar(node: Schema, ui: UiHints | None, path: str, key: str) -> dict[str, 
     """A scalar property rewritten for ``from_schema`` (see the module docstring)."""
     out = dict(node)
     json_type = schema_type(node)
+    # The eForm's own rules (``eform_rules``), which JSON Schema does not know.
+    if MUST_BE in node:
+        return {"const": node[MUST_BE]}
     if "const" in node or options_of(node) or json_type != "string":
         if json_type == "number" and not options_of(node):
             out["type"] = "integer"
@@ -124,7 +141,12 @@ def _scalar(node: Schema, ui: UiHints | None, path: str, key: str) -> dict[str, 
         out.pop("pattern", None)
         out["format"] = _NIK_FORMAT
     elif node.get("format") == "date":
-        out["format"] = _DATE_FORMAT
+        out["format"] = _PAST_DATE_FORMAT if node.get(NOT_FUTURE) is True else _DATE_FORMAT
+    elif MIN_WORDS in node and "pattern" not in node and "format" not in node:
+        words, most = int(node[MIN_WORDS]), node.get("maxLength")
+        name = f"x-simpul-words-{words}-{most}"
+        _FORMATS.setdefault(name, _words(words, most))
+        out["format"] = name
     elif "pattern" not in node and "format" not in node:
         least, most = int(node.get("minLength", 0)), node.get("maxLength")
         name = f"x-simpul-text-{least}-{most}"

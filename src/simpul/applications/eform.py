@@ -21,6 +21,7 @@ from typing import Any, Final, Protocol, cast
 from simpul.accounts.nik import NikError, parse_nik
 from simpul.applications.eform_messages import schema_errors
 from simpul.applications.eform_render import FormField, FormRow, Option, build_fields
+from simpul.applications.eform_rules import rule_errors
 from simpul.applications.eform_schema import (
     Schema,
     UiHints,
@@ -206,10 +207,12 @@ def validate(
 
     Messages are in the request's language (Indonesian msgids). NIK fields get the precise
     reason from ``parse_nik`` (length, region code, birth date) and phone fields say how a
-    number is written.
+    number is written; the rules of ``eform_rules`` (a date not in the future, a least
+    number of words, a declaration that must be "Ya") are checked last.
     """
     errors = schema_errors(schema, data, ui)
     _check_niks(schema, data, ui, errors)
+    errors.update(rule_errors(schema, data, errors))
     errors.update(hidden_character_errors(schema, data))
     return errors
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from simpul.applications import eform_rules
 from simpul.applications.eform_schema import (
     Kind,
     Schema,
@@ -198,6 +199,15 @@ class _Builder:
             Option(value=value_text(v), label=label, id=f"f-{name}" + (f"-{i}" if i else ""))
             for i, (v, label) in enumerate(options_of(node))
         ]
+        limits = _constraints(node, kind)
+        if kind == "date" and eform_rules.not_future(node):
+            limits["max"] = eform_rules.latest_today().isoformat()
+        rule_hints = [common["hint"]] if common["hint"] else []
+        if (words := eform_rules.min_words(node)) is not None:
+            rule_hints.append(eform_rules.min_words_hint(words))
+        if (wanted := eform_rules.must_be(node)) is not None:
+            rule_hints.append(eform_rules.must_be_hint(wanted[1]))
+        common["hint"] = " ".join(rule_hints)
         return FormField(
             **common,
             value=text,
@@ -205,7 +215,7 @@ class _Builder:
             required=browser_required,
             optional=not required,
             options=options,
-            **_constraints(node, kind),
+            **limits,
         )
 
     def group(

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from babel.dates import format_time
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from simpul.accounts.auth import CurrentPageUser
 from simpul.applications import (
@@ -16,6 +26,7 @@ from simpul.applications import (
     eform,
     notices,
     submission,
+    upload_requirements,
     workflow,
 )
 from simpul.applications import (
@@ -27,8 +38,9 @@ from simpul.applications.models import Application, ApplicationStatus
 from simpul.applications.uploads import AppStorage, AppUploadRules, SourceAddress, upload_rules
 from simpul.core.database import DbSession
 from simpul.core.errors import DomainError, InvalidInput
+from simpul.core.i18n import _, current_locale
 from simpul.core.kit.notices import NoticeCode, with_notice
-from simpul.core.models import Region
+from simpul.core.models import Region, utcnow
 from simpul.core.regions import CurrentRegion
 from simpul.documents import service as documents_service
 from simpul.evaluation.surveys import service as survey_service
@@ -43,8 +55,13 @@ router = APIRouter(
 LABELS = {"status_labels": STATUS_LABELS, "event_labels": EVENT_LABELS}
 
 
-async def _form(request: Request) -> Any:
-    return await request.form()
+async def _form(request: Request) -> AsyncIterator[Any]:
+    """The request's form; the files it carries are closed once the request is answered."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 FormData = Annotated[Any, Depends(_form)]
@@ -131,25 +148,23 @@ def _form_page(
     ui = service.eform.get("ui", {})
     all_errors = errors or {}
     current = data if data is not None else answers.answers_in_full(application)
-    present = {
-        d.requirement_code: d for d in applications.current_documents(session, application.id)
-    }
     # A returned application's form marks what the officer found tidak sesuai (decision 0043).
     returned = checks.returned_items(session, region, application)
+    fields = eform.build_fields(schema, ui, current, {**returned.fields, **all_errors})
+    doc_errors = {
+        k[len("documents.") :]: v for k, v in all_errors.items() if k.startswith("documents.")
+    }
     return render(
         request,
         "applications/form.html",
         {
             "application": application,
             "service": service,
-            "fields": eform.build_fields(schema, ui, current, {**returned.fields, **all_errors}),
+            "fields": fields,
             "returned_documents": returned.documents,
-            "documents": present,
-            "doc_errors": {
-                k[len("documents.") :]: v
-                for k, v in all_errors.items()
-                if k.startswith("documents.")
-            },
+            "documents": _documents_by_requirement(session, application),
+            "doc_errors": doc_errors,
+            "summary": _error_summary(service.required_documents, fields, doc_errors),
             "returned_note": _last_note(applications.events_of(session, application.id), "return"),
             "limits": upload_rules(request).stated(),
             **LABELS,
@@ -157,6 +172,38 @@ def _form_page(
         },
         status_code=status_code,
     )
+
+
+def _documents_by_requirement(
+    session: DbSession, application: Application
+) -> dict[str | None, list[Any]]:
+    """The current files of each requirement, oldest first."""
+    found: dict[str | None, list[Any]] = {}
+    for document in applications.current_documents(session, application.id):
+        found.setdefault(document.requirement_code, []).append(document)
+    return found
+
+
+def _error_summary(
+    requirements: list[dict[str, Any]], fields: list[eform.FormField], doc_errors: dict[str, str]
+) -> dict[str, str]:
+    """What the summary above the form lists, keyed by the id of the control each item leads
+    to (without its ``f-``): the requirements' files first, as on the page, then the fields."""
+    summary: dict[str, str] = {}
+    for requirement in requirements:
+        message = doc_errors.get(requirement["code"])
+        if message:
+            summary[f"dokumen-{requirement['code']}"] = _("%(label)s: %(message)s") % {
+                "label": requirement["name"],
+                "message": message,
+            }
+    for field in fields:
+        for target, label, message in field.errors():
+            summary[target.removeprefix("f-")] = _("%(label)s: %(message)s") % {
+                "label": label,
+                "message": message,
+            }
+    return summary
 
 
 @router.get(
@@ -193,9 +240,8 @@ def save_application_form(
     schema = service.eform["schema"]
     action = str(form.get(eform.ACTION_FIELD) or "")
     if action.startswith(("add:", "remove:")):
-        data = eform.apply_action(
-            schema, eform.parse_form(schema, form, keep_blank_rows=True), action
-        )
+        data = eform.parse_form(schema, form, keep_blank_rows=True)
+        data = eform.apply_action(schema, data, action)
     else:
         data = eform.parse_form(schema, form)
     try:
@@ -238,6 +284,132 @@ def save_application_form(
     )
 
 
+#: Marks a request that carries the whole application form (its answers), not a file alone.
+ANSWERS_MARK = "_jawaban"
+#: simpul.js sends this header; the answer is then the changed part, not a whole page.
+FETCH_HEADER = "X-Simpul-Fetch"
+
+
+def _by_script(request: Request) -> bool:
+    return request.headers.get(FETCH_HEADER) == "1"
+
+
+def _keep_typed_answers(
+    session: DbSession, region: Region, user: Any, application: Application, form: Any
+) -> dict[str, Any] | None:
+    """Save the answers a form carries as the draft (before its file is stored, so nothing
+    typed is lost); None when the request carries no answers (an API-like upload)."""
+    if form.get(ANSWERS_MARK) is None:
+        return None
+    service = applications.service_of(session, application)
+    data = eform.parse_form(service.eform["schema"], form)
+    submission.save_draft(session, region, user, application.id, data)
+    return data
+
+
+def _upload_answer(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    application: Application,
+    requirement: str,
+    *,
+    data: dict[str, Any] | None,
+    error: DomainError | None = None,
+) -> Response:
+    """After an upload or a removal: the requirement's part of the form (simpul.js), the
+    form again with the problem next to the requirement, or back to the form."""
+    status = error.status_code if error else 200
+    headers = error.headers if error else {}
+    if _by_script(request):
+        service = applications.service_of(session, application)
+        req = upload_requirements.requirement_named(service.required_documents, requirement)
+        if req is None:  # nothing on the page to update: the whole form tells the problem
+            return _upload_answer_page(
+                request, session, region, application, requirement, data, error
+            )
+        returned = checks.returned_items(session, region, application)
+        page = render(
+            request,
+            "applications/_upload_item.html",
+            {
+                "application": application,
+                "req": req,
+                "docs": _documents_by_requirement(session, application).get(requirement, []),
+                "error": error.message if error else "",
+                "fix": (returned.documents or {}).get(requirement),
+                "limits": upload_rules(request).stated(),
+                "saved_at": _clock(region) if data is not None else None,
+                "by_script": True,
+            },
+            status_code=status,
+        )
+        page.headers.update(headers)
+        return page
+    if error is None:
+        return RedirectResponse(
+            f"/{region.slug}/permohonan/{application.id}/isi#dok-{requirement}", status_code=303
+        )
+    return _upload_answer_page(request, session, region, application, requirement, data, error)
+
+
+def _upload_answer_page(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    application: Application,
+    requirement: str,
+    data: dict[str, Any] | None,
+    error: DomainError | None,
+) -> Response:
+    errors = {f"documents.{requirement}": error.message} if error else {}
+    if error is not None:
+        errors.update(error.field_errors() if isinstance(error, InvalidInput) else {})
+        errors.pop("requirement", None)
+    page = _form_page(
+        request,
+        session,
+        region,
+        application,
+        data=data,
+        errors=errors,
+        status_code=error.status_code if error else 200,
+    )
+    if error is not None:
+        page.headers.update(error.headers)
+    return page
+
+
+def _answers_refused(
+    request: Request,
+    session: DbSession,
+    region: Region,
+    application: Application,
+    form: Any,
+    exc: InvalidInput,
+) -> Response:
+    """The form again, as typed, when the answers sent with a file could not be kept (nothing
+    was saved and no file stored)."""
+    schema = applications.service_of(session, application).eform["schema"]
+    return _form_page(
+        request,
+        session,
+        region,
+        application,
+        data=eform.parse_form(schema, form),
+        errors=exc.field_errors(),
+        status_code=exc.status_code,
+        message=exc.message,
+    )
+
+
+def _clock(region: Region) -> str:
+    """The region's wall-clock time now, as people read it ("14.05")."""
+    return format_time(
+        utcnow(), "HH.mm", tzinfo=ZoneInfo(region.timezone), locale=current_locale.get()
+    )
+
+
 @router.post("/{region}/permohonan/{application_id}/dokumen", response_class=HTMLResponse)
 def upload_document(
     request: Request,
@@ -248,11 +420,23 @@ def upload_document(
     rules: AppUploadRules,
     address: SourceAddress,
     application_id: uuid.UUID,
-    requirement: Annotated[str, Form()],
-    file: Annotated[UploadFile, File()],
+    form: FormData,
 ) -> Response:
-    """Upload a file for one requirement; a problem is shown next to that requirement."""
+    """Upload a file for one requirement. Sent by the whole application form (its upload
+    button, with or without simpul.js), the answers typed so far are saved as the draft
+    first; a problem is shown next to that requirement."""
     application = submission.get_own_application(session, region, user, application_id)
+    requirement = str(form.get("requirement") or "")[:40]
+    try:
+        data = _keep_typed_answers(session, region, user, application, form)
+    except InvalidInput as exc:  # hidden characters or too long: the form says where
+        return _answers_refused(request, session, region, application, form, exc)
+    chosen = form.get(f"file.{requirement}") or form.get("file")
+    if not isinstance(chosen, StarletteUploadFile) or not chosen.filename:
+        missing = InvalidInput(_("Pilih berkas yang akan diunggah terlebih dahulu."))
+        return _upload_answer(
+            request, session, region, application, requirement, data=data, error=missing
+        )
     try:
         documents.upload_for_requirement(
             session,
@@ -261,23 +445,66 @@ def upload_document(
             user,
             application.id,
             requirement,
-            (file.file, file.filename or "dokumen"),
+            (chosen.file, chosen.filename or "dokumen"),
             rules=rules,
             address=address,
         )
     except DomainError as exc:
-        page = _form_page(
-            request,
-            session,
-            region,
-            application,
-            errors={f"documents.{requirement}": exc.message},
-            status_code=exc.status_code,
+        return _upload_answer(
+            request, session, region, application, requirement, data=data, error=exc
         )
-        page.headers.update(exc.headers)
-        return page
-    return RedirectResponse(
-        f"/{region.slug}/permohonan/{application.id}/isi#dok-{requirement}", status_code=303
+    return _upload_answer(request, session, region, application, requirement, data=data)
+
+
+@router.post(
+    "/{region}/permohonan/{application_id}/dokumen/{document_id}/hapus",
+    response_class=HTMLResponse,
+)
+def remove_document(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+    document_id: uuid.UUID,
+    form: FormData,
+) -> Response:
+    """Take one file off a requirement (answers sent along are kept as the draft first)."""
+    application = submission.get_own_application(session, region, user, application_id)
+    try:
+        data = _keep_typed_answers(session, region, user, application, form)
+    except InvalidInput as exc:
+        return _answers_refused(request, session, region, application, form, exc)
+    removed = submission.remove_document(session, region, user, application.id, document_id)
+    return _upload_answer(
+        request, session, region, application, removed.requirement_code or "", data=data
+    )
+
+
+@router.post("/{region}/permohonan/{application_id}/draf", name="application_draft")
+def save_draft_quietly(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    application_id: uuid.UUID,
+    form: FormData,
+) -> JSONResponse:
+    """Keep the answers as they change (simpul.js, debounced): ``{"saved_at": "14.05"}``, or
+    422 with a message per field when an answer cannot be kept."""
+    application = submission.get_own_application(session, region, user, application_id)
+    service = applications.service_of(session, application)
+    data = eform.parse_form(service.eform["schema"], form)
+    try:
+        submission.save_draft(session, region, user, application.id, data)
+    except InvalidInput as exc:
+        return JSONResponse(
+            {"message": exc.message, "errors": exc.field_errors()}, status_code=exc.status_code
+        )
+    clock = _clock(region)
+    return JSONResponse(
+        {"saved_at": clock, "message": _("Tersimpan %(time)s") % {"time": clock}},
+        headers={"Cache-Control": "no-store"},
     )
 
 

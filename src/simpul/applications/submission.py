@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
@@ -26,12 +28,17 @@ from simpul.applications.models import (
 )
 from simpul.applications.notices import notify_applicant
 from simpul.applications.sla import WorkingCalendar
+from simpul.applications.upload_requirements import (
+    files_allowed,
+    requirement_named,
+    takes_several,
+)
 from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.models import Service
 from simpul.catalogue.standard import Workflow, WorkflowStep
 from simpul.core import i18n
 from simpul.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from simpul.core.i18n import _
+from simpul.core.i18n import _, ngettext
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region, utcnow
 from simpul.core.text import strip_unsafe_characters, unsafe_text_error
@@ -39,6 +46,14 @@ from simpul.core.text import strip_unsafe_characters, unsafe_text_error
 #: Tracking numbers avoid letters and digits people confuse (0/O, 1/I/L).
 _ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_IDEMPOTENCY_KEY = 200
+#: The largest draft kept (its answers as JSON). Drafts are saved as people type, before the
+#: eForm's own limits are checked, so this bounds what one draft can make the database hold.
+MAX_DRAFT_BYTES: Final = 256 * 1024
+
+
+class DraftTooLarge(InvalidInput):
+    status_code = 413
+    code = "draft_too_large"
 
 
 @dataclass(frozen=True)
@@ -205,10 +220,20 @@ def save_draft(
     data: dict[str, Any],
 ) -> Application:
     """Keep what the citizen typed so far, even if incomplete (but never hidden characters:
-    a field holding a NUL or a bidirectional control is refused and nothing is kept)."""
+    a field holding a NUL or a bidirectional control is refused and nothing is kept; nor a
+    draft over ``MAX_DRAFT_BYTES``: 413)."""
     application = get_own_application(session, region, applicant, application_id, for_update=True)
     _editable(application)
     service = repository.get_service_of(session, application)
+    size = len(json.dumps(data, ensure_ascii=False).encode())
+    if size > MAX_DRAFT_BYTES:
+        raise DraftTooLarge(
+            _(
+                "Draf belum disimpan: isiannya terlalu panjang (paling banyak %(kb)d KB). "
+                "Persingkat isian yang panjang."
+            )
+            % {"kb": MAX_DRAFT_BYTES // 1024}
+        )
     hidden = hidden_character_errors(service.eform["schema"], data)
     if hidden:
         raise InvalidInput(
@@ -228,11 +253,13 @@ def attach_document(
     stored: StoredFile,
     filename: str,
 ) -> Document:
-    """Attach an uploaded file to a requirement; an earlier file for it is marked replaced."""
+    """Attach an uploaded file to a requirement: an earlier file for it is marked replaced,
+    or, for a requirement that takes several files, this one is added up to its limit."""
     application = get_own_application(session, region, applicant, application_id, for_update=True)
     _editable(application)
     service = repository.get_service_of(session, application)
-    if requirement_code not in {d["code"] for d in service.required_documents}:
+    requirement = requirement_named(service.required_documents, requirement_code)
+    if requirement is None:
         raise InvalidInput(
             _("Dokumen ini tidak diminta oleh layanan."),
             details=[
@@ -240,9 +267,55 @@ def attach_document(
             ],
         )
     now = utcnow()
-    repository.replace_documents(session, application.id, requirement_code, now)
+    if takes_several(requirement):
+        # The row lock on the application (above) makes parallel uploads count one by one.
+        held = sum(
+            1
+            for d in repository.current_documents(session, application.id)
+            if d.requirement_code == requirement_code
+        )
+        limit = files_allowed(requirement)
+        if held >= limit:
+            message = _too_many_files(requirement, limit)
+            raise InvalidInput(
+                message, details=[{"field": f"documents.{requirement_code}", "message": message}]
+            )
+    else:
+        repository.replace_documents(session, application.id, requirement_code, now)
     document = _document_row(region, applicant, stored, filename, application.id, requirement_code)
     repository.add(session, document)
+    return document
+
+
+def _too_many_files(requirement: Mapping[str, Any], limit: int) -> str:
+    return ngettext(
+        "%(name)s paling banyak %(n)d berkas. Hapus salah satu berkas dulu.",
+        "%(name)s paling banyak %(n)d berkas. Hapus salah satu berkas dulu.",
+        limit,
+    ) % {"name": requirement.get("name", requirement.get("code")), "n": limit}
+
+
+def remove_document(
+    session: Session,
+    region: Region,
+    applicant: User,
+    application_id: uuid.UUID,
+    document_id: uuid.UUID,
+) -> Document:
+    """Take a file off the applicant's draft (or returned) application. The row stays, marked
+    replaced, as a replaced upload does; someone else's file is reported as not found."""
+    application = get_own_application(session, region, applicant, application_id, for_update=True)
+    _editable(application)
+    document = repository.get_document(session, region.id, document_id)
+    if (
+        document is None
+        or document.application_id != application.id
+        or document.owner_id != applicant.id
+        or document.requirement_code is None
+        or document.replaced_at is not None
+    ):
+        raise NotFound(_("Dokumen tidak ditemukan."))
+    document.replaced_at = utcnow()
     return document
 
 
@@ -282,10 +355,10 @@ def _document_row(
 
 
 def _problems(
-    service: Service, data: dict[str, Any], present: set[str | None]
+    service: Service, data: dict[str, Any], present: Sequence[str | None]
 ) -> list[dict[str, str]]:
-    """What stops a submission: eForm fields, then missing required documents (``present``:
-    the requirement codes the documents fill)."""
+    """What stops a submission: eForm fields, then missing required documents and more files
+    than a requirement takes (``present``: the requirement code of each document)."""
     ui = service.eform.get("ui", {})
     errors = [
         {"field": path, "message": message}
@@ -298,6 +371,15 @@ def _problems(
         }
         for requirement in service.required_documents
         if requirement.get("required", True) and requirement["code"] not in present
+    )
+    counts = Counter(present)
+    errors.extend(
+        {
+            "field": f"documents.{requirement['code']}",
+            "message": _too_many_files(requirement, files_allowed(requirement)),
+        }
+        for requirement in service.required_documents
+        if takes_several(requirement) and counts[requirement["code"]] > files_allowed(requirement)
     )
     return errors
 
@@ -323,7 +405,7 @@ def submit(
     service = repository.get_service_of(session, application)
     documents = repository.current_documents(session, application.id)
     errors = _problems(
-        service, answers.answers_in_full(application), {d.requirement_code for d in documents}
+        service, answers.answers_in_full(application), [d.requirement_code for d in documents]
     )
     if errors:
         raise InvalidInput(
@@ -442,7 +524,7 @@ def submit_new(
             ],
         )
     codes = _requirement_codes(service, documents)
-    errors = _problems(service, data, set(codes))
+    errors = _problems(service, data, codes)
     if errors:
         raise InvalidInput(
             _("Permohonan belum bisa dikirim. Periksa isian yang ditandai."), details=errors

@@ -73,6 +73,10 @@ class RequiredDocument(BaseModel):
     name: str = Field(min_length=3, max_length=200)
     description: str = Field(default="", max_length=500)
     required: bool = True
+    #: Several files for this requirement ("satu berkas untuk setiap anak"): uploads add
+    #: files instead of replacing, up to ``max_files`` (decision 0048).
+    multiple: bool = False
+    max_files: int = Field(default=10, ge=1, le=20)
 
 
 class EForm(BaseModel):
