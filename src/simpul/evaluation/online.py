@@ -18,6 +18,7 @@ import uuid
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, exists
+from sqlalchemy.orm import QueryableAttribute
 
 from simpul.core.i18n import lazy
 from simpul.documents.models import IssuedDocument
@@ -30,7 +31,7 @@ DEFINITION: Final = lazy(
 
 
 def issued_electronically(
-    region_id: uuid.UUID | ColumnElement[Any], application_id: ColumnElement[Any]
+    region_id: uuid.UUID, application_id: ColumnElement[Any] | QueryableAttribute[Any]
 ) -> ColumnElement[bool]:
     """True when a signed electronic document was issued for ``application_id`` (a column:
     ``Application.id`` or ``SavingsEntry.application_id``) in the region."""
