@@ -90,7 +90,9 @@ def test_admin_sees_totals_chart_and_tables_of_their_region_only(
     assert page.status_code == 200, page.text
     summary = page.text.split('id="ringkasan"')[1].split("</ul>")[0]
     assert "Rp552.200" in summary  # 275.800 + 276.400
-    assert '<span class="number">8</span> lembar kertas (<span class="num">Rp1.200</span>)' in summary
+    assert (
+        '<span class="number">8</span> lembar kertas (<span class="num">Rp1.200</span>)' in summary
+    )
     rupiah = '(<span class="num">Rp500.000</span>)'
     assert f'<span class="number">4</span> perjalanan warga ke kantor {rupiah}' in summary
     assert "1.234" not in page.text and "9.000.000" not in page.text
