@@ -61,7 +61,7 @@ def test_xlsx_cells_are_numbers_and_dates_with_their_formats() -> None:
     assert [c.value for c in sheet[1]] == [c.label for c in COLUMNS]
     name, start, month, received, median, share, rupiah = sheet[2]
     assert name.data_type == "s" and name.value == "Akta Kelahiran"
-    assert start.is_date and start.value == dt.datetime(2026, 2, 1)
+    assert start.is_date and start.value.date() == dt.date(2026, 2, 1)
     assert start.number_format == "dd/mm/yyyy"
     assert month.is_date and month.number_format == "mmm yyyy"
     assert received.data_type == "n" and received.value == 1234
