@@ -16,7 +16,7 @@ from simpul.core.i18n import current_locale
 from simpul.core.kit.exports import COMMA, SEMICOLON, parse_separator
 from simpul.core.numbers import format_number, format_percent
 from simpul.evaluation.kpis.report import EXPORT_COLUMNS as KPI_COLUMNS
-from simpul.web.downloads import ExportColumn, Kind, write_csv, write_xlsx
+from simpul.web.downloads import ExportColumn, Kind, default_separator, write_csv, write_xlsx
 
 COLUMNS = (
     ExportColumn("layanan", "Layanan"),
@@ -90,11 +90,22 @@ def test_csv_comma_form_on_request() -> None:
     content = write_csv(ROWS, COLUMNS, COMMA).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[1][3:6] == ["1234", "3.2", "12.5%"]
-    assert parse_separator(None) == SEMICOLON and parse_separator("koma") == COMMA
+    assert parse_separator(None) is None and parse_separator("koma") == COMMA
     assert parse_separator("Titik-Koma") == SEMICOLON
     with pytest.raises(InvalidInput) as refused:
         parse_separator("tab")
     assert refused.value.details[0]["field"] == "pemisah"
+
+
+def test_typed_exports_default_to_semicolons_and_plain_ones_keep_commas() -> None:
+    assert default_separator(COLUMNS) == SEMICOLON
+    assert default_separator(["periode", "ikm"]) == COMMA
+    plain = write_csv([{"periode": "2026-s1", "ikm": "84.26"}], ["periode", "ikm"])
+    assert plain.decode("utf-8-sig").splitlines() == ["periode,ikm", "2026-s1,84.26"]
+    index = [ExportColumn("ikm", "IKM", Kind.INDEX)]
+    assert write_csv([{"ikm": 84.2567}], index).decode("utf-8-sig").splitlines()[1] == "84,26"
+    cell = load_workbook(io.BytesIO(write_xlsx([{"ikm": 84.2567}], index, title="i")))
+    assert cell.worksheets[0]["A2"].number_format == "#,##0.00"
 
 
 def test_headers_and_levels_are_words_in_the_chosen_language() -> None:

@@ -11,6 +11,9 @@ Made for the people who open it (decision 0053):
   separator (Excel would read ``1.234`` differently per locale); dates are ISO
   (``2026-01-31``), which every Excel reads as a date.
 - Headers and codes are the words the pages show, in the page's language.
+- An export whose columns are still plain names (values already formatted as text with
+  decimal points, e.g. the IKM report's) keeps the comma form by default until it types its
+  columns: its "84.26" would be text to an Indonesian Excel either way.
 - A text cell that starts like a formula (``= + - @``, tab, CR) gets a leading quote in the
   CSV, so a spreadsheet never runs what an applicant typed.
 """
@@ -31,7 +34,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from simpul.core.i18n import gettext
-from simpul.core.kit.exports import COMMA, current_separator
+from simpul.core.kit.exports import COMMA, SEMICOLON, current_separator
 
 XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
@@ -46,6 +49,8 @@ class Kind(enum.Enum):
     INTEGER = "integer"
     #: A number with one decimal (working days).
     DECIMAL = "decimal"
+    #: An index or mean with two decimals (IKM, SPBE, NRR), as it is published.
+    INDEX = "index"
     #: A share 0..1, shown as a percentage with one decimal.
     PERCENT = "percent"
     #: Whole rupiah.
@@ -59,6 +64,7 @@ class Kind(enum.Enum):
 NUMBER_FORMATS: Final = {
     Kind.INTEGER: "#,##0",
     Kind.DECIMAL: "#,##0.0",
+    Kind.INDEX: "#,##0.00",
     Kind.PERCENT: "0.0%",
     Kind.RUPIAH: '"Rp"#,##0',
     Kind.DATE: "dd/mm/yyyy",
@@ -97,6 +103,8 @@ def _csv_cell(value: Value, kind: Kind, separator: str) -> str:
     if isinstance(value, int | float):
         if kind is Kind.DECIMAL:
             text = f"{value:.1f}".replace(".", decimal)
+        elif kind is Kind.INDEX:
+            text = f"{value:.2f}".replace(".", decimal)
         elif kind is Kind.PERCENT:
             text = f"{value * 100:.1f}".replace(".", decimal) + "%"
         elif kind in (Kind.INTEGER, Kind.RUPIAH):
@@ -106,10 +114,18 @@ def _csv_cell(value: Value, kind: Kind, separator: str) -> str:
     return text
 
 
+def default_separator(columns: Sequence[ExportColumn | str]) -> str:
+    """Semicolon for typed columns (Indonesian Excel); comma for plain names (see above)."""
+    return SEMICOLON if all(isinstance(c, ExportColumn) for c in columns) else COMMA
+
+
 def write_csv(
-    rows: Iterable[Mapping[str, Value]], columns: Sequence[ExportColumn | str], separator: str
+    rows: Iterable[Mapping[str, Value]],
+    columns: Sequence[ExportColumn | str],
+    separator: str | None = None,
 ) -> bytes:
     """UTF-8 with a BOM (so Excel shows Indonesian text right), ``separator`` between fields."""
+    separator = separator or default_separator(columns)
     typed = _columns(columns)
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
@@ -124,7 +140,7 @@ def _xlsx_value(value: Value, kind: Kind) -> Value:
         return None
     if kind in (Kind.INTEGER, Kind.RUPIAH) and isinstance(value, int | float):
         return int(value)
-    if kind in (Kind.DECIMAL, Kind.PERCENT) and isinstance(value, int | float):
+    if kind in (Kind.DECIMAL, Kind.INDEX, Kind.PERCENT) and isinstance(value, int | float):
         return float(value)
     if kind in (Kind.DATE, Kind.MONTH) and isinstance(value, dt.date):
         return value

@@ -23,18 +23,19 @@ SEMICOLON: Final = ";"
 COMMA: Final = ","
 #: ``?pemisah=`` -> the CSV's separator.
 SEPARATORS: Final = {"titik-koma": SEMICOLON, "koma": COMMA}
-_separator: ContextVar[str] = ContextVar("csv_separator", default=SEMICOLON)
+_separator: ContextVar[str | None] = ContextVar("csv_separator", default=None)
 
 
-def current_separator() -> str:
-    """The separator the current export request asked for (semicolon by default)."""
+def current_separator() -> str | None:
+    """The separator the current export request asked for; None when it asked for none
+    (``web.downloads`` then writes its default)."""
     return _separator.get()
 
 
-def parse_separator(raw: str | None) -> str:
-    """``titik-koma`` (or nothing) -> ``;``, ``koma`` -> ``,``; anything else is refused."""
+def parse_separator(raw: str | None) -> str | None:
+    """``titik-koma`` -> ``;``, ``koma`` -> ``,``, nothing -> None; anything else is refused."""
     if not raw:
-        return SEMICOLON
+        return None
     found = SEPARATORS.get(raw.strip().lower())
     if found is None:
         raise invalid_query({"pemisah": _("Pemisah CSV harus titik-koma atau koma.")})
