@@ -153,7 +153,9 @@ def test_admin_reads_kpis_and_compares_regions_on_a_phone(phone: Page, screensho
     with page.expect_download() as download:
         page.get_by_role("link", name="Unduh CSV").click()
     path = download.value.path()
-    assert path.read_text(encoding="utf-8-sig").startswith("tingkat,opd,layanan,dari,sampai")
+    # Indonesian Excel's form: semicolons, and the words the page uses as headers.
+    header = "Tingkat;Perangkat daerah;Layanan;Dari tanggal;Sampai tanggal"
+    assert path.read_text(encoding="utf-8-sig").startswith(header)
 
     page.get_by_role("link", name="Perbandingan antarwilayah").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Perbandingan antarwilayah")

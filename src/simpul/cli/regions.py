@@ -44,7 +44,7 @@ def region_list() -> None:
         for region in list_regions(session):
             count = count_services(session, region)
             typer.echo(
-                f"{region.slug:<24} {region.name:<32} "
+                f"{region.slug:<24} {region.name:<32} {region.status:<9} "
                 + ngettext("%(num)d layanan", "%(num)d layanan", count) % {"num": count}
             )
 
@@ -107,6 +107,26 @@ def region_set(
             _("Log %(name)s disimpan %(months)d bulan sebelum diarsipkan.")
             % {"name": the_region.name, "months": log_retention_months}
         )
+
+
+@region_app.command("status")
+def region_status(
+    region: Annotated[str, typer.Argument(help="Region slug.")],
+    status: Annotated[
+        str,
+        typer.Argument(
+            help="active (listed and compared), test (a training copy) or inactive "
+            "(left the deployment): only active regions are listed publicly and compared."
+        ),
+    ],
+) -> None:
+    """Mark a region active, test or inactive."""
+    from simpul.core.regions import set_region_status
+
+    with session_scope() as session, domain_errors():
+        the_region = _region(session, region)
+        set_region_status(session, the_region, status.strip().lower())
+        typer.echo(_("Status %(name)s: %(status)s.") % {"name": the_region.name, "status": status})
 
 
 @region_app.command("leave-days")

@@ -113,9 +113,14 @@ class Region(IdMixin, TimestampMixin, Base):
     #: The region's emblem printed at the letterhead's left: a PNG re-encoded from the admin's
     #: upload (``documents.letterhead``). Deferred: the region is loaded on every request.
     emblem_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    #: ``active``, ``test`` (a training or staging copy) or ``inactive`` (left the deployment):
+    #: only active regions are listed on the public front page and in the comparison between
+    #: regions (``simpul region status``, decision 0053).
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
 
     __table_args__ = (
         CheckConstraint("log_retention_months >= 1", name="log_retention_months_positive"),
+        CheckConstraint("status in ('active', 'test', 'inactive')", name="status_known"),
     )
 
 

@@ -19,6 +19,9 @@ from simpul.core.i18n import _
 from simpul.core.models import Region
 
 REGION_KINDS = ("kota", "kabupaten", "provinsi")
+#: A region's status: only ``active`` ones are listed publicly and compared (decision 0053).
+REGION_STATUSES = ("active", "test", "inactive")
+ACTIVE = "active"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Slugs that would clash with top-level URLs.
 RESERVED_SLUGS = frozenset({"api", "static", "lang", "healthz", "favicon.ico", "robots.txt"})
@@ -31,6 +34,42 @@ def get_region_by_slug(session: Session, slug: str) -> Region | None:
 def list_regions(session: Session) -> Sequence[Region]:
     """Every region, by name."""
     return repository.list_regions(session)
+
+
+def list_active_regions(session: Session) -> Sequence[Region]:
+    """The regions the public front page lists and the comparison ranks, by name: neither
+    a test copy nor a region that left."""
+    return repository.list_regions_with_status(session, ACTIVE)
+
+
+def set_region_status(
+    session: Session, region: Region, status: str, *, actor_label: str = "cli"
+) -> Region:
+    """Mark the region active, test or inactive; audited. Its pages keep working: the status
+    only decides whether it is listed and compared."""
+    if status not in REGION_STATUSES:
+        raise InvalidInput(
+            _("Data wilayah tidak valid."),
+            details=[
+                {
+                    "field": "status",
+                    "message": _("Status wilayah harus active, test atau inactive."),
+                }
+            ],
+        )
+    previous = region.status
+    region.status = status
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=None,
+        actor_label=actor_label,
+        action="region.status",
+        target_type="region",
+        target_id=str(region.id),
+        details={"from": previous, "to": status},
+    )
+    return region
 
 
 def guess_kind(name: str) -> str:

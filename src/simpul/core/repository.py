@@ -18,6 +18,12 @@ def list_regions(session: Session) -> Sequence[Region]:
     return session.scalars(select(Region).order_by(Region.name)).all()
 
 
+def list_regions_with_status(session: Session, status: str) -> Sequence[Region]:
+    return session.scalars(
+        select(Region).where(Region.status == status).order_by(Region.name)
+    ).all()
+
+
 def add_region(session: Session, region: Region) -> Region:
     """Insert the region now (flush), so its id exists for what is written with it."""
     session.add(region)

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from simpul.core.database import DbSession
 from simpul.core.i18n import LOCALES
-from simpul.core.regions import list_regions
+from simpul.core.regions import list_active_regions
 from simpul.web.middleware import LOCALE_COOKIE
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -17,8 +17,10 @@ router = APIRouter(route_class=CommittingRoute, include_in_schema=False)
 
 @router.get("/", name="root")
 def root(request: Request, session: DbSession) -> Response:
-    """One region: go straight to it. Several: let the visitor choose."""
-    regions = list_regions(session)
+    """One region: go straight to it. Several: let the visitor choose. Only active regions:
+    a test copy or a region that left is not offered to the public (its own address still
+    answers)."""
+    regions = list_active_regions(session)
     if len(regions) == 1:
         return RedirectResponse(f"/{regions[0].slug}", status_code=307)
     return render(request, "regions.html", {"regions": regions})

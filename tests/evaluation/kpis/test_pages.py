@@ -46,17 +46,17 @@ def test_admin_sees_totals_charts_and_tables(
     assert page.status_code == 200, page.text
     summary = section(page.text, "ringkasan", "</ul>")
     assert '<span class="number">8</span> permohonan diterima' in summary
-    assert "selesai (4 dikabulkan, 1 ditolak)" in summary
+    assert 'selesai (<span class="num">4</span> dikabulkan, <span class="num">1</span>' in summary
     assert '<span class="number">3,0</span> hari kerja (median)' in summary
     assert '<span class="number">5,8</span>' in summary
     assert '<span class="number">60,0%</span> selesai tepat waktu' in summary
-    assert '<span class="number">75,0%</span> selesai tanpa datang ke kantor' in summary
-    assert "masih diproses pada akhir periode, 1 terlambat" in summary
+    assert '<span class="number">75,0%</span> selesai daring' in summary
+    assert 'masih diproses pada akhir periode, <span class="num">1</span> terlambat' in summary
     per_agency = section(page.text, "per-opd")
     assert "Dinas Perizinan" in per_agency and "Dinas Uji Kota Uji" in per_agency
-    assert "<td>3,7</td>" in per_agency  # Dinas Uji's 90th percentile
+    assert '<td><span class="num">3,7</span></td>' in per_agency  # Dinas Uji's 90th percentile
     per_service = section(page.text, "per-layanan")
-    assert "Izin Usaha" in per_service and "<td>100,0%</td>" in per_service
+    assert "Izin Usaha" in per_service and '<td><span class="num">100,0%</span></td>' in per_service
     assert page.text.count('class="bar-sla"') == 1  # Dinas Perizinan's 0% draws no bar
     assert page.text.count('class="bar-received"') == 1
     assert "Kabupaten Lain" not in page.text
@@ -104,8 +104,9 @@ def test_agency_admin_sees_their_agency_only_and_other_staff_are_refused(
     assert page.status_code == 200
     assert "Dinas Perizinan" in page.text and "KTP Uji" not in page.text
     assert '<span class="number">3</span> permohonan diterima' in page.text
-    rows = list(csv.DictReader(io.StringIO(client.get(f"{DASHBOARD}.csv?{PERIOD}").text)))
-    assert {r["opd"] for r in rows} == {"", "Dinas Perizinan"}
+    export = client.get(f"{DASHBOARD}.csv?{PERIOD}").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(export), delimiter=";"))
+    assert {r["Perangkat daerah"] for r in rows} == {"", "Dinas Perizinan"}
 
     client.cookies.clear()
     log_in(client, data.region, "verif@example.org")
@@ -138,17 +139,25 @@ def test_admin_downloads_csv_and_xlsx(client: TestClient, session: Session, data
     assert csv_file.headers["content-disposition"] == (
         'attachment; filename="kinerja-kota-uji-2026-02-01-2026-02-28.csv"'
     )
-    reader = csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig")))
+    # Indonesian Excel's form by default: semicolons, decimal commas, the page's words.
+    reader = csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig")), delimiter=";")
     rows = list(reader)
-    assert (reader.fieldnames or [])[:5] == ["tingkat", "opd", "layanan", "dari", "sampai"]
-    ktp = next(r for r in rows if r["layanan"] == "KTP Uji")
-    assert (ktp["diterima"], ktp["selesai"], ktp["ditolak"]) == ("5", "4", "1")
-    assert (ktp["median_hari_kerja"], ktp["p90_hari_kerja"]) == ("3.0", "3.7")
-    assert ktp["persen_daring"] == "66.7"
+    header = ["Tingkat", "Perangkat daerah", "Layanan", "Dari tanggal", "Sampai tanggal"]
+    assert (reader.fieldnames or [])[:5] == header
+    ktp = next(r for r in rows if r["Layanan"] == "KTP Uji")
+    assert ktp["Tingkat"] == "Layanan" and ktp["Dari tanggal"] == "2026-02-01"
+    assert (ktp["Diterima"], ktp["Selesai"], ktp["Ditolak"]) == ("5", "4", "1")
+    assert (ktp["Median (hari kerja)"], ktp["Persentil ke-90 (hari kerja)"]) == ("3,0", "3,7")
+    assert ktp["Persen daring"] == "66,7%"
+    # The comma form on request, with decimal points.
+    comma = client.get(f"{DASHBOARD}.csv?{PERIOD}&pemisah=koma").content.decode("utf-8-sig")
+    ktp = next(r for r in csv.DictReader(io.StringIO(comma)) if r["Layanan"] == "KTP Uji")
+    assert ktp["Persen daring"] == "66.7%" and ktp["Median (hari kerja)"] == "3.0"
+    assert client.get(f"{DASHBOARD}.csv?{PERIOD}&pemisah=tab").status_code == 422
 
     xlsx_file = client.get(f"{DASHBOARD}.xlsx?{PERIOD}")
     assert xlsx_file.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx_file.content)).worksheets[0]
     assert sheet.title == "kinerja"
-    assert [c.value for c in sheet[1]][:3] == ["tingkat", "opd", "layanan"]
+    assert [c.value for c in sheet[1]][:3] == ["Tingkat", "Perangkat daerah", "Layanan"]
     assert sheet.max_row == 6  # header, region, two agencies, two services

@@ -123,11 +123,13 @@ def test_another_region_has_its_own_numbers(session: Session, data: World) -> No
 
 def test_export_rows_hold_the_total_agencies_and_services(session: Session, data: World) -> None:
     rows = report.export_rows(report.build_report(session, data.region, FEBRUARY, TODAY))
-    assert [r["tingkat"] for r in rows] == ["wilayah", "opd", "opd", "layanan", "layanan"]
+    levels = ["Wilayah", "Perangkat daerah", "Perangkat daerah", "Layanan", "Layanan"]
+    assert [r["tingkat"] for r in rows] == levels  # the page's words, not codes
     total = rows[0]
-    assert total["diterima"] == "8" and total["median_hari_kerja"] == "3.0"
-    assert total["p90_hari_kerja"] == "5.8" and total["persen_tepat_waktu"] == "60.0"
-    assert total["tunggakan"] == "4" and total["tunggakan_terlambat"] == "1"
-    assert total["persen_daring"] == "75.0"
+    assert total["diterima"] == 8 and total["median_hari_kerja"] == 3.0
+    assert total["p90_hari_kerja"] == pytest.approx(5.8) and total["persen_tepat_waktu"] == 0.6
+    assert total["tunggakan"] == 4 and total["tunggakan_terlambat"] == 1
+    assert total["persen_daring"] == 0.75
+    assert total["dari"] == FEBRUARY.start
     izin = next(r for r in rows if r["layanan"] == "Izin Usaha")
-    assert izin["opd"] == "Dinas Perizinan" and izin["persen_tepat_waktu"] == "0.0"
+    assert izin["opd"] == "Dinas Perizinan" and izin["persen_tepat_waktu"] == 0.0

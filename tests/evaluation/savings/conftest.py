@@ -14,6 +14,7 @@ from simpul.accounts.models import AccountKind, User
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.core.models import Region
+from simpul.documents.models import IssuedDocument
 from simpul.evaluation.savings.models import SavingsEntry
 from tests.factories import add_agency, make_region, make_user, service_seed
 
@@ -75,9 +76,15 @@ def world(session: Session) -> World:
 
 
 def completed_application(
-    session: Session, service: Service, applicant: User, finished_at: datetime
+    session: Session,
+    service: Service,
+    applicant: User,
+    finished_at: datetime,
+    *,
+    issued: bool = True,
 ) -> Application:
-    """An application that went through its workflow and is now completed."""
+    """An application that went through its workflow and is now completed; with ``issued``
+    its result is a signed electronic document, so it counts as completed online."""
     application = Application(
         region_id=service.region_id,
         service_id=service.id,
@@ -90,6 +97,20 @@ def completed_application(
     )
     session.add(application)
     session.flush()
+    if issued:
+        session.add(
+            IssuedDocument(
+                region_id=service.region_id,
+                application_id=application.id,
+                number=f"503/{uuid.uuid4().hex[:8]}",
+                code=uuid.uuid4().hex[:22],
+                sha256="0" * 64,
+                storage_key=f"uji/{uuid.uuid4()}",
+                signer_name="Kepala Dinas",
+                signed_at=finished_at,
+            )
+        )
+        session.flush()
     return application
 
 
@@ -104,9 +125,10 @@ def add_entry(
     courier_trips: int = 0,
     citizen_trips: int = 0,
     rupiah: tuple[int, int, int, int] = (0, 0, 0, 0),
+    issued: bool = True,
 ) -> SavingsEntry:
     """A ledger row with known figures, as if recorded earlier."""
-    application = completed_application(session, service, applicant, completed_at)
+    application = completed_application(session, service, applicant, completed_at, issued=issued)
     entry = SavingsEntry(
         region_id=service.region_id,
         application_id=application.id,

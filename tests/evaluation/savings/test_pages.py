@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from datetime import UTC, datetime
 
@@ -89,8 +90,11 @@ def test_admin_sees_totals_chart_and_tables_of_their_region_only(
     assert page.status_code == 200, page.text
     summary = page.text.split('id="ringkasan"')[1].split("</ul>")[0]
     assert "Rp552.200" in summary  # 275.800 + 276.400
-    assert '<span class="number">8</span> lembar kertas (Rp1.200)' in summary
-    assert '<span class="number">4</span> perjalanan warga ke kantor (Rp500.000)' in summary
+    assert (
+        '<span class="number">8</span> lembar kertas (<span class="num">Rp1.200</span>)' in summary
+    )
+    rupiah = '(<span class="num">Rp500.000</span>)'
+    assert f'<span class="number">4</span> perjalanan warga ke kantor {rupiah}' in summary
     assert "1.234" not in page.text and "9.000.000" not in page.text
     assert page.text.count('class="bar-savings"') == 2  # January and February, not March
     per_agency = page.text.split('id="per-opd"')[1].split("</table>")[0]
@@ -114,10 +118,10 @@ def test_admin_downloads_csv_and_xlsx(web: TestClient, session: Session, data: W
         'attachment; filename="penghematan-kota-uji-2026-01-01-2026-03-31.csv"'
     )
     assert csv_file.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs
-    reader = csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig")))
+    reader = csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig")), delimiter=";")
     rows = list(reader)
-    assert (reader.fieldnames or [])[:3] == ["bulan", "opd", "layanan"]
-    assert [(r["bulan"], r["layanan"], r["rupiah_total"]) for r in rows] == [
+    assert (reader.fieldnames or [])[:3] == ["Bulan", "Perangkat daerah", "Layanan"]
+    assert [(r["Bulan"], r["Layanan"], r["Rupiah total"]) for r in rows] == [
         ("2026-01", "KTP Uji", "275800"),
         ("2026-02", "Izin Usaha", "276400"),
     ]
@@ -125,7 +129,10 @@ def test_admin_downloads_csv_and_xlsx(web: TestClient, session: Session, data: W
     assert xlsx_file.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx_file.content)).worksheets[0]
     assert sheet.title == "penghematan"
-    assert [c.value for c in sheet[3]][:3] == ["2026-02", "Dinas Perizinan", "Izin Usaha"]
+    values = [c.value for c in sheet[3]]
+    assert values[1:3] == ["Dinas Perizinan", "Izin Usaha"]
+    assert sheet.cell(3, 1).is_date and values[0].date() == dt.date(2026, 2, 1)
+    assert values[-1] == 276400 and sheet.cell(3, 13).number_format == '"Rp"#,##0'
     assert sheet.max_row == 3
     assert web.get(f"{DASHBOARD}/ekspor.csv?sampai=x").status_code == 422
 

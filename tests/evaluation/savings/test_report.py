@@ -97,29 +97,32 @@ def test_totals_per_month_agency_and_service(session: Session, known: World) -> 
     assert feb.height > jan.height > mar.height == 0
 
 
+JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
+
+
 def test_export_rows_per_month_agency_and_service(session: Session, known: World) -> None:
     rows = report.export_rows(session, known.region, PERIOD)
     assert [(r["bulan"], r["opd"], r["layanan"], r["rupiah_total"]) for r in rows] == [
-        ("2026-01", agency_name(session, known.ktp), "KTP Uji", "275800"),
-        ("2026-02", "Dinas Perizinan", "Izin Usaha", "276400"),
-        ("2026-02", agency_name(session, known.ktp), "KTP Uji", "125450"),
+        (JAN, agency_name(session, known.ktp), "KTP Uji", 275800),
+        (FEB, "Dinas Perizinan", "Izin Usaha", 276400),
+        (FEB, agency_name(session, known.ktp), "KTP Uji", 125450),
     ]
     assert rows[1] == {
-        "bulan": "2026-02",
+        "bulan": FEB,
         "opd": "Dinas Perizinan",
         "layanan": "Izin Usaha",
-        "permohonan": "1",
-        "lembar_kertas": "6",
-        "salinan_cetak": "1",
-        "perjalanan_kurir": "1",
-        "perjalanan_warga": "2",
-        "rupiah_kertas": "900",
-        "rupiah_cetak": "500",
-        "rupiah_kurir": "25000",
-        "rupiah_perjalanan_warga": "250000",
-        "rupiah_total": "276400",
+        "permohonan": 1,
+        "lembar_kertas": 6,
+        "salinan_cetak": 1,
+        "perjalanan_kurir": 1,
+        "perjalanan_warga": 2,
+        "rupiah_kertas": 900,
+        "rupiah_cetak": 500,
+        "rupiah_kurir": 25000,
+        "rupiah_perjalanan_warga": 250000,
+        "rupiah_total": 276400,
     }
-    assert list(rows[0]) == list(report.EXPORT_COLUMNS)
+    assert list(rows[0]) == [column.key for column in report.EXPORT_COLUMNS]
 
 
 def test_a_period_with_nothing_is_all_zero(session: Session, known: World) -> None:
@@ -158,3 +161,24 @@ def test_a_long_period_labels_fewer_months() -> None:
     chart = report.chart_of(months)
     assert chart.label_every == 3 and len(chart.bars) == 29
     assert all(bar.height == 0 for bar in chart.bars)
+
+
+def test_a_completion_without_an_electronic_document_saves_nothing(
+    session: Session, known: World
+) -> None:
+    """The one definition of completed online (``simpul.evaluation.online``): a result
+    collected on paper still cost the trips, so the ledger's entry is not counted."""
+    before = report.build_report(session, known.region, PERIOD)
+    add_entry(
+        session,
+        known.ktp,
+        known.citizen,
+        datetime(2026, 2, 12, 3, 0, tzinfo=UTC),
+        sheets=4,
+        citizen_trips=2,
+        rupiah=(600, 0, 0, 250_000),
+        issued=False,
+    )
+    after = report.build_report(session, known.region, PERIOD)
+    assert after.totals == before.totals
+    assert len(report.export_rows(session, known.region, PERIOD)) == 3

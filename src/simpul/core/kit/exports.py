@@ -1,18 +1,46 @@
 """One handler for a report's CSV and XLSX downloads, registered at ``PATH.csv`` and
-``PATH.xlsx`` (route names ``NAME_csv`` and ``NAME_xlsx``), instead of two twin routes."""
+``PATH.xlsx`` (route names ``NAME_csv`` and ``NAME_xlsx``), instead of two twin routes.
+
+Every CSV export also takes ``?pemisah=``: ``titik-koma`` (the default: what Excel opens on
+an Indonesian computer, with decimal commas) or ``koma`` (comma-separated, decimal points).
+The route reads it once here and ``web.downloads`` writes with it (decision 0053)."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Final, get_type_hints
+from contextvars import ContextVar
+from typing import Annotated, Final, get_type_hints
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from simpul.core.errors import InvalidInput
+from simpul.core.i18n import _
 
 EXTENSIONS: Final = ("csv", "xlsx")
+SEMICOLON: Final = ";"
+COMMA: Final = ","
+#: ``?pemisah=`` -> the CSV's separator.
+SEPARATORS: Final = {"titik-koma": SEMICOLON, "koma": COMMA}
+_separator: ContextVar[str | None] = ContextVar("csv_separator", default=None)
+
+
+def current_separator() -> str | None:
+    """The separator the current export request asked for; None when it asked for none
+    (``web.downloads`` then writes its default)."""
+    return _separator.get()
+
+
+def parse_separator(raw: str | None) -> str | None:
+    """``titik-koma`` -> ``;``, ``koma`` -> ``,``, nothing -> None; anything else is refused."""
+    if not raw:
+        return None
+    found = SEPARATORS.get(raw.strip().lower())
+    if found is None:
+        raise invalid_query({"pemisah": _("Pemisah CSV harus titik-koma atau koma.")})
+    return found
+
 
 Handler = Callable[..., Response]
 
@@ -28,11 +56,21 @@ def _with_extension(handler: Handler, extension: str) -> Handler:
         if name != "extension"
     ]
 
-    def endpoint(**kwargs: object) -> Response:
-        return handler(extension=extension, **kwargs)
+    def endpoint(pemisah: str | None = None, **kwargs: object) -> Response:
+        token = _separator.set(parse_separator(pemisah))
+        try:
+            return handler(extension=extension, **kwargs)
+        finally:
+            _separator.reset(token)
 
+    separator = inspect.Parameter(
+        "pemisah",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[str | None, Query(max_length=20)],
+    )
     endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=parameters, return_annotation=Response
+        parameters=[*parameters, separator], return_annotation=Response
     )
     endpoint.__name__ = f"{handler.__name__}_{extension}"
     endpoint.__doc__ = handler.__doc__

@@ -12,6 +12,7 @@ from simpul.core.database import DbSession
 from simpul.core.kit.periods import today_in
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.comparison import report
+from simpul.evaluation.figures import FIGURES
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -38,6 +39,7 @@ def comparison(
         request,
         "comparison/comparison.html",
         {
+            **FIGURES,
             "comparison": report.build_comparison(session, region, year, sort),
             "columns": report.COLUMNS,
             "errors": errors,

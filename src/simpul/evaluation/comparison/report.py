@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from simpul.core.i18n import _, lazy
 from simpul.core.kit.periods import Period, today_in
 from simpul.core.models import Region
-from simpul.core.regions import list_regions
+from simpul.core.regions import list_active_regions
 from simpul.evaluation.assessments.service import smartcity_index, spbe_index_and_predicate
 from simpul.evaluation.kpis.report import Kpis, region_kpis
 from simpul.evaluation.surveys.service import region_ikm
@@ -126,13 +126,18 @@ def parse_year(raw: str | None, today: dt.date) -> tuple[int, dict[str, str]]:
     return int(raw), {}
 
 
+#: A ranking reads best first: by default the rank on time (SLA), the leaders' first measure.
+DEFAULT_SORT: Final = "tepat-waktu"
+
+
 def parse_sort(raw: str | None) -> tuple[str, dict[str, str]]:
-    """The column to sort by (``nama`` by default), or the default with what was wrong."""
+    """The column to sort by (its rank; ``DEFAULT_SORT`` by default), or the default with
+    what was wrong."""
     if not raw:
-        return "nama", {}
+        return DEFAULT_SORT, {}
     if raw not in SORT_KEYS:
         message = _("Urutan tidak dikenali: pilih salah satu kolom tabel.")
-        return "nama", {"urut": message}
+        return DEFAULT_SORT, {"urut": message}
     return raw, {}
 
 
@@ -170,8 +175,10 @@ def _row(session: Session, region: Region, year: int) -> RegionRow:
 
 
 def build_comparison(session: Session, current: Region, year: int, sort: str) -> Comparison:
-    """Every region's aggregates for ``year`` with its rank per column, sorted by ``sort``."""
-    rows = [_row(session, region, year) for region in list_regions(session)]
+    """Every active region's aggregates for ``year`` with its rank per column, sorted by
+    ``sort``. Regions marked test or inactive (``simpul region status``) are left out: a
+    training copy or a region that left would distort every rank."""
+    rows = [_row(session, region, year) for region in list_active_regions(session)]
     for column in COLUMNS:
         ranks = competition_ranks([row.value(column.key) for row in rows], column.better)
         for row, rank in zip(rows, ranks, strict=True):

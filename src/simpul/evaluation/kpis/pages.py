@@ -12,6 +12,7 @@ from simpul.core.database import DbSession
 from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.periods import MONTH_NAMES, parse_period, today_in
 from simpul.core.regions import CurrentRegion
+from simpul.evaluation.figures import FIGURES
 from simpul.evaluation.kpis import report
 from simpul.evaluation.scope import report_scope
 from simpul.web.csrf import csrf_protect
@@ -43,6 +44,7 @@ def dashboard(
         request,
         "kpis/dashboard.html",
         {
+            **FIGURES,
             "report": report.build_report(session, region, period, today, scope),
             "scoped": scope is not None,
             "errors": errors,

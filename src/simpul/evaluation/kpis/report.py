@@ -34,12 +34,14 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from simpul.core.i18n import gettext, lazy
 from simpul.core.kit.periods import Period, months_of
 from simpul.core.models import Region, utcnow
 from simpul.evaluation.kpis import repository
 from simpul.evaluation.kpis.repository import Backlog, ServiceInfo
 from simpul.evaluation.rollups import repository as rollups
 from simpul.web import charts
+from simpul.web.downloads import ExportColumn, Kind, Value
 
 MEDIAN: Final = 0.5
 P90: Final = 0.9
@@ -401,59 +403,59 @@ def build_report(
     )
 
 
+#: Each level's name in the export, as the page says it.
+LEVELS: Final = {
+    "wilayah": lazy("Wilayah"),
+    "opd": lazy("Perangkat daerah"),
+    "layanan": lazy("Layanan"),
+}
+
 EXPORT_COLUMNS: Final = (
-    "tingkat",
-    "opd",
-    "layanan",
-    "dari",
-    "sampai",
-    "diterima",
-    "selesai",
-    "dikabulkan",
-    "ditolak",
-    "median_hari_kerja",
-    "p90_hari_kerja",
-    "selesai_tepat_waktu",
-    "persen_tepat_waktu",
-    "tunggakan",
-    "tunggakan_terlambat",
-    "selesai_daring",
-    "persen_daring",
+    ExportColumn("tingkat", lazy("Tingkat")),
+    ExportColumn("opd", lazy("Perangkat daerah")),
+    ExportColumn("layanan", lazy("Layanan")),
+    ExportColumn("dari", lazy("Dari tanggal"), Kind.DATE),
+    ExportColumn("sampai", lazy("Sampai tanggal"), Kind.DATE),
+    ExportColumn("diterima", lazy("Diterima"), Kind.INTEGER),
+    ExportColumn("selesai", lazy("Selesai"), Kind.INTEGER),
+    ExportColumn("dikabulkan", lazy("Dikabulkan"), Kind.INTEGER),
+    ExportColumn("ditolak", lazy("Ditolak"), Kind.INTEGER),
+    ExportColumn("median_hari_kerja", lazy("Median (hari kerja)"), Kind.DECIMAL),
+    ExportColumn("p90_hari_kerja", lazy("Persentil ke-90 (hari kerja)"), Kind.DECIMAL),
+    ExportColumn("selesai_tepat_waktu", lazy("Selesai tepat waktu"), Kind.INTEGER),
+    ExportColumn("persen_tepat_waktu", lazy("Persen tepat waktu"), Kind.PERCENT),
+    ExportColumn("tunggakan", lazy("Tunggakan"), Kind.INTEGER),
+    ExportColumn("tunggakan_terlambat", lazy("Tunggakan terlambat"), Kind.INTEGER),
+    ExportColumn("selesai_daring", lazy("Selesai daring"), Kind.INTEGER),
+    ExportColumn("persen_daring", lazy("Persen daring"), Kind.PERCENT),
 )
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
-
-
-def _export_row(level: str, agency: str, service: str, period: Period, k: Kpis) -> dict[str, str]:
+def _export_row(level: str, agency: str, service: str, period: Period, k: Kpis) -> dict[str, Value]:
     return {
-        "tingkat": level,
+        "tingkat": gettext(LEVELS[level]),
         "opd": agency,
         "layanan": service,
-        "dari": period.start.isoformat(),
-        "sampai": period.end.isoformat(),
-        "diterima": str(k.received),
-        "selesai": str(k.finished),
-        "dikabulkan": str(k.completed),
-        "ditolak": str(k.rejected),
-        "median_hari_kerja": _number(k.median_days),
-        "p90_hari_kerja": _number(k.p90_days),
-        "selesai_tepat_waktu": str(k.within_sla),
-        "persen_tepat_waktu": _percent(k.within_sla_share),
-        "tunggakan": str(k.backlog.open),
-        "tunggakan_terlambat": str(k.backlog.overdue),
-        "selesai_daring": str(k.online),
-        "persen_daring": _percent(k.online_share),
+        "dari": period.start,
+        "sampai": period.end,
+        "diterima": k.received,
+        "selesai": k.finished,
+        "dikabulkan": k.completed,
+        "ditolak": k.rejected,
+        "median_hari_kerja": k.median_days,
+        "p90_hari_kerja": k.p90_days,
+        "selesai_tepat_waktu": k.within_sla,
+        "persen_tepat_waktu": k.within_sla_share,
+        "tunggakan": k.backlog.open,
+        "tunggakan_terlambat": k.backlog.overdue,
+        "selesai_daring": k.online,
+        "persen_daring": k.online_share,
     }
 
 
-def export_rows(report: KpiReport) -> list[dict[str, str]]:
-    """The total, then every agency, then every service, in EXPORT_COLUMNS (dot decimals)."""
+def export_rows(report: KpiReport) -> list[dict[str, Value]]:
+    """The total, then every agency, then every service, in EXPORT_COLUMNS: figures as
+    numbers (shares 0..1), dates as dates, the level as the page names it."""
     period = report.period
     rows = [_export_row("wilayah", "", "", period, report.total)]
     rows += [_export_row("opd", a.name, "", period, a.kpis) for a in report.agencies]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from simpul.applications.models import (
 )
 from simpul.catalogue.models import Service
 from simpul.core.models import Region
-from simpul.documents.models import IssuedDocument
+from simpul.evaluation.online import issued_electronically
 from simpul.evaluation.rollups.models import (
     COUNT_COLUMNS,
     NO_OPERATOR,
@@ -83,9 +83,7 @@ def application_facts(
     limit: int | None = None,
 ) -> list[ApplicationFacts]:
     """The region's applications (given ids, or the next ``limit`` after ``after`` by id)."""
-    issued = exists().where(
-        IssuedDocument.region_id == region_id, IssuedDocument.application_id == Application.id
-    )
+    issued = issued_electronically(region_id, Application.id)
     statement = (
         select(
             Application.id,

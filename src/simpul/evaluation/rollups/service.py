@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from simpul.applications.models import ApplicationStatus
 from simpul.applications.sla import WorkingCalendar, local_date
+from simpul.evaluation.online import is_completed_online
 from simpul.evaluation.rollups import repository
 from simpul.evaluation.rollups.models import COUNT_COLUMNS, NO_OPERATOR
 from simpul.evaluation.rollups.repository import ApplicationFacts
@@ -108,7 +109,9 @@ def contribution_of(
         if submitted is not None:
             completed = facts.status == ApplicationStatus.COMPLETED.value
             found.add(service, finished, "completed" if completed else "rejected")
-            found.add(service, finished, "online", int(completed and facts.issued))
+            found.add(
+                service, finished, "online", int(is_completed_online(completed, facts.issued))
+            )
             within = facts.due_date is not None and finished <= facts.due_date
             found.add(service, finished, "within_sla", int(within))
             taken = working_days_between(submitted, finished)

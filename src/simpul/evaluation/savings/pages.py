@@ -18,6 +18,7 @@ from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.evaluation.figures import FIGURES
 from simpul.evaluation.savings import ledger, profiles, rates, report
 from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
@@ -51,6 +52,7 @@ def dashboard(
         request,
         "savings/dashboard.html",
         {
+            **FIGURES,
             "report": report.build_report(session, region, period),
             "errors": errors,
             "month_names": periods.MONTH_NAMES,

@@ -9,12 +9,14 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from simpul.core.i18n import lazy
 from simpul.core.kit.periods import Period, months_of
 from simpul.core.models import Region
 from simpul.evaluation.savings import repository
 from simpul.evaluation.savings.ledger import Rates, rates_for
 from simpul.evaluation.savings.repository import MonthTotals, NamedTotals, Totals
 from simpul.web import charts
+from simpul.web.downloads import ExportColumn, Kind, Value
 
 
 @dataclass(frozen=True)
@@ -113,43 +115,44 @@ def build_report(session: Session, region: Region, period: Period) -> SavingsRep
 
 
 EXPORT_COLUMNS: Final = (
-    "bulan",
-    "opd",
-    "layanan",
-    "permohonan",
-    "lembar_kertas",
-    "salinan_cetak",
-    "perjalanan_kurir",
-    "perjalanan_warga",
-    "rupiah_kertas",
-    "rupiah_cetak",
-    "rupiah_kurir",
-    "rupiah_perjalanan_warga",
-    "rupiah_total",
+    ExportColumn("bulan", lazy("Bulan"), Kind.MONTH),
+    ExportColumn("opd", lazy("Perangkat daerah")),
+    ExportColumn("layanan", lazy("Layanan")),
+    ExportColumn("permohonan", lazy("Permohonan selesai daring"), Kind.INTEGER),
+    ExportColumn("lembar_kertas", lazy("Lembar kertas"), Kind.INTEGER),
+    ExportColumn("salinan_cetak", lazy("Salinan cetak"), Kind.INTEGER),
+    ExportColumn("perjalanan_kurir", lazy("Perjalanan kurir"), Kind.INTEGER),
+    ExportColumn("perjalanan_warga", lazy("Perjalanan warga"), Kind.INTEGER),
+    ExportColumn("rupiah_kertas", lazy("Rupiah kertas"), Kind.RUPIAH),
+    ExportColumn("rupiah_cetak", lazy("Rupiah cetak"), Kind.RUPIAH),
+    ExportColumn("rupiah_kurir", lazy("Rupiah kurir"), Kind.RUPIAH),
+    ExportColumn("rupiah_perjalanan_warga", lazy("Rupiah perjalanan warga"), Kind.RUPIAH),
+    ExportColumn("rupiah_total", lazy("Rupiah total"), Kind.RUPIAH),
 )
 
 
-def export_rows(session: Session, region: Region, period: Period) -> list[dict[str, str]]:
-    """One row per month, agency and service, in EXPORT_COLUMNS."""
+def export_rows(session: Session, region: Region, period: Period) -> list[dict[str, Value]]:
+    """One row per month, agency and service, in EXPORT_COLUMNS: counts and rupiah as
+    numbers, the month as its first day (a date)."""
     start, end = period.bounds(region.timezone)
     rows = repository.totals_by_month_agency_service(
         session, region.id, region.timezone, start, end
     )
     return [
         {
-            "bulan": row.month.strftime("%Y-%m"),
+            "bulan": row.month.date(),
             "opd": row.agency_name,
             "layanan": row.service_name,
-            "permohonan": str(row.totals.applications),
-            "lembar_kertas": str(row.totals.sheets),
-            "salinan_cetak": str(row.totals.printed_copies),
-            "perjalanan_kurir": str(row.totals.courier_trips),
-            "perjalanan_warga": str(row.totals.citizen_trips),
-            "rupiah_kertas": str(row.totals.sheet_rupiah),
-            "rupiah_cetak": str(row.totals.printed_copy_rupiah),
-            "rupiah_kurir": str(row.totals.courier_rupiah),
-            "rupiah_perjalanan_warga": str(row.totals.citizen_trip_rupiah),
-            "rupiah_total": str(row.totals.total_rupiah),
+            "permohonan": row.totals.applications,
+            "lembar_kertas": row.totals.sheets,
+            "salinan_cetak": row.totals.printed_copies,
+            "perjalanan_kurir": row.totals.courier_trips,
+            "perjalanan_warga": row.totals.citizen_trips,
+            "rupiah_kertas": row.totals.sheet_rupiah,
+            "rupiah_cetak": row.totals.printed_copy_rupiah,
+            "rupiah_kurir": row.totals.courier_rupiah,
+            "rupiah_perjalanan_warga": row.totals.citizen_trip_rupiah,
+            "rupiah_total": row.totals.total_rupiah,
         }
         for row in rows
     ]

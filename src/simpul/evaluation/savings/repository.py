@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.core.kit.queries import get_in_region
+from simpul.evaluation.online import issued_electronically
 from simpul.evaluation.savings.models import SavingsEntry, SavingsRate, ServiceSavingsProfile
 
 
@@ -106,10 +107,13 @@ def _totals(row: Any) -> Totals:
 def _in_range(
     statement: Select[Any], region_id: uuid.UUID, start: datetime, end: datetime
 ) -> Select[Any]:
+    """The region's entries completed in [start, end) that count as completed online (the
+    one definition of ``simpul.evaluation.online``, which the KPI dashboard uses too)."""
     return statement.where(
         SavingsEntry.region_id == region_id,
         SavingsEntry.completed_at >= start,
         SavingsEntry.completed_at < end,
+        issued_electronically(region_id, SavingsEntry.application_id),
     )
 
 
