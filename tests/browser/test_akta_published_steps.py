@@ -170,7 +170,8 @@ def test_demo_akta_follows_its_standard_with_two_officers_and_prints_its_own_fie
     new_card.write_bytes(pdf_bytes("Kartu Keluarga terbaru"))
     _upload(citizen, "Kartu Keluarga", new_card)
     citizen.get_by_role("button", name="Kirim perbaikan").click()
-    expect(citizen).to_have_url(re.compile(r"\?pesan=terkirim$"))
+    expect(citizen).to_have_url(re.compile(r"\?pesan=perbaikan-terkirim$"))
+    expect(citizen.get_by_role("status").first).to_contain_text("Perbaikan terkirim")
 
     # 4. The task is back in Asep's own inbox, not the pool; he verifies it this time.
     officer.goto(f"{REGION}/petugas/kotak-masuk?tampil=saya")

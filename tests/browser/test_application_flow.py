@@ -201,7 +201,10 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
         f"Permohonan terkirim. Simpan nomor permohonan Anda: {tracking}."
     )
     expect(_fact(citizen, "Status")).to_have_text("Diproses")
-    expect(_fact(citizen, "Batas selesai")).to_have_text(re.compile(r"^\d{2}-\d{2}-\d{4}$"))
+    expect(_fact(citizen, "Batas selesai")).to_have_text(
+        re.compile(r"^\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|"
+                   r"Oktober|November|Desember) \d{4}$")
+    )
     expect(_fact(citizen, "Instansi")).to_contain_text("Kependudukan")
     citizen.screenshot(path=screenshots / "10-permohonan-terkirim.png")
 
@@ -262,7 +265,7 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     _upload(citizen, "Foto KTP-el yang rusak", sharp, "Ganti")
     citizen.screenshot(path=screenshots / "13-perbaikan.png", full_page=True)
     citizen.get_by_role("button", name="Kirim perbaikan").click()
-    expect(citizen).to_have_url(f"{application_url}?pesan=terkirim")
+    expect(citizen).to_have_url(f"{application_url}?pesan=perbaikan-terkirim")
     expect(_fact(citizen, "Status")).to_have_text("Diproses")
     expect(citizen.locator("ul.docs")).to_contain_text(sharp.name)
     expect(citizen.locator("ul.docs")).not_to_contain_text(blurred.name)

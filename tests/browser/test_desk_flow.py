@@ -197,7 +197,7 @@ def test_akta_through_its_published_steps_with_four_eyes(
         "Siti Aminah binti Ahmad"
     )
     citizen.get_by_role("button", name="Kirim perbaikan").click()
-    expect(citizen).to_have_url(re.compile(r"\?pesan=terkirim$"))
+    expect(citizen).to_have_url(re.compile(r"\?pesan=perbaikan-terkirim$"))
 
     # 7. The task is back in A's hands: in A's own inbox ("saya"), not the pool.
     ani.goto(f"{REGION}/petugas/kotak-masuk?tampil=saya")
