@@ -602,3 +602,15 @@ def test_choices_become_an_enum_only_when_that_means_the_same() -> None:
     assert _quick_schema({"oneOf": more}) == {"oneOf": more}
     _full, quick = _validators(json.dumps({"oneOf": twice}))
     assert not quick.is_valid("a")
+
+
+def test_a_nik_field_lets_the_browser_take_a_pasted_nik() -> None:
+    """The browser must not cut "3273 0165 0595 0003" at 16 characters nor refuse it with a
+    16-digit pattern: the server takes the separators out (``accounts.nik``)."""
+    page = Page(render(SCHEMA, UI, {}))
+    nik = next(e for e in page.elements.values() if e.get("name") == "f.nik")
+    assert nik.get("pattern") is None
+    assert int(nik.get("maxlength") or 0) >= len("3273.0165.0595.0003 ")
+    assert nik.get("inputmode") == "numeric"
+    pasted = "3273 0165\u00a00595.0003"
+    assert parse_form(SCHEMA, {**good_form(), "f.nik": pasted}, ui=UI)["nik"] == GOOD["nik"]

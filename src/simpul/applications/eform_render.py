@@ -293,13 +293,19 @@ def _constraints(node: Schema, kind: Kind) -> dict[str, Any]:
     elif kind == "nik":
         limits["inputmode"] = "numeric"
         limits["autocomplete"] = "off"
-        limits["maxlength"] = limits["maxlength"] or 16
-        limits["pattern"] = limits.get("pattern") or "[0-9]{16}"
+        # Room for the separators people paste ("3273 0112 3456 0001"); the server takes them
+        # out, so the browser must not refuse or cut them (no pattern, no maxlength of 16).
+        limits["maxlength"] = NIK_INPUT_LENGTH
+        limits["pattern"] = None
     elif kind == "phone":
         limits["inputmode"] = "tel"
     elif kind == "email":
         limits["inputmode"] = "email"
     return limits
+
+
+#: A NIK as pasted: 16 digits and up to a separator between each.
+NIK_INPUT_LENGTH: Final = "32"
 
 
 def _limit(value: Any) -> str | None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
+from simpul.accounts.nik import normalise_nik
 from simpul.core.personal import KINDS, MARK, PersonalKind
 
 Schema = Mapping[str, Any]
@@ -169,7 +170,7 @@ def clean_text(kind: Kind, raw: str) -> str:
     """Tidy what was typed: trim, and drop the separators people type inside a NIK/phone."""
     text = raw.replace("\r\n", "\n").strip()
     if kind == "nik":
-        return re.sub(r"[\s.\-]", "", text)
+        return normalise_nik(text)
     if kind == "phone":
         return re.sub(r"[\s.\-()]", "", text)
     return text
