@@ -10,10 +10,11 @@ release) gets the current file, with the short cache too.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
+import stat
 from pathlib import Path
 
+import anyio
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -26,7 +27,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=3600, must-revalidate"
 
 HASH_LENGTH = 12
-_FINGERPRINTED = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<ext>\.[^./]+)$")
+_FINGERPRINTED = re.compile(
+    rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<ext>\.[^./]+)$"
+)
 
 _hashes: dict[tuple[str, int, int], str] = {}
 
@@ -86,10 +89,11 @@ class FingerprintedFiles(StaticFiles):
         match = _FINGERPRINTED.match(path)
         if match:
             plain = match["stem"] + match["ext"]
-            full_path, stat = self.lookup_path(plain)
-            if stat is not None and os.path.isfile(full_path):
+            full_path, found = await anyio.to_thread.run_sync(self.lookup_path, plain)
+            if found is not None and stat.S_ISREG(found.st_mode):
                 path = plain
-                if content_hash(Path(full_path)) == match["hash"]:
+                current = await anyio.to_thread.run_sync(content_hash, Path(full_path))
+                if current == match["hash"]:
                     cache = IMMUTABLE
         response = await super().get_response(path, scope)
         if response.status_code in (200, 304):

@@ -55,7 +55,8 @@ def static_url(name: str, folder: str = "app") -> str:
     """The fingerprinted address of a static file: ``static_url('simpul.css')`` ->
     ``/static/app/simpul.<hash>.css`` (Simpul's own, ``web/static``), ``static_url(
     'htmx.min.js', 'htmx')`` -> htmx's; browsers keep them for a year (``web.static_files``)."""
-    return f"/static/{folder}/{static_files.fingerprinted_name(name, static_files.folders()[folder])}"
+    directory = static_files.folders()[folder]
+    return f"/static/{folder}/{static_files.fingerprinted_name(name, directory)}"
 
 
 def text_block(value: str) -> Markup:
