@@ -73,6 +73,9 @@ class RequiredDocument(BaseModel):
     name: str = Field(min_length=3, max_length=200)
     description: str = Field(default="", max_length=500)
     required: bool = True
+    #: The name and description on English pages (empty: the Indonesian is shown).
+    name_en: str = Field(default="", max_length=200)
+    description_en: str = Field(default="", max_length=500)
 
 
 class EForm(BaseModel):
