@@ -71,17 +71,21 @@ def catalogue(
     q: Annotated[str | None, Query(max_length=200)] = None,
     instansi: str | None = None,
     peristiwa: str | None = None,
-    tampil: str = "instansi",
+    kelompok: str | None = None,
+    tampil: str | None = None,
     halaman: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    """Search results for ``q`` (or a filter); else every service by agency or life event."""
+    """Search results for ``q`` (or a filter); else every service grouped by agency or by
+    life event (``kelompok=instansi|peristiwa``; ``tampil`` is its former name), each group
+    folded so the page fits a phone: the search comes first, the groups are a list of names."""
+    grouping = "peristiwa" if (kelompok or tampil) == "peristiwa" else "instansi"
 
     def render_page() -> HTMLResponse:
         context: dict[str, object] = {
             "q": q or "",
             "instansi": instansi,
             "peristiwa": peristiwa,
-            "tampil": tampil,
+            "kelompok": grouping,
         }
         agencies = service.list_agencies(session, region)
         life_events = service.list_life_events(session, region)
@@ -100,11 +104,14 @@ def catalogue(
         else:
             by_agency: dict[uuid.UUID, list[Service]] = {}
             by_event: dict[uuid.UUID, list[Service]] = {}
+            without_event: list[Service] = []
             for item in service.all_published_services(session, region):
                 by_agency.setdefault(item.agency_id, []).append(item)
                 for event in item.life_events:
                     by_event.setdefault(event.id, []).append(item)
-            context.update(by_agency=by_agency, by_event=by_event)
+                if not item.life_events:
+                    without_event.append(item)
+            context.update(by_agency=by_agency, by_event=by_event, without_event=without_event)
         # htmx live search swaps only the results: send just that part.
         template = (
             "catalogue/_results.html"
