@@ -62,12 +62,12 @@ def test_citizen_finds_a_service_registers_and_logs_in(
     e-mail") → the e-mailed link opens the account → log out → wrong password → log in."""
     page = phone
 
-    # The catalogue lists the region's services, grouped by agency.
+    # The catalogue lists the region's services, grouped by agency (folded groups).
     page.goto(f"{REGION}/layanan")
     expect(_heading(page)).to_have_text("Katalog layanan")
-    services = page.locator("#hasil li.service-item")
-    expect(services.first).to_be_visible()
-    assert services.count() >= 10
+    groups = page.locator("#hasil details.group")
+    expect(groups.first).to_be_visible()
+    assert groups.count() >= 10
     page.screenshot(path=screenshots / "01-katalog.png")
 
     # Searching the way citizens say it finds the birth certificate first.

@@ -410,7 +410,7 @@ def demo_region(session: Session):  # type: ignore[no-untyped-def]
 
 def test_the_demo_catalogue_agrees_with_its_standards(session: Session, demo_region) -> None:  # type: ignore[no-untyped-def]
     checked, found = standards_disagreements(session, demo_region)
-    assert checked == 68
+    assert checked == 71
     assert found == []
 
 
@@ -424,7 +424,7 @@ def run(monkeypatch: pytest.MonkeyPatch, session_factory: sessionmaker[Session])
 def test_cli_exit_codes(run, session: Session, demo_region) -> None:  # type: ignore[no-untyped-def]
     agree = run("catalogue", "check-standards", "--region", "kota-bandung")
     assert agree.exit_code == 0, agree.output
-    assert "68 layanan diperiksa" in agree.output
+    assert "71 layanan diperiksa" in agree.output
     one = run(
         "catalogue", "check-standards", "--region", "kota-bandung", "--service", "akta-kelahiran"
     )
@@ -449,7 +449,7 @@ def test_cli_names_each_disagreement_and_exits_1(run, session: Session, demo_reg
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("akta-kelahiran\tbiaya_tarif\t")
     assert "Rp15.000" in lines[0]
-    assert "1 ketidaksesuaian pada 1 dari 68 layanan" in lines[-1]
+    assert "1 ketidaksesuaian pada 1 dari 71 layanan" in lines[-1]
 
 
 def test_the_admin_service_page_names_the_disagreements(

@@ -44,7 +44,7 @@ def test_a_region_s_check_never_reads_another_region_s_services(
 ) -> None:
     bandung, other = regions
     checked, found = standards_disagreements(session, bandung)
-    assert checked == 68 and found == []
+    assert checked == 71 and found == []
     other_checked, other_found = standards_disagreements(session, other)
     assert other_checked == 1
     assert {d.service for d in other_found} == {"izin-lain"}

@@ -133,6 +133,10 @@ class Service(IdMixin, TimestampMixin, RegionScoped, Base):
     online: Mapped[bool] = mapped_column(default=True)
     published: Mapped[bool] = mapped_column(default=True)
     standard: Mapped[dict[str, Any]]
+    #: The standard's components in English, where the region wrote them (same keys).
+    standard_en: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'::jsonb")
+    )
     required_documents: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     #: JSON, not JSONB: JSONB reorders object keys, and the order of a form's questions matters.
     eform: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -178,3 +182,21 @@ class ServiceLifeEvent(RegionScoped, Base):
 
     service_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     life_event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+
+
+class SearchSynonym(IdMixin, TimestampMixin, RegionScoped, Base):
+    """A word citizens type and what it means in the catalogue's words, edited by the region:
+    "imb" -> "persetujuan bangunan gedung" (a former name), "sktm" -> "surat keterangan tidak
+    mampu" (a synonym). A search for the word also searches for its meaning; a former name's
+    hit ranks first (decision 0052)."""
+
+    __tablename__ = "search_synonym"
+    __table_args__ = (
+        UniqueConstraint("region_id", "term"),
+        CheckConstraint("term = lower(term) AND length(term) >= 2", name="term_lower"),
+    )
+
+    #: Lower-case, single spaces: compared with the query's words as a whole phrase.
+    term: Mapped[str] = mapped_column(String(60))
+    meaning: Mapped[str] = mapped_column(String(200))
+    former_name: Mapped[bool] = mapped_column(default=False)

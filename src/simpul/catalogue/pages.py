@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from simpul.accounts.auth import CurrentPageStaff, PageUser
-from simpul.catalogue import service
+from simpul.accounts.auth import CurrentPageAdmin, CurrentPageStaff, PageUser
+from simpul.catalogue import service, synonyms
 from simpul.catalogue.models import Service
 from simpul.catalogue.page_cache import cached_page
 from simpul.catalogue.standard import (
@@ -71,17 +71,21 @@ def catalogue(
     q: Annotated[str | None, Query(max_length=200)] = None,
     instansi: str | None = None,
     peristiwa: str | None = None,
-    tampil: str = "instansi",
+    kelompok: str | None = None,
+    tampil: str | None = None,
     halaman: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    """Search results for ``q`` (or a filter); else every service by agency or life event."""
+    """Search results for ``q`` (or a filter); else every service grouped by agency or by
+    life event (``kelompok=instansi|peristiwa``; ``tampil`` is its former name), each group
+    folded so the page fits a phone: the search comes first, the groups are a list of names."""
+    grouping = "peristiwa" if (kelompok or tampil) == "peristiwa" else "instansi"
 
     def render_page() -> HTMLResponse:
         context: dict[str, object] = {
             "q": q or "",
             "instansi": instansi,
             "peristiwa": peristiwa,
-            "tampil": tampil,
+            "kelompok": grouping,
         }
         agencies = service.list_agencies(session, region)
         life_events = service.list_life_events(session, region)
@@ -100,11 +104,14 @@ def catalogue(
         else:
             by_agency: dict[uuid.UUID, list[Service]] = {}
             by_event: dict[uuid.UUID, list[Service]] = {}
+            without_event: list[Service] = []
             for item in service.all_published_services(session, region):
                 by_agency.setdefault(item.agency_id, []).append(item)
                 for event in item.life_events:
                     by_event.setdefault(event.id, []).append(item)
-            context.update(by_agency=by_agency, by_event=by_event)
+                if not item.life_events:
+                    without_event.append(item)
+            context.update(by_agency=by_agency, by_event=by_event, without_event=without_event)
         # htmx live search swaps only the results: send just that part.
         template = (
             "catalogue/_results.html"
@@ -247,3 +254,78 @@ def edit_service(
             request, found, shown, exc.field_errors(), exc.status_code, message=exc.message
         )
     return _edit_page(request, found, _values_of(found), {}, saved=True)
+
+
+# -- the region's search synonyms and former names -------------------------------------------
+
+
+def _synonyms_page(
+    request: Request,
+    session: DbSession,
+    region: CurrentRegion,
+    *,
+    values: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "catalogue/admin_synonyms.html",
+        {
+            "synonyms": synonyms.list_synonyms(session, region),
+            "values": values or {},
+            "errors": errors or {},
+            "saved": saved,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/{region}/admin/sinonim", response_class=HTMLResponse, name="admin_synonyms")
+def admin_synonyms(
+    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageAdmin
+) -> HTMLResponse:
+    return _synonyms_page(request, session, region)
+
+
+@router.post("/{region}/admin/sinonim", response_class=HTMLResponse)
+def add_synonym(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    values: Annotated[dict[str, str], Depends(_form_values)],
+) -> HTMLResponse:
+    try:
+        added = synonyms.add_synonym(
+            session,
+            region,
+            user,
+            term=values.get("term", ""),
+            meaning=values.get("meaning", ""),
+            former_name=values.get("former_name") == "ya",
+        )
+    except InvalidInput as exc:
+        return _synonyms_page(
+            request,
+            session,
+            region,
+            values=dict(values),
+            errors=exc.field_errors(),
+            status=exc.status_code,
+        )
+    saved = _("“%(term)s” ditambahkan.") % {"term": added.term}
+    return _synonyms_page(request, session, region, saved=saved)
+
+
+@router.post("/{region}/admin/sinonim/{synonym_id}/hapus", response_class=HTMLResponse)
+def delete_synonym(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageAdmin,
+    synonym_id: uuid.UUID,
+) -> HTMLResponse:
+    synonyms.delete_synonym(session, region, user, synonym_id)
+    return _synonyms_page(request, session, region, saved=_("Kata dihapus."))

@@ -6,11 +6,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, Text, cast, func, literal, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.orm import Session, selectinload
 
-from simpul.catalogue.models import Agency, LifeEvent, Service, ServiceLifeEvent
+from simpul.catalogue.models import Agency, LifeEvent, SearchSynonym, Service, ServiceLifeEvent
 from simpul.core.kit.queries import get_in_region
 from simpul.core.models import Region
 
@@ -119,6 +130,28 @@ def list_published_services(
     return items, total
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """The query with a synonym replaced by its meaning ("imb" -> "persetujuan bangunan
+    gedung"); ``meaning`` is matched as a phrase in a service's name to rank it first."""
+
+    text: str
+    meaning: str
+    former_name: bool
+
+
+def _tsquery(value: str, *, relaxed: bool) -> ColumnElement[str]:
+    q = literal(value)
+    # Indonesian words against the Indonesian lexemes, or English words against the English
+    # name (the vector holds both), so "birth certificate" works in the English pages too.
+    strict = func.plainto_tsquery(text("'indonesian'::regconfig"), q).op("||")(
+        func.plainto_tsquery(text("'english'::regconfig"), q)
+    )
+    if not relaxed:
+        return strict
+    return cast(func.replace(cast(strict, Text), " & ", " | "), TSQUERY)
+
+
 def search_published_services(
     session: Session,
     region_id: uuid.UUID,
@@ -126,38 +159,88 @@ def search_published_services(
     *,
     relaxed: bool,
     limit: int,
+    alternatives: Sequence[Alternative] = (),
 ) -> Sequence[Service]:
     """Rank services for ``query_text`` with the ``indonesian`` stemmer and trigram similarity.
 
     Strict: every word must match (after stemming, so "akta lahir" finds "Akta
     Kelahiran"), or the whole text must be close to a name or keyword (typos). Relaxed: any
-    word may match; used when the strict search finds nothing. Returns at most ``limit``
-    services, best first.
+    word may match; used when the strict search finds nothing. ``alternatives`` (the query
+    with the region's synonyms replaced) match as the query does; a service whose name holds
+    an alternative's meaning ranks first, a former name's before a synonym's. Returns at most
+    ``limit`` services, best first.
     """
     # `<%` (word similarity above the threshold) can use the trigram index; the function
     # form cannot. The threshold is set for this transaction only.
     session.execute(
         select(func.set_config("pg_trgm.word_similarity_threshold", str(TRIGRAM_THRESHOLD), true()))
     )
-    q = literal(query_text)
-    lowered = func.lower(q)
-    # Indonesian words against the Indonesian lexemes, or English words against the English
-    # name (the vector holds both), so "birth certificate" works in the English pages too.
-    strict = func.plainto_tsquery(text("'indonesian'::regconfig"), q).op("||")(
-        func.plainto_tsquery(text("'english'::regconfig"), q)
-    )
-    any_word = cast(func.replace(cast(strict, Text), " & ", " | "), TSQUERY)
-    tsquery = any_word if relaxed else strict
+    lowered = func.lower(literal(query_text))
+    tsquery = _tsquery(query_text, relaxed=relaxed)
+    for alternative in alternatives:
+        tsquery = tsquery.op("||")(_tsquery(alternative.text, relaxed=relaxed))
     matched = Service.search_vector.bool_op("@@")(tsquery)
     close = lowered.bool_op("<%")(Service.search_text)
+    name_vector = func.to_tsvector(text("'indonesian'::regconfig"), Service.name)
+    former: list[ColumnElement[bool]] = []
+    synonym: list[ColumnElement[bool]] = []
+    for alternative in alternatives:
+        phrase = func.phraseto_tsquery(
+            text("'indonesian'::regconfig"), literal(alternative.meaning)
+        )
+        hit = name_vector.bool_op("@@")(phrase)
+        (former if alternative.former_name else synonym).append(hit)
+    # A former name's service first, then a synonym's (PostgreSQL refuses a constant here).
+    first = [or_(*hits).desc() for hits in (former, synonym) if hits]
+    # The service a term stands for is found even when the query's other words are not in
+    # it ("syarat imb": the PBG, whose name is what "imb" means).
+    found = or_(matched, close, *former, *synonym)
     rank = func.ts_rank_cd(Service.search_vector, tsquery, 32)
     similarity = func.word_similarity(lowered, Service.search_text)
     return session.scalars(
         _published(region_id)
-        .where(matched | close)
-        .order_by(matched.desc(), (rank + similarity).desc(), Service.name)
+        .where(found)
+        .order_by(
+            *first,
+            matched.desc(),
+            (rank + similarity).desc(),
+            Service.name,
+        )
         .limit(limit)
     ).all()
+
+
+def list_synonyms(session: Session, region_id: uuid.UUID) -> Sequence[SearchSynonym]:
+    return session.scalars(
+        select(SearchSynonym)
+        .where(SearchSynonym.region_id == region_id)
+        .order_by(SearchSynonym.term)
+    ).all()
+
+
+def get_synonym(
+    session: Session, region_id: uuid.UUID, synonym_id: uuid.UUID
+) -> SearchSynonym | None:
+    return get_in_region(session, SearchSynonym, region_id, synonym_id)
+
+
+def get_synonym_by_term(session: Session, region_id: uuid.UUID, term: str) -> SearchSynonym | None:
+    return session.scalars(
+        select(SearchSynonym).where(
+            SearchSynonym.region_id == region_id, SearchSynonym.term == term
+        )
+    ).one_or_none()
+
+
+def add_synonym(session: Session, synonym: SearchSynonym) -> SearchSynonym:
+    session.add(synonym)
+    session.flush()
+    return synonym
+
+
+def delete_synonym(session: Session, synonym: SearchSynonym) -> None:
+    session.delete(synonym)
+    session.flush()
 
 
 def get_published_service_by_slug(
@@ -247,10 +330,21 @@ def catalogue_fingerprint(session: Session, region_id: uuid.UUID) -> str:
             func.array_to_string(func.array_agg(aggregate_order_by(link_text, link_text)), ",")
         )
     ).where(ServiceLifeEvent.region_id == region_id)
+    synonym_text = func.concat_ws(
+        "|", SearchSynonym.term, SearchSynonym.meaning, SearchSynonym.former_name
+    )
+    synonyms = select(
+        func.md5(
+            func.array_to_string(
+                func.array_agg(aggregate_order_by(synonym_text, SearchSynonym.term)), ","
+            )
+        )
+    ).where(SearchSynonym.region_id == region_id)
     region = select(Region.updated_at).where(Region.id == region_id)
     row = session.execute(
         select(
             services.scalar_subquery(),
+            synonyms.scalar_subquery(),
             agencies.scalar_subquery(),
             events.scalar_subquery(),
             links.scalar_subquery(),

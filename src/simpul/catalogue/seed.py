@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simpul.catalogue.products import ProductTemplate
 from simpul.catalogue.standard import (
     DEFAULT_WORKFLOW,
+    STANDARD_COMPONENTS,
     EForm,
     RequiredDocument,
     ServiceStandard,
@@ -34,6 +35,17 @@ class LifeEventSeed(BaseModel):
     description: str = Field(default="", max_length=400)
 
 
+class SynonymSeed(BaseModel):
+    """A word citizens type and what it means in the catalogue (``synonyms.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    term: str = Field(min_length=2, max_length=60)
+    meaning: str = Field(min_length=3, max_length=200)
+    #: The service's former name (IMB for PBG): its hits rank first.
+    former_name: bool = False
+
+
 class RegionSeed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +54,7 @@ class RegionSeed(BaseModel):
     kind: str = Field(pattern=r"^(kota|kabupaten|provinsi)$")
     code: str = Field(pattern=r"^\d{2}(\.\d{2})?$", description="Kemendagri code, e.g. 32.73")
     life_events: list[LifeEventSeed]
+    synonyms: list[SynonymSeed] = Field(default_factory=list)
 
 
 class ServiceSeed(BaseModel):
@@ -58,12 +71,21 @@ class ServiceSeed(BaseModel):
     fee_rupiah: int = Field(ge=0)
     online: bool = True
     standard: ServiceStandard
+    #: The components in English where the region wrote them (shown on English pages).
+    standard_en: dict[str, str] = Field(default_factory=dict)
     required_documents: list[RequiredDocument]
     eform: EForm
     #: The steps of the standard's procedure (``sistem_mekanisme_prosedur``) done in Simpul.
     workflow: Workflow = Field(default_factory=lambda: Workflow.model_validate(DEFAULT_WORKFLOW))
     #: The products the standard lists (``produk_pelayanan``), as templates.
     products: list[ProductTemplate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_components_en(self) -> ServiceSeed:
+        unknown = set(self.standard_en) - set(STANDARD_COMPONENTS)
+        if unknown:
+            raise ValueError(f"{self.slug}: unknown components in standard_en {sorted(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _unique_products(self) -> ServiceSeed:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, StaffRoleName, User
-from simpul.catalogue import repository
+from simpul.catalogue import repository, synonyms
 from simpul.catalogue.models import Agency, LifeEvent, Service
-from simpul.catalogue.seed import AgencySeed, LifeEventSeed
+from simpul.catalogue.seed import AgencySeed, LifeEventSeed, SynonymSeed
 from simpul.catalogue.standard import (
     COMPONENT_LABELS,
     STANDARD_COMPONENTS,
@@ -89,9 +89,15 @@ def find_services(
             offset=offset,
         )
         return ServicePage(items, total, limit, offset)
+    alternatives = synonyms.search_alternatives(session, region, text)
     for relaxed in (False, True):
         items = repository.search_published_services(
-            session, region.id, text, relaxed=relaxed, limit=MAX_SEARCH_RESULTS
+            session,
+            region.id,
+            text,
+            relaxed=relaxed,
+            limit=MAX_SEARCH_RESULTS,
+            alternatives=alternatives,
         )
         kept = [
             s
@@ -321,6 +327,7 @@ class ImportReport:
     agencies: int = 0
     services: int = 0
     skipped_services: int = 0
+    synonyms: int = 0
 
 
 def import_catalogue(
@@ -330,6 +337,7 @@ def import_catalogue(
     life_events: Sequence[LifeEventSeed],
     agencies: Sequence[AgencySeed],
     published: bool = True,
+    search_synonyms: Sequence[SynonymSeed] = (),
 ) -> ImportReport:
     """Add life events, agencies and services that the region does not have yet (by slug).
 
@@ -386,6 +394,7 @@ def import_catalogue(
                 online=seed_service.online,
                 published=published,
                 standard=seed_service.standard.model_dump(),
+                standard_en=dict(seed_service.standard_en),
                 required_documents=[d.model_dump() for d in seed_service.required_documents],
                 eform=seed_service.eform.model_dump(by_alias=True),
                 workflow=seed_service.workflow.model_dump(exclude_defaults=True),
@@ -395,6 +404,9 @@ def import_catalogue(
                 session, service, [events[slug] for slug in seed_service.life_events]
             )
             report.services += 1
+    report.synonyms = synonyms.import_synonyms(
+        session, region, [(s.term, s.meaning, s.former_name) for s in search_synonyms]
+    )
     session.flush()
     return report
 
@@ -437,6 +449,7 @@ def export_catalogue(
                             "fee_rupiah": s.fee_rupiah,
                             "online": s.online,
                             "standard": s.standard,
+                            "standard_en": s.standard_en,
                             "required_documents": s.required_documents,
                             "eform": s.eform,
                             "workflow": s.workflow,
@@ -483,7 +496,15 @@ def copy_catalogue(
         for agency in agencies
     ]
     report = import_catalogue(
-        session, target, life_events=life_events, agencies=renamed, published=published
+        session,
+        target,
+        life_events=life_events,
+        agencies=renamed,
+        published=published,
+        search_synonyms=[
+            SynonymSeed(term=s.term, meaning=s.meaning, former_name=s.former_name)
+            for s in synonyms.list_synonyms(session, source)
+        ],
     )
     record_audit_event(
         session,

@@ -77,6 +77,9 @@ class RequiredDocument(BaseModel):
     #: files instead of replacing, up to ``max_files`` (decision 0048).
     multiple: bool = False
     max_files: int = Field(default=10, ge=1, le=20)
+    #: The name and description on English pages (empty: the Indonesian is shown).
+    name_en: str = Field(default="", max_length=200)
+    description_en: str = Field(default="", max_length=500)
 
 
 class EForm(BaseModel):

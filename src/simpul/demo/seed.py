@@ -165,7 +165,11 @@ def seed_demo(
             actor_label="demo",
         )
     report = catalogue_service.import_catalogue(
-        session, region, life_events=seed.region.life_events, agencies=seed.agencies
+        session,
+        region,
+        life_events=seed.region.life_events,
+        agencies=seed.agencies,
+        search_synonyms=seed.region.synonyms,
     )
     seed_demo_letterhead(session, region)
     apps = seed_demo_inventory(session, region)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, SQLAlchemyError
@@ -35,21 +33,12 @@ from simpul.core.requestid import HEADER, STATE_KEY, current_request_id, new_req
 from simpul.core.settings import Settings, get_settings
 from simpul.web import api_errors
 from simpul.web.inputs import refuse_nul_characters, validation_message
-from simpul.web.middleware import DropAbandoned, RequestId, WebMiddleware
+from simpul.web.middleware import DropAbandoned, HeadAsGet, RequestId, WebMiddleware
+from simpul.web.static_files import STATIC_DIR, FingerprintedFiles, htmx_dir
 from simpul.web.templating import render
 from simpul.wiring import subscribe_all
 
 log = logging.getLogger(__name__)
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-
-
-def node_modules() -> Path:
-    """Browser libraries come from installed npm packages (package.json), never copied in:
-    ``node_modules`` of the source checkout, else of the working directory."""
-    checkout = Path(__file__).resolve().parents[3] / "node_modules"
-    return checkout if checkout.is_dir() else Path.cwd() / "node_modules"
-
 
 API_DESCRIPTION = """
 JSON API of every region hosted by this Simpul deployment, under `/api/{region}/`.
@@ -120,12 +109,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
     app.add_middleware(DropAbandoned)
-    app.add_middleware(RequestId)  # outermost of ours: the id is there for everything inside
+    app.add_middleware(RequestId)  # the id is there for everything inside
+    # Outermost: a HEAD request is answered as the GET it stands for, without the body, so
+    # every page and file answers HEAD (FastAPI's routes are GET-only).
+    app.add_middleware(HeadAsGet)
 
-    app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="static")
-    htmx_dir = node_modules() / "htmx.org" / "dist"
-    if htmx_dir.is_dir():
-        app.mount("/static/htmx", StaticFiles(directory=htmx_dir), name="htmx")
+    app.mount("/static/app", FingerprintedFiles(directory=STATIC_DIR), name="static")
+    if htmx_dir().is_dir():
+        app.mount("/static/htmx", FingerprintedFiles(directory=htmx_dir()), name="htmx")
     else:
         log.warning("htmx is not installed (run `npm ci`): pages work without live updates")
 

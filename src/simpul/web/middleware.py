@@ -144,3 +144,30 @@ class RequestId:
             await self.app(scope, receive, send_with_id)
         finally:
             current_request_id.reset(token)
+
+
+class HeadAsGet:
+    """Answers ``HEAD`` wherever ``GET`` is answered: the request goes in as a GET and the
+    answer goes out with the GET's status and headers (``Content-Length`` included) but no
+    body, as RFC 9110 asks. FastAPI routes list only GET, which made every HEAD a 405;
+    doing it here covers every route, mount and error page alike."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        finished = False
+
+        async def send_without_body(message: Message) -> None:
+            nonlocal finished
+            if message["type"] == "http.response.body":
+                if finished or message.get("more_body", False):
+                    return
+                finished = True
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from simpul.core import i18n
 from simpul.core.text import strip_unsafe_characters
+from simpul.web import static_files
 from simpul.web.csrf import csrf_token
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -50,9 +51,12 @@ def filesize(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
-def static_url(name: str) -> str:
-    """The address of one of Simpul's own static files (``web/static``)."""
-    return f"/static/app/{name}"
+def static_url(name: str, folder: str = "app") -> str:
+    """The fingerprinted address of a static file: ``static_url('simpul.css')`` ->
+    ``/static/app/simpul.<hash>.css`` (Simpul's own, ``web/static``), ``static_url(
+    'htmx.min.js', 'htmx')`` -> htmx's; browsers keep them for a year (``web.static_files``)."""
+    directory = static_files.folders()[folder]
+    return f"/static/{folder}/{static_files.fingerprinted_name(name, directory)}"
 
 
 def text_block(value: str) -> Markup:
