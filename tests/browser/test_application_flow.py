@@ -202,8 +202,10 @@ def test_citizen_applies_officer_returns_citizen_fixes_officer_approves(
     )
     expect(_fact(citizen, "Status")).to_have_text("Diproses")
     expect(_fact(citizen, "Batas selesai")).to_have_text(
-        re.compile(r"^\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|"
-                   r"Oktober|November|Desember) \d{4}$")
+        re.compile(
+            r"^\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|"
+            r"Oktober|November|Desember) \d{4}$"
+        )
     )
     expect(_fact(citizen, "Instansi")).to_contain_text("Kependudukan")
     citizen.screenshot(path=screenshots / "10-permohonan-terkirim.png")

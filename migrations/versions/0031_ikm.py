@@ -5,8 +5,8 @@
 was read, the agency's reply, and the masked copies shown on the public IKM page once published
 (decision 0054).
 
-Revision ID: 0029_ikm
-Revises: 0028
+Revision ID: 0031_ikm
+Revises: 0030_track
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0029_ikm"
-down_revision: str | None = "0028"
+revision: str = "0031_ikm"
+down_revision: str | None = "0030_track"
 branch_labels = None
 depends_on = None
 

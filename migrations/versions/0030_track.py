@@ -3,8 +3,8 @@
 The application's history records the cancellation (action ``cancel``) and its open task is
 closed as ``cancelled`` (a value ``task_status`` already has). Decision 0051.
 
-Revision ID: 0029_track
-Revises: 0028
+Revision ID: 0030_track
+Revises: 0029_notify
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0029_track"
-down_revision: str | None = "0028"
+revision: str = "0030_track"
+down_revision: str | None = "0029_notify"
 branch_labels = None
 depends_on = None
 

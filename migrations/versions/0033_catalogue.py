@@ -4,8 +4,8 @@
 catalogue's words; searched along with the query (decision 0052). ``service.standard_en``:
 the 14 components in English where the region wrote them.
 
-Revision ID: 0029_catalogue
-Revises: 0028
+Revision ID: 0033_catalogue
+Revises: 0032_evaluation
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0029_catalogue"
-down_revision: str | None = "0028"
+revision: str = "0033_catalogue"
+down_revision: str | None = "0032_evaluation"
 branch_labels = None
 depends_on = None
 
@@ -28,10 +28,16 @@ def upgrade() -> None:
         sa.Column("former_name", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.Column("region_id", sa.Uuid(), nullable=False),
         sa.CheckConstraint(

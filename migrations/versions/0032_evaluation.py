@@ -4,8 +4,8 @@ The public front page and the comparison between regions leave out a training co
 (``test``) and a region that left the deployment (``inactive``); every existing region,
 the demo's included, stays ``active`` (decision 0053).
 
-Revision ID: 0029_evaluation
-Revises: 0028
+Revision ID: 0032_evaluation
+Revises: 0031_ikm
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0029_evaluation"
-down_revision: str | None = "0028"
+revision: str = "0032_evaluation"
+down_revision: str | None = "0031_ikm"
 branch_labels = None
 depends_on = None
 
