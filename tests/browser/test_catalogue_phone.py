@@ -43,7 +43,7 @@ def test_catalogue_fits_a_phone_and_search_still_finds_everything(
     # The search comes before every group; every group is folded.
     assert search.bounding_box()["y"] < groups.first.bounding_box()["y"]  # type: ignore[index]
     assert page.locator("details.group[open]").count() == 0
-    page.screenshot(path=screenshots / "30-katalog-ponsel.png", full_page=True)
+    page.screenshot(path=screenshots / "35-katalog-ponsel.png", full_page=True)
     assert serious_violations(page) == []
 
     by_agency = _service_links(page)

@@ -1,6 +1,6 @@
 """One truth on the leaders' pages: the KPI and savings dashboards agree on "completed online"
 for the demo history; chart labels stay 12-20 px at phone and desktop widths; an XLSX export
-holds numbers and dates (shown in docs/screenshots/31-ekspor-xlsx.png).
+holds numbers and dates (shown in docs/screenshots/36-ekspor-xlsx.png).
 
 The demo region's year of past applications (``simpul.demo.history``, as ``simpul demo``
 adds it) is added to the browser database; ``simpul worker --once`` then makes the signed
@@ -238,4 +238,4 @@ def test_the_xlsx_export_holds_numbers_and_dates(
     page.set_viewport_size({"width": 1100, "height": 400})
     page.goto("about:blank")  # a page of its own: the site's CSP would refuse the inline style
     page.set_content(_sheet_page(content))
-    page.screenshot(path=screenshots / "31-ekspor-xlsx.png", full_page=True)
+    page.screenshot(path=screenshots / "36-ekspor-xlsx.png", full_page=True)

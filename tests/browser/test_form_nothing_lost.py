@@ -3,7 +3,7 @@ uploads the family card (the page does not reload and the answers stay), uploads
 certificates for one requirement that takes several and removes one, sees "Tersimpan HH.MM"
 as answers are saved, reloads and finds the draft, and a refused file's error summary takes the
 focus (as does the page's summary when sending with a field missing). Screenshots:
-docs/screenshots/form-nothing-lost.png, form-upload-error.png."""
+docs/screenshots/33-formulir-tetap-terisi.png, 34-unggah-gagal-fokus.png."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_typed_answers_survive_uploads_reloads_and_errors(
         )
     akta = _item(page, "Kutipan Akta Kelahiran anak")
     expect(akta.locator(".ok-line")).to_have_count(2)
-    page.screenshot(path=screenshots / "form-nothing-lost.png", full_page=True)
+    page.screenshot(path=screenshots / "33-formulir-tetap-terisi.png", full_page=True)
     akta.get_by_role("button", name="Hapus akta-anak-pertama.pdf").click()
     akta = _item(page, "Kutipan Akta Kelahiran anak")
     expect(akta.locator(".ok-line")).to_have_count(1)
@@ -127,7 +127,7 @@ def test_typed_answers_survive_uploads_reloads_and_errors(
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Jenis berkas tidak diterima")
     expect(eform.get_by_label("Nomor Kartu Keluarga")).to_have_value(KK)
-    page.screenshot(path=screenshots / "form-upload-error.png", full_page=False)
+    page.screenshot(path=screenshots / "34-unggah-gagal-fokus.png", full_page=False)
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
@@ -24,9 +23,7 @@ from tests.browser.test_application_flow import (
     _register,
     _send_application,
 )
-from tests.conftest import TEST_SECRET
 from tests.samples import pdf_bytes
-from tests.support.devserver import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +31,6 @@ REGION = "/kota-bandung"
 #: A valid Kota Bandung NIK (3273 01, woman born 25-05-1993), used by no other test.
 NIK = "3273016505930006"
 EMAIL = "rina.wulandari@example.org"
-
-
-@pytest.fixture(scope="module")
-def live_server(browser_database_url: str, browser_data_dir: Path) -> Iterator[str]:
-    """The conftest's server, given 120 s to start: on a loaded two-core machine a cold
-    ``simpul serve`` took 34 s, past the conftest's 30 (reported to the lead)."""
-    with running_server(
-        browser_database_url, secret_key=TEST_SECRET, data_dir=browser_data_dir, timeout=120.0
-    ) as base_url:
-        yield base_url
 
 
 def _fits_the_phone(page: Page) -> bool:

@@ -206,8 +206,9 @@ def audit_filter(
     )
 
 
-def _bounds(region: Region, wanted: AuditFilter) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The filter's days, on the region's wall clock, as instants [since, until)."""
+def _query(region: Region, wanted: AuditFilter) -> audit_repository.EventQuery:
+    """The filter as a query of the region's events; its days, on the region's wall clock,
+    become the instants [since, until)."""
     zone = ZoneInfo(region.timezone)
     since = dt.datetime.combine(wanted.since, dt.time(), tzinfo=zone) if wanted.since else None
     until = (
@@ -215,7 +216,15 @@ def _bounds(region: Region, wanted: AuditFilter) -> tuple[dt.datetime | None, dt
         if wanted.until
         else None
     )
-    return since, until
+    return audit_repository.EventQuery(
+        region.id,
+        actor=wanted.actor,
+        action=wanted.action,
+        target_type=wanted.target_type,
+        target_id=wanted.target_id,
+        since=since,
+        until=until,
+    )
 
 
 @dataclass(frozen=True)
@@ -230,21 +239,13 @@ class AuditPage:
 
 def audit_page(session: Session, region: Region, wanted: AuditFilter, page: int) -> AuditPage:
     """One page of the region's events matching ``wanted``, newest first."""
-    since, until = _bounds(region, wanted)
+    query = _query(region, wanted)
     cap = MAX_PAGES * PAGE_SIZE
-    args: dict[str, Any] = {
-        "actor": wanted.actor,
-        "action": wanted.action,
-        "target_type": wanted.target_type,
-        "target_id": wanted.target_id,
-        "since": since,
-        "until": until,
-    }
-    total = audit_repository.count_audit_events(session, region.id, cap=cap + 1, **args)
+    total = audit_repository.count_audit_events(session, query, cap=cap + 1)
     pages = max(1, min(MAX_PAGES, -(-total // PAGE_SIZE)))
     page = max(1, min(page, pages))
     events = audit_repository.search_audit_events(
-        session, region.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **args
+        session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     return AuditPage(events, page, min(total, cap), pages, total > cap)
 
@@ -253,18 +254,7 @@ def audit_export_rows(
     session: Session, region: Region, wanted: AuditFilter
 ) -> Sequence[AuditEvent]:
     """The matching events for a download, newest first, at most ``EXPORT_CAP``."""
-    since, until = _bounds(region, wanted)
-    return audit_repository.search_audit_events(
-        session,
-        region.id,
-        actor=wanted.actor,
-        action=wanted.action,
-        target_type=wanted.target_type,
-        target_id=wanted.target_id,
-        since=since,
-        until=until,
-        limit=EXPORT_CAP,
-    )
+    return audit_repository.search_audit_events(session, _query(region, wanted), limit=EXPORT_CAP)
 
 
 def details_text(details: Mapping[str, Any]) -> str:
