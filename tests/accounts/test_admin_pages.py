@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -171,15 +171,19 @@ def test_audit_export_csv_and_xlsx_hold_the_filtered_rows_and_are_recorded(
     assert got.status_code == 200
     assert "attachment" in got.headers["content-disposition"]
     text = got.content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text), delimiter=text.splitlines()[0][5]))
+    assert text.splitlines()[0].startswith("Waktu;Pelaku;Tindakan;")  # Indonesian Excel's form
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert len(rows) == 2  # the header and the one matching event
     assert "Hari libur wilayah ditambahkan" in rows[1]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[1][0])
     book = load_workbook(
         io.BytesIO(client.get(f"{url}.xlsx", params={"tindakan": "leave_day.add"}).content)
     )
     sheet = book.active
     assert sheet is not None
     assert sheet.max_row == 2
+    moment = sheet.cell(row=2, column=1)
+    assert isinstance(moment.value, datetime) and moment.number_format == "dd/mm/yyyy hh:mm:ss"
     exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.export")).all()
     assert [e.details["format"] for e in exports] == ["csv", "xlsx"]
     assert all(e.details["rows"] == 1 for e in exports)

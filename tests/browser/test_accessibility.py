@@ -23,6 +23,16 @@ PAGES = [
 ]
 
 
+#: The rendered size, in CSS px, of every label of the page's charts (a chart's text scales
+#: with its SVG: drawn at its natural size, it keeps the size the page sets).
+CHART_LABEL_SIZES = """() => Array.from(document.querySelectorAll('figure.chart svg')).flatMap(
+svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return Array.from(svg.querySelectorAll('text')).map(
+    t => parseFloat(getComputedStyle(t).fontSize) * scale);
+})"""
+
+
 def serious_violations(page: Page) -> list[dict[str, Any]]:
     # Evaluated through the DevTools protocol: the page's CSP rightly refuses injected scripts.
     page.evaluate(AXE.read_text(encoding="utf-8"))

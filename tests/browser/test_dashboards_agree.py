@@ -32,7 +32,7 @@ from simpul.core.kit.periods import today_in
 from simpul.core.regions import get_region_by_slug
 from simpul.demo.history import seed_demo_history
 from simpul.evaluation.savings import ledger
-from tests.browser.test_accessibility import serious_violations
+from tests.browser.test_accessibility import CHART_LABEL_SIZES, serious_violations
 from tests.conftest import TEST_SECRET
 from tests.notify.conftest import running_mail_server
 
@@ -131,20 +131,13 @@ def test_kpi_and_savings_dashboards_agree_on_completed_online(admin: Page, perio
     assert serious_violations(page) == []
 
 
-_LABEL_SIZES = """() => Array.from(document.querySelectorAll('figure.chart svg')).flatMap(svg => {
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  return Array.from(svg.querySelectorAll('text')).map(
-    t => parseFloat(getComputedStyle(t).fontSize) * scale);
-})"""
-
-
 def test_chart_labels_are_12_to_20_px_on_a_phone_and_a_desktop(admin: Page, period: str) -> None:
     page = admin
     for path in (f"{REGION}/admin/kinerja?{period}", f"{REGION}/admin/penghematan?{period}"):
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(path)
-            sizes: list[float] = page.evaluate(_LABEL_SIZES)
+            sizes: list[float] = page.evaluate(CHART_LABEL_SIZES)
             assert sizes, path
             assert all(12 <= size <= 20 for size in sizes), (path, width, sorted(set(sizes)))
             # The page itself never scrolls sideways: a wide chart scrolls inside its frame.

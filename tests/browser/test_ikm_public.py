@@ -25,9 +25,10 @@ from simpul.core.database import sqlalchemy_url
 from simpul.core.regions import get_region_by_slug
 from simpul.evaluation.surveys import suggestions
 from simpul.evaluation.surveys.models import SurveyResponse
-from tests.browser.test_accessibility import serious_violations
+from tests.browser.test_accessibility import CHART_LABEL_SIZES, serious_violations
 
 pytestmark = pytest.mark.browser
+
 
 REGION = "/kota-bandung"
 #: A service no other browser test rates, so its figures are this module's alone.
@@ -181,6 +182,10 @@ def test_citizen_rates_with_a_profile_and_anyone_reads_the_public_ikm(
     expect(published).not_to_contain_text("3456-7890")
     assert visitor.evaluate("document.documentElement.scrollWidth") <= 390
     assert not serious_violations(visitor)
+    # The chart's labels keep a readable size on the phone (drawn at its natural size; a
+    # chart wider than the screen scrolls inside its frame).
+    sizes: list[float] = visitor.evaluate(CHART_LABEL_SIZES)
+    assert sizes and all(12 <= size <= 20 for size in sizes), sorted(set(sizes))
     visitor.screenshot(path=screenshots / "32-ikm-publik.png", full_page=True)
 
     # 4. The region admin: the reviewed suggestion in the back office, the profile groups.
@@ -200,3 +205,7 @@ def test_citizen_rates_with_a_profile_and_anyone_reads_the_public_ikm(
     women = sexes.locator("tr", has_text="Perempuan")
     expect(women.locator("td").first).to_have_text("6")
     expect(sexes.locator("tr", has_text="Laki-laki").locator("td").nth(1)).to_have_text("—")
+    for width in (390, 1280):
+        visitor.set_viewport_size({"width": width, "height": 900})
+        sizes = visitor.evaluate(CHART_LABEL_SIZES)
+        assert sizes and all(12 <= size <= 20 for size in sizes), (width, sorted(set(sizes)))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.catalogue.standard import STANDARD_COMPONENTS
 from simpul.core.models import Region
-from tests.factories import make_region, service_seed, standard
+from tests.factories import make_region, make_user, post_form, service_seed, standard
 
 PAGE = "/kota-uji/layanan/sktm-uji"
 
@@ -96,3 +96,23 @@ def test_unknown_english_component_is_refused() -> None:
     data = service_seed("x-uji", "Layanan Uji Salah", standard_en={"bukan_komponen": "x"})
     with pytest.raises(ValidationError, match="unknown components"):
         ServiceSeed.model_validate(data)
+
+
+def test_the_application_form_names_the_requirements_in_english_too(
+    client: TestClient, session: Session, region: Region
+) -> None:
+    make_user(session, region, "warga@example.org", "kata-sandi-warga")
+    response = post_form(
+        client, "/kota-uji/masuk", {"email": "warga@example.org", "password": "kata-sandi-warga"}
+    )
+    assert response.status_code == 303
+    started = post_form(client, f"{PAGE}/ajukan", {}, page=PAGE)
+    assert started.status_code == 303
+    form = english(client, str(started.headers["location"]))
+    assert "<strong>Applicant&#39;s electronic ID card</strong>" in form
+    assert "Combined in one PDF." in form
+    assert "KTP-el pemohon" not in form
+    # Without an English name, the Indonesian one.
+    assert "<strong>Foto rumah tampak depan</strong>" in form
+    client.cookies.set("simpul_lang", "id")
+    assert "<strong>KTP-el pemohon</strong>" in client.get(str(started.headers["location"])).text

@@ -58,6 +58,8 @@ class Kind(enum.Enum):
     DATE = "date"
     #: A month, given as its first day.
     MONTH = "month"
+    #: A moment, given on the region's wall clock without a time zone (a spreadsheet has none).
+    DATETIME = "datetime"
 
 
 #: XLSX number formats per kind (Excel shows separators per the reader's locale).
@@ -69,6 +71,7 @@ NUMBER_FORMATS: Final = {
     Kind.RUPIAH: '"Rp"#,##0',
     Kind.DATE: "dd/mm/yyyy",
     Kind.MONTH: "mmm yyyy",
+    Kind.DATETIME: "dd/mm/yyyy hh:mm:ss",
 }
 
 
@@ -109,6 +112,8 @@ def _csv_cell(value: Value, kind: Kind, separator: str) -> str:
             text = f"{value * 100:.1f}".replace(".", decimal) + "%"
         elif kind in (Kind.INTEGER, Kind.RUPIAH):
             text = str(int(value))
+    elif isinstance(value, dt.datetime):
+        text = value.strftime("%Y-%m-%d %H:%M:%S")  # what Excel reads as a date and time
     elif isinstance(value, dt.date):
         text = value.strftime("%Y-%m") if kind is Kind.MONTH else value.isoformat()
     return text
@@ -142,6 +147,8 @@ def _xlsx_value(value: Value, kind: Kind) -> Value:
         return int(value)
     if kind in (Kind.DECIMAL, Kind.INDEX, Kind.PERCENT) and isinstance(value, int | float):
         return float(value)
+    if kind is Kind.DATETIME and isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
     if kind in (Kind.DATE, Kind.MONTH) and isinstance(value, dt.date):
         return value
     return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,14 @@ def static_url(name: str, folder: str = "app") -> str:
     'htmx.min.js', 'htmx')`` -> htmx's; browsers keep them for a year (``web.static_files``)."""
     directory = static_files.folders()[folder]
     return f"/static/{folder}/{static_files.fingerprinted_name(name, directory)}"
+
+
+def in_language(item: Mapping[str, Any], key: str) -> str:
+    """``item[key]`` in the page's language: on English pages the ``<key>_en`` the region wrote
+    (a requirement's ``name_en``), else the Indonesian."""
+    if i18n.current_locale.get() == "en" and item.get(f"{key}_en"):
+        return str(item[f"{key}_en"])
+    return str(item.get(key, ""))
 
 
 def text_block(value: str) -> Markup:
@@ -124,6 +133,7 @@ def environment() -> Environment:
     env.filters["rupiah"] = rupiah
     env.filters["text_block"] = text_block
     env.filters["filesize"] = filesize
+    env.filters["in_language"] = in_language
     # Dates as people read them, in the page's language: ``{{ d | tanggal }}`` ->
     # "20 November 2026"; ``{{ moment | waktu(tz) }}`` -> "20 November 2026 14.05".
     env.filters["tanggal"] = i18n.format_date

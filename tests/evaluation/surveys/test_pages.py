@@ -142,23 +142,32 @@ def test_admin_downloads_the_table_as_csv_and_xlsx(
     assert csv_file.headers["content-disposition"] == (
         'attachment; filename="ikm-kota-uji-2026-s1.csv"'
     )
-    rows = list(csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
-    assert [(r["layanan"], r["responden"], r["populasi"], r["ikm"], r["mutu"]) for r in rows] == [
-        ("Izin Usaha", "1", "1", "100.00", "A"),
-        ("KTP Uji", "3", "5", "84.26", "B"),
-        ("Semua layanan", "1", "1", "100.00", "A"),
-        ("Semua layanan", "3", "5", "84.26", "B"),
-        ("Semua layanan", "4", "6", "88.19", "B"),
+    # The form Indonesian Excel opens: semicolons, decimal commas, the page's words as headers.
+    text = csv_file.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert [
+        (r["Layanan"], r["Responden"], r["Populasi"], r["IKM"], r["Mutu pelayanan"]) for r in rows
+    ] == [
+        ("Izin Usaha", "1", "1", "100,00", "A"),
+        ("KTP Uji", "3", "5", "84,26", "B"),
+        ("Semua layanan", "1", "1", "100,00", "A"),
+        ("Semua layanan", "3", "5", "84,26", "B"),
+        ("Semua layanan", "4", "6", "88,19", "B"),
     ]
-    assert rows[1]["unsur_terendah"] == "Waktu penyelesaian"
+    assert rows[1]["Unsur terendah"] == "Waktu penyelesaian"
+    comma = client.get(f"{REPORT}/ekspor.csv?tahun=2026&periode=s1&pemisah=koma")
+    comma_rows = list(csv.DictReader(io.StringIO(comma.content.decode("utf-8-sig"))))
+    assert comma_rows[1]["IKM"] == "84.26"
     xlsx_file = client.get(f"{REPORT}/ekspor.xlsx?tahun=2026&periode=s1")
     assert xlsx_file.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx_file.content)).worksheets[0]
     assert sheet.title == "ikm"
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["periode", "opd", "layanan"]
-    ktp = dict(zip(header, [c.value for c in sheet[3]], strict=True))
-    assert (ktp["layanan"], ktp["ikm"], ktp["nrr_u9"]) == ("KTP Uji", "84.26", "2.67")
+    assert header[:3] == ["Periode", "Perangkat daerah", "Layanan"]
+    ktp = dict(zip(header, sheet[3], strict=True))
+    assert ktp["Layanan"].value == "KTP Uji"
+    assert (ktp["IKM"].value, ktp["NRR U9"].value) == (84.26, 2.67)
+    assert ktp["IKM"].number_format == "#,##0.00" and ktp["Responden"].value == 3
     assert sheet.max_row == 6
 
 

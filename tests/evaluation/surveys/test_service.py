@@ -195,20 +195,20 @@ def test_agency_scope_limits_the_report(session: Session, rated: World) -> None:
 
 def test_export_rows_per_service_agency_and_total(session: Session, rated: World) -> None:
     rows = report.export_rows(report.build_report(session, rated.region, YEAR_2026))
-    assert list(rows[0]) == list(report.EXPORT_COLUMNS)
+    assert list(rows[0]) == [column.key for column in report.EXPORT_COLUMNS]
     assert [(r["opd"], r["layanan"], r["responden"], r["ikm"]) for r in rows] == [
-        ("Dinas Perizinan", "Izin Usaha", "1", "100.00"),
-        ("Dinas Uji Kota Uji", "KTP Uji", "3", "84.26"),
-        ("Dinas Perizinan", "Semua layanan", "1", "100.00"),
-        ("Dinas Uji Kota Uji", "Semua layanan", "3", "84.26"),
-        ("Semua perangkat daerah", "Semua layanan", "4", "88.19"),
+        ("Dinas Perizinan", "Izin Usaha", 1, 100.0),
+        ("Dinas Uji Kota Uji", "KTP Uji", 3, 84.26),
+        ("Dinas Perizinan", "Semua layanan", 1, 100.0),
+        ("Dinas Uji Kota Uji", "Semua layanan", 3, 84.26),
+        ("Semua perangkat daerah", "Semua layanan", 4, 88.19),
     ]
     ktp = rows[1]
-    assert (ktp["populasi"], ktp["sampel_minimum"], ktp["sampel_terpenuhi"]) == ("5", "5", "tidak")
+    assert (ktp["populasi"], ktp["sampel_minimum"], ktp["sampel_terpenuhi"]) == (5, 5, "tidak")
     assert (ktp["mutu"], ktp["kinerja"], ktp["nrr_u3"], ktp["unsur_terendah"]) == (
         "B",
         "Baik",
-        "2.67",
+        2.67,
         "Waktu penyelesaian",
     )
 

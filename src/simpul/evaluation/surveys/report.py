@@ -19,6 +19,7 @@ from simpul.evaluation.ikm import ELEMENTS, Element, IkmResult, ikm_from_totals,
 from simpul.evaluation.rollups import repository as rollups
 from simpul.evaluation.surveys import repository
 from simpul.evaluation.surveys.profile import MIN_GROUP, QUESTIONS
+from simpul.web.downloads import ExportColumn, Kind, Value
 
 #: The years the filter accepts start here (no online service is older).
 FIRST_YEAR: Final = 2000
@@ -279,44 +280,46 @@ def build_report(
     return IkmReport(period=period, agencies=groups, total=total, chart=chart_of(total))
 
 
+#: The export's columns: counts as numbers, the IKM and each element's NRR as numbers with two
+#: decimals, words as the page shows them (``web.downloads``: XLSX cells, Indonesian CSV).
 EXPORT_COLUMNS: Final = (
-    "periode",
-    "opd",
-    "layanan",
-    "responden",
-    "populasi",
-    "sampel_minimum",
-    "sampel_terpenuhi",
-    "ikm",
-    "mutu",
-    "kinerja",
-    *(f"nrr_{element.code}" for element in ELEMENTS),
-    "unsur_terendah",
+    ExportColumn("periode", lazy("Periode")),
+    ExportColumn("opd", lazy("Perangkat daerah")),
+    ExportColumn("layanan", lazy("Layanan")),
+    ExportColumn("responden", lazy("Responden"), Kind.INTEGER),
+    ExportColumn("populasi", lazy("Populasi"), Kind.INTEGER),
+    ExportColumn("sampel_minimum", lazy("Sampel minimum"), Kind.INTEGER),
+    ExportColumn("sampel_terpenuhi", lazy("Sampel terpenuhi")),
+    ExportColumn("ikm", lazy("IKM"), Kind.INDEX),
+    ExportColumn("mutu", lazy("Mutu pelayanan")),
+    ExportColumn("kinerja", lazy("Kinerja unit pelayanan")),
+    *(ExportColumn(f"nrr_{e.code}", f"NRR {e.code.upper()}", Kind.INDEX) for e in ELEMENTS),
+    ExportColumn("unsur_terendah", lazy("Unsur terendah")),
 )
 
 
-def _export_row(period: Period, agency: str, service: str, row: Row) -> dict[str, str]:
+def _export_row(period: Period, agency: str, service: str, row: Row) -> dict[str, Value]:
     result = row.result
     lowest = row.lowest
     return {
         "periode": period.slug,
         "opd": agency,
         "layanan": service,
-        "responden": str(row.respondents),
-        "populasi": str(row.population),
-        "sampel_minimum": str(row.minimum),
+        "responden": row.respondents,
+        "populasi": row.population,
+        "sampel_minimum": row.minimum,
         "sampel_terpenuhi": _("ya") if row.sufficient else _("tidak"),
-        "ikm": f"{result.ikm:.2f}" if result else "",
+        "ikm": round(result.ikm, 2) if result else None,
         "mutu": result.grade if result else "",
         "kinerja": _(result.label) if result else "",
-        **{f"nrr_{score.element.code}": f"{score.mean:.2f}" for score in row.scores},
+        **{f"nrr_{score.element.code}": round(score.mean, 2) for score in row.scores},
         "unsur_terendah": _(lowest.element.label) if lowest else "",
     }
 
 
-def export_rows(report: IkmReport) -> list[dict[str, str]]:
+def export_rows(report: IkmReport) -> list[dict[str, Value]]:
     """One row per service, then one per agency (all its services), then the scope's total."""
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, Value]] = []
     for group in report.agencies:
         rows.extend(_export_row(report.period, group.name, s.name, s) for s in group.services)
     every_service = _("Semua layanan")
@@ -327,7 +330,7 @@ def export_rows(report: IkmReport) -> list[dict[str, str]]:
     rows.append(
         _export_row(report.period, _("Semua perangkat daerah"), every_service, report.total)
     )
-    return [{name: row.get(name, "") for name in EXPORT_COLUMNS} for row in rows]
+    return [{c.key: row.get(c.key) for c in EXPORT_COLUMNS} for row in rows]
 
 
 @dataclass(frozen=True)
