@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 REGION = "/kota-bandung"
 #: A valid Kota Bandung NIK (3273 01, woman born 25-05-1993), used by no other test.
 NIK = "3273016505930006"
-EMAIL = "rina.wulandari@example.org"
+EMAIL = "sri.handayani@example.org"
 
 
 def _fits_the_phone(page: Page) -> bool:
@@ -42,8 +42,8 @@ def test_receipt_tracking_and_cancel_on_a_phone(
 ) -> None:
     citizen, stranger = phone, second_phone
     family_card = tmp_path / "kartu-keluarga.pdf"
-    family_card.write_bytes(pdf_bytes("Kartu Keluarga Rina Wulandari"))
-    _register(citizen, mailbox, NIK, "Rina Wulandari", EMAIL)
+    family_card.write_bytes(pdf_bytes("Kartu Keluarga Sri Handayani"))
+    _register(citizen, mailbox, NIK, "Sri Handayani", EMAIL)
     application_path = _send_application(citizen, family_card)
     number = _fact(citizen, "Nomor permohonan").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", number)
@@ -75,7 +75,7 @@ def test_receipt_tracking_and_cancel_on_a_phone(
     result = stranger.locator("#hasil")
     expect(result.locator("dl.facts")).to_contain_text("Diproses")
     expect(result).to_contain_text("Petugas sedang memproses")
-    assert "Rina" not in result.inner_text() and NIK not in stranger.content()
+    assert "Handayani" not in result.inner_text() and NIK not in stranger.content()
     assert _fits_the_phone(stranger)
     assert serious_violations(stranger) == []
     stranger.screenshot(path=screenshots / "29-lacak-permohonan.png", full_page=True)
