@@ -608,7 +608,6 @@ def test_choices_become_an_enum_only_when_that_means_the_same() -> None:
     assert not quick.is_valid("a")
 
 
-
 def test_a_pasted_nik_with_any_separator_is_read_as_its_digits() -> None:
     pasted = "3273 0165\u00a00595.0003"  # a no-break space, as a word processor pastes it
     assert parse_form(SCHEMA, {**good_form(), "f.nik": pasted}, ui=UI)["nik"] == GOOD["nik"]
