@@ -274,6 +274,8 @@ def test_an_invited_officer_sets_their_password_and_logs_in(
         client, path, {"password": "sandi-sari-2026", "password_confirm": "sandi-sari-2026"}
     )
     assert done.status_code == 303
+    landing = client.get(done.headers["location"])
+    assert "Kata sandi Anda sudah dipasang." in landing.text  # the login page says so
     session.refresh(officer)
     assert officer.password_hash.startswith("$argon2")
     log_in(client, desk.region.slug, "sari.baru@example.org", "sandi-sari-2026")

@@ -4,7 +4,7 @@ landing pages of staff and the region admin."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,7 +27,8 @@ from simpul.accounts.schemas import CitizenRegistration
 from simpul.catalogue import service as catalogue_service
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput
-from simpul.core.kit.notices import NoticeCode, with_notice
+from simpul.core.i18n import lazy
+from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.web.csrf import csrf_protect
@@ -154,14 +155,33 @@ def activate(
     return _login_response(request, session, user, with_notice(f"/{region.slug}/akun", "baru"))
 
 
+#: What the login page says after a redirect (``?pesan=``): an invited officer has just set
+#: their password (``staff_pages.accept_invitation``).
+LOGIN_NOTICES: Final = {
+    "sandi-dipasang": lazy(
+        "Kata sandi Anda sudah dipasang. Silakan masuk dengan e-mail dan kata sandi itu."
+    ),
+}
+
+
 @router.get("/{region}/masuk", response_class=HTMLResponse, name="login")
 def login_form(
-    request: Request, region: CurrentRegion, user: PageUser, next: str | None = None
+    request: Request,
+    region: CurrentRegion,
+    user: PageUser,
+    next: str | None = None,
+    pesan: NoticeCode = None,
 ) -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(region, next) or _home_of(user, region), status_code=303)
     return render(
-        request, "accounts/login.html", {"email": "", "next": _safe_next(region, next) or ""}
+        request,
+        "accounts/login.html",
+        {
+            "email": "",
+            "next": _safe_next(region, next) or "",
+            "notice": notice_text(LOGIN_NOTICES, pesan),
+        },
     )
 
 
