@@ -146,6 +146,11 @@ class Mailbox:
 
     def activation_link(self, email: str) -> str:
         """The account activation link sent to ``email``."""
+        return self.link(email, "/daftar/aktifkan/")
+
+    def link(self, email: str, path: str) -> str:
+        """The link to ``path`` (an address part, e.g. ``/petugas/undangan/``) in the latest
+        e-mail sent to ``email``, after delivering what is queued."""
         with running_mail_server() as server:
             environment = {
                 **os.environ,
@@ -168,7 +173,7 @@ class Mailbox:
         assert mails, f"no e-mail to {email}: {done.stderr}"
         body = mails[-1].get_body(preferencelist=("plain",))
         assert body is not None
-        link = re.search(r"https?://\S+/daftar/aktifkan/\S+", str(body.get_content()))
+        link = re.search(rf"https?://\S+{re.escape(path)}\S+", str(body.get_content()))
         assert link, body.get_content()
         return link.group(0)
 
