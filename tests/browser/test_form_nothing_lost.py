@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -107,7 +107,12 @@ def test_typed_answers_survive_uploads_reloads_and_errors(
     assert page.evaluate("window.__sameDocument") is True
 
     # A draft saved as answers change comes back after a reload.
-    with page.expect_response(lambda r: r.url.endswith("/draf")) as saved:
+    def phone_saved(response: Response) -> bool:
+        """The draft save that carries the number (not one still in flight from before)."""
+        body = response.request.post_data or ""
+        return response.url.endswith("/draf") and "081234567890" in body
+
+    with page.expect_response(phone_saved) as saved:
         eform.get_by_label("Nomor telepon/WhatsApp").fill("081234567890")
         eform.get_by_label("Nomor telepon/WhatsApp").blur()
     assert saved.value.status == 200
