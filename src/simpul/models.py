@@ -4,6 +4,7 @@ from simpul.accounts import models as accounts_models
 from simpul.applications import check_models, payment_models, upload_models
 from simpul.applications import models as applications_models
 from simpul.catalogue import models as catalogue_models
+from simpul.complaints import models as complaints_models
 from simpul.core import models as core_models
 from simpul.documents import models as documents_models
 from simpul.evaluation.assessments import models as assessments_models
@@ -22,6 +23,7 @@ __all__ = [
     "assessments_models",
     "catalogue_models",
     "check_models",
+    "complaints_models",
     "core_models",
     "documents_models",
     "inventory_models",

@@ -48,6 +48,9 @@ class StaffRoleName(enum.StrEnum):
     #: The head of the office (kepala dinas) or whom they appoint: signs the products.
     PENANDATANGAN = "penandatangan"
     ADMIN_OPD = "admin_opd"
+    #: The region's complaint desk (admin pengaduan): sorts every complaint of the region to
+    #: an agency, whichever agency the role is held in (decision 0056).
+    ADMIN_PENGADUAN = "admin_pengaduan"
 
 
 STAFF_ROLE_LABELS = {
@@ -56,6 +59,7 @@ STAFF_ROLE_LABELS = {
     "penyetuju": lazy("Penyetuju"),
     "penandatangan": lazy("Penandatangan"),
     "admin_opd": lazy("Admin OPD"),
+    "admin_pengaduan": lazy("Admin pengaduan"),
 }
 
 

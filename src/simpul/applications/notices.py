@@ -4,7 +4,8 @@ the same transaction as the change."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy.orm import Session
@@ -66,6 +67,61 @@ ACCOUNT_TEXTS: Final = {
 }
 
 
+@dataclass(frozen=True)
+class NoticeText:
+    """How another domain's notice reads (msgids marked with ``lazy``, translated when read):
+    its text, its e-mail subject (both ``%(...)s`` from the params) and its link's label."""
+
+    text: str
+    subject: str
+    link_label: str
+
+
+#: Notices of other domains (complaints), registered once at import by their owner.
+OTHER_TEXTS: dict[str, NoticeText] = {}
+
+
+def register_notice_texts(texts: Mapping[str, NoticeText]) -> None:
+    """Let another domain write notices of its own kinds (``notify_user``)."""
+    for kind in texts:
+        if kind in TEXTS or kind in ACCOUNT_TEXTS:
+            raise ValueError(f"notice kind {kind} is taken")
+    OTHER_TEXTS.update(texts)
+
+
+def notify_user(
+    session: Session,
+    region_id: uuid.UUID,
+    user_id: uuid.UUID,
+    kind: str,
+    *,
+    link: str,
+    **params: Any,
+) -> Notification:
+    """Tell a user (a citizen or an officer) something another domain registered the words
+    for; ``link`` is the page's path inside the region (``pengaduan/ADU-...``). In the
+    caller's transaction, through the user's chosen channels like every notice."""
+    if kind not in OTHER_TEXTS:
+        raise ValueError(f"unknown notification kind {kind}")
+    notice = Notification(
+        region_id=region_id,
+        user_id=user_id,
+        application_id=None,
+        kind=kind,
+        params={**params, "link": link},
+    )
+    _publish(session, notice)
+    return notice
+
+
+def link_of(notice: Notification) -> str | None:
+    """The page a notice is about, as a path inside the region; None: no page."""
+    if notice.application_id is not None:
+        return f"permohonan/{notice.application_id}"
+    link = notice.params.get("link")
+    return str(link) if link else None
+
+
 def notify_applicant(
     session: Session, application: Application, kind: str, **params: Any
 ) -> Notification:
@@ -118,7 +174,10 @@ def delete_for_users(session: Session, region: Region, user_ids: Sequence[uuid.U
 
 def text_of(notice: Notification) -> str:
     """The notification in the reader's language."""
-    template = TEXTS.get(notice.kind) or ACCOUNT_TEXTS.get(notice.kind)
+    other = OTHER_TEXTS.get(notice.kind)
+    template = (
+        TEXTS.get(notice.kind) or ACCOUNT_TEXTS.get(notice.kind) or (other.text if other else None)
+    )
     if template is None:
         return notice.kind
     # A note ends the officer's sentence; the text adds its own full stop.

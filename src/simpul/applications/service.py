@@ -26,7 +26,16 @@ from simpul.applications.models import (
     Notification,
     Task,
 )
-from simpul.applications.notices import ACCOUNT_TEXTS, text_of
+from simpul.applications.notices import (
+    ACCOUNT_TEXTS,
+    OTHER_TEXTS,
+    NoticeText,
+    link_of,
+    notify_user,
+    register_notice_texts,
+    text_of,
+)
+from simpul.applications.submission import calendar_for
 from simpul.applications.workflow import read_application
 from simpul.catalogue.models import Agency, Service
 from simpul.core.errors import NotFound
@@ -35,20 +44,26 @@ from simpul.core.models import Region
 
 __all__ = [
     "ACCOUNT_TEXTS",
+    "OTHER_TEXTS",
     "Application",
     "DocumentSubject",
+    "NoticeText",
     "Notification",
     "agency_of_application",
     "answers_for_document",
     "applications_of_applicant",
+    "calendar_for",
     "content_disposition",
     "current_documents",
     "describe",
     "document_subject",
     "events_of",
     "is_completed",
+    "link_of",
+    "notify_user",
     "read_application",
     "readable_application",
+    "register_notice_texts",
     "service_of",
     "task_in_region",
     "text_of",

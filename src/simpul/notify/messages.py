@@ -13,7 +13,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from simpul.accounts.models import User
 from simpul.accounts.registration import activation_url
 from simpul.accounts.staff_invitations import invitation_url
-from simpul.applications.service import ACCOUNT_TEXTS, Notification, text_of
+from simpul.applications.service import (
+    ACCOUNT_TEXTS,
+    OTHER_TEXTS,
+    Notification,
+    link_of,
+    text_of,
+)
 from simpul.core import i18n
 from simpul.core.i18n import lazy
 from simpul.core.models import Region
@@ -62,6 +68,23 @@ def compose(notice: Notification, user: User, region: Region, public_url: str) -
         return _compose_account_notice(notice, user, region, public_url, locale)
     number = str(notice.params.get("number", ""))
     base = public_url.rstrip("/")
+    other = OTHER_TEXTS.get(notice.kind)
+    if other is not None:
+        with in_locale(locale):
+            return Message(
+                locale=locale,
+                title=i18n.gettext(other.subject) % notice.params,
+                body=text_of(notice),
+                url=f"{base}/{region.slug}/{link_of(notice) or 'notifikasi'}",
+                greeting=i18n.gettext("Yth. %(name)s,") % {"name": user.full_name},
+                link_label=i18n.gettext(other.link_label),
+                region_name=region.name,
+                footer=i18n.gettext(
+                    "Pesan ini dikirim otomatis oleh layanan daring %(region)s. Anda dapat memilih "
+                    "saluran pemberitahuan di halaman akun Anda."
+                )
+                % {"region": region.name},
+            )
     url = (
         f"{base}/{region.slug}/permohonan/{notice.application_id}"
         if notice.application_id

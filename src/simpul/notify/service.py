@@ -127,6 +127,8 @@ class NotificationItem:
     application_id: uuid.UUID | None
     created_at: datetime
     unread: bool
+    #: The page it is about, as a path inside the region (None: no page).
+    link: str | None = None
 
 
 def notifications_for(
@@ -135,7 +137,12 @@ def notifications_for(
     """The user's newest notifications, each with whether it is still unread."""
     return [
         NotificationItem(
-            n.id, applications_service.text_of(n), n.application_id, n.created_at, n.read_at is None
+            n.id,
+            applications_service.text_of(n),
+            n.application_id,
+            n.created_at,
+            n.read_at is None,
+            applications_service.link_of(n),
         )
         for n in repository.notifications_of(session, region.id, user.id, limit=limit)
     ]

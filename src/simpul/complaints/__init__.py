@@ -1,0 +1,1 @@
+"""Pengaduan: complaints, aspirations and requests for information (decision 0056)."""
