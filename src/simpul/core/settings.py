@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     gateway_refusal_flush_seconds: float = Field(default=5.0, gt=0)
     #: Redis for rate limits shared by every gateway process; unset: limits per process.
     redis_url: str | None = None
+    #: Map tiles for the complaint pages, e.g. ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``
+    #: (your own tile server in production: OSM's asks heavy users not to use theirs). Empty:
+    #: no map; citizens give an address or coordinates instead (decision 0056).
+    map_tile_url: str = ""
+    #: The attribution the tile server's licence asks for, shown on the map.
+    map_attribution: str = "© OpenStreetMap contributors"
+    #: Where a map opens before anything is marked: "latitude,longitude" (Kota Bandung).
+    map_default_center: str = "-6.9175,107.6191"
     #: Where links in messages (e-mail, webhook) and on documents point: the portal's address.
     public_url: str = "http://127.0.0.1:8000"
     #: Outgoing e-mail. The defaults suit a local test server (`python -m aiosmtpd -n`).

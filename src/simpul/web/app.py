@@ -34,7 +34,7 @@ from simpul.core.settings import Settings, get_settings
 from simpul.web import api_errors
 from simpul.web.inputs import refuse_nul_characters, validation_message
 from simpul.web.middleware import DropAbandoned, HeadAsGet, RequestId, WebMiddleware
-from simpul.web.static_files import STATIC_DIR, FingerprintedFiles, htmx_dir
+from simpul.web.static_files import STATIC_DIR, FingerprintedFiles, htmx_dir, leaflet_dir
 from simpul.web.templating import render
 from simpul.wiring import subscribe_all
 
@@ -107,7 +107,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(WebMiddleware, secure_cookies=not settings.debug)
+    app.add_middleware(
+        WebMiddleware, secure_cookies=not settings.debug, tile_url=settings.map_tile_url
+    )
     app.add_middleware(DropAbandoned)
     app.add_middleware(RequestId)  # the id is there for everything inside
     # Outermost: a HEAD request is answered as the GET it stands for, without the body, so
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(HeadAsGet)
 
     app.mount("/static/app", FingerprintedFiles(directory=STATIC_DIR), name="static")
+    if leaflet_dir().is_dir():  # the complaint maps (decision 0056)
+        app.mount("/static/leaflet", FingerprintedFiles(directory=leaflet_dir()), name="leaflet")
     if htmx_dir().is_dir():
         app.mount("/static/htmx", FingerprintedFiles(directory=htmx_dir()), name="htmx")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,10 +28,23 @@ SECURE_CSRF_COOKIE = "__Host-simpul_csrf"
 NO_CSRF_COOKIE_PATHS = frozenset({"/healthz"})
 
 #: Pages use only their own scripts and styles; the API docs need Swagger UI's inline script.
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+#: Images may also come from the map's tile server (``SIMPUL_MAP_TILE_URL``), when one is set.
+CSP_TEMPLATE = (
+    "default-src 'self'; img-src 'self' data:{tiles}; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
 )
+CSP = CSP_TEMPLATE.format(tiles="")
+
+
+def page_csp(tile_url: str) -> str:
+    """The pages' policy, letting images come from the tile server's origin too."""
+    parts = urlsplit(tile_url.replace("{s}", "a")) if tile_url else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return CSP
+    host = tile_url.split("://", 1)[1].split("/", 1)[0]  # keeps a {s} subdomain as a wildcard
+    return CSP_TEMPLATE.format(tiles=f" {parts.scheme}://{host.replace('{s}', '*')}")
+
+
 DOCS_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'"
@@ -51,8 +65,9 @@ def _cookies(scope: Scope) -> SimpleCookie:
 class WebMiddleware:
     """Sets the locale for the request, makes sure a CSRF cookie exists, adds headers."""
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, tile_url: str = "") -> None:
         self.app = app
+        self.csp = page_csp(tile_url)
         self.secure_cookies = secure_cookies
         self.csrf_cookie = SECURE_CSRF_COOKIE if secure_cookies else CSRF_COOKIE
 
@@ -86,9 +101,13 @@ class WebMiddleware:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+                # The complaint form may ask for the citizen's position ("use my location").
                 headers.setdefault(
-                    "Content-Security-Policy", DOCS_CSP if path.startswith("/api/docs") else CSP
+                    "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
+                )
+                headers.setdefault(
+                    "Content-Security-Policy",
+                    DOCS_CSP if path.startswith("/api/docs") else self.csp,
                 )
                 if new_csrf:
                     secure = "; Secure" if self.secure_cookies else ""

@@ -45,13 +45,17 @@ def htmx_dir() -> Path:
     return node_modules() / "htmx.org" / "dist"
 
 
+def leaflet_dir() -> Path:
+    return node_modules() / "leaflet" / "dist"
+
+
 #: The folders a ``static_url`` may name, by their mount under ``/static``.
 FOLDERS: dict[str, Path] = {}
 
 
 def folders() -> dict[str, Path]:
     if not FOLDERS:
-        FOLDERS.update({"app": STATIC_DIR, "htmx": htmx_dir()})
+        FOLDERS.update({"app": STATIC_DIR, "htmx": htmx_dir(), "leaflet": leaflet_dir()})
     return FOLDERS
 
 
