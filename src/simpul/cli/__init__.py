@@ -23,6 +23,7 @@ from simpul.cli.common import _region, domain_errors, fail, session_factory, ses
 from simpul.cli.regions import check_catalogue, region_app
 from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
 from simpul.cli.users import user_app
+from simpul.complaints.cli import complaints_app, open311_app
 from simpul.core.i18n import current_locale
 from simpul.core.requestid import configure_logging
 from simpul.documents.cli import doc_app, pki_app
@@ -56,6 +57,8 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(apps_app, name="apps")
+app.add_typer(complaints_app, name="complaints")
+app.add_typer(open311_app, name="open311")
 app.add_typer(
     gateway_admin,
     name="gateway",
