@@ -182,7 +182,7 @@ def complaint_figures(
     names: dict[str, str] = {}
     unrouted = gettext("Belum didisposisi")
     for row in repository.filed_counts(session, region.id, tz, start, end, agency_ids):
-        filed_by_month[row.month] += row.count
+        filed_by_month[row.month] += row.n
         escalated_by_month[row.month] += row.escalated
         reopened_by_month[row.month] += row.reopened
         category_key, agency_key = str(row.category_id), str(row.agency_id or "")
@@ -190,16 +190,16 @@ def complaint_figures(
         names[agency_key] = row.agency_name or unrouted
         names[row.kind.value] = gettext(KIND_LABELS[row.kind.value])
         names[row.status.value] = gettext(STATUS_LABELS[row.status.value])
-        categories[category_key] += row.count
-        agencies[agency_key] += row.count
-        kinds[row.kind.value] += row.count
-        statuses[row.status.value] += row.count
+        categories[category_key] += row.n
+        agencies[agency_key] += row.n
+        kinds[row.kind.value] += row.n
+        statuses[row.status.value] += row.n
 
     outcomes: dict[dt.date, Counter[str]] = defaultdict(Counter)
     for outcome in repository.deadline_outcomes(
         session, region.id, tz, period.start, period.end, today, agency_ids
     ):
-        outcomes[outcome.month][outcome.outcome] += outcome.count
+        outcomes[outcome.month][outcome.outcome] += outcome.n
 
     answer_days: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])  # month: [n, days]
     answers = repository.first_answers(session, region.id, tz, start, end, agency_ids)
@@ -207,13 +207,13 @@ def complaint_figures(
         calendar = applications.calendar_for(session, region)
         for answer in answers:
             tally = answer_days[answer.answered_on.replace(day=1)]
-            tally[0] += answer.count
+            tally[0] += answer.n
             days = calendar.working_days_between(answer.filed_on, answer.answered_on)
-            tally[1] += days * answer.count
+            tally[1] += days * answer.n
 
     ratings: dict[dt.date, Counter[int]] = defaultdict(Counter)
     for rating in repository.rating_counts(session, region.id, tz, start, end, agency_ids):
-        ratings[rating.month][rating.rating] += rating.count
+        ratings[rating.month][rating.rating] += rating.n
 
     month_rows = [
         MonthFigures(

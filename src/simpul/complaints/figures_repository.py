@@ -37,7 +37,7 @@ class FiledRow(NamedTuple):
     agency_name: str | None
     kind: ComplaintKind
     status: ComplaintStatus
-    count: int
+    n: int
     escalated: int
     reopened: int
 
@@ -45,19 +45,19 @@ class FiledRow(NamedTuple):
 class OutcomeRow(NamedTuple):
     month: dt.date
     outcome: str  # "kept", "missed", "pending"
-    count: int
+    n: int
 
 
 class AnswerRow(NamedTuple):
     filed_on: dt.date
     answered_on: dt.date
-    count: int
+    n: int
 
 
 class RatingRow(NamedTuple):
     month: dt.date
     rating: int
-    count: int
+    n: int
 
 
 def _local_day(column: Any, timezone: str) -> Any:
