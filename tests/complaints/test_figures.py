@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from simpul.complaints import service as complaints
@@ -214,3 +215,38 @@ def test_no_complaints_give_no_shares_rather_than_zero(
     assert figures.first_answer_days is None
     assert figures.ratings.average is None
     assert figures.escalated_share is None
+
+
+def test_figures_take_one_query_per_group_however_many_complaints(
+    session: Session, world: ComplaintWorld
+) -> None:
+    for day in (3, 4, 5, 6, 7):
+        complaint = routed(session, world, wib(11, day))
+        answer(session, world, complaint, wib(11, day + 3), final=True)
+        rated(session, world, complaint, 4, wib(11, day + 4))
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        figures = complaints.complaint_figures(session, world.region, NOV_DEC, now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert figures.filed == 5 and figures.ratings.count == 5
+    # Filed, deadlines, first answers, the region's days off (the calendar), ratings.
+    assert len(statements) == 5
+
+
+def test_a_late_first_answer_misses_the_deadline_even_if_closed_in_time(
+    session: Session, world: ComplaintWorld
+) -> None:
+    complaint = routed(session, world, wib(11, 3))  # first answer due 6, closing due 10
+    answer(session, world, complaint, wib(11, 7), final=True)
+
+    figures = complaints.complaint_figures(session, world.region, NOV_DEC, now=NOW)
+
+    assert (figures.deadlines.kept, figures.deadlines.missed) == (0, 1)
