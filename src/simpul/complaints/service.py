@@ -8,6 +8,7 @@ history), ``filing``, ``handling`` (the desk, the agency, the citizen); later on
 
 from __future__ import annotations
 
+from simpul.complaints.figures import ComplaintFigures, complaint_figures
 from simpul.complaints.filing import (
     Filed,
     Filing,
@@ -95,6 +96,7 @@ __all__ = [
     "Complaint",
     "ComplaintCategory",
     "ComplaintEvent",
+    "ComplaintFigures",
     "ComplaintKind",
     "ComplaintPhoto",
     "ComplaintSource",
@@ -110,6 +112,7 @@ __all__ = [
     "categories",
     "category_by_code",
     "children",
+    "complaint_figures",
     "contact_of",
     "create_category",
     "deadline_class_of",

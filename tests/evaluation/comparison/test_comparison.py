@@ -87,6 +87,9 @@ def test_each_region_has_its_yearly_totals_and_ranks(session: Session, regions: 
         "ikm": 1,
         "spbe": None,  # no region has made an SPBE or smart city assessment
         "smart-city": None,
+        "pengaduan": None,  # nor set complaints up
+        "pengaduan-tepat-waktu": None,
+        "pengaduan-nilai": None,
     }
     assert uji.spbe is None and uji.smartcity is None
     assert lain.ranks["median"] == 1 and lain.ranks["diterima"] == 2

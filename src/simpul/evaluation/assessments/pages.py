@@ -17,8 +17,14 @@ from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation import smartcity
-from simpul.evaluation.assessments import smart_city, spbe_answers, spbe_assessment
+from simpul.evaluation.assessments import (
+    complaint_evidence,
+    smart_city,
+    spbe_answers,
+    spbe_assessment,
+)
 from simpul.evaluation.assessments.models import MAX_JUSTIFICATION, MAX_SCORE_NOTE
+from simpul.evaluation.figures import FIGURES
 from simpul.web.csrf import csrf_protect
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
@@ -184,6 +190,11 @@ def _indicator_page(
     status: int = 200,
 ) -> HTMLResponse:
     page = spbe_answers.indicator_page(session, region, year, number)
+    evidence = (
+        complaint_evidence.complaint_evidence(session, region, year)
+        if complaint_evidence.is_complaint_indicator(page.indicator)
+        else None
+    )
     if values is None:
         values = {
             "tingkat": str(page.answer.level) if page.answer else "",
@@ -193,7 +204,9 @@ def _indicator_page(
         request,
         "assessments/spbe_indicator.html",
         {
+            **FIGURES,
             "page": page,
+            "complaint_evidence": evidence,
             "values": values,
             "errors": errors or {},
             "notice": notice,

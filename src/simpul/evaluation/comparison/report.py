@@ -2,7 +2,12 @@
 
 Only each region's aggregates are read (totals from ``simpul.evaluation.kpis``, the IKM from
 ``surveys.service.region_ikm``, the SPBE index and predicate and the smart city index from
-``assessments.service``); no application, person or agency of another region is shown.
+``assessments.service``, the complaint figures from ``complaints.service``); no application,
+complaint, person or agency of another region is shown.
+
+Complaints are compared per month (filed in the year over its months up to today): regions do
+not record their population, so "per 10 000 residents" cannot be computed. A region that has
+no complaint category has not set complaints up: "no data", no rank.
 
 Ranking is standard competition ranking ("1, 2, 2, 4"): equal values share a rank and the
 next rank skips. A region without a value for a column has no rank there and sorts last.
@@ -18,6 +23,7 @@ from typing import Any, Final, TypeVar
 
 from sqlalchemy.orm import Session
 
+from simpul.complaints import service as complaints
 from simpul.core.i18n import _, lazy
 from simpul.core.kit.periods import Period, today_in
 from simpul.core.models import Region
@@ -54,6 +60,9 @@ COLUMNS: Final = (
     Column("ikm", lazy("IKM"), Better.HIGHER, "index"),
     Column("spbe", lazy("Indeks SPBE"), Better.HIGHER, "index"),
     Column("smart-city", lazy("Indeks smart city"), Better.HIGHER, "index"),
+    Column("pengaduan", lazy("Pengaduan per bulan"), Better.HIGHER, "days"),
+    Column("pengaduan-tepat-waktu", lazy("Pengaduan tepat waktu"), Better.HIGHER, "share"),
+    Column("pengaduan-nilai", lazy("Penilaian pengaduan"), Better.HIGHER, "index"),
 )
 SORT_KEYS: Final = ("nama", *(column.key for column in COLUMNS))
 
@@ -73,6 +82,10 @@ class RegionRow:
     #: asked for: evaluations are published a year or two late).
     spbe_year: int | None = None
     smartcity_year: int | None = None
+    #: Complaints filed per month, the share whose deadlines were kept, the average rating.
+    complaints_per_month: float | None = None
+    complaints_kept: float | None = None
+    complaints_rating: float | None = None
     ranks: dict[str, int | None] = field(default_factory=dict)
 
     def value(self, key: str) -> float | None:
@@ -85,6 +98,9 @@ class RegionRow:
             "ikm": self.ikm,
             "spbe": self.spbe,
             "smart-city": self.smartcity,
+            "pengaduan": self.complaints_per_month,
+            "pengaduan-tepat-waktu": self.complaints_kept,
+            "pengaduan-nilai": self.complaints_rating,
         }
         return values[key]
 
@@ -159,6 +175,8 @@ def _row(session: Session, region: Region, year: int) -> RegionRow:
     ikm = region_ikm(session, region.id, year)
     spbe, spbe_year = _latest(lambda y: spbe_index_and_predicate(session, region.id, y), year)
     smartcity, smartcity_year = _latest(lambda y: smartcity_index(session, region.id, y), year)
+    runs_complaints = bool(complaints.categories(session, region, active_only=False))
+    figures = complaints.complaint_figures(session, region, period) if runs_complaints else None
     return RegionRow(
         region_id=region.id,
         slug=region.slug,
@@ -171,6 +189,9 @@ def _row(session: Session, region: Region, year: int) -> RegionRow:
         smartcity=smartcity,
         spbe_year=spbe_year,
         smartcity_year=smartcity_year,
+        complaints_per_month=figures.filed_per_month if figures else None,
+        complaints_kept=figures.deadlines.kept_share if figures else None,
+        complaints_rating=figures.ratings.average if figures else None,
     )
 
 

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff
+from simpul.complaints import service as complaints
 from simpul.core.database import DbSession
 from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.periods import MONTH_NAMES, parse_period, today_in
 from simpul.core.regions import CurrentRegion
 from simpul.evaluation.figures import FIGURES
+from simpul.evaluation.kpis import complaints as complaint_section
 from simpul.evaluation.kpis import report
 from simpul.evaluation.scope import report_scope
 from simpul.web.csrf import csrf_protect
@@ -40,12 +42,15 @@ def dashboard(
     scope = report_scope(region, user)
     today = today_in(region)
     period, errors = parse_period(dari, sampai, today)
+    figures = complaints.complaint_figures(session, region, period, agency_ids=scope)
     return render(
         request,
         "kpis/dashboard.html",
         {
             **FIGURES,
             "report": report.build_report(session, region, period, today, scope),
+            "complaints": figures,
+            "complaint_chart": complaint_section.chart(figures),
             "scoped": scope is not None,
             "errors": errors,
             "month_names": MONTH_NAMES,
@@ -77,4 +82,29 @@ def export(
         extension=extension,
         title="kinerja",
         filename=f"kinerja-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}",
+    )
+
+
+@export_routes(router, "/{region}/admin/kinerja/pengaduan", "kpi_complaints_export")
+def export_complaints(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageStaff,
+    extension: str,
+    dari: Day = None,
+    sampai: Day = None,
+) -> Response:
+    """The complaint figures of the region (or the agencies one administers) per month."""
+    scope = report_scope(region, user)
+    period, errors = parse_period(dari, sampai, today_in(region))
+    if errors:
+        raise invalid_query(errors)
+    return table_download(
+        complaint_section.export_rows(
+            complaints.complaint_figures(session, region, period, agency_ids=scope)
+        ),
+        complaint_section.EXPORT_COLUMNS,
+        extension=extension,
+        title="pengaduan",
+        filename=f"pengaduan-{region.slug}-{period.start.isoformat()}-{period.end.isoformat()}",
     )

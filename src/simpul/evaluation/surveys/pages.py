@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,12 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts.auth import CurrentPageStaff, CurrentPageUser
 from simpul.applications.models import Application
+from simpul.complaints import service as complaints
 from simpul.core.database import DbSession
 from simpul.core.kit.exports import export_routes, invalid_query
 from simpul.core.kit.notices import with_notice
-from simpul.core.kit.periods import today_in
+from simpul.core.kit.periods import Period, today_in
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.evaluation.figures import FIGURES
 from simpul.evaluation.ikm import ELEMENTS
 from simpul.evaluation.scope import report_scope
 from simpul.evaluation.surveys import public, report, service, suggestions
@@ -26,6 +29,9 @@ from simpul.web.csrf import csrf_protect
 from simpul.web.downloads import table_download
 from simpul.web.routing import CommittingRoute
 from simpul.web.templating import render
+
+#: The IKM element on complaint handling ("Penanganan pengaduan, saran dan masukan").
+COMPLAINT_ELEMENT: Final = "u8"
 
 router = APIRouter(
     route_class=CommittingRoute, include_in_schema=False, dependencies=[Depends(csrf_protect)]
@@ -137,11 +143,18 @@ def ikm_report(
     """The IKM of a period per service, agency and for the whole region (or one agency)."""
     scope = report_scope(region, user)
     period, errors = report.parse_period(tahun, periode, today_in(region))
+    # The other view of element U8 (complaint handling): the complaints of the same months.
+    complaint_period = Period(period.start, period.end - timedelta(days=1))
     return render(
         request,
         "surveys/report.html",
         {
+            **FIGURES,
             "report": report.build_report(session, region, period, scope),
+            "complaints": complaints.complaint_figures(
+                session, region, complaint_period, agency_ids=scope
+            ),
+            "complaint_element": COMPLAINT_ELEMENT,
             "profiles": report.profile_tables(session, region, period, scope),
             "errors": errors,
             "parts": report.PARTS,
