@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -100,7 +99,10 @@ def test_services_and_a_definition_with_attributes_in_both_formats(
     definition = client.get(f"{BASE}/services/jalan-rusak.json").json()
     attribute = definition["attributes"][0]
     assert attribute["variable"] is True and attribute["required"] is True
-    assert attribute["values"] == [{"key": "kecil", "name": "Kecil"}, {"key": "besar", "name": "Besar"}]
+    assert attribute["values"] == [
+        {"key": "kecil", "name": "Kecil"},
+        {"key": "besar", "name": "Besar"},
+    ]
     root = SafeET.fromstring(client.get(f"{BASE}/services/jalan-rusak.xml").content)
     assert root.tag == "service_definition"
     assert [v.findtext("key") for v in root.iter("value")] == ["kecil", "besar"]
@@ -121,7 +123,9 @@ def test_a_posted_request_round_trips_until_it_is_closed(
 
     for read_fmt in ("json", "xml"):
         (one,) = read(client, f"requests/{number}", read_fmt)
-        listed = [r for r in read(client, "requests", read_fmt) if r["service_request_id"] == number]
+        listed = [
+            r for r in read(client, "requests", read_fmt) if r["service_request_id"] == number
+        ]
         assert listed == [one]
         assert float(one["lat"]) == -6.8876 and float(one["long"]) == 107.6133
         assert one["description"].startswith("Ada lubang besar")
@@ -185,7 +189,9 @@ def test_errors_come_in_the_specifications_format(
     def post(data: dict[str, str]) -> tuple[int, list[tuple[str, str]]]:
         response = client.post(f"{BASE}/requests.{fmt}", data=data)
         if fmt == "json":
-            return response.status_code, [(str(e["code"]), e["description"]) for e in response.json()]
+            return response.status_code, [
+                (str(e["code"]), e["description"]) for e in response.json()
+            ]
         return response.status_code, xml_errors(response.content)
 
     status, errors = post(pothole_post("-"))
@@ -216,7 +222,10 @@ def test_errors_come_in_the_specifications_format(
         f"{BASE}/services.{fmt}", params={"jurisdiction_id": "kota-lain"}
     )
     assert wrong_jurisdiction.status_code == 404
-    assert client.get(f"{BASE}/services.json", params={"jurisdiction_id": "kota-aduan"}).status_code == 200
+    assert (
+        client.get(f"{BASE}/services.json", params={"jurisdiction_id": "kota-aduan"}).status_code
+        == 200
+    )
     assert client.get("/open311/tidak-ada/v2/services.json").json()[0]["code"] == 404
     assert client.get(f"{BASE}/requests/ADU-0000-0000-0000.{fmt}").status_code == 404
 
@@ -225,8 +234,13 @@ def test_attributes_are_checked_against_the_definition(
     client: TestClient, session: Session, world: ComplaintWorld
 ) -> None:
     world.pothole.attributes = [
-        {"code": "ukuran", "datatype": "singlevaluelist", "required": True, "order": 1,
-         "values": [{"key": "kecil", "name": "Kecil"}, {"key": "besar", "name": "Besar"}]},
+        {
+            "code": "ukuran",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "order": 1,
+            "values": [{"key": "kecil", "name": "Kecil"}, {"key": "besar", "name": "Besar"}],
+        },
         {"code": "kedalaman", "datatype": "number", "required": False, "order": 2, "values": []},
     ]
     session.flush()
@@ -238,9 +252,16 @@ def test_attributes_are_checked_against_the_definition(
     assert "ukuran" in post().json()[0]["description"]  # required
     assert post(**{"attribute[ukuran]": "raksasa"}).status_code == 400
     assert post(**{"attribute[ukuran]": "besar", "attribute[warna]": "x"}).status_code == 400
-    assert post(**{"attribute[ukuran]": "besar", "attribute[kedalaman]": "dalam"}).status_code == 400
-    ok = post(**{"attribute[ukuran]": "besar", "attribute[kedalaman]": "12.5",
-                 "media_url": "https://foto.example.org/lubang.jpg"})
+    assert (
+        post(**{"attribute[ukuran]": "besar", "attribute[kedalaman]": "dalam"}).status_code == 400
+    )
+    ok = post(
+        **{
+            "attribute[ukuran]": "besar",
+            "attribute[kedalaman]": "12.5",
+            "media_url": "https://foto.example.org/lubang.jpg",
+        }
+    )
     assert ok.status_code == 201, ok.text
     number = ok.json()[0]["service_request_id"]
     complaint = complaints.public_complaint(session, world.region, number)

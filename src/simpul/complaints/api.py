@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from simpul.accounts.auth import ApiUser
 from simpul.complaints import service
@@ -71,9 +71,17 @@ def list_categories(region: CurrentRegion, session: DbSession) -> list[CategoryO
 
 @router.get("/{number}")
 def get_complaint(
-    region: CurrentRegion, session: DbSession, user: ApiUser, number: str
+    region: CurrentRegion,
+    session: DbSession,
+    user: ApiUser,
+    number: str,
+    access_code: Annotated[
+        str | None,
+        Header(alias="X-Access-Code", description="The code given at filing without an account"),
+    ] = None,
 ) -> ComplaintOut:
     """A complaint the caller may read: public ones for all, a confidential one only for its
-    reporter's token and the staff who handle it ("not found" otherwise)."""
-    complaint = service.readable_complaint(session, region, number[:40], user)
+    reporter (token or access code) and the staff who handle it ("not found" otherwise)."""
+    code = access_code[:40] if access_code else None
+    complaint = service.readable_complaint(session, region, number[:40], user, code)
     return ComplaintOut(**service.api_views(session, region, [complaint])[0])
