@@ -51,7 +51,7 @@ def test_the_region_admin_issues_a_key_that_works_once_shown_and_revokes_it(
     )
     issued = post_form(client, PAGE, {"name": "Aplikasi Sadayana"})
     assert issued.status_code == 200
-    key = re.search(r'<code id="kunci-baru">([^<]+)</code>', issued.text)
+    key = re.search(r'<code class="token" id="kunci-baru">([^<]+)</code>', issued.text)
     assert key is not None
     assert client.post(f"{BASE}/requests.json", data=_post_data(key.group(1))).status_code == 201
     listing = client.get(PAGE).text

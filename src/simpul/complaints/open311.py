@@ -180,7 +180,13 @@ def service_definition(session: Session, region: Region, code: str) -> dict[str,
 
 
 def issue_open311_key(
-    session: Session, region: Region, name: str, created_by: str, key: str | None = None
+    session: Session,
+    region: Region,
+    name: str,
+    created_by: str,
+    key: str | None = None,
+    *,
+    actor_id: uuid.UUID | None = None,
 ) -> str:
     """Issue an API key for an app and return it (shown once; only its digest is kept). A
     fixed ``key`` is for the demo region only, and at least 20 characters long."""
@@ -216,7 +222,7 @@ def issue_open311_key(
     record_audit_event(
         session,
         region_id=region.id,
-        actor_id=None,
+        actor_id=actor_id,
         actor_label=created_by[:200],
         action="open311.key_issued",
         target_type="open311_key",
@@ -232,7 +238,12 @@ def open311_keys(session: Session, region: Region) -> Sequence[Open311Key]:
 
 
 def revoke_open311_key(
-    session: Session, region: Region, key_id: uuid.UUID, actor_label: str
+    session: Session,
+    region: Region,
+    key_id: uuid.UUID,
+    actor_label: str,
+    *,
+    actor_id: uuid.UUID | None = None,
 ) -> Open311Key:
     """Refuse the key from now on (it stays listed)."""
     row = repo.get_key(session, region.id, key_id)
@@ -243,7 +254,7 @@ def revoke_open311_key(
         record_audit_event(
             session,
             region_id=region.id,
-            actor_id=None,
+            actor_id=actor_id,
             actor_label=actor_label[:200],
             action="open311.key_revoked",
             target_type="open311_key",

@@ -62,7 +62,7 @@ def issue_key(
 ) -> Response:
     """Issue a key: the page shows it once (it is not kept)."""
     try:
-        key = service.issue_open311_key(session, region, name, admin.email)
+        key = service.issue_open311_key(session, region, name, admin.email, actor_id=admin.id)
     except InvalidInput as error:
         return _page(request, session, region, errors={"name": error.message}, status_code=422)
     response = _page(request, session, region, new_key=key)
@@ -78,5 +78,5 @@ def revoke_key(
         wanted = uuid.UUID(key_id)
     except ValueError:
         raise NotFound(_("Kunci tidak ditemukan.")) from None
-    service.revoke_open311_key(session, region, wanted, admin.email)
+    service.revoke_open311_key(session, region, wanted, admin.email, actor_id=admin.id)
     return RedirectResponse(f"/{region.slug}/admin/open311", status_code=303)
