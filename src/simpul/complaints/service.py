@@ -44,6 +44,26 @@ from simpul.complaints.models import (
     ComplaintStatus,
     DeadlineClass,
 )
+from simpul.complaints.open311 import RequestQuery as Open311Query
+from simpul.complaints.open311 import (
+    api_views,
+    issue_open311_key,
+    open311_key_by_prefix,
+    open311_keys,
+    public_complaint_page,
+    revoke_open311_key,
+)
+from simpul.complaints.open311 import as_json as open311_json
+from simpul.complaints.open311 import discovery as open311_discovery
+from simpul.complaints.open311 import find_requests as open311_requests
+from simpul.complaints.open311 import get_request as open311_request
+from simpul.complaints.open311 import post_request as open311_post_request
+from simpul.complaints.open311 import region_for as open311_region
+from simpul.complaints.open311 import service_definition as open311_service_definition
+from simpul.complaints.open311 import services as open311_services
+from simpul.complaints.open311 import token_request as open311_token_request
+from simpul.complaints.open311_xml import document as open311_xml
+from simpul.complaints.open311_xml import errors as open311_xml_errors
 from simpul.complaints.rules import (
     ADDRESS_MAX,
     CONTACT_PURPOSE,
@@ -104,10 +124,12 @@ __all__ = [
     "DeadlineClass",
     "Filed",
     "Filing",
+    "Open311Query",
     "Overdue",
     "SplitPart",
     "agency_ids_of",
     "answer",
+    "api_views",
     "can_handle",
     "categories",
     "category_by_code",
@@ -127,13 +149,28 @@ __all__ = [
     "is_desk",
     "is_following",
     "is_owner",
+    "issue_open311_key",
     "mark_forwarded_out",
     "merge",
     "new_number",
+    "open311_discovery",
+    "open311_json",
+    "open311_key_by_prefix",
+    "open311_keys",
+    "open311_post_request",
+    "open311_region",
+    "open311_request",
+    "open311_requests",
+    "open311_service_definition",
+    "open311_services",
+    "open311_token_request",
+    "open311_xml",
+    "open311_xml_errors",
     "overdue",
     "owned_complaint",
     "photos",
     "public_complaint",
+    "public_complaint_page",
     "rate",
     "readable_complaint",
     "record_step",
@@ -143,6 +180,7 @@ __all__ = [
     "reply",
     "reporter_visible_to",
     "request_info",
+    "revoke_open311_key",
     "route",
     "set_deadline",
     "split",

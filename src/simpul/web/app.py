@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.catalogue import product_pages
+    from simpul.complaints import open311_api
     from simpul.documents import api as documents_api
     from simpul.documents import letterhead_pages
     from simpul.documents import pages as documents_pages
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         documents_api.router,
         payments_api.router,
         notify_api.router,
+        open311_api.router,  # with the complaints JSON API and the admin keys page
         accounts_pages.router,
         staff_pages.router,
         applications_pages.router,
@@ -214,6 +216,10 @@ def _error_json(
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    from simpul.complaints import open311_api  # Open311 answers errors in its own format
+
+    app.add_exception_handler(open311_api.Open311Failure, open311_api.failure_response)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
