@@ -33,6 +33,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "evaluation" / "kpis" / "templates",
     _PACKAGE / "evaluation" / "comparison" / "templates",
     _PACKAGE / "evaluation" / "surveys" / "templates",
+    _PACKAGE / "complaints" / "templates",
 ]
 
 
