@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,8 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from simpul import cli
 from simpul.applications.models import Application, ApplicationStatus
 from simpul.catalogue.models import Agency, Service
 from simpul.catalogue.service import get_agency
@@ -144,7 +147,7 @@ def _category(session: Session, world: ComplaintWorld, code: str, name: str) -> 
 
 def _text(rng: random.Random, sentence: str) -> tuple[str, str]:
     place = rng.choice(_PLACES)
-    title = f"{sentence.split(' dan ')[0].split(' sehingga ')[0][:80]} di {place}"
+    title = f"{re.split(' dan | sehingga ', sentence, maxsplit=1)[0][:80]} di {place}"
     description = f"{sentence} di {place}, {rng.choice(_SINCE)}. {rng.choice(_ASKS)}".strip()
     return title[:150], description
 
@@ -347,3 +350,21 @@ def test_a_text_the_classifier_cannot_read_never_stops_a_filing(
     session.refresh(complaint)
     assert complaint.number.startswith("ADU-")
     assert complaint.suggested_agency_id is None and complaint.suggestion_confidence is None
+
+
+def test_the_cli_prints_the_evaluation_as_a_table(
+    monkeypatch: pytest.MonkeyPatch,
+    session_factory: sessionmaker[Session],
+    session: Session,
+    world: ComplaintWorld,
+) -> None:
+    build_history(session, world)
+    session.commit()
+    monkeypatch.setattr(cli, "session_factory", lambda: session_factory)
+    result = CliRunner().invoke(
+        cli.app, ["complaints", "evaluate-routing", "--region", "kota-aduan"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "dilatih pada 160 pengaduan, diuji pada 40 terbaru" in result.stdout
+    assert "Pembanding: selalu instansi terbanyak" in result.stdout
+    assert "Dinas Perhubungan Uji" in result.stdout

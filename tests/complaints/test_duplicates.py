@@ -57,7 +57,7 @@ def test_a_near_similar_recent_report_is_found_and_the_others_are_not(
         session,
         world,
         title="Trotoar dipakai pedagang",
-        description="Pedagang kaki lima menutup trotoar sehingga pejalan kaki turun ke badan jalan.",
+        description="Pedagang kaki lima menutup trotoar, pejalan kaki turun ke badan jalan.",
         now=utcnow() - timedelta(days=1),
     )
     rejected = _file(session, world, now=utcnow() - timedelta(days=2))

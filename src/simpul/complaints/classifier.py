@@ -175,39 +175,99 @@ def predict(model: Model, title: str, description: str) -> Suggestion | None:
 
 # -- the per-process cache ------------------------------------------------------------------
 
+#: Up to this many routed complaints a training takes about a second (measured): done in the
+#: request that needs it. Larger histories train in a background thread meanwhile the previous
+#: model (or none: "Belum ada saran") answers.
+SYNC_TRAINING_MAX: Final = 1000
+#: A model this few routings behind the history, and this young, is still good enough: the
+#: desk routes all day, and one routing more changes little.
+STALE_ROUTINGS: Final = 20
+STALE_SECONDS: Final = 15 * 60
+
+_Fingerprint = tuple[int, datetime | None]
+
+
+@dataclass
+class _Cached:
+    fingerprint: _Fingerprint
+    model: Model | None
+    at: float
+
+
 _lock = threading.Lock()
-_models: dict[uuid.UUID, tuple[tuple[int, datetime | None], Model | None]] = {}
+_models: dict[uuid.UUID, _Cached] = {}
+_training: set[uuid.UUID] = set()
+
+
+def _fresh_enough(cached: _Cached | None, fingerprint: _Fingerprint) -> bool:
+    if cached is None:
+        return False
+    if cached.fingerprint == fingerprint:
+        return True
+    return (
+        cached.model is not None
+        and abs(fingerprint[0] - cached.fingerprint[0]) < STALE_ROUTINGS
+        and time.monotonic() - cached.at < STALE_SECONDS
+    )
+
+
+def _fit(
+    region_id: uuid.UUID,
+    slug: str,
+    fingerprint: _Fingerprint,
+    cases: list[triage_repository.RoutedCase],
+) -> Model | None:
+    model = None
+    if len(cases) >= MIN_HISTORY and len({c.agency_id for c in cases}) >= 2:
+        model = train(cases)
+        log.info(
+            "routing model trained for region %s on %d complaints in %.2f s",
+            slug,
+            model.trained_on,
+            model.seconds,
+        )
+    with _lock:
+        _models[region_id] = _Cached(fingerprint, model, time.monotonic())
+        _training.discard(region_id)
+    return model
 
 
 def model_for(session: Session, region: Region) -> Model | None:
-    """The region's model, trained again only when its routed history changed; None when the
+    """The region's model, trained again when its routed history changed; None when the
     history is too small or names fewer than two agencies."""
     fingerprint = triage_repository.history_fingerprint(session, region.id)
-    cached = _models.get(region.id)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    with _lock:  # one training per region at a time; the others wait and reuse it
+    with _lock:
         cached = _models.get(region.id)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
+        if _fresh_enough(cached, fingerprint) or region.id in _training:
+            return cached.model if cached is not None else None
+        _training.add(region.id)
+    try:
+        # Plain rows: the training thread never touches the request's session.
         cases = triage_repository.routed_cases(session, region.id, MAX_HISTORY)
-        model = None
-        if len(cases) >= MIN_HISTORY and len({c.agency_id for c in cases}) >= 2:
-            model = train(cases)
-            log.info(
-                "routing model trained for region %s on %d complaints in %.2f s",
-                region.slug,
-                model.trained_on,
-                model.seconds,
-            )
-        _models[region.id] = (fingerprint, model)
-        return model
+    except BaseException:
+        with _lock:
+            _training.discard(region.id)
+        raise
+    if len(cases) <= SYNC_TRAINING_MAX:
+        try:
+            return _fit(region.id, region.slug, fingerprint, cases)
+        finally:
+            with _lock:
+                _training.discard(region.id)
+    threading.Thread(
+        target=_fit,
+        args=(region.id, region.slug, fingerprint, cases),
+        name=f"routing-model-{region.slug}",
+        daemon=True,
+    ).start()
+    return cached.model if cached is not None else None
 
 
 def forget_models() -> None:
     """Drop every cached model (tests; a region's history rewritten)."""
     with _lock:
         _models.clear()
+        _training.clear()
 
 
 def suggest(session: Session, region: Region, text: str) -> Suggestion | None:
