@@ -149,3 +149,15 @@ def test_an_agency_officer_gets_not_found(
     session.flush()
     login(client, "petugas.jalan@example.org")
     assert client.get(f"/kota-aduan/petugas/pengaduan/{newer.number}/duplikat").status_code == 404
+
+
+def test_a_report_filed_under_the_wrong_category_is_found_through_its_suggested_one(
+    session: Session, world: ComplaintWorld
+) -> None:
+    first = _file(session, world, now=utcnow() - timedelta(days=1))
+    wrong = _file(session, world, reporter=world.other_citizen, category="pelayanan-petugas")
+    assert complaints.duplicate_candidates(session, world.region, wrong) == []
+    # The classifier read a pothole in it (as complaints.suggest_for stores at filing).
+    wrong.suggested_category_id = world.pothole.id
+    found = complaints.duplicate_candidates(session, world.region, wrong)
+    assert [c.complaint.id for c in found] == [first.id]
