@@ -23,7 +23,10 @@ from simpul.cli.common import _region, domain_errors, fail, session_factory, ses
 from simpul.cli.regions import check_catalogue, region_app
 from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
 from simpul.cli.users import user_app
-from simpul.complaints import open311_cli  # noqa: F401  (registers `simpul open311 key`)
+from simpul.complaints import (
+    classifier_cli,  # noqa: F401 - registers its commands
+    open311_cli,  # noqa: F401  (registers `simpul open311 key`)
+)
 from simpul.complaints.cli import complaints_app, open311_app
 from simpul.core.i18n import current_locale
 from simpul.core.requestid import configure_logging

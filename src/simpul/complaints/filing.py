@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, User
 from simpul.applications import service as applications
-from simpul.complaints import notices, repository
+from simpul.complaints import classifier, notices, repository
 from simpul.complaints.models import (
     Complaint,
     ComplaintCategory,
@@ -241,6 +241,7 @@ def file_complaint(
     )
     repository.add(session, complaint)
     session.flush()
+    classifier.suggest_at_filing(session, region, complaint)
     record_step(
         session,
         complaint,

@@ -8,6 +8,11 @@ history), ``filing``, ``handling`` (the desk, the agency, the citizen); later on
 
 from __future__ import annotations
 
+from simpul.complaints.classifier import Report as RoutingReport
+from simpul.complaints.classifier import Suggestion, routing_names, suggest, suggest_for
+from simpul.complaints.classifier import evaluate as evaluate_routing
+from simpul.complaints.duplicates import DuplicateCandidate
+from simpul.complaints.duplicates import candidates as duplicate_candidates
 from simpul.complaints.figures import ComplaintFigures, complaint_figures
 from simpul.complaints.filing import (
     Filed,
@@ -122,11 +127,14 @@ __all__ = [
     "ComplaintSource",
     "ComplaintStatus",
     "DeadlineClass",
+    "DuplicateCandidate",
     "Filed",
     "Filing",
     "Open311Query",
     "Overdue",
+    "RoutingReport",
     "SplitPart",
+    "Suggestion",
     "agency_ids_of",
     "answer",
     "api_views",
@@ -140,6 +148,8 @@ __all__ = [
     "deadline_class_of",
     "deadline_table",
     "due_dates",
+    "duplicate_candidates",
+    "evaluate_routing",
     "file_complaint",
     "follow",
     "followers",
@@ -182,9 +192,12 @@ __all__ = [
     "request_info",
     "revoke_open311_key",
     "route",
+    "routing_names",
     "set_deadline",
     "split",
     "staff_actor",
+    "suggest",
+    "suggest_for",
     "text_error",
     "unfollow",
 ]

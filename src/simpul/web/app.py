@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
@@ -126,66 +126,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     _add_error_handlers(app)
 
-    from simpul.accounts import api as accounts_api
-    from simpul.accounts import pages as accounts_pages
-    from simpul.accounts import staff_pages
-    from simpul.applications import api as applications_api
-    from simpul.applications import backoffice, payments_api, registration_api, review_pages
-    from simpul.applications import pages as applications_pages
-    from simpul.applications.tracking import pages as tracking_pages
-    from simpul.catalogue import api as catalogue_api
-    from simpul.catalogue import pages as catalogue_pages
-    from simpul.catalogue import product_pages
-    from simpul.complaints import open311_api
-    from simpul.documents import api as documents_api
-    from simpul.documents import letterhead_pages
-    from simpul.documents import pages as documents_pages
-    from simpul.evaluation.assessments import pages as assessment_pages
-    from simpul.evaluation.comparison import pages as comparison_pages
-    from simpul.evaluation.kpis import pages as kpi_pages
-    from simpul.evaluation.savings import pages as savings_pages
-    from simpul.evaluation.surveys import pages as survey_pages
-    from simpul.gateway.monitor import pages as monitor_pages
-    from simpul.gateway.registry import pages as registry_pages
-    from simpul.inventory import import_pages as inventory_import_pages
-    from simpul.inventory import pages as inventory_pages
-    from simpul.notify import api as notify_api
-    from simpul.notify import pages as notify_pages
-    from simpul.web import pages as web_pages
-
-    routers = (
-        # First: /healthz (load balancers call it often) is then matched before the ~300
-        # other routes; its three paths ("/", "/lang/{code}", "/healthz") overlap no other.
-        web_pages.router,
-        catalogue_api.router,
-        accounts_api.router,
-        applications_api.router,
-        registration_api.router,
-        documents_api.router,
-        payments_api.router,
-        notify_api.router,
-        open311_api.router,  # with the complaints JSON API and the admin keys page
-        accounts_pages.router,
-        staff_pages.router,
-        applications_pages.router,
-        tracking_pages.router,
-        backoffice.router,
-        review_pages.router,
-        inventory_import_pages.router,
-        inventory_pages.router,
-        monitor_pages.router,
-        registry_pages.router,
-        notify_pages.router,
-        documents_pages.router,
-        letterhead_pages.router,
-        product_pages.router,
-        savings_pages.router,
-        kpi_pages.router,
-        comparison_pages.router,
-        survey_pages.router,
-        assessment_pages.router,
-        catalogue_pages.router,  # last: its /{region} routes are the broadest
-    )
+    routers = _routers()
     for router in routers:
         app.include_router(router)
     return app
@@ -311,3 +252,69 @@ def _with_headers(response: Response, headers: dict[str, str]) -> Response:
     for name, value in headers.items():
         response.headers[name] = value
     return response
+
+
+def _routers() -> tuple[APIRouter, ...]:
+    """Every domain's routers, in the order their paths are matched."""
+    from simpul.accounts import api as accounts_api
+    from simpul.accounts import pages as accounts_pages
+    from simpul.accounts import staff_pages
+    from simpul.applications import api as applications_api
+    from simpul.applications import backoffice, payments_api, registration_api, review_pages
+    from simpul.applications import pages as applications_pages
+    from simpul.applications.tracking import pages as tracking_pages
+    from simpul.catalogue import api as catalogue_api
+    from simpul.catalogue import pages as catalogue_pages
+    from simpul.catalogue import product_pages
+    from simpul.complaints import open311_api
+    from simpul.complaints import triage_pages as complaint_triage_pages
+    from simpul.documents import api as documents_api
+    from simpul.documents import letterhead_pages
+    from simpul.documents import pages as documents_pages
+    from simpul.evaluation.assessments import pages as assessment_pages
+    from simpul.evaluation.comparison import pages as comparison_pages
+    from simpul.evaluation.kpis import pages as kpi_pages
+    from simpul.evaluation.savings import pages as savings_pages
+    from simpul.evaluation.surveys import pages as survey_pages
+    from simpul.gateway.monitor import pages as monitor_pages
+    from simpul.gateway.registry import pages as registry_pages
+    from simpul.inventory import import_pages as inventory_import_pages
+    from simpul.inventory import pages as inventory_pages
+    from simpul.notify import api as notify_api
+    from simpul.notify import pages as notify_pages
+    from simpul.web import pages as web_pages
+
+    return (
+        # First: /healthz (load balancers call it often) is then matched before the ~300
+        # other routes; its three paths ("/", "/lang/{code}", "/healthz") overlap no other.
+        web_pages.router,
+        catalogue_api.router,
+        accounts_api.router,
+        applications_api.router,
+        registration_api.router,
+        documents_api.router,
+        payments_api.router,
+        notify_api.router,
+        open311_api.router,  # with the complaints JSON API and the admin keys page
+        accounts_pages.router,
+        staff_pages.router,
+        applications_pages.router,
+        tracking_pages.router,
+        backoffice.router,
+        review_pages.router,
+        inventory_import_pages.router,
+        inventory_pages.router,
+        monitor_pages.router,
+        registry_pages.router,
+        notify_pages.router,
+        documents_pages.router,
+        letterhead_pages.router,
+        product_pages.router,
+        savings_pages.router,
+        kpi_pages.router,
+        comparison_pages.router,
+        survey_pages.router,
+        assessment_pages.router,
+        complaint_triage_pages.router,
+        catalogue_pages.router,  # last: its /{region} routes are the broadest
+    )
