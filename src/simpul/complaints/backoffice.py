@@ -474,4 +474,3 @@ def complaints_waiting(request: Request) -> int | None:
         return None
     state.complaints_waiting = count
     return count
-
