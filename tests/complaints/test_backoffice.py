@@ -412,3 +412,16 @@ def test_a_region_admin_works_the_desk(
         act(client, complaint.number, "disposisi", {"instansi": str(world.roads.id)}).status_code
         == 303
     )
+
+
+def test_contact_given_without_an_account_is_shown_unless_anonymous(
+    client: TestClient, session: Session, world: ComplaintWorld
+) -> None:
+    contact = {"first_name": "Budi", "last_name": "Santoso", "email": "budi.s@example.org"}
+    named = file(session, world, reporter=None, contact=dict(contact))
+    hidden = file(session, world, reporter=None, contact=dict(contact), anonymous=True)
+    log_in(client, world.desk)
+    shown = client.get(f"{BASE}/{named.number}").text
+    assert "Budi Santoso" in shown and "budi.s@example.org" in shown
+    secret = client.get(f"{BASE}/{hidden.number}").text
+    assert "Budi" not in secret and "budi.s@example.org" not in secret
