@@ -266,6 +266,7 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.catalogue import product_pages
+    from simpul.complaints import backoffice as complaints_backoffice
     from simpul.complaints import open311_api
     from simpul.complaints import triage_pages as complaint_triage_pages
     from simpul.documents import api as documents_api
@@ -316,5 +317,6 @@ def _routers() -> tuple[APIRouter, ...]:
         survey_pages.router,
         assessment_pages.router,
         complaint_triage_pages.router,
+        complaints_backoffice.router,
         catalogue_pages.router,  # last: its /{region} routes are the broadest
     )

@@ -117,6 +117,13 @@ def _unread_notifications(request: Request) -> int | None:
     return unread_notifications(request)
 
 
+def _complaints_waiting(request: Request) -> int | None:
+    """The staff menu's complaint count; imported late: the complaint pages import this module."""
+    from simpul.complaints.backoffice import complaints_waiting
+
+    return complaints_waiting(request)
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -140,6 +147,7 @@ def environment() -> Environment:
     env.filters["tanggal"] = i18n.format_date
     env.filters["waktu"] = i18n.format_datetime
     env.globals["unread_notifications"] = _unread_notifications
+    env.globals["complaints_waiting"] = _complaints_waiting
     return env
 
 
