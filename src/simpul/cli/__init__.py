@@ -23,6 +23,7 @@ from simpul.cli.common import _region, domain_errors, fail, session_factory, ses
 from simpul.cli.regions import check_catalogue, region_app
 from simpul.cli.server import db_app, demo, migrate, seed_demo_command, serve, serve_gateway
 from simpul.cli.users import user_app
+from simpul.complaints import escalation_cli as _escalation_cli  # noqa: F401 (registers commands)
 from simpul.complaints.cli import complaints_app, open311_app
 from simpul.core.i18n import current_locale
 from simpul.core.requestid import configure_logging

@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.catalogue import product_pages
+    from simpul.complaints import admin_pages, forwarding_pages, inbound_api
     from simpul.documents import api as documents_api
     from simpul.documents import letterhead_pages
     from simpul.documents import pages as documents_pages
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         documents_api.router,
         payments_api.router,
         notify_api.router,
+        inbound_api.router,
         accounts_pages.router,
         staff_pages.router,
         applications_pages.router,
@@ -182,6 +184,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         comparison_pages.router,
         survey_pages.router,
         assessment_pages.router,
+        forwarding_pages.router,
+        admin_pages.router,
         catalogue_pages.router,  # last: its /{region} routes are the broadest
     )
     for router in routers:

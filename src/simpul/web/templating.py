@@ -28,6 +28,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "gateway" / "templates",
     _PACKAGE / "notify" / "templates",
     _PACKAGE / "documents" / "templates",
+    _PACKAGE / "complaints" / "templates",
     _PACKAGE / "evaluation" / "savings" / "templates",
     _PACKAGE / "evaluation" / "assessments" / "templates",
     _PACKAGE / "evaluation" / "kpis" / "templates",
