@@ -462,10 +462,30 @@ class CategoryForm:
     urutan: str = "0"
 
 
+def _new_code_errors(session: Session, region: Region, code: str) -> list[dict[str, str]]:
+    if not _CODE.fullmatch(code):
+        return [{"field": "kode", "message": _("Kode hanya huruf kecil, angka dan tanda hubung.")}]
+    if repository.get_category_by_code(session, region.id, code) is not None:
+        return [{"field": "kode", "message": _("Kode %(code)s sudah dipakai.") % {"code": code}}]
+    return []
+
+
+def _position(value: str) -> tuple[int, str | None]:
+    try:
+        position = int(value or "0")
+    except ValueError:
+        return 0, _("Isi urutan dengan angka.")
+    if not 0 <= position <= 10_000:
+        return 0, _("Isi urutan 0 sampai 10000.")
+    return position, None
+
+
 def _category_errors(
-    session: Session, region: Region, form: CategoryForm
+    session: Session, region: Region, form: CategoryForm, *, creating: bool
 ) -> tuple[list[dict[str, str]], uuid.UUID | None, int]:
     errors: list[dict[str, str]] = []
+    if creating:
+        errors += _new_code_errors(session, region, form.kode.strip().lower())
     limits = (("nama", 120), ("nama_en", 120), ("kelompok", 80), ("kata_kunci", 300))
     for name, limit in limits:
         if len(getattr(form, name).strip()) > limit:
@@ -487,14 +507,9 @@ def _category_errors(
             agency_id = None
         if agency_id is None or repository.get_agency(session, region.id, agency_id) is None:
             errors.append({"field": "instansi", "message": _("Pilih instansi dari daftar.")})
-    position = 0
-    try:
-        position = int(form.urutan or "0")
-    except ValueError:
-        errors.append({"field": "urutan", "message": _("Isi urutan dengan angka.")})
-    else:
-        if not 0 <= position <= 10_000:
-            errors.append({"field": "urutan", "message": _("Isi urutan 0 sampai 10000.")})
+    position, problem = _position(form.urutan)
+    if problem:
+        errors.append({"field": "urutan", "message": problem})
     return errors, agency_id, position
 
 
@@ -503,7 +518,7 @@ def save_category(
 ) -> ComplaintCategory:
     """Add a category, or change one (its code stays as made); ``InvalidInput`` names each
     field that is wrong."""
-    errors, agency_id, position = _category_errors(session, region, form)
+    errors, agency_id, position = _category_errors(session, region, form, creating=existing is None)
     if errors:
         raise InvalidInput(errors[0]["message"], details=errors)
     if existing is None:
