@@ -494,9 +494,9 @@ def _category_errors(
     if not form.nama.strip():
         errors.append({"field": "nama", "message": _("Isi nama kategori.")})
     for name in ("nama", "nama_en", "keterangan", "kelompok", "kata_kunci"):
-        problem = text_error(getattr(form, name), name, name)
-        if problem:
-            errors.append(problem)
+        unsafe = text_error(getattr(form, name), name, name)
+        if unsafe:
+            errors.append(unsafe)
     if form.kelas_batas not in {c.value for c in DeadlineClass}:
         errors.append({"field": "kelas_batas", "message": _("Pilih kelas batas waktu.")})
     agency_id: uuid.UUID | None = None
@@ -507,9 +507,9 @@ def _category_errors(
             agency_id = None
         if agency_id is None or repository.get_agency(session, region.id, agency_id) is None:
             errors.append({"field": "instansi", "message": _("Pilih instansi dari daftar.")})
-    position, problem = _position(form.urutan)
-    if problem:
-        errors.append({"field": "urutan", "message": problem})
+    position, wrong = _position(form.urutan)
+    if wrong:
+        errors.append({"field": "urutan", "message": wrong})
     return errors, agency_id, position
 
 
