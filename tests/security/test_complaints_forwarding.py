@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.accounts.models import AccountKind, User
 from simpul.complaints import service as complaints
-from simpul.complaints.forwarding import deliver_due, url_problem
+from simpul.complaints.forwarding import deliver_due, resolves_inside, url_problem
 from simpul.core.errors import InvalidInput
 from tests.complaints.conftest import PASSWORD, ComplaintWorld, build_world, pothole_filing
 from tests.factories import make_user, post_form
@@ -72,6 +72,16 @@ def test_loopback_http_is_allowed_only_in_debug() -> None:
     assert url_problem("http://127.0.0.1:8000/inbound", debug=True) is None
     assert url_problem("http://169.254.169.254/", debug=True) is not None
     assert url_problem("https://lapor.example.go.id/inbound", debug=False) is None
+
+
+def test_a_name_resolving_inside_the_network_is_caught_before_posting() -> None:
+    """A public-looking name can point at 127.0.0.1 or 169.254.169.254: the worker resolves
+    it before posting and refuses internal addresses."""
+    assert resolves_inside("localhost")
+    assert resolves_inside("127.0.0.1")
+    assert resolves_inside("169.254.169.254")
+    assert not resolves_inside("8.8.8.8")
+    assert not resolves_inside("nama-yang-tidak-ada.invalid")
 
 
 def test_a_url_that_became_refused_is_not_posted_to(

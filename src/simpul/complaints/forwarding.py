@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -151,12 +152,22 @@ def url_problem(url: str, *, debug: bool) -> str | None:
     return None
 
 
+def resolves_inside(host: str) -> bool:
+    """Whether any address the name resolves to is not on the public internet (a name that
+    does not resolve now is left to the connection attempt, which then fails and retries)."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return any(_is_internal(str(info[4][0])) for info in infos)
+
+
 def _is_internal(host: str) -> bool:
     """A literal address that is not on the public internet (metadata services, the LAN)."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return not ipaddress.ip_address(host.strip("[]")).is_global
+        return not ipaddress.ip_address(host.strip("[]").split("%")[0]).is_global
     except ValueError:
         return False
 
@@ -349,9 +360,13 @@ def _failed(error: str, status: int | None = None, *, permanent: bool = False) -
 def _post(job: _Job, opener: urllib.request.OpenerDirector, *, debug: bool) -> _Outcome:
     if job.secret is None:
         return _failed("secret unreadable (key changed)", permanent=True)
-    # Checked again: the URL may have been saved under other rules (debug on, then off).
+    # Checked again: the URL may have been saved under other rules (debug on, then off), and
+    # a public name may resolve to an address inside the network.
     if url_problem(job.url, debug=debug):
         return _failed("target URL refused", permanent=True)
+    host = urlsplit(job.url).hostname or ""
+    if not (debug and _is_loopback(host)) and resolves_inside(host):
+        return _failed("target resolves to an internal address", permanent=True)
     timestamp = int(time.time())
     request = urllib.request.Request(  # noqa: S310 - scheme checked by url_problem
         job.url,
