@@ -247,3 +247,25 @@ def test_two_workers_at_once_escalate_a_deadline_once(
         first.close()
         second.close()
     assert _escalated_steps(sessions, complaint_id) == 1
+
+
+def test_the_cron_command_escalates_one_region(
+    monkeypatch: pytest.MonkeyPatch,
+    committed_engine: Engine,
+    late_complaint: tuple[sessionmaker[Session], str, uuid.UUID],
+) -> None:
+    from typer.testing import CliRunner
+
+    from simpul.cli import app
+    from simpul.core import database
+
+    sessions, slug, complaint_id = late_complaint
+    monkeypatch.setattr(database, "get_engine", lambda: committed_engine)
+    result = CliRunner().invoke(app, ["complaints", "escalate", "--region", slug])
+    assert result.exit_code == 0, result.output
+    assert "1 batas waktu pengaduan dieskalasi." in result.output
+    assert _escalated_steps(sessions, complaint_id) == 1
+    again = CliRunner().invoke(app, ["complaints", "escalate", "--region", slug])
+    assert "0 batas waktu pengaduan dieskalasi." in again.output
+    unknown = CliRunner().invoke(app, ["complaints", "escalate", "--region", "tidak-ada"])
+    assert unknown.exit_code == 1
