@@ -4,6 +4,7 @@ forwarding."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -15,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from simpul.accounts.models import AccountKind, User
 from simpul.complaints import service as complaints
 from simpul.complaints.forwarding import deliver_due, resolves_inside, url_problem
-from simpul.core.errors import InvalidInput
+from simpul.core.errors import InvalidInput, NotFound
 from tests.complaints.conftest import PASSWORD, ComplaintWorld, build_world, pothole_filing
-from tests.factories import make_user, post_form
+from tests.factories import csrf_from, make_user, post_form
 from tests.support.complaint_receiver import complaint_receiver
 
 SECRET = "jangan-pernah-tampil-0123456789abcdefghijkl"
@@ -167,8 +168,6 @@ def test_only_the_desk_forwards(
     log_in(client, world.roads_officer.email)
     assert client.get(path).status_code == 404
     token_page = client.get("/kota-aduan/petugas").text
-    from tests.factories import csrf_from
-
     refused = client.post(
         path,
         data={"tujuan": str(target.id), "catatan": "", "csrf_token": csrf_from(token_page)},
@@ -248,3 +247,47 @@ def test_a_delivery_signed_for_one_region_is_refused_by_another(
         "/api/kota-aduan/complaints/inbound/kota-lain", content=body, headers=headers
     )
     assert response.status_code == 401
+
+
+def test_a_confidential_anonymous_complaint_stays_so_when_received(
+    client: TestClient, session: Session, world: ComplaintWorld
+) -> None:
+    """Forwarded in, a confidential complaint is not public in the receiving region either,
+    and an anonymous one carries no reporter."""
+    import json
+
+    from simpul.core.errors import NotFound
+
+    form = complaints.TargetForm(
+        code="kota-lain", name="Kota Lain", url="https://lain.example.go.id/in", secret=SECRET
+    )
+    complaints.save_forward_target(session, world.region, form, None, debug=False)
+    session.flush()
+    body = json.dumps(
+        {
+            "kind": "complaint",
+            "category": {"code": "pelayanan-petugas"},
+            "title": "Pungutan liar di loket",
+            "description": "Petugas loket meminta uang tambahan di luar tarif resmi kemarin.",
+            "anonymous": True,
+            "confidential": True,
+            "from": {"region": "kota-lain", "name": "Kota Lain"},
+        }
+    ).encode()
+    moment = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "X-Simpul-Timestamp": str(moment),
+        "X-Simpul-Signature": complaints.forward_signature(SECRET, moment, body),
+        "X-Simpul-Delivery": str(uuid.uuid4()),
+    }
+    response = client.post(
+        "/api/kota-aduan/complaints/inbound/kota-lain", content=body, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    number = response.json()["number"]
+    with pytest.raises(NotFound):
+        complaints.public_complaint(session, world.region, number)
+    received = complaints.handled_complaint(session, world.region, number, world.desk)
+    assert received.confidential and received.anonymous
+    assert received.reporter_id is None and complaints.contact_of(received) == {}
