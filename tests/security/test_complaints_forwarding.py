@@ -254,10 +254,6 @@ def test_a_confidential_anonymous_complaint_stays_so_when_received(
 ) -> None:
     """Forwarded in, a confidential complaint is not public in the receiving region either,
     and an anonymous one carries no reporter."""
-    import json
-
-    from simpul.core.errors import NotFound
-
     form = complaints.TargetForm(
         code="kota-lain", name="Kota Lain", url="https://lain.example.go.id/in", secret=SECRET
     )
