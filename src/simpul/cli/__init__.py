@@ -27,6 +27,7 @@ from simpul.complaints import (
     classifier_cli,  # noqa: F401 - registers its commands
     open311_cli,  # noqa: F401  (registers `simpul open311 key`)
 )
+from simpul.complaints import escalation_cli as _escalation_cli  # noqa: F401 (registers commands)
 from simpul.complaints.cli import complaints_app, open311_app
 from simpul.core.i18n import current_locale
 from simpul.core.requestid import configure_logging

@@ -51,6 +51,7 @@ ACTION_LABELS: Final = {
     "merged_here": lazy("Laporan lain digabung ke sini"),
     "rejected": lazy("Tidak dapat diproses"),
     "received_from": lazy("Diterima dari daerah lain"),
+    "forward_failed": lazy("Penerusan ke luar daerah gagal"),
 }
 
 #: Who took a step, on the public page, when it was not an agency.

@@ -402,3 +402,144 @@ def overdue(complaint: Complaint, today: date) -> Overdue:
     return Overdue(
         first_response=first, resolution=not waiting and today > complaint.resolution_due
     )
+
+
+# -- the admin's category page (desk-ops) -------------------------------------------------
+
+
+def category_of(session: Session, region: Region, category_id: uuid.UUID) -> ComplaintCategory:
+    """A category of the region, active or not (the admin edits both)."""
+    found = repository.get_category(session, region.id, category_id)
+    if found is None:
+        raise NotFound(_("Kategori pengaduan tidak ditemukan."))
+    return found
+
+
+def update_category(
+    session: Session,
+    category: ComplaintCategory,
+    *,
+    name: str,
+    deadline_class: DeadlineClass,
+    name_en: str = "",
+    description: str = "",
+    group_name: str = "",
+    keywords: str = "",
+    default_agency_id: uuid.UUID | None = None,
+    needs_location: bool = True,
+    active: bool = True,
+    position: int = 0,
+) -> ComplaintCategory:
+    """Change a category; its code (the Open311 ``service_code``) stays as made."""
+    category.name = name
+    category.name_en = name_en
+    category.description = description
+    category.group_name = group_name
+    category.keywords = keywords
+    category.deadline_class = deadline_class
+    category.default_agency_id = default_agency_id
+    category.needs_location = needs_location
+    category.active = active
+    category.position = position
+    session.flush()
+    return category
+
+
+@dataclass
+class CategoryForm:
+    """The admin's category form as typed (field names as on the page)."""
+
+    kode: str = ""
+    nama: str = ""
+    nama_en: str = ""
+    keterangan: str = ""
+    kelompok: str = ""
+    kata_kunci: str = ""
+    kelas_batas: str = ""
+    instansi: str = ""
+    perlu_lokasi: bool = True
+    aktif: bool = True
+    urutan: str = "0"
+
+
+def _new_code_errors(session: Session, region: Region, code: str) -> list[dict[str, str]]:
+    if not _CODE.fullmatch(code):
+        return [{"field": "kode", "message": _("Kode hanya huruf kecil, angka dan tanda hubung.")}]
+    if repository.get_category_by_code(session, region.id, code) is not None:
+        return [{"field": "kode", "message": _("Kode %(code)s sudah dipakai.") % {"code": code}}]
+    return []
+
+
+def _position(value: str) -> tuple[int, str | None]:
+    try:
+        position = int(value or "0")
+    except ValueError:
+        return 0, _("Isi urutan dengan angka.")
+    if not 0 <= position <= 10_000:
+        return 0, _("Isi urutan 0 sampai 10000.")
+    return position, None
+
+
+def _category_errors(
+    session: Session, region: Region, form: CategoryForm, *, creating: bool
+) -> tuple[list[dict[str, str]], uuid.UUID | None, int]:
+    errors: list[dict[str, str]] = []
+    if creating:
+        errors += _new_code_errors(session, region, form.kode.strip().lower())
+    limits = (("nama", 120), ("nama_en", 120), ("kelompok", 80), ("kata_kunci", 300))
+    for name, limit in limits:
+        if len(getattr(form, name).strip()) > limit:
+            message = _("Paling banyak %(num)d karakter.") % {"num": limit}
+            errors.append({"field": name, "message": message})
+    if not form.nama.strip():
+        errors.append({"field": "nama", "message": _("Isi nama kategori.")})
+    for name in ("nama", "nama_en", "keterangan", "kelompok", "kata_kunci"):
+        unsafe = text_error(getattr(form, name), name, name)
+        if unsafe:
+            errors.append(unsafe)
+    if form.kelas_batas not in {c.value for c in DeadlineClass}:
+        errors.append({"field": "kelas_batas", "message": _("Pilih kelas batas waktu.")})
+    agency_id: uuid.UUID | None = None
+    if form.instansi:
+        try:
+            agency_id = uuid.UUID(form.instansi)
+        except ValueError:
+            agency_id = None
+        if agency_id is None or repository.get_agency(session, region.id, agency_id) is None:
+            errors.append({"field": "instansi", "message": _("Pilih instansi dari daftar.")})
+    position, wrong = _position(form.urutan)
+    if wrong:
+        errors.append({"field": "urutan", "message": wrong})
+    return errors, agency_id, position
+
+
+def save_category(
+    session: Session, region: Region, form: CategoryForm, existing: ComplaintCategory | None
+) -> ComplaintCategory:
+    """Add a category, or change one (its code stays as made); ``InvalidInput`` names each
+    field that is wrong."""
+    errors, agency_id, position = _category_errors(session, region, form, creating=existing is None)
+    if errors:
+        raise InvalidInput(errors[0]["message"], details=errors)
+    if existing is None:
+        existing = create_category(
+            session,
+            region,
+            code=form.kode.strip().lower(),
+            name=form.nama.strip(),
+            deadline_class=DeadlineClass(form.kelas_batas),
+        )
+    return update_category(
+        session,
+        existing,
+        name=form.nama.strip(),
+        deadline_class=DeadlineClass(form.kelas_batas),
+        name_en=form.nama_en.strip(),
+        description=form.keterangan.strip(),
+        group_name=form.kelompok.strip(),
+        keywords=form.kata_kunci.strip(),
+        default_agency_id=agency_id,
+        needs_location=form.perlu_lokasi,
+        active=form.aktif,
+        position=position,
+    )

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     map_attribution: str = "© OpenStreetMap contributors"
     #: Where a map opens before anything is marked: "latitude,longitude" (Kota Bandung).
     map_default_center: str = "-6.9175,107.6191"
+    #: Minutes between two runs of the complaint escalation in ``simpul worker`` (deadlines
+    #: pass by the day; this only bounds how late in the day an escalation goes out).
+    complaint_escalation_minutes: int = Field(default=15, ge=1)
     #: Where links in messages (e-mail, webhook) and on documents point: the portal's address.
     public_url: str = "http://127.0.0.1:8000"
     #: Outgoing e-mail. The defaults suit a local test server (`python -m aiosmtpd -n`).

@@ -25,6 +25,8 @@ def worker(
     failures; stops on SIGTERM/Ctrl+C."""
     from simpul.applications.upload_cleanup import abandoned_uploads_step
     from simpul.applications.uploads import storage_from_settings
+    from simpul.complaints.escalation import escalation_step
+    from simpul.complaints.forwarding import FORWARD_CHANNEL, forwarding_step
     from simpul.core import file_removals, jobs
     from simpul.core.database import get_engine
     from simpul.core.settings import get_settings
@@ -46,6 +48,8 @@ def worker(
         # Rows first (their files recorded), then the recorded files: see upload_cleanup.
         abandoned_uploads_step(engine, hours=settings.upload_unattached_hours),
         file_removals.removal_step(engine, storage),
+        escalation_step(engine, minutes=settings.complaint_escalation_minutes),
+        forwarding_step(engine),
     ]
     stop = threading.Event()
 
@@ -60,7 +64,7 @@ def worker(
             count = jobs.run_loop(
                 engine,
                 steps,
-                [notify_repository.OUTBOX_CHANNEL, JOBS_CHANNEL],
+                [notify_repository.OUTBOX_CHANNEL, JOBS_CHANNEL, FORWARD_CHANNEL],
                 poll_seconds=config.poll_seconds,
                 stop=stop,
             )

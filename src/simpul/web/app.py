@@ -266,8 +266,9 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.catalogue import product_pages
+    from simpul.complaints import admin_pages as complaint_admin_pages
     from simpul.complaints import backoffice as complaints_backoffice
-    from simpul.complaints import open311_api
+    from simpul.complaints import forwarding_pages, inbound_api, open311_api
     from simpul.complaints import triage_pages as complaint_triage_pages
     from simpul.documents import api as documents_api
     from simpul.documents import letterhead_pages
@@ -318,5 +319,8 @@ def _routers() -> tuple[APIRouter, ...]:
         assessment_pages.router,
         complaint_triage_pages.router,
         complaints_backoffice.router,
+        forwarding_pages.router,
+        complaint_admin_pages.router,
+        inbound_api.router,
         catalogue_pages.router,  # last: its /{region} routes are the broadest
     )
