@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from simpul.catalogue import api as catalogue_api
     from simpul.catalogue import pages as catalogue_pages
     from simpul.catalogue import product_pages
+    from simpul.complaints import pages as complaint_pages
     from simpul.documents import api as documents_api
     from simpul.documents import letterhead_pages
     from simpul.documents import pages as documents_pages
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         comparison_pages.router,
         survey_pages.router,
         assessment_pages.router,
+        complaint_pages.router,
         catalogue_pages.router,  # last: its /{region} routes are the broadest
     )
     for router in routers:

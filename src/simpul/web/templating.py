@@ -24,6 +24,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "catalogue" / "templates",
     _PACKAGE / "accounts" / "templates",
     _PACKAGE / "applications" / "templates",
+    _PACKAGE / "complaints" / "templates",
     _PACKAGE / "inventory" / "templates",
     _PACKAGE / "gateway" / "templates",
     _PACKAGE / "notify" / "templates",
