@@ -335,3 +335,57 @@ def test_public_history_masks_sixteen_digit_numbers(
     page = client.get(f"/kota-aduan/pengaduan/{complaint.number}")
     assert "3273015708900001" not in page.text
     assert "Sudah kami tambal." in page.text and "Tanggapan akhir: selesai" in page.text
+
+
+def test_filing_about_an_application_names_it_and_its_agency(
+    client: TestClient, session: Session, world: ComplaintWorld
+) -> None:
+    from datetime import date
+
+    from simpul.applications.models import Application, ApplicationStatus
+    from simpul.catalogue.models import Service
+    from simpul.core.models import utcnow
+
+    service = session.scalars(
+        select(Service).where(
+            Service.region_id == world.region.id, Service.agency_id == world.waste.id
+        )
+    ).first()
+    assert service is not None
+    application = Application(
+        region_id=world.region.id,
+        service_id=service.id,
+        applicant_id=world.citizen.id,
+        tracking_number="AB12CD34EF56",
+        status=ApplicationStatus.SUBMITTED,
+        submitted_at=utcnow(),
+        due_date=date(2026, 12, 31),
+        data={},
+    )
+    session.add(application)
+    session.flush()
+    path = f"{FORM}?permohonan={application.id}"
+    # Without an account: log in first.
+    assert client.get(path, follow_redirects=False).status_code == 303
+    login(client, world.other_citizen.email)
+    assert client.get(path).status_code == 404  # not their application
+    client.cookies.clear()
+    login(client, world.citizen.email)
+    own_page = client.get(f"/kota-aduan/permohonan/{application.id}")
+    assert f'href="/kota-aduan/pengaduan/baru?permohonan={application.id}"' in own_page.text
+    form = client.get(path)
+    assert "AB12CD34EF56" in form.text and service.name in form.text
+    data = {
+        "jenis": "complaint",
+        "kategori": "pelayanan-petugas",
+        "judul": "Permohonan saya lama sekali",
+        "isi": "Sudah lewat batas waktu dan belum ada kabar dari petugas sama sekali.",
+        "permohonan": str(application.id),
+        "csrf_token": csrf_from(form.text),
+    }
+    response = client.post(FORM, data=data, follow_redirects=False)
+    assert response.status_code == 303
+    number = response.headers["location"].rsplit("/", 1)[1]
+    complaint = session.scalars(select(Complaint).where(Complaint.number == number)).one()
+    assert complaint.application_id == application.id
+    assert complaint.suggested_agency_id == world.waste.id
