@@ -121,3 +121,25 @@ def test_the_map_never_carries_personal_fields(
     assert body.headers["content-type"].startswith("application/geo+json")
     assert "Siti" not in body.text and "0812" not in body.text
     assert "Jl. Ir. H. Juanda" not in body.text
+
+
+def test_access_code_guessing_is_limited(
+    client: TestClient, session: Session, world: ComplaintWorld
+) -> None:
+    filed = complaints.file_complaint(session, world.region, pothole_filing(), reporter=None)
+    session.flush()
+    token = csrf_from(client.get("/kota-aduan/pengaduan/lacak").text)
+    answers = [
+        client.post(
+            "/kota-aduan/pengaduan/lacak",
+            data={"nomor": filed.complaint.number, "kode": f"GUESS{i:05d}", "csrf_token": token},
+        ).status_code
+        for i in range(11)
+    ]
+    assert answers[:10] == [404] * 10 and answers[10] == 429
+    # Even the right code waits now: the limit does not tell right from wrong.
+    right = client.post(
+        "/kota-aduan/pengaduan/lacak",
+        data={"nomor": filed.complaint.number, "kode": filed.access_code, "csrf_token": token},
+    )
+    assert right.status_code == 429 and "Lubang besar" not in right.text

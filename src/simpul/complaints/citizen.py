@@ -35,22 +35,31 @@ FILINGS_PER_TEN_MINUTES: Final = 5
 PAGE_SIZE: Final = 20
 MAP_POINTS: Final = 1000
 OWN_LIMIT: Final = 200
+#: Access-code lookups one source address may make: a burst of 10, then one a minute. A code
+#: is 10 characters of 32 (50 bits): guessing is hopeless at this pace.
+LOOKUPS_PER_TEN_MINUTES: Final = 10
 _FILING_BUCKETS: Final = "complaint_filing_source_buckets"
+_LOOKUP_BUCKETS: Final = "complaint_lookup_source_buckets"
 
 
-def limit_filing(state: object, source: str) -> None:
-    """Take one filing from the address's allowance; 429 with Retry-After when spent."""
-    # The buckets count per minute; given the time in tens of minutes, per ten minutes.
-    wait = buckets_on(state, _FILING_BUCKETS).take(
-        source, FILINGS_PER_TEN_MINUTES, time.monotonic() / 10.0
+def limit_filing(state: object, source: str, *, lookup: bool = False) -> None:
+    """Take one filing (or, with ``lookup``, one access-code lookup) from the address's
+    allowance; 429 with Retry-After when spent."""
+    name, allowed = (
+        (_LOOKUP_BUCKETS, LOOKUPS_PER_TEN_MINUTES)
+        if lookup
+        else (_FILING_BUCKETS, FILINGS_PER_TEN_MINUTES)
     )
+    # The buckets count per minute; given the time in tens of minutes, per ten minutes.
+    wait = buckets_on(state, name).take(source, allowed, time.monotonic() / 10.0)
     if wait is not None:
         seconds = max(1, int(wait * 600) + 1)
-        raise TooManyRequests(
-            _("Terlalu banyak laporan dari alamat ini. Coba lagi dalam %(seconds)d detik.")
-            % {"seconds": seconds},
-            retry_after_seconds=seconds,
+        message = (
+            _("Terlalu banyak percobaan pelacakan. Coba lagi dalam %(seconds)d detik.")
+            if lookup
+            else _("Terlalu banyak laporan dari alamat ini. Coba lagi dalam %(seconds)d detik.")
         )
+        raise TooManyRequests(message % {"seconds": seconds}, retry_after_seconds=seconds)
 
 
 def file_with_photos(

@@ -313,7 +313,12 @@ def public_map(
     return JSONResponse(
         service.public_map(session, region, chosen, labels),
         media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=60", "X-Content-Type-Options": "nosniff"},
+        # Briefly cacheable; the status labels follow the reader's language.
+        headers={
+            "Cache-Control": "public, max-age=60",
+            "Vary": "Cookie, Accept-Language",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -415,7 +420,9 @@ def track(
 ) -> HTMLResponse:
     number, code = _text(form, "nomor", 40).strip(), _text(form, "kode", 40).strip()
     service.limit_filing(
-        request.app.state, client_source(request.client.host if request.client else None)
+        request.app.state,
+        client_source(request.client.host if request.client else None),
+        lookup=True,
     )
     try:
         complaint = service.owned_complaint(session, region, number, None, code or None)
