@@ -86,7 +86,9 @@ def test_without_an_account_the_code_is_shown_once_and_opens_the_owner_view(
     client: TestClient, session: Session, world: ComplaintWorld
 ) -> None:
     response = file_form(
-        client, {"rahasia": "1", "nama": "Budi Santoso", "kontak": "budi@example.org"}
+        client,
+        {"rahasia": "1", "nama": "Budi Santoso", "kontak": "budi@example.org"},
+        photos=[jpeg()],
     )
     assert response.status_code == 200
     number = re.search(r"ADU-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", response.text)
@@ -106,6 +108,8 @@ def test_without_an_account_the_code_is_shown_once_and_opens_the_owner_view(
     )
     assert right.status_code == 200 and "Lubang besar di Jalan Dago" in right.text
     assert "Rahasia" in right.text
+    # Its photo is not linked (an image's URL cannot carry the code): no broken image.
+    assert "/foto/" not in right.text and "1 foto terlampir" in right.text
     # The contact is stored encrypted and never shown on the page.
     assert "Budi Santoso" not in right.text and "budi@example.org" not in right.text
     complaint = session.scalars(select(Complaint).where(Complaint.number == number.group(0))).one()

@@ -382,6 +382,11 @@ def _complaint_page(
             "agency": agencies.get(complaint.agency_id) if complaint.agency_id else None,
             "history": history,
             "photos": service.photos(session, region, complaint),
+            # A confidential complaint's photos are served only to a logged-in reader (the
+            # access code never goes into an image's URL).
+            "photos_served": not complaint.confidential
+            or service.is_owner(complaint, user, None)
+            or service.can_handle(user, complaint),
             "overdue": service.overdue(complaint, today),
             "owner": owner,
             "access_code": access_code if owner else "",
