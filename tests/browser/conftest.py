@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 from simpul.core.database import sqlalchemy_url
 from tests.conftest import ROOT, TEST_SECRET, _server_url
 from tests.notify.conftest import running_mail_server
-from tests.support.devserver import migrate_and_seed_demo, recreate_database, running_server
+from tests.support.devserver import migrate_and_seed_demo, recreate_database, server_process
+from tests.support.tiles import running_tile_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,18 +59,29 @@ def browser_database_url(browser_data_dir: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(browser_database_url: str, browser_data_dir: Path) -> Iterator[str]:
-    """``simpul serve`` in a subprocess on a free port; yields its base URL."""
+def tile_server() -> Iterator[str]:
+    """A real tile server on loopback (``tests.support.tiles``); yields its URL template."""
+    with running_tile_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    browser_database_url: str, browser_data_dir: Path, tile_server: str
+) -> Iterator[str]:
+    """``simpul serve`` in a subprocess on a free port, with a map tile server; yields its
+    base URL."""
     data_dir = browser_data_dir
     try:
         # The seed encrypted the demo NIK with the test key: the server needs the same one.
-        with running_server(
+        with server_process(
             browser_database_url,
             secret_key=TEST_SECRET,
             data_dir=data_dir,
             timeout=SERVER_START_TIMEOUT,
-        ) as base_url:
-            yield base_url
+            env={"SIMPUL_MAP_TILE_URL": tile_server},
+        ) as server:
+            yield server.base_url
     except RuntimeError as exc:
         pytest.fail(str(exc))
 

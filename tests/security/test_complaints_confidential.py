@@ -67,7 +67,11 @@ def _plant(session: Session, world: ComplaintWorld) -> Planted:
     for complaint in (secret, public):
         complaints.route(session, region, world.desk, complaint, world.roads.id)
         complaints.answer(
-            session, region, world.roads_officer, complaint, f"Ditangani {complaint.title}",
+            session,
+            region,
+            world.roads_officer,
+            complaint,
+            f"Ditangani {complaint.title}",
             final=True,
         )
     session.flush()
@@ -95,7 +99,9 @@ def _values(name: str, world: ComplaintWorld, complaint: Complaint, photo: str |
     return table.get(name, [])
 
 
-def _paths(client: TestClient, world: ComplaintWorld, complaint: Complaint, photo: str | None) -> Iterator[str]:
+def _paths(
+    client: TestClient, world: ComplaintWorld, complaint: Complaint, photo: str | None
+) -> Iterator[str]:
     app = client.app
     for route in app.routes:  # type: ignore[attr-defined]
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
@@ -109,7 +115,9 @@ def _paths(client: TestClient, world: ComplaintWorld, complaint: Complaint, phot
         for combination in itertools.product(*choices):
             path = route.path
             for name, value in zip(names, combination, strict=True):
-                path = _PARAM.sub(lambda m, n=name, v=value: v if m.group(1) == n else m.group(0), path)
+                path = _PARAM.sub(
+                    lambda m, n=name, v=value: v if m.group(1) == n else m.group(0), path
+                )
             yield path
             # Lists and maps filtered to the complaint's own category, status and agency.
             if "{" not in route.path:

@@ -8,6 +8,17 @@ history), ``filing``, ``handling`` (the desk, the agency, the citizen); later on
 
 from __future__ import annotations
 
+from simpul.complaints.citizen import (
+    ListFilter,
+    agencies_by_id,
+    complaint_by_id,
+    file_with_photos,
+    limit_filing,
+    list_filter,
+    own_complaints,
+    public_list,
+    public_map,
+)
 from simpul.complaints.classifier import Report as RoutingReport
 from simpul.complaints.classifier import Suggestion, routing_names, suggest, suggest_for
 from simpul.complaints.classifier import evaluate as evaluate_routing
@@ -103,6 +114,15 @@ from simpul.complaints.open311 import services as open311_services
 from simpul.complaints.open311 import token_request as open311_token_request
 from simpul.complaints.open311_xml import document as open311_xml
 from simpul.complaints.open311_xml import errors as open311_xml_errors
+from simpul.complaints.photos import (
+    MAX_PHOTO_BYTES,
+    PreparedPhoto,
+    photo_bytes,
+    photo_of,
+    prepare_photo,
+    prepare_photos,
+    store_photos,
+)
 from simpul.complaints.rules import (
     ADDRESS_MAX,
     CONTACT_PURPOSE,
@@ -153,6 +173,7 @@ __all__ = [
     "DESCRIPTION_MIN",
     "MAX_INBOUND_BYTES",
     "MAX_PHOTOS",
+    "MAX_PHOTO_BYTES",
     "MESSAGE_MAX",
     "OPEN_STATUSES",
     "REOPEN_DAYS",
@@ -178,14 +199,17 @@ __all__ = [
     "InboxFilters",
     "InboxPage",
     "InboxRow",
+    "ListFilter",
     "Open311Query",
     "Overdue",
+    "PreparedPhoto",
     "Reporter",
     "RoutingReport",
     "SplitPart",
     "Suggestion",
     "TargetForm",
     "agencies",
+    "agencies_by_id",
     "agency_ids_of",
     "answer",
     "api_views",
@@ -195,6 +219,7 @@ __all__ = [
     "category_of",
     "check_version",
     "children",
+    "complaint_by_id",
     "complaint_figures",
     "contact_of",
     "create_category",
@@ -205,6 +230,7 @@ __all__ = [
     "escalate_overdue",
     "evaluate_routing",
     "file_complaint",
+    "file_with_photos",
     "follow",
     "followers",
     "form_version",
@@ -224,6 +250,8 @@ __all__ = [
     "is_following",
     "is_owner",
     "issue_open311_key",
+    "limit_filing",
+    "list_filter",
     "mark_forwarded_out",
     "merge",
     "needing_action_count",
@@ -242,11 +270,18 @@ __all__ = [
     "open311_xml",
     "open311_xml_errors",
     "overdue",
+    "own_complaints",
     "owned_complaint",
     "parent_number",
+    "photo_bytes",
+    "photo_of",
     "photos",
+    "prepare_photo",
+    "prepare_photos",
     "public_complaint",
     "public_complaint_page",
+    "public_list",
+    "public_map",
     "rate",
     "readable_complaint",
     "receive_forwarded",
@@ -267,6 +302,7 @@ __all__ = [
     "set_deadline",
     "split",
     "staff_actor",
+    "store_photos",
     "suggest",
     "suggest_for",
     "text_error",

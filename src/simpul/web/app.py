@@ -269,6 +269,7 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.complaints import admin_pages as complaint_admin_pages
     from simpul.complaints import backoffice as complaints_backoffice
     from simpul.complaints import forwarding_pages, inbound_api, open311_api
+    from simpul.complaints import pages as complaint_pages
     from simpul.complaints import triage_pages as complaint_triage_pages
     from simpul.documents import api as documents_api
     from simpul.documents import letterhead_pages
@@ -317,6 +318,7 @@ def _routers() -> tuple[APIRouter, ...]:
         comparison_pages.router,
         survey_pages.router,
         assessment_pages.router,
+        complaint_pages.router,
         complaint_triage_pages.router,
         complaints_backoffice.router,
         forwarding_pages.router,
