@@ -76,10 +76,12 @@ from simpul.complaints.rules import (
     readable_complaint,
     record_step,
     reporter_visible_to,
+    runs_complaints,
     set_deadline,
     staff_actor,
     text_error,
 )
+from simpul.complaints.seeding import PastComplaint, PastStep, add_past_complaints
 
 __all__ = [
     "ADDRESS_MAX",
@@ -103,7 +105,10 @@ __all__ = [
     "Filed",
     "Filing",
     "Overdue",
+    "PastComplaint",
+    "PastStep",
     "SplitPart",
+    "add_past_complaints",
     "agency_ids_of",
     "answer",
     "can_handle",
@@ -141,6 +146,7 @@ __all__ = [
     "reporter_visible_to",
     "request_info",
     "route",
+    "runs_complaints",
     "set_deadline",
     "split",
     "staff_actor",
