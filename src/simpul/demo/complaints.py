@@ -264,14 +264,19 @@ def _text(world: _World, code: str, place: dict[str, Any]) -> tuple[str, str]:
         "waktu": rng.choice(_WHEN),
         "kantor": office,
     }
-    body = rng.choice(bodies) if rng.random() > 0.06 else rng.choice(_VAGUE)
+    # The n-th title sums up the n-th body (the data file keeps them in the same order).
+    index = rng.randrange(len(bodies))
+    title = titles[index % len(titles)]
+    body = bodies[index]
+    if rng.random() < 0.06:
+        body, title = rng.choice(_VAGUE), rng.choice(titles)
     text = rng.choice(_OPEN) + body.format(**slots)
     if rng.random() < 0.15:
         text += rng.choice(_ASIDES)
     text += rng.choice(_CLOSE)
     if rng.random() < 0.2:
         text = _typos(rng, text)
-    return rng.choice(titles).format(**slots)[:150], text.strip()
+    return title.format(**slots)[:150], text.strip()
 
 
 @dataclass
