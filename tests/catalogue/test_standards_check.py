@@ -18,6 +18,7 @@ from simpul.catalogue.service import import_catalogue, standards_disagreements
 from simpul.catalogue.standards_check import Disagreement, check_service
 from simpul.core.i18n import current_locale
 from simpul.core.regions import create_region
+from simpul.demo.complaints import seed_demo_categories
 
 AGENCY_EMAIL = "dinas.uji@bandung.go.id"
 AGENCY_PHONE = "(022) 1234567"
@@ -336,8 +337,9 @@ def test_a_fee_sentence_that_says_nothing_disagrees() -> None:
 # --- complaint channels ---------------------------------------------------------------------
 
 
-def complaints(text: str) -> list[Disagreement]:
-    return problems(service(standard={"penanganan_pengaduan": text}))
+def complaints(text: str, *, runs_complaints: bool = False) -> list[Disagreement]:
+    row = service(standard={"penanganan_pengaduan": text})
+    return check_service(row, Agency(), runs_complaints=runs_complaints)
 
 
 def test_the_agency_contacts_and_national_channels_agree() -> None:
@@ -345,10 +347,20 @@ def test_the_agency_contacts_and_national_channels_agree() -> None:
     assert complaints(f"- Telepon 022-1234567 atau email {AGENCY_EMAIL.upper()}.") == []
 
 
-def test_a_simpul_complaint_feature_is_not_there_yet() -> None:
-    found = complaints("- Fitur Pengaduan pada halaman permohonan di Simpul")
+SIMPUL_LINE = "- Pengaduan daring melalui Simpul: /kota-bandung/pengaduan (dijawab 3 hari kerja)"
+
+
+def test_simpul_as_a_channel_disagrees_where_the_region_takes_no_complaints() -> None:
+    found = complaints(SIMPUL_LINE)
     assert [d.component for d in found] == ["penanganan_pengaduan"]
-    assert "belum tersedia" in found[0].what
+    assert "belum memiliki kategori pengaduan" in found[0].what
+
+
+def test_simpul_as_a_channel_agrees_where_the_region_takes_complaints() -> None:
+    assert complaints(SIMPUL_LINE, runs_complaints=True) == []
+    # The other rules still apply to the same line.
+    found = complaints(SIMPUL_LINE + " atau email lain@contoh.go.id", runs_complaints=True)
+    assert len(found) == 1 and "lain@contoh.go.id" in found[0].what
 
 
 def test_another_email_or_phone_disagrees() -> None:
@@ -404,6 +416,8 @@ def demo_region(session: Session):  # type: ignore[no-untyped-def]
     seed = load_catalogue_folder(DEMO_FOLDER)
     region = create_region(session, slug=seed.region.slug, name=seed.region.name)
     import_catalogue(session, region, life_events=seed.region.life_events, agencies=seed.agencies)
+    # The demo's standards name Simpul's complaint channel: the region takes complaints.
+    seed_demo_categories(session, region)
     session.commit()
     return region
 
@@ -412,6 +426,32 @@ def test_the_demo_catalogue_agrees_with_its_standards(session: Session, demo_reg
     checked, found = standards_disagreements(session, demo_region)
     assert checked == 71
     assert found == []
+
+
+def test_without_categories_simpul_as_a_channel_disagrees(session: Session, demo_region) -> None:  # type: ignore[no-untyped-def]
+    # Another region's categories (the demo's) do not count here.
+    assert standards_disagreements(session, demo_region)[1] == []
+    seed = load_catalogue_folder(DEMO_FOLDER)
+    region = create_region(session, slug="kota-tanpa-aduan", name="Kota Tanpa Aduan")
+    import_catalogue(session, region, life_events=seed.region.life_events, agencies=seed.agencies)
+    checked, found = standards_disagreements(session, region)
+    assert checked == 71
+    assert len(found) == checked
+    assert {d.component for d in found} == {"penanganan_pengaduan"}
+    assert all("/kota-bandung/pengaduan" in d.what for d in found)
+    # The demo's categories, once added, settle it.
+    seed_demo_categories(session, region)
+    assert standards_disagreements(session, region) == (checked, [])
+
+
+def test_an_inactive_category_does_not_count(session: Session, demo_region) -> None:  # type: ignore[no-untyped-def]
+    from simpul.complaints import service as complaints
+
+    for category in complaints.categories(session, demo_region):
+        category.active = False
+    session.flush()
+    _checked, found = standards_disagreements(session, demo_region)
+    assert found and {d.component for d in found} == {"penanganan_pengaduan"}
 
 
 @pytest.fixture

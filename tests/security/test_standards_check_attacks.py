@@ -24,6 +24,7 @@ from simpul.catalogue.service import (
 from simpul.catalogue.standards_check import check_service
 from simpul.core.models import Region
 from simpul.core.regions import create_region
+from simpul.demo.complaints import seed_demo_categories
 from tests.factories import make_region, make_user, post_form, service_seed
 
 
@@ -32,6 +33,8 @@ def regions(session: Session) -> tuple[Region, Region]:
     seed = load_catalogue_folder(DEMO_FOLDER)
     bandung = create_region(session, slug=seed.region.slug, name=seed.region.name)
     import_catalogue(session, bandung, life_events=seed.region.life_events, agencies=seed.agencies)
+    # Its standards name Simpul's complaint channel: it takes complaints.
+    seed_demo_categories(session, bandung)
     # Another region whose service disagrees with its standard (the default workflow names
     # no item of the procedure).
     other = make_region(session, "kota-lain", "Kota Lain", [service_seed("izin-lain", "Izin Lain")])

@@ -23,7 +23,7 @@ from simpul.catalogue.standard import (
     MANAGEMENT_COMPONENTS,
     STANDARD_COMPONENTS,
 )
-from simpul.catalogue.standards_check import CHECK_LABELS, check_service
+from simpul.catalogue.standards_check import CHECK_LABELS
 from simpul.core.database import DbSession
 from simpul.core.errors import Forbidden, InvalidInput
 from simpul.core.i18n import _
@@ -174,6 +174,8 @@ def admin_services(
 
 def _edit_page(
     request: Request,
+    session: DbSession,
+    region: CurrentRegion,
     found: Service,
     values: dict[str, object],
     errors: dict[str, str],
@@ -191,8 +193,9 @@ def _edit_page(
             "management": MANAGEMENT_COMPONENTS,
             "labels": COMPONENT_LABELS,
             "check_labels": CHECK_LABELS,
-            # The standards check is pure: it reads the row and its agency (decision 0046).
-            "disagreements": check_service(found, found.agency),
+            # The standards check reads the row, its agency and whether the region takes
+            # complaints in Simpul (decision 0046).
+            "disagreements": service.service_disagreements(session, region, found),
             **extra,
         },
         status_code=status,
@@ -217,7 +220,7 @@ def edit_service_form(
     request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageStaff, slug: str
 ) -> HTMLResponse:
     found = service.get_service_for_editing(session, region, user, slug)
-    return _edit_page(request, found, _values_of(found), {})
+    return _edit_page(request, session, region, found, _values_of(found), {})
 
 
 async def _form_values(request: Request) -> dict[str, str]:
@@ -251,9 +254,16 @@ def edit_service(
         found = service.get_service_for_editing(session, region, user, slug)
         shown: dict[str, object] = {**values, "published": edit.published}
         return _edit_page(
-            request, found, shown, exc.field_errors(), exc.status_code, message=exc.message
+            request,
+            session,
+            region,
+            found,
+            shown,
+            exc.field_errors(),
+            exc.status_code,
+            message=exc.message,
         )
-    return _edit_page(request, found, _values_of(found), {}, saved=True)
+    return _edit_page(request, session, region, found, _values_of(found), {}, saved=True)
 
 
 # -- the region's search synonyms and former names -------------------------------------------

@@ -18,7 +18,7 @@ from simpul.catalogue.standard import (
     EForm,
     ServiceStandard,
 )
-from simpul.catalogue.standards_check import Disagreement, check_region
+from simpul.catalogue.standards_check import Disagreement, check_region, check_service
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound
 from simpul.core.i18n import _
@@ -551,6 +551,15 @@ def catalogue_fingerprint(session: Session, region: Region) -> str:
     return repository.catalogue_fingerprint(session, region.id)
 
 
+def service_disagreements(session: Session, region: Region, found: Service) -> list[Disagreement]:
+    """What disagrees between one service's standard and its configuration (its edit page)."""
+    from simpul.complaints.service import runs_complaints  # a cycle at module level
+
+    return check_service(
+        found, found.agency, region, runs_complaints=runs_complaints(session, region)
+    )
+
+
 def standards_disagreements(
     session: Session, region: Region, slug: str | None = None
 ) -> tuple[int, list[Disagreement]]:
@@ -564,4 +573,10 @@ def standards_disagreements(
         if service is None:
             raise NotFound(_("Layanan '%(slug)s' tidak ada di wilayah ini.") % {"slug": slug})
         services = [service]
-    return len(services), check_region(agencies, services, region)
+    # Imported here: complaints imports the catalogue (agencies), so a module-level import
+    # would be a cycle.
+    from simpul.complaints.service import runs_complaints
+
+    return len(services), check_region(
+        agencies, services, region, runs_complaints=runs_complaints(session, region)
+    )

@@ -270,7 +270,10 @@ ASSESSED_WITHOUT_FIELD: Final = lazy(
     "Besar retribusi tidak dinyatakan dalam standar, jadi petugas harus menetapkannya: "
     "tambahkan isian %(field)s pada langkah entri data sebelum pembayaran."
 )
-SIMPUL_COMPLAINTS_MISSING: Final = lazy('"%(item)s": fitur pengaduan Simpul belum tersedia.')
+SIMPUL_COMPLAINTS_MISSING: Final = lazy(
+    '"%(item)s": wilayah ini belum memiliki kategori pengaduan di Simpul, jadi warga belum '
+    "dapat mengadu melaluinya."
+)
 EMAIL_NOT_AGENCY: Final = lazy("E-mail %(email)s bukan e-mail instansi (%(own)s).")
 PHONE_NOT_AGENCY: Final = lazy("Nomor telepon %(phone)s bukan nomor instansi (%(own)s).")
 URL_MALFORMED: Final = lazy("Alamat web %(url)s tidak valid.")
@@ -330,12 +333,18 @@ def first_sentence(text: str) -> str:
 
 
 def check_service(
-    service: ServiceRow, agency: AgencyRow, region: object = None
+    service: ServiceRow,
+    agency: AgencyRow,
+    region: object = None,
+    *,
+    runs_complaints: bool = False,
 ) -> list[Disagreement]:
     """Every disagreement between ``service``'s published standard and its configuration.
 
     ``region`` is accepted for rules that will need the region's own contacts; the region
     has none recorded yet, so complaint e-mails are compared with the agency's.
+    ``runs_complaints``: whether the region takes complaints in Simpul (it has an active
+    complaint category); a standard naming Simpul as a complaint channel disagrees otherwise.
     """
     found: list[Disagreement] = []
 
@@ -357,7 +366,7 @@ def check_service(
     _check_products(standard.get("produk_pelayanan", ""), products, add)
     _check_steps(standard.get("sistem_mekanisme_prosedur", ""), workflow, products, add)
     _check_fee(standard.get("biaya_tarif", ""), service.fee_rupiah, workflow, add)
-    _check_complaints(standard.get("penanganan_pengaduan", ""), agency, add)
+    _check_complaints(standard.get("penanganan_pengaduan", ""), agency, runs_complaints, add)
     _check_sources(service.eform, workflow, products, add)
     return found
 
@@ -366,12 +375,16 @@ def check_region(
     agencies: Sequence[AgencyWithId],
     services: Sequence[ServiceWithAgency],
     region: object = None,
+    *,
+    runs_complaints: bool = False,
 ) -> list[Disagreement]:
     """The disagreements of every service of a region, in the services' order."""
     by_id = {agency.id: agency for agency in agencies}
     found: list[Disagreement] = []
     for service in services:
-        found += check_service(service, by_id[service.agency_id], region)
+        found += check_service(
+            service, by_id[service.agency_id], region, runs_complaints=runs_complaints
+        )
     return found
 
 
@@ -496,11 +509,11 @@ def _check_fee(text: str, fee_rupiah: int, workflow: Workflow, add: _Add) -> Non
         add(FEE, _(ASSESSED_WITHOUT_FIELD) % {"field": ASSESSED_FEE_FIELD})
 
 
-def _check_complaints(text: str, agency: AgencyRow, add: _Add) -> None:
+def _check_complaints(text: str, agency: AgencyRow, runs_complaints: bool, add: _Add) -> None:
     own_email = agency.email.strip().casefold()
     own_phone = _digits(agency.phone)
     for item in (_BULLET.sub("", line).strip() for line in text.splitlines() if line.strip()):
-        if _SIMPUL.search(_normal(item)):
+        if _SIMPUL.search(_normal(item)) and not runs_complaints:
             add(COMPLAINTS, _(SIMPUL_COMPLAINTS_MISSING) % {"item": _short(item)})
         for found in _EMAIL.findall(item):
             email = found.rstrip(".")

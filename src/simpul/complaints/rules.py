@@ -115,6 +115,12 @@ def categories(
     return repository.list_categories(session, region.id, active_only=active_only)
 
 
+def runs_complaints(session: Session, region: Region) -> bool:
+    """Whether the region takes complaints in Simpul: it has an active complaint category
+    (the catalogue's standards check accepts a standard naming Simpul's channel then)."""
+    return bool(repository.list_categories(session, region.id, active_only=True))
+
+
 def category_by_code(session: Session, region: Region, code: str) -> ComplaintCategory:
     found = repository.get_category_by_code(session, region.id, code)
     if found is None or not found.active:

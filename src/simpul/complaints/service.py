@@ -158,12 +158,14 @@ from simpul.complaints.rules import (
     readable_complaint,
     record_step,
     reporter_visible_to,
+    runs_complaints,
     save_category,
     set_deadline,
     staff_actor,
     text_error,
     update_category,
 )
+from simpul.complaints.seeding import PastComplaint, PastStep, add_past_complaints
 
 __all__ = [
     "ADDRESS_MAX",
@@ -202,12 +204,15 @@ __all__ = [
     "ListFilter",
     "Open311Query",
     "Overdue",
+    "PastComplaint",
+    "PastStep",
     "PreparedPhoto",
     "Reporter",
     "RoutingReport",
     "SplitPart",
     "Suggestion",
     "TargetForm",
+    "add_past_complaints",
     "agencies",
     "agencies_by_id",
     "agency_ids_of",
@@ -297,6 +302,7 @@ __all__ = [
     "revoke_open311_key",
     "route",
     "routing_names",
+    "runs_complaints",
     "save_category",
     "save_forward_target",
     "set_deadline",

@@ -26,6 +26,7 @@ from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
 from simpul.demo.assessments import seed_demo_assessments
+from simpul.demo.complaints import seed_demo_categories, seed_demo_complaints
 from simpul.demo.eform_sample import sample_data
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
@@ -113,6 +114,48 @@ DEMO_ACCOUNTS = (
         position="Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
     ),
     DemoAccount("admin@example.org", "admin-demo", "Admin Kota Bandung", AccountKind.REGION_ADMIN),
+    # The complaint desk (it sorts every complaint), and the officers of the agencies most
+    # complaints go to; the head of DSDABM (a signer) is told when a complaint is overdue.
+    DemoAccount(
+        "pengaduan@example.org",
+        "petugas-demo",
+        "Admin Pengaduan",
+        AccountKind.STAFF,
+        agency="diskominfo",
+        roles=(StaffRoleName.ADMIN_PENGADUAN,),
+        nip="198811032012022001",
+        position="Pengelola Pengaduan Masyarakat",
+    ),
+    DemoAccount(
+        "petugas.dsdabm@example.org",
+        "petugas-demo",
+        "Wawan Kurniawan",
+        AccountKind.STAFF,
+        agency="dsdabm",
+        roles=(StaffRoleName.VERIFIKATOR,),
+        nip="198604172011011006",
+        position="Pengawas Jalan dan Drainase",
+    ),
+    DemoAccount(
+        "kepala.dsdabm@example.org",
+        "petugas-demo",
+        "Iwan Setiawan",
+        AccountKind.STAFF,
+        agency="dsdabm",
+        roles=(StaffRoleName.PENANDATANGAN,),
+        nip="197202081997031004",
+        position="Kepala Dinas Sumber Daya Air dan Bina Marga",
+    ),
+    DemoAccount(
+        "petugas.dlh@example.org",
+        "petugas-demo",
+        "Yanti Susilawati",
+        AccountKind.STAFF,
+        agency="dlh",
+        roles=(StaffRoleName.VERIFIKATOR,),
+        nip="198909262014022003",
+        position="Pengawas Kebersihan",
+    ),
 )
 
 #: The two officers of each demo agency: (the first, who manages the desk and signs; the
@@ -134,6 +177,8 @@ class DemoReport:
     apps: int = 0
     gateway: bool = False
     past_applications: int = 0
+    complaint_categories: int = 0
+    past_complaints: int = 0
 
 
 def seed_demo(
@@ -174,6 +219,7 @@ def seed_demo(
     seed_demo_letterhead(session, region)
     apps = seed_demo_inventory(session, region)
     gateway = seed_demo_gateway(session, region).created
+    complaint_categories = seed_demo_categories(session, region)
     accounts = 0
     for account in DEMO_ACCOUNTS:
         existing = accounts_repository.get_user_by_email(session, region.id, account.email)
@@ -207,6 +253,7 @@ def seed_demo(
             session, region, skip_applicants=frozenset({citizen.id} if citizen else ())
         )
         seed_demo_assessments(session, region)
+    past_complaints = seed_demo_complaints(session, region) if past else 0
     # The demo's past applications did not pass through the officer's approval.
     savings_ledger.record_missing(session, region.id)
     return DemoReport(
@@ -219,6 +266,8 @@ def seed_demo(
         apps,
         gateway,
         past_applications,
+        complaint_categories,
+        past_complaints,
     )
 
 
