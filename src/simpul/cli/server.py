@@ -113,12 +113,14 @@ def seed_demo_command() -> None:
         or report.applications
         or report.apps
         or report.past_applications
+        or report.past_complaints
     ):
         typer.echo(
             _(
                 "Wilayah demo %(region)s: ditambah %(agencies)d instansi, "
                 "%(services)d layanan, %(accounts)d akun, %(applications)d permohonan, "
-                "%(apps)d aplikasi di inventaris, %(past)d permohonan masa lalu."
+                "%(apps)d aplikasi di inventaris, %(past)d permohonan masa lalu, "
+                "%(complaints)d pengaduan masa lalu."
             )
             % {
                 "region": report.region.name,
@@ -128,6 +130,7 @@ def seed_demo_command() -> None:
                 "applications": report.applications,
                 "apps": report.apps,
                 "past": report.past_applications,
+                "complaints": report.past_complaints,
             }
         )
     else:
@@ -152,6 +155,7 @@ def demo(
     ] = True,
 ) -> None:
     """Migrate, seed the demo region, print the demo accounts, serve the portal and the gateway."""
+    from simpul.demo.complaints import DEMO_OPEN311_KEY
     from simpul.demo.gateway import DEMO_GATEWAY_KEY, point_demo_gateway_at
     from simpul.demo.seed import DEMO_ACCOUNTS
     from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE
@@ -183,6 +187,14 @@ def demo(
         f"  curl -H 'Information-Mediator-Client: {demo_gateway.client_header}' \\\n"
         f"       -H 'X-API-Key: {DEMO_GATEWAY_KEY}' \\\n"
         f"       '{gateway_base}{demo_gateway.call_path}?q=akta'"
+    )
+    typer.echo("")
+    typer.echo(_("Pengaduan lewat Open311 GeoReport v2 (kunci demo):"))
+    typer.echo(
+        f"  curl '{base}/open311/kota-bandung/v2/requests.json?status=open'\n"
+        f"  curl -d api_key={DEMO_OPEN311_KEY} -d service_code=jalan-rusak "
+        "-d lat=-6.9147 -d long=107.6098 -d 'description=Jalan berlubang di depan sekolah' \\\n"
+        f"       '{base}/open311/kota-bandung/v2/requests.json'"
     )
     typer.echo("")
     if serve_after:

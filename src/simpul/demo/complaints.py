@@ -32,6 +32,8 @@ from simpul.complaints import service as complaints
 from simpul.complaints.models import ComplaintKind, ComplaintStatus, DeadlineClass
 from simpul.complaints.seeding import PastComplaint, PastStep
 from simpul.core import security
+from simpul.core.errors import InvalidInput
+from simpul.core.i18n import format_date
 from simpul.core.kit.periods import today_in
 from simpul.core.models import Region
 from simpul.demo.history import RESIDENTS, resident_email
@@ -343,7 +345,8 @@ def _complaint(world: _World, plan: _Plan, *, spam: bool = False) -> PastComplai
     if plan.reporter is not None:
         item.followers.append(plan.reporter.id)
         if not plan.confidential:
-            for supporter in rng.sample(world.residents, k=rng.choice((0, 0, 0, 1, 2, 3))):
+            supporters = rng.choice((0, 0, 0, 1, 2, 3))
+            for supporter in rng.sample(world.residents, k=min(supporters, len(world.residents))):
                 if supporter.id not in item.followers:
                     item.followers.append(supporter.id)
     rid, rlabel, rpublic = _reporter(plan.reporter, plan.anonymous)
@@ -360,6 +363,10 @@ def _complaint(world: _World, plan: _Plan, *, spam: bool = False) -> PastComplai
         )
     )
     return item
+
+
+def _escalated(deadline: str, due: date) -> str:
+    return f"Batas {deadline} ({format_date(due, 'id')}) terlewati; diteruskan ke pimpinan."
 
 
 def _step(item: PastComplaint, to: ComplaintStatus, **fields: Any) -> None:
@@ -421,8 +428,9 @@ def _handle(world: _World, item: PastComplaint, plan: _Plan, *, spam: bool = Fal
             actor_label="Sistem",
             public_actor=seeding.system_label(),
             agency_id=agency.id,
-            public=False,
-            details={"deadline": "first_response"},
+            # As the escalation job writes it (complaints.escalation): the public sees it.
+            message=_escalated("tanggapan pertama", item.first_response_due),
+            details={"deadline": "first_response", "due": item.first_response_due.isoformat()},
         )
     if first_at > now:
         return
@@ -533,8 +541,9 @@ def _resolve(
             actor_label="Sistem",
             public_actor=seeding.system_label(),
             agency_id=agency.id,
-            public=False,
-            details={"deadline": "resolution"},
+            # As the escalation job writes it (complaints.escalation): the public sees it.
+            message=_escalated("penyelesaian", item.resolution_due),
+            details={"deadline": "resolution", "due": item.resolution_due.isoformat()},
         )
     if resolved_at > now:
         return
@@ -927,3 +936,18 @@ def _walk(world: _World, item: PastComplaint, plan: _Plan, stop: str) -> None:
         agency_id=agency.id,
         message=world.final_answers[plan.category["code"]][0],
     )
+
+
+#: Demo only: the Open311 API key of the demo region, published in the README.
+DEMO_OPEN311_KEY: Final = "demo-open311-kota-bandung-0001"
+
+
+def seed_demo_open311_key(session: Session, region: Region) -> bool:
+    """Issue the demo's published Open311 key once; True when it was issued now."""
+    try:
+        complaints.issue_open311_key(
+            session, region, "Aplikasi demo (Open311)", "demo", key=DEMO_OPEN311_KEY
+        )
+    except InvalidInput:  # issued by an earlier seed (the check runs before anything is written)
+        return False
+    return True

@@ -26,7 +26,11 @@ from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
 from simpul.core.storage import Storage
 from simpul.demo.assessments import seed_demo_assessments
-from simpul.demo.complaints import seed_demo_categories, seed_demo_complaints
+from simpul.demo.complaints import (
+    seed_demo_categories,
+    seed_demo_complaints,
+    seed_demo_open311_key,
+)
 from simpul.demo.eform_sample import sample_data
 from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
@@ -220,6 +224,7 @@ def seed_demo(
     apps = seed_demo_inventory(session, region)
     gateway = seed_demo_gateway(session, region).created
     complaint_categories = seed_demo_categories(session, region)
+    seed_demo_open311_key(session, region)
     accounts = 0
     for account in DEMO_ACCOUNTS:
         existing = accounts_repository.get_user_by_email(session, region.id, account.email)
