@@ -21,7 +21,6 @@ from simpul.catalogue.service import get_agency
 from simpul.complaints import classifier
 from simpul.complaints import service as complaints
 from simpul.complaints.models import ComplaintCategory, DeadlineClass
-from simpul.web.templating import environment
 from tests.complaints.conftest import ComplaintWorld, pothole_filing
 from tests.factories import add_agency, service_seed
 
@@ -369,17 +368,3 @@ def test_the_cli_prints_the_evaluation_as_a_table(
     assert "dilatih pada 160 pengaduan, diuji pada 40 terbaru" in result.stdout
     assert "Pembanding: selalu instansi terbanyak" in result.stdout
     assert "Dinas Perhubungan Uji" in result.stdout
-
-
-def test_the_suggestion_partial_shows_names_and_confidence_or_says_there_is_none(
-    session: Session, world: ComplaintWorld
-) -> None:
-    history = build_history(session, world)
-    suggestion = complaints.suggest(session, world.region, "Sampah menumpuk di TPS, bau busuk")
-    assert suggestion is not None
-    partial = environment().get_template("complaints/_suggestion.html")
-    names = complaints.routing_names(session, world.region)
-    html = partial.render(suggestion=suggestion, names=names)
-    assert world.waste.name in html and history.categories["sampah"].name in html
-    assert f"keyakinan {round(suggestion.agency_confidence * 100)}%" in html
-    assert "Belum ada saran" in partial.render(suggestion=None, names=names)

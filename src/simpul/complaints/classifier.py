@@ -278,11 +278,6 @@ def suggest(session: Session, region: Region, text: str) -> Suggestion | None:
     return predict(model, "", text)
 
 
-def routing_names(session: Session, region: Region) -> dict[uuid.UUID, str]:
-    """Agencies' and categories' names by id, to show a suggestion."""
-    return triage_repository.routing_names(session, region.id)
-
-
 def suggest_for(session: Session, region: Region, complaint: Complaint) -> Suggestion | None:
     """Compute the suggestion for a complaint and keep it on the complaint for the desk.
 

@@ -20,7 +20,7 @@ from simpul.complaints.citizen import (
     public_map,
 )
 from simpul.complaints.classifier import Report as RoutingReport
-from simpul.complaints.classifier import Suggestion, routing_names, suggest, suggest_for
+from simpul.complaints.classifier import Suggestion, suggest, suggest_for
 from simpul.complaints.classifier import evaluate as evaluate_routing
 from simpul.complaints.duplicates import DuplicateCandidate
 from simpul.complaints.duplicates import candidates as duplicate_candidates
@@ -301,7 +301,6 @@ __all__ = [
     "request_info",
     "revoke_open311_key",
     "route",
-    "routing_names",
     "runs_complaints",
     "save_category",
     "save_forward_target",

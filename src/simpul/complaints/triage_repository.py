@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from simpul.catalogue.models import Agency
-from simpul.complaints.models import OPEN_STATUSES, Complaint, ComplaintCategory, ComplaintStatus
+from simpul.complaints.models import OPEN_STATUSES, Complaint, ComplaintStatus
 
 #: Complaints whose routing is a lesson: the desk sent them to an agency and they stayed
 #: there (not split, merged, forwarded out or rejected).
@@ -67,17 +67,6 @@ def routed_cases(session: Session, region_id: uuid.UUID, limit: int) -> list[Rou
     ]
     cases.reverse()
     return cases
-
-
-def routing_names(session: Session, region_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    names = agency_names(session, region_id)
-    rows = session.execute(
-        select(ComplaintCategory.id, ComplaintCategory.name).where(
-            ComplaintCategory.region_id == region_id
-        )
-    ).all()
-    names.update({r.id: r.name for r in rows})
-    return names
 
 
 def agency_names(session: Session, region_id: uuid.UUID) -> dict[uuid.UUID, str]:
