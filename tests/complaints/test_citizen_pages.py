@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from simpul.complaints import service as complaints
 from simpul.complaints.models import Complaint, ComplaintPhoto
+from simpul.core.models import AuditEvent
 from tests.complaints.conftest import PASSWORD, ComplaintWorld, pothole_filing
 from tests.factories import csrf_from
 
@@ -393,3 +394,30 @@ def test_filing_about_an_application_names_it_and_its_agency(
     complaint = session.scalars(select(Complaint).where(Complaint.number == number)).one()
     assert complaint.application_id == application.id
     assert complaint.suggested_agency_id == world.waste.id
+
+
+def test_staff_opening_a_complaints_photo_is_recorded_the_reporter_is_not(
+    client: TestClient, session: Session, world: ComplaintWorld
+) -> None:
+    login(client, world.citizen.email)
+    filed = file_form(client, {"rahasia": "1"}, photos=[jpeg()])
+    number = filed.headers["location"].rsplit("/", 1)[1]
+    own = client.get(f"/kota-aduan/pengaduan/{number}")
+    photo_url = re.search(r'src="(/kota-aduan/pengaduan/[^"]+/foto/([^"]+))"', own.text)
+    assert photo_url
+    assert client.get(photo_url.group(1)).status_code == 200
+
+    def reads() -> list[tuple[object, object]]:
+        rows = session.execute(
+            select(AuditEvent.actor_id, AuditEvent.details).where(
+                AuditEvent.action == "complaint.photo_viewed",
+                AuditEvent.region_id == world.region.id,
+            )
+        )
+        return [tuple(r) for r in rows]
+
+    assert reads() == []  # the reporter reading their own photo is not staff reading
+    client.cookies.clear()
+    login(client, world.desk.email)
+    assert client.get(photo_url.group(1)).status_code == 200
+    assert reads() == [(world.desk.id, {"photo": photo_url.group(2)})]

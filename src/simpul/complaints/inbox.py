@@ -33,7 +33,14 @@ from simpul.complaints.models import (
     ComplaintKind,
     ComplaintStatus,
 )
-from simpul.complaints.rules import Overdue, agency_ids_of, is_desk, overdue, reporter_visible_to
+from simpul.complaints.rules import (
+    Overdue,
+    agency_ids_of,
+    can_handle,
+    is_desk,
+    overdue,
+    reporter_visible_to,
+)
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Conflict, Forbidden, InvalidInput
 from simpul.core.i18n import _
@@ -366,6 +373,25 @@ def record_view(session: Session, region: Region, viewer: User, complaint: Compl
         target_type="complaint",
         target_id=str(complaint.id),
         details={"status": complaint.status.value},
+    )
+
+
+def record_photo_view(
+    session: Session, region: Region, viewer: User | None, complaint: Complaint, photo_id: str
+) -> None:
+    """A staff member who handles the complaint opened one of its photos: recorded like the
+    file itself. (The public and the reporter are not recorded: it is not staff reading.)"""
+    if viewer is None or complaint.reporter_id == viewer.id or not can_handle(viewer, complaint):
+        return
+    record_audit_event(
+        session,
+        region_id=region.id,
+        actor_id=viewer.id,
+        actor_label=viewer.email,
+        action="complaint.photo_viewed",
+        target_type="complaint",
+        target_id=str(complaint.id),
+        details={"photo": photo_id},
     )
 
 

@@ -582,6 +582,7 @@ def photo(
 ) -> Response:
     complaint = service.readable_complaint(session, region, number[:40], user)
     found = service.photo_of(session, region, complaint, photo_id)
+    service.record_photo_view(session, region, user, complaint, str(found.id))
     try:
         data = service.photo_bytes(storage, found)
     except DomainError:

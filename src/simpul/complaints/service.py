@@ -75,6 +75,7 @@ from simpul.complaints.inbox import (
     inbox_page,
     needing_action_count,
     parent_number,
+    record_photo_view,
     record_view,
     reporter_of,
 )
@@ -290,6 +291,7 @@ __all__ = [
     "rate",
     "readable_complaint",
     "receive_forwarded",
+    "record_photo_view",
     "record_step",
     "record_view",
     "reject",
