@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from simpul.catalogue.models import Agency
 from simpul.complaints.models import Complaint, ComplaintStatus
@@ -57,10 +57,23 @@ def public_points(
     kind: str | None,
     limit: int,
 ) -> Sequence[Complaint]:
-    """The newest public complaints with a point, for the map."""
+    """The newest public complaints with a point, for the map: only the columns a point
+    shows are loaded (the texts and attributes of up to 1000 complaints were most of the
+    map's cost, bench/complaints.py)."""
     query = _public(region_id, category_id=category_id, statuses=statuses, kind=kind)
     return session.scalars(
-        query.where(Complaint.latitude.is_not(None))
+        query.options(
+            load_only(
+                Complaint.number,
+                Complaint.title,
+                Complaint.status,
+                Complaint.category_id,
+                Complaint.latitude,
+                Complaint.longitude,
+                raiseload=True,
+            )
+        )
+        .where(Complaint.latitude.is_not(None))
         .order_by(Complaint.filed_at.desc(), Complaint.id.desc())
         .limit(limit)
     ).all()
