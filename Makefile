@@ -80,7 +80,7 @@ typecheck: install ## mypy, strict on src/
 # Branch coverage of src/simpul by the tests run in this process (not the servers they start
 # in subprocesses), printed for the files below 100%. The floor is the figure measured by a whole
 # run, rounded down: raise it as coverage grows, never lower it (decision 0032).
-COVERAGE_FLOOR ?= 88
+COVERAGE_FLOOR ?= 90
 pytest: install tools ## Run the tests only, with branch coverage and its floor
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
