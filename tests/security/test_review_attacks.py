@@ -78,8 +78,10 @@ def huge_page_pdf() -> bytes:
     return out.getvalue()
 
 
-def slow_pdf(segments: int = 1_000_000) -> bytes:
-    """44 KB that take PDFium seconds to draw: a million path segments, compressed."""
+def slow_pdf(segments: int = 4_000_000) -> bytes:
+    """175 KB that take PDFium about five CPU seconds to draw: four million path segments,
+    compressed. (A million took 1.3 s with the interpreter's start, too close to the test's
+    1 s CPU limit: one CI run's renderer finished within it.)"""
     pdf = pikepdf.Pdf.new()
     pdf.add_blank_page(page_size=(300, 300))
     pdf.pages[0].Contents = pdf.make_stream(b"0 0 m " + b"300 300 l 0 300 l " * segments + b"f")
