@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
+from bench.catalogue_search import BENCH_PGDATA, Result, print_table, server_url
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from tests.support.devserver import migrate_and_seed_demo, recreate_database, running_server
@@ -61,12 +62,11 @@ from tests.support.devserver import migrate_and_seed_demo, recreate_database, ru
 from simpul.complaints.open311 import POSTS_PER_MINUTE
 from simpul.complaints.service import issue_open311_key
 from simpul.core.database import sqlalchemy_url
-from simpul.core.embedded import start_embedded_server, stop_embedded_server
+from simpul.core.embedded import stop_embedded_server
 from simpul.core.regions import get_region_by_slug
 from simpul.demo.complaints import DEMO_OPEN311_KEY, seed_demo_complaints
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_PGDATA = ROOT / "var" / "bench-pgdata"
 BENCH_DATABASE = "simpul_bench_complaints"
 BENCH_SECRET = "bench-secret-key-not-for-production-0123456789"
 REGION = "kota-bandung"
@@ -97,29 +97,6 @@ class Scenario:
     name: str
     make: Maker
     expected_status: int = 200
-
-
-@dataclass(frozen=True)
-class Result:
-    scenario: str
-    requests: int
-    concurrency: int
-    seconds: float
-    latencies: list[float]
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of ``values`` (0 when empty)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
 
 
 def get(*paths: str) -> Maker:
@@ -163,14 +140,6 @@ def scenarios(numbers: Sequence[str], keys: Sequence[str]) -> list[Scenario]:
 
 
 # -- database -------------------------------------------------------------------------------
-
-
-def server_url() -> str:
-    """The PostgreSQL server to use: the configured one or the embedded one."""
-    configured = os.environ.get("SIMPUL_BENCH_DATABASE_URL")
-    if configured:
-        return configured
-    return start_embedded_server(BENCH_PGDATA)
 
 
 def prepare_database(posts: int) -> tuple[str, list[str]]:
@@ -338,23 +307,6 @@ def page_sizes(base_url: str) -> list[tuple[str, int, int, int]]:
 
 
 # -- report ---------------------------------------------------------------------------------
-
-
-def print_table(results: list[Result]) -> None:
-    baseline = results[0].rate
-    header = (
-        f"{'scenario':<22} {'requests':>8} {'conc.':>5} {'req/s':>8} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>6} {'ratio to baseline':>17}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        ratio = r.rate / baseline if baseline else 0.0
-        print(
-            f"{r.scenario:<22} {r.requests:>8} {r.concurrency:>5} {r.rate:>8.1f} "
-            f"{percentile(r.latencies, 0.50) * 1000:>8.1f} "
-            f"{percentile(r.latencies, 0.99) * 1000:>8.1f} {r.errors:>6} {ratio:>17.3f}"
-        )
 
 
 def print_sizes(sizes: list[tuple[str, int, int, int]]) -> None:
