@@ -4,12 +4,17 @@ The gateway's attacks run against a real ``simpul gateway`` on the committed dat
 ``tests/gateway`` (each test in a region of its own), so its fixtures are reused here, and
 each attacking module gets one provider (``recorder``) and one gateway (``gateway``, refusal
 counts flushed every 0.2 s) of its own.
+
+``still_limits`` holds the in-process limiters' clock still for a test that spends an
+allowance and expects the refusal: on a loaded machine a burst of slow requests could
+otherwise earn a token back (one every 12 s at 5 a minute) before the request meant to fail.
 """
 
 from collections.abc import Iterator
 
 import pytest
 
+from simpul.core import ratelimit
 from tests.gateway.conftest import (  # noqa: F401 - fixtures, found by name
     committed_engine,
     committed_sessions,
@@ -39,3 +44,10 @@ def gateway(
         {"SIMPUL_GATEWAY_REFUSAL_FLUSH_SECONDS": "0.2"},
     ) as url:
         yield url
+
+
+@pytest.fixture
+def still_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process limiters see no time pass during the test."""
+    now = ratelimit.monotonic()
+    monkeypatch.setattr(ratelimit, "monotonic", lambda: now)

@@ -129,6 +129,7 @@ def test_anonymous_and_posted_requests_carry_no_personal_field(
     assert citizen.email not in listed and "3273015708900001" not in listed
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_guessing_keys_is_slowed_and_a_key_of_another_region_does_not_work(
     client: TestClient, session: Session, world: ComplaintWorld
 ) -> None:
@@ -194,6 +195,7 @@ def test_sixteen_digit_numbers_are_masked_in_descriptions(
     assert "3273015708900001" not in client.get(f"{API}/{number}").text
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_posts_are_limited_per_key(
     client: TestClient, session: Session, world: ComplaintWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -97,6 +97,7 @@ def test_oversized_fields_are_refused_cleanly(
     assert client.get("/kota-aduan/pengaduan/" + "A" * 5000).status_code == 404
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_filing_is_limited_per_source_address(
     client: TestClient, session: Session, world: ComplaintWorld
 ) -> None:
@@ -123,6 +124,7 @@ def test_the_map_never_carries_personal_fields(
     assert "Jl. Ir. H. Juanda" not in body.text
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_access_code_guessing_is_limited(
     client: TestClient, session: Session, world: ComplaintWorld
 ) -> None:

@@ -408,6 +408,7 @@ def test_the_qr_page_says_whose_document_the_code_belongs_to(
     assert "Dokumen sah" not in main
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_code_lookups_are_rate_limited_per_source_address(
     client: TestClient, genuine: Genuine, settings: Settings
 ) -> None:

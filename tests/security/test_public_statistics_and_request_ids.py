@@ -75,6 +75,7 @@ def officer_token(session: Session) -> str:
     return token
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_an_anonymous_flood_is_limited_but_a_token_holder_is_not(
     app_client: TestClient, officer_token: str
 ) -> None:

@@ -61,6 +61,7 @@ def test_an_unknown_number_and_a_wrong_check_get_the_same_answer(
     assert lookup(web, known, nik4=LAST4).status_code == 200  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_guessing_the_four_digits_is_throttled_per_address_and_per_number(
     web: TestClient, session: Session, world: World
 ) -> None:
@@ -81,6 +82,7 @@ def test_guessing_the_four_digits_is_throttled_per_address_and_per_number(
     assert lookup(elsewhere, "2611-ZZZZ-ZZZY", nik4="1234").status_code == 404  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("still_limits")
 def test_one_address_trying_many_numbers_is_throttled(web: TestClient) -> None:
     for n in range(tracking.LOOKUPS_PER_MINUTE_PER_SOURCE):
         assert lookup(web, f"2611-ZZZZ-{n:04d}", nik4="1234").status_code == 404  # type: ignore[attr-defined]

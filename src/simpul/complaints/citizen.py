@@ -3,7 +3,6 @@ limit, the public list and map, a citizen's own complaints (decision 0056)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from simpul.complaints.models import (
     ComplaintStatus,
 )
 from simpul.complaints.photos import prepare_photos, store_photos
+from simpul.core import ratelimit
 from simpul.core.errors import InvalidInput, TooManyRequests
 from simpul.core.i18n import _
 from simpul.core.inputs import MAX_OFFSET
@@ -51,7 +51,7 @@ def limit_filing(state: object, source: str, *, lookup: bool = False) -> None:
         else (_FILING_BUCKETS, FILINGS_PER_TEN_MINUTES)
     )
     # The buckets count per minute; given the time in tens of minutes, per ten minutes.
-    wait = buckets_on(state, name).take(source, allowed, time.monotonic() / 10.0)
+    wait = buckets_on(state, name).take(source, allowed, ratelimit.monotonic() / 10.0)
     if wait is not None:
         seconds = max(1, int(wait * 600) + 1)
         message = (

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time as clock
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from simpul.complaints.models import (
     Open311Key,
 )
 from simpul.complaints.rules import TITLE_MAX
-from simpul.core import security
+from simpul.core import ratelimit, security
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from simpul.core.i18n import _
@@ -281,7 +280,7 @@ def _too_many(seconds: int) -> TooManyRequests:
 
 
 def _take(state: Any, bucket: str, key: str, per_minute: int) -> None:
-    wait = buckets_on(state, bucket).take(key, per_minute, clock.monotonic())
+    wait = buckets_on(state, bucket).take(key, per_minute, ratelimit.monotonic())
     if wait is not None:
         raise _too_many(max(1, math.ceil(wait)))
 

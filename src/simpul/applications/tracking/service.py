@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from simpul.applications.models import (
 )
 from simpul.applications.submission import get_own_application, record_event, workflow_of
 from simpul.catalogue.models import Service
+from simpul.core import ratelimit
 from simpul.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from simpul.core.i18n import _
 from simpul.core.kit.periods import today_in
@@ -158,7 +158,7 @@ def limit_lookups(state: object, region: Region, source: str, tracking_number: s
     limit_source(state, _SOURCE_BUCKETS, source, LOOKUPS_PER_MINUTE_PER_SOURCE, message)
     # The buckets count per minute; given the time in minutes, they count per hour.
     wait_minutes = buckets_on(state, _NUMBER_BUCKETS).take(
-        f"{region.id}/{tracking_number}", LOOKUPS_PER_HOUR_PER_NUMBER, time.monotonic() / 60.0
+        f"{region.id}/{tracking_number}", LOOKUPS_PER_HOUR_PER_NUMBER, ratelimit.monotonic() / 60.0
     )
     if wait_minutes is not None:
         seconds = max(1, int(wait_minutes * 60) + 1)
