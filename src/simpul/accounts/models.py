@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simpul.core.i18n import lazy
@@ -123,6 +123,11 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
     #: when the link expires.
     activated_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    #: When the owner proved the current e-mail address is theirs (the activation link, or
+    #: the link sent to a new address); None: not verified. OIDC's ``email_verified``.
+    email_verified_at: Mapped[datetime | None]
+    #: When the owner entered the code sent to the current phone number; None: not verified.
+    phone_verified_at: Mapped[datetime | None]
 
     #: Loaded when first used (citizens, most API callers, never need them).
     roles: Mapped[list[StaffRole]] = relationship(
@@ -220,6 +225,17 @@ class UserSession(IdMixin, RegionScoped, Base):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    #: The device as its browser names itself (User-Agent, cut to 300), for "Perangkat".
+    user_agent: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: The address it logged in from (``core.security.client_source``).
+    source: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    #: Last request seen with this session (updated at most every few minutes).
+    last_seen_at: Mapped[datetime | None]
+    #: How the login was proven (RFC 8176 values: ``pwd``, ``otp``, ``hwk``, ``mfa``); the
+    #: provider copies it into ID tokens as ``amr``.
+    amr: Mapped[list[str]] = mapped_column(
+        ARRAY(String(10)), default=lambda: ["pwd"], server_default="{pwd}"
+    )
 
 
 class ApiToken(IdMixin, RegionScoped, Base):

@@ -67,6 +67,11 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def hmac_equal(a: bytes, b: bytes) -> bool:
+    """Compare two digests in constant time."""
+    return hmac.compare_digest(a, b)
+
+
 @lru_cache
 def derived_key(purpose: str) -> bytes:
     secret = get_settings().resolved_secret_key().encode()

@@ -166,6 +166,24 @@ class Settings(BaseSettings):
     #: token each source address may make a minute, per process; more get 429.
     public_statistics_per_minute: int = Field(default=30, ge=1)
 
+    # -- One login (identity/oidc, decision 0057) -------------------------------------------
+    #: Lifetime of an access token (a JWT the gateway and resource servers check) and of an
+    #: ID token. Short: revocation reaches a JWT only through introspection.
+    oidc_access_token_minutes: int = Field(default=10, ge=1, le=60)
+    #: Lifetime of a refresh token; each use gives a new one (rotation) and ends the old one.
+    oidc_refresh_token_days: int = Field(default=30, ge=1)
+    #: Lifetime of an authorization code (single use).
+    oidc_code_seconds: int = Field(default=60, ge=10, le=600)
+    #: A region's signing key signs new tokens this long; then a new key takes over and the
+    #: old one stays in the JWKS until the last token it signed has expired.
+    oidc_key_rotation_days: int = Field(default=90, ge=1)
+
+    # -- Second factors and devices (identity/mfa) ------------------------------------------
+
+    # -- Account recovery and verification (accounts/recovery) ------------------------------
+
+    # -- Data rights under UU PDP (identity/rights) -----------------------------------------
+
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""
         if self.secret_key:

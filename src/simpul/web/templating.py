@@ -25,6 +25,7 @@ TEMPLATE_DIRS = [
     _PACKAGE / "accounts" / "templates",
     _PACKAGE / "applications" / "templates",
     _PACKAGE / "complaints" / "templates",
+    _PACKAGE / "identity" / "templates",
     _PACKAGE / "inventory" / "templates",
     _PACKAGE / "gateway" / "templates",
     _PACKAGE / "notify" / "templates",

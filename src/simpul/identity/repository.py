@@ -1,0 +1,126 @@
+"""Every query of the identity domain's provider tables (relying parties, tokens, consents,
+releases). Other domains reach these only through ``identity.service``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from simpul.identity.models import OidcClient, OidcConsent, OidcRelease, OidcToken
+
+
+def get_client_by_client_id(
+    session: Session, region_id: uuid.UUID, client_id: str
+) -> OidcClient | None:
+    return session.scalars(
+        select(OidcClient).where(
+            OidcClient.region_id == region_id, OidcClient.client_id == client_id
+        )
+    ).one_or_none()
+
+
+def get_client(session: Session, region_id: uuid.UUID, client_pk: uuid.UUID) -> OidcClient | None:
+    return session.scalars(
+        select(OidcClient).where(OidcClient.region_id == region_id, OidcClient.id == client_pk)
+    ).one_or_none()
+
+
+def get_client_of_app(
+    session: Session, region_id: uuid.UUID, app_id: uuid.UUID
+) -> OidcClient | None:
+    return session.scalars(
+        select(OidcClient).where(OidcClient.region_id == region_id, OidcClient.app_id == app_id)
+    ).one_or_none()
+
+
+def list_clients(session: Session, region_id: uuid.UUID) -> Sequence[OidcClient]:
+    return session.scalars(
+        select(OidcClient).where(OidcClient.region_id == region_id).order_by(OidcClient.name)
+    ).all()
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)
+    session.flush()
+
+
+def get_active_consent(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, client_pk: uuid.UUID
+) -> OidcConsent | None:
+    return session.scalars(
+        select(OidcConsent).where(
+            OidcConsent.region_id == region_id,
+            OidcConsent.user_id == user_id,
+            OidcConsent.client_pk == client_pk,
+            OidcConsent.revoked_at.is_(None),
+        )
+    ).one_or_none()
+
+
+def get_consent_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, consent_id: uuid.UUID
+) -> OidcConsent | None:
+    return session.scalars(
+        select(OidcConsent).where(
+            OidcConsent.region_id == region_id,
+            OidcConsent.user_id == user_id,
+            OidcConsent.id == consent_id,
+        )
+    ).one_or_none()
+
+
+def list_consents_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, *, active_only: bool
+) -> Sequence[tuple[OidcConsent, OidcClient]]:
+    query = (
+        select(OidcConsent, OidcClient)
+        .join(OidcClient, OidcClient.id == OidcConsent.client_pk)
+        .where(OidcConsent.region_id == region_id, OidcConsent.user_id == user_id)
+        .order_by(OidcConsent.granted_at.desc())
+    )
+    if active_only:
+        query = query.where(OidcConsent.revoked_at.is_(None))
+    return [(consent, client) for consent, client in session.execute(query).all()]
+
+
+def revoke_tokens(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID,
+    client_pk: uuid.UUID | None,
+    at: datetime,
+    reason: str,
+) -> int:
+    """Revoke the user's live tokens (of one client, or of all when ``client_pk`` is None);
+    returns how many rows were revoked."""
+    statement = (
+        update(OidcToken)
+        .where(
+            OidcToken.region_id == region_id,
+            OidcToken.user_id == user_id,
+            OidcToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=at, revoked_reason=reason)
+    )
+    if client_pk is not None:
+        statement = statement.where(OidcToken.client_pk == client_pk)
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def list_releases_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, *, limit: int | None = None
+) -> Sequence[tuple[OidcRelease, OidcClient]]:
+    query = (
+        select(OidcRelease, OidcClient)
+        .join(OidcClient, OidcClient.id == OidcRelease.client_pk)
+        .where(OidcRelease.region_id == region_id, OidcRelease.user_id == user_id)
+        .order_by(OidcRelease.at.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(release, client) for release, client in session.execute(query).all()]
