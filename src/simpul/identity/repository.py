@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from simpul.identity.models import OidcClient, OidcConsent, OidcRelease, OidcToken
@@ -124,3 +124,30 @@ def list_releases_of_user(
     if limit is not None:
         query = query.limit(limit)
     return [(release, client) for release, client in session.execute(query).all()]
+
+
+def revoke_client_tokens(
+    session: Session, region_id: uuid.UUID, client_pk: uuid.UUID, *, at: datetime, reason: str
+) -> int:
+    """Revoke every live token of one client (all its users); returns how many."""
+    statement = (
+        update(OidcToken)
+        .where(
+            OidcToken.region_id == region_id,
+            OidcToken.client_pk == client_pk,
+            OidcToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=at, revoked_reason=reason)
+    )
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def last_release_per_client(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> dict[uuid.UUID, datetime]:
+    query = (
+        select(OidcRelease.client_pk, func.max(OidcRelease.at).label("last"))
+        .where(OidcRelease.region_id == region_id, OidcRelease.user_id == user_id)
+        .group_by(OidcRelease.client_pk)
+    )
+    return {row.client_pk: row.last for row in session.execute(query).all()}

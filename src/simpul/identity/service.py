@@ -9,9 +9,11 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
@@ -215,6 +217,11 @@ def releases_of(
     return repository.list_releases_of_user(session, user.region_id, user.id, limit=limit)
 
 
+def last_release_per_client(session: Session, user: User) -> dict[uuid.UUID, datetime]:
+    """When each app (by ``OidcClient.id``) last received the user's data."""
+    return repository.last_release_per_client(session, user.region_id, user.id)
+
+
 # -- registering relying parties -----------------------------------------------------------
 
 
@@ -232,17 +239,102 @@ class ClientRegistration:
     subject_type: SubjectType = SubjectType.PAIRWISE
 
 
+#: How many redirect (or post-logout) addresses one client may register.
+MAX_URIS: Final = 20
+_LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Characters an address may not hold: whitespace and controls (which ``urlsplit`` silently
+#: drops, so what is stored would not be what was checked) and backslashes (which browsers
+#: read as "/", so the address would not mean what it says).
+_UNSAFE_URI: Final = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def redirect_uri_problem(uri: str) -> str | None:
     """Why ``uri`` cannot be a redirect URI, or None: absolute https (http only to the
     loopback address, RFC 8252 7.3), no fragment, no user info, at most 500 characters."""
+    if len(uri) > 500:
+        return _("Alamat paling panjang 500 karakter.")
     parsed = urlsplit(uri)
-    if len(uri) > 500 or not parsed.netloc or parsed.fragment or "@" in parsed.netloc:
+    try:
+        parsed.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parsed = urlsplit("")
+    if (
+        _UNSAFE_URI.search(uri)
+        or not parsed.hostname
+        or parsed.fragment
+        or "#" in uri
+        or "@" in parsed.netloc
+    ):
         return _("Alamat harus lengkap (https://...), tanpa #bagian dan tanpa nama pengguna.")
     if parsed.scheme == "https":
         return None
-    if parsed.scheme == "http" and parsed.hostname in {"127.0.0.1", "localhost", "::1"}:
+    if parsed.scheme == "http" and parsed.hostname in _LOOPBACK:
         return None
     return _("Alamat harus memakai https (http hanya untuk 127.0.0.1 saat pengujian).")
+
+
+def _uri_problems(field: str, label: str, uris: Sequence[str]) -> list[dict[str, str]]:
+    """The problems of a list of addresses, each message starting with the field's label."""
+    problems: list[dict[str, str]] = []
+    if len(uris) > MAX_URIS:
+        message = _("%(field)s: paling banyak %(n)d alamat.") % {"field": label, "n": MAX_URIS}
+        return [{"field": field, "message": message}]
+    for uri in uris:
+        problem = redirect_uri_problem(uri)
+        if problem:
+            message = _("%(field)s: %(uri)s: %(problem)s") % {
+                "field": label,
+                "uri": uri[:80],
+                "problem": problem,
+            }
+            problems.append({"field": field, "message": message})
+    return problems
+
+
+def registration_problems(
+    session: Session,
+    region: Region,
+    registration: ClientRegistration,
+    *,
+    app_id: uuid.UUID,
+    client: OidcClient | None = None,
+) -> list[dict[str, str]]:
+    """Everything wrong with a registration, each problem naming its field (in Indonesian):
+    for a new client of the app (``client`` None) or a change of ``client``."""
+    errors: list[dict[str, str]] = []
+    if not registration.name.strip() or len(registration.name) > 200:
+        message = _("Nama aplikasi: isi 1-200 karakter.")
+        errors.append({"field": "name", "message": message})
+    if not registration.redirect_uris:
+        message = _("Alamat kembali: isi minimal satu alamat.")
+        errors.append({"field": "redirect_uris", "message": message})
+    errors += _uri_problems("redirect_uris", _("Alamat kembali"), registration.redirect_uris)
+    errors += _uri_problems(
+        "post_logout_redirect_uris",
+        _("Alamat setelah keluar"),
+        registration.post_logout_redirect_uris,
+    )
+    if registration.backchannel_logout_uri:
+        problem = redirect_uri_problem(registration.backchannel_logout_uri)
+        if problem:
+            message = _("Alamat logout back-channel: %(problem)s") % {"problem": problem}
+            errors.append({"field": "backchannel_logout_uri", "message": message})
+    unknown = [s for s in registration.allowed_scopes if s not in SCOPES]
+    if unknown or "openid" not in registration.allowed_scopes:
+        message = _("Cakupan data: harus memuat openid dan hanya cakupan yang dikenal.")
+        errors.append({"field": "allowed_scopes", "message": message})
+    if not CLIENT_ID.fullmatch(registration.client_id):
+        message = _("ID klien: 3-80 huruf kecil, angka, titik, atau tanda hubung.")
+        errors.append({"field": "client_id", "message": message})
+    else:
+        holder = repository.get_client_by_client_id(session, region.id, registration.client_id)
+        if holder is not None and (client is None or holder.id != client.id):
+            message = _("ID klien: %(id)s sudah dipakai.") % {"id": registration.client_id}
+            errors.append({"field": "client_id", "message": message})
+    if client is None and repository.get_client_of_app(session, region.id, app_id):
+        message = _("Aplikasi: aplikasi ini sudah punya klien OIDC.")
+        errors.append({"field": "app_id", "message": message})
+    return errors
 
 
 def register_client(
@@ -257,36 +349,7 @@ def register_client(
     """Make the OIDC client of an inventory app. Returns it and, for a confidential client,
     its secret (shown once; ``secret`` fixes it, for the demo only). Bad input: InvalidInput
     naming each field, nothing written."""
-    errors: list[dict[str, str]] = []
-    if not registration.redirect_uris:
-        errors.append({"field": "redirect_uris", "message": _("Isi minimal satu alamat kembali.")})
-    for uri in [*registration.redirect_uris, *registration.post_logout_redirect_uris]:
-        problem = redirect_uri_problem(uri)
-        if problem:
-            errors.append({"field": "redirect_uris", "message": f"{uri[:80]}: {problem}"})
-    if registration.backchannel_logout_uri:
-        problem = redirect_uri_problem(registration.backchannel_logout_uri)
-        if problem:
-            errors.append({"field": "backchannel_logout_uri", "message": problem})
-    unknown = [s for s in registration.allowed_scopes if s not in SCOPES]
-    if unknown or "openid" not in registration.allowed_scopes:
-        errors.append(
-            {
-                "field": "allowed_scopes",
-                "message": _("Cakupan harus memuat openid dan hanya cakupan yang dikenal."),
-            }
-        )
-    if not CLIENT_ID.fullmatch(registration.client_id):
-        errors.append(
-            {
-                "field": "client_id",
-                "message": _("ID klien: 3-80 huruf kecil, angka, titik, atau tanda hubung."),
-            }
-        )
-    elif repository.get_client_by_client_id(session, region.id, registration.client_id):
-        errors.append({"field": "client_id", "message": _("ID klien ini sudah dipakai.")})
-    if repository.get_client_of_app(session, region.id, app_id):
-        errors.append({"field": "app_id", "message": _("Aplikasi ini sudah punya klien OIDC.")})
+    errors = registration_problems(session, region, registration, app_id=app_id)
     if errors:
         raise InvalidInput(_("Klien OIDC belum dibuat."), details=errors)
     secret = None if registration.is_public else (secret or security.new_token())
@@ -294,7 +357,7 @@ def register_client(
         region_id=region.id,
         app_id=app_id,
         client_id=registration.client_id,
-        name=registration.name,
+        name=registration.name.strip(),
         is_public=registration.is_public,
         secret_hash=security.token_digest(secret) if secret else None,
         redirect_uris=list(dict.fromkeys(registration.redirect_uris)),
@@ -304,15 +367,136 @@ def register_client(
         backchannel_logout_uri=registration.backchannel_logout_uri,
         created_by_id=actor.id if actor else None,
     )
-    repository.add(session, client)
+    _add_client_or_conflict(session, client)
+    _audit_client(
+        session,
+        region,
+        actor,
+        "identity.client_registered",
+        client,
+        {"scopes": client.allowed_scopes, "public": client.is_public},
+    )
+    return client, secret
+
+
+def _add_client_or_conflict(session: Session, client: OidcClient) -> None:
+    """Insert the client; another request that took the same client_id (or app) between the
+    check and the insert makes the unique constraint refuse it: a field error, not a 500."""
+    try:
+        with session.begin_nested():
+            repository.add(session, client)
+    except IntegrityError as exc:
+        message = _("ID klien: %(id)s sudah dipakai.") % {"id": client.client_id}
+        raise InvalidInput(
+            _("Klien OIDC belum dibuat."), details=[{"field": "client_id", "message": message}]
+        ) from exc
+
+
+def _audit_client(
+    session: Session,
+    region: Region,
+    actor: User | None,
+    action: str,
+    client: OidcClient,
+    details: dict[str, object],
+) -> None:
     record_audit_event(
         session,
         region_id=region.id,
         actor_id=actor.id if actor else None,
         actor_label=actor.email if actor else "cli",
-        action="identity.client_registered",
+        action=action,
         target_type="oidc_client",
         target_id=client.client_id,
-        details={"scopes": client.allowed_scopes, "public": client.is_public},
+        details=details,
     )
+
+
+def update_client(
+    session: Session,
+    region: Region,
+    client: OidcClient,
+    *,
+    registration: ClientRegistration,
+    actor: User | None,
+) -> tuple[OidcClient, str | None]:
+    """Change an app's OIDC client (the same checks as ``register_client``; bad input:
+    InvalidInput naming each field, nothing written). A public client made confidential gets
+    a secret, returned to be shown once; a confidential one made public loses its secret."""
+    _require_own(region, client)
+    errors = registration_problems(
+        session, region, registration, app_id=client.app_id, client=client
+    )
+    if errors:
+        raise InvalidInput(_("Perubahan klien OIDC belum disimpan."), details=errors)
+    secret: str | None = None
+    if registration.is_public:
+        client.secret_hash = None
+    elif client.is_public:
+        secret = security.new_token()
+        client.secret_hash = security.token_digest(secret)
+    old_id = client.client_id
+    client.client_id = registration.client_id
+    client.name = registration.name.strip()
+    client.is_public = registration.is_public
+    client.redirect_uris = list(dict.fromkeys(registration.redirect_uris))
+    client.post_logout_redirect_uris = list(dict.fromkeys(registration.post_logout_redirect_uris))
+    client.allowed_scopes = known_scopes(registration.allowed_scopes)
+    client.subject_type = registration.subject_type
+    client.backchannel_logout_uri = registration.backchannel_logout_uri
+    client.updated_at = utcnow()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        message = _("ID klien: %(id)s sudah dipakai.") % {"id": registration.client_id}
+        raise InvalidInput(
+            _("Perubahan klien OIDC belum disimpan."),
+            details=[{"field": "client_id", "message": message}],
+        ) from exc
+    details: dict[str, object] = {"scopes": client.allowed_scopes, "public": client.is_public}
+    if old_id != client.client_id:
+        details["previous_client_id"] = old_id
+    _audit_client(session, region, actor, "identity.client_changed", client, details)
     return client, secret
+
+
+def renew_client_secret(
+    session: Session, region: Region, client: OidcClient, *, actor: User | None
+) -> str:
+    """A new secret for a confidential client, returned to be shown once; the old one stops
+    working at once."""
+    _require_own(region, client)
+    if client.is_public:
+        message = _("Jenis klien: klien publik tidak memakai rahasia.")
+        raise InvalidInput(message, details=[{"field": "is_public", "message": message}])
+    secret = security.new_token()
+    client.secret_hash = security.token_digest(secret)
+    client.updated_at = utcnow()
+    session.flush()
+    _audit_client(session, region, actor, "identity.client_secret_renewed", client, {})
+    return secret
+
+
+def set_client_enabled(
+    session: Session, region: Region, client: OidcClient, *, enabled: bool, actor: User | None
+) -> int:
+    """Switch a client on or off. Switching off ends every token it holds (returns how
+    many); a switched-off client cannot sign anyone in (``client_by_client_id``)."""
+    _require_own(region, client)
+    ended = 0
+    client.enabled = enabled
+    client.updated_at = utcnow()
+    if not enabled:
+        ended = repository.revoke_client_tokens(
+            session, region.id, client.id, at=utcnow(), reason="client_disabled"
+        )
+    session.flush()
+    action = "identity.client_enabled" if enabled else "identity.client_disabled"
+    _audit_client(session, region, actor, action, client, {"tokens_revoked": ended})
+    return ended
+
+
+def _require_own(region: Region, client: OidcClient) -> None:
+    if client.region_id != region.id:
+        raise NotFound(_("Klien OIDC tidak ditemukan di wilayah ini."))

@@ -281,6 +281,8 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.evaluation.surveys import pages as survey_pages
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
+    from simpul.identity import client_pages as identity_client_pages
+    from simpul.identity import pages as identity_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -301,6 +303,8 @@ def _routers() -> tuple[APIRouter, ...]:
         open311_api.router,  # with the complaints JSON API and the admin keys page
         accounts_pages.router,
         staff_pages.router,
+        identity_pages.router,
+        identity_client_pages.router,
         applications_pages.router,
         tracking_pages.router,
         backoffice.router,
