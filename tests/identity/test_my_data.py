@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from simpul.applications import workflow
 from simpul.identity import rights
 from simpul.identity import service as identity_service
-from simpul.identity.models import ReleaseChannel
+from simpul.identity.models import OidcClient, ReleaseChannel
 from simpul.inventory.models import App
 from tests.factories import post_form
 from tests.gateway.conftest import add_app
@@ -36,7 +36,7 @@ def world(session: Session, client: TestClient, tmp_path: Path) -> RightsWorld:
     return built
 
 
-def _portal(session: Session, world: RightsWorld) -> object:
+def _portal(session: Session, world: RightsWorld) -> OidcClient:
     from simpul.catalogue.models import Agency
 
     agency = session.query(Agency).filter_by(region_id=world.desk.region.id, slug="dinas-uji").one()
@@ -154,7 +154,7 @@ def test_who_saw_my_data_lists_staff_reads_and_app_releases_newest_first_paginat
         session,
         region_id=world.desk.region.id,
         user_id=world.citizen.id,
-        client=portal,  # type: ignore[arg-type]
+        client=portal,
         channel=ReleaseChannel.USERINFO,
         claims=["email", "name"],
     )

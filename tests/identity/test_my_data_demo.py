@@ -20,7 +20,7 @@ from simpul.core.storage import LocalStorage
 from simpul.demo.seed import seed_demo
 from simpul.documents import issuing
 from simpul.identity import service as identity_service
-from simpul.identity.models import ReleaseChannel
+from simpul.identity.models import OidcClient, ReleaseChannel
 from simpul.inventory import service as inventory_service
 from tests.factories import post_form
 from tests.support.desk_world import log_in
@@ -28,7 +28,7 @@ from tests.support.desk_world import log_in
 CONFIG = issuing.IssueConfig(public_url="https://layanan.example.go.id", max_attempts=3)
 
 
-def _demo_client(session: Session, region_id: object) -> object:
+def _demo_client(session: Session) -> OidcClient:
     """The demo relying party ``demo-rp`` (registered by the OIDC part of issue 18; made
     here when this branch's demo does not have it yet)."""
     region = get_region_by_slug(session, "kota-bandung")
@@ -78,13 +78,13 @@ def test_the_demo_citizens_archive_holds_every_kind_of_record(
     assert region is not None
     citizen = accounts_repository.get_user_by_email(session, region.id, "warga@example.org")
     assert citizen is not None
-    rp = _demo_client(session, region.id)
-    identity_service.grant_consent(session, citizen, rp, ["openid", "profile", "email"])  # type: ignore[arg-type]
+    rp = _demo_client(session)
+    identity_service.grant_consent(session, citizen, rp, ["openid", "profile", "email"])
     identity_service.record_release(
         session,
         region_id=region.id,
         user_id=citizen.id,
-        client=rp,  # type: ignore[arg-type]
+        client=rp,
         channel=ReleaseChannel.ID_TOKEN,
         claims=["sub", "name", "email"],
     )
