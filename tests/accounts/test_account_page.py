@@ -70,22 +70,19 @@ def test_password_change_ends_other_logins(
     assert log_in(client, "sandi-baru-12") == 303
 
 
-def test_owner_downloads_their_personal_data(
+def test_the_old_data_download_leads_to_the_data_page(
     client: TestClient, session: Session, region: Region
 ) -> None:
+    """The JSON download became the "Data saya" page (the whole archive, identity.rights;
+    tests/identity/test_my_data.py)."""
     assert log_in(client) == 303
-    response = client.get("/kota-uji/akun/data")
-    assert response.status_code == 200
-    assert "attachment" in response.headers["content-disposition"]
-    assert response.headers["cache-control"] == "no-store"
-    data = response.json()
-    assert data["account"]["nik"] == NIK
-    assert data["account"]["email"] == "warga@example.org"
-    assert "api_tokens" in data and "staff_roles" in data
+    response = client.get("/kota-uji/akun/data", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/kota-uji/akun/data-saya"
     exported = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "account.data_export")
     ).all()
-    assert len(exported) == 1
+    assert exported == []
 
 
 def test_api_data_export_needs_the_owners_token(
@@ -98,3 +95,8 @@ def test_api_data_export_needs_the_owners_token(
     data = client.get("/api/kota-uji/me/data", headers={"Authorization": f"Bearer {raw}"}).json()
     assert data["account"]["nik"] == NIK
     assert [t["name"] for t in data["api_tokens"]] == ["ekspor"]
+    assert data["account"]["email_verified"] is False
+    exported = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "account.data_export")
+    ).all()
+    assert [e.details for e in exported] == [{"via": "api"}]

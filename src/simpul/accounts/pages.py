@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from simpul.accounts import registration, service
 from simpul.accounts.auth import (
@@ -317,18 +317,9 @@ def _is_uuid(raw: str) -> bool:
 
 
 @router.get("/{region}/akun/data", name="export_data")
-def export_data(
-    request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
-) -> Response:
-    """The owner's personal data as a JSON download."""
-    data = service.export_personal_data(session, region, user)
-    return JSONResponse(
-        data,
-        headers={
-            "Content-Disposition": f'attachment; filename="data-saya-{region.slug}.json"',
-            "Cache-Control": "no-store",
-        },
-    )
+def export_data(region: CurrentRegion, user: CurrentPageUser) -> Response:
+    """The old JSON download: everything is now on the "Data saya" page (identity.rights)."""
+    return RedirectResponse(f"/{region.slug}/akun/data-saya", status_code=303)
 
 
 @router.get("/{region}/petugas", response_class=HTMLResponse, name="staff_home")

@@ -453,3 +453,22 @@ def overlapping_absences(
     if agency_id is not None:
         query = query.where(OfficerAbsence.agency_id == agency_id)
     return session.scalars(query.order_by(OfficerAbsence.starts_on)).all()
+
+
+def list_sessions_of_user(session: Session, user_id: uuid.UUID) -> Sequence[UserSession]:
+    """Every browser login of the user still stored (expired ones until they are cleaned)."""
+    return session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user_id)
+        .order_by(UserSession.created_at, UserSession.id)
+    ).all()
+
+
+def list_users_by_ids(
+    session: Session, region_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
+) -> Sequence[User]:
+    if not user_ids:
+        return []
+    return session.scalars(
+        select(User).where(User.region_id == region_id, User.id.in_(user_ids))
+    ).all()

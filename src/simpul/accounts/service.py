@@ -410,10 +410,16 @@ def change_password(
     return len(revoked)
 
 
-def export_personal_data(session: Session, region: Region, user: User) -> dict[str, object]:
-    """Everything the region holds about the account, for its owner (UU 27/2022, hak akses)."""
-    audit_own_action(session, user, "account.data_export", "user", user.id)
-    session.flush()
+def _at(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def account_for_export(session: Session, region: Region, user: User) -> dict[str, object]:
+    """What the accounts domain holds about the user, for its owner (UU 27/2022, hak akses):
+    the account (NIK in full: it is theirs), staff roles, API tokens (never their secrets),
+    browser logins, and their own activity in the audit trail (what, when, on what kind of
+    thing; not the other party an officer's action concerned)."""
+    now = utcnow()
     return {
         "region": {"slug": region.slug, "name": region.name},
         "account": {
@@ -421,11 +427,19 @@ def export_personal_data(session: Session, region: Region, user: User) -> dict[s
             "kind": user.kind.value,
             "full_name": user.full_name,
             "email": user.email,
+            "email_verified": user.email_verified_at is not None,
+            "email_verified_at": _at(user.email_verified_at),
             "phone": user.phone,
+            "phone_verified": user.phone_verified_at is not None,
+            "phone_verified_at": _at(user.phone_verified_at),
             "nik": nik_of(user),
+            "nip": user.nip,
+            "position": user.position,
             "locale": user.locale,
+            "is_active": user.is_active,
             "created_at": user.created_at.isoformat(),
-            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+            "activated_at": _at(user.activated_at),
+            "last_login_at": _at(user.last_login_at),
         },
         "staff_roles": [{"agency_id": str(r.agency_id), "role": r.role.value} for r in user.roles],
         "api_tokens": [
@@ -433,17 +447,54 @@ def export_personal_data(session: Session, region: Region, user: User) -> dict[s
                 "name": t.name,
                 "prefix": t.prefix,
                 "created_at": t.created_at.isoformat(),
-                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "last_used_at": _at(t.last_used_at),
+                "revoked_at": _at(t.revoked_at),
             }
             for t in repository.list_api_tokens(session, user.id)
         ],
-        "active_browser_sessions": repository.count_active_sessions(session, user.id, utcnow()),
+        "sessions": [
+            {
+                "created_at": s.created_at.isoformat(),
+                "expires_at": s.expires_at.isoformat(),
+                "active": s.expires_at > now,
+                "last_seen_at": _at(s.last_seen_at),
+                "device": s.user_agent,
+                "address": s.source,
+                "methods": list(s.amr or []),
+            }
+            for s in repository.list_sessions_of_user(session, user.id)
+        ],
         "activity": [
-            {"at": e.at.isoformat(), "action": e.action}
+            {"at": e.at.isoformat(), "action": e.action, "target_type": e.target_type}
             for e in repository.list_audit_events_of_actor(session, region.id, user.id)
         ],
     }
+
+
+def export_personal_data(session: Session, region: Region, user: User) -> dict[str, object]:
+    """The account part of the user's data, for the API (``GET /me/data``); the page
+    ``/{region}/akun/data-saya`` gives everything, files too (identity.rights)."""
+    audit_own_action(session, user, "account.data_export", "user", user.id, {"via": "api"})
+    session.flush()
+    return account_for_export(session, region, user)
+
+
+def confirm_password(
+    session: Session, region: Region, user: User, password: str, *, client: str | None
+) -> bool:
+    """Whether ``password`` is the signed-in user's: checked like a login (same throttle,
+    recorded as an attempt, so a stolen session cannot guess it). Raises
+    ``TooManyRequests`` when the counts forbid another try; a failure must be committed."""
+    result = login(session, region, email=user.email, password=password, client=client)
+    return result.user is not None and result.user.id == user.id
+
+
+def users_by_ids(
+    session: Session, region: Region, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, User]:
+    """The region's accounts with these ids (others are left out)."""
+    found = repository.list_users_by_ids(session, region.id, sorted(set(user_ids)))
+    return {u.id: u for u in found}
 
 
 def users_with_email(session: Session, email: str, region: Region | None) -> Sequence[User]:

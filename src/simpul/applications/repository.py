@@ -1001,3 +1001,41 @@ def encrypted_applications(
     if after is not None:
         query = query.where(Application.id > after)
     return session.scalars(query.order_by(Application.id).limit(limit).with_for_update()).all()
+
+
+# -- the citizen's data export (UU PDP, hak akses; identity.rights) -------------------------
+
+
+def list_all_applications_of_applicant(
+    session: Session, region_id: uuid.UUID, applicant_id: uuid.UUID
+) -> Sequence[Application]:
+    """Every application of the applicant, drafts too, oldest first."""
+    return session.scalars(
+        select(Application)
+        .where(Application.region_id == region_id, Application.applicant_id == applicant_id)
+        .order_by(Application.created_at, Application.id)
+    ).all()
+
+
+def list_events_of_applications(
+    session: Session, region_id: uuid.UUID, application_ids: Sequence[uuid.UUID]
+) -> Sequence[ApplicationEvent]:
+    return session.scalars(
+        select(ApplicationEvent)
+        .where(
+            ApplicationEvent.region_id == region_id,
+            ApplicationEvent.application_id.in_(application_ids),
+        )
+        .order_by(ApplicationEvent.at, ApplicationEvent.id)
+    ).all()
+
+
+def list_documents_of_owner(
+    session: Session, region_id: uuid.UUID, owner_id: uuid.UUID
+) -> Sequence[Document]:
+    """Every file the user uploaded (replaced ones and unattached ones too), oldest first."""
+    return session.scalars(
+        select(Document)
+        .where(Document.region_id == region_id, Document.owner_id == owner_id)
+        .order_by(Document.created_at, Document.id)
+    ).all()

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications import access, listing, repository
-from simpul.applications.answers import answers_for_document
-from simpul.applications.display import describe
+from simpul.applications.answers import answers_for_document, answers_in_full
+from simpul.applications.display import Answer, describe
 from simpul.applications.files import content_disposition
 from simpul.applications.models import (
     Application,
@@ -46,12 +48,15 @@ __all__ = [
     "ACCOUNT_TEXTS",
     "OTHER_TEXTS",
     "Application",
+    "Document",
     "DocumentSubject",
+    "ExportedApplication",
     "NoticeText",
     "Notification",
     "agency_of_application",
     "answers_for_document",
     "applications_of_applicant",
+    "applications_of_user_for_export",
     "calendar_for",
     "content_disposition",
     "current_documents",
@@ -167,3 +172,77 @@ def events_of(session: Session, application_id: uuid.UUID) -> Sequence[Applicati
 
 def task_in_region(session: Session, region: Region, task_id: uuid.UUID) -> Task | None:
     return repository.get_task(session, region.id, task_id)
+
+
+# -- the citizen's data export (UU PDP, hak akses; identity.rights) -------------------------
+
+
+@dataclass(frozen=True)
+class ExportedApplication:
+    """One application as its applicant is entitled to it: the answers in full (decrypted:
+    they are the applicant's own), each under its question, the history as the applicant's
+    page shows it, and the files they uploaded. Officers' internal data (``officer_data``,
+    task notes, who a task was handed to and why) is not part of it."""
+
+    application: Application
+    service: Service
+    answers: dict[str, Any]
+    described: list[Answer]
+    events: list[ApplicationEvent]
+    documents: list[Document]
+
+
+def _as_applicant_sees(event: ApplicationEvent) -> ApplicationEvent:
+    """The event with the note an applicant does not see (the reason of a hand-over) blanked;
+    a detached copy, so nothing is written back."""
+    note = "" if event.action == "assign" else event.note
+    return ApplicationEvent(
+        id=event.id,
+        region_id=event.region_id,
+        application_id=event.application_id,
+        at=event.at,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        action=event.action,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        step=event.step,
+        note=note,
+    )
+
+
+def applications_of_user_for_export(
+    session: Session, region: Region, user: User, *, with_answers: bool = True
+) -> tuple[list[ExportedApplication], list[Document]]:
+    """Every application of the user (drafts too), oldest first, and the files they uploaded
+    that belong to no application (uploaded through the API, not attached yet).
+    ``with_answers=False`` leaves the answers out (not decrypted: the "who saw my data"
+    page needs only the numbers)."""
+    applications = repository.list_all_applications_of_applicant(session, region.id, user.id)
+    ids = [a.id for a in applications]
+    events: dict[uuid.UUID, list[ApplicationEvent]] = {}
+    for event in repository.list_events_of_applications(session, region.id, ids) if ids else ():
+        events.setdefault(event.application_id, []).append(_as_applicant_sees(event))
+    documents: dict[uuid.UUID | None, list[Document]] = {}
+    for document in repository.list_documents_of_owner(session, region.id, user.id):
+        documents.setdefault(document.application_id, []).append(document)
+    services: dict[uuid.UUID, Service] = {}
+    exported = []
+    for application in applications:
+        service = services.get(application.service_id)
+        if service is None:
+            service = services[application.service_id] = repository.get_service_of(
+                session, application
+            )
+        answers = answers_in_full(application) if with_answers else {}
+        exported.append(
+            ExportedApplication(
+                application,
+                service,
+                answers,
+                describe((service.eform or {}).get("schema", {}), answers) if with_answers else [],
+                events.get(application.id, []),
+                documents.get(application.id, []),
+            )
+        )
+    return exported, documents.get(None, [])

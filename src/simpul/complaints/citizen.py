@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy.orm import Session
@@ -13,12 +14,14 @@ from sqlalchemy.orm import Session
 from simpul.accounts.models import User
 from simpul.catalogue.models import Agency
 from simpul.complaints import public_repository, repository
-from simpul.complaints.filing import Filed, Filing, file_complaint
+from simpul.complaints.filing import Filed, Filing, contact_of, file_complaint
 from simpul.complaints.models import (
     OPEN_STATUSES,
     Complaint,
     ComplaintCategory,
+    ComplaintEvent,
     ComplaintKind,
+    ComplaintPhoto,
     ComplaintStatus,
 )
 from simpul.complaints.photos import prepare_photos, store_photos
@@ -203,3 +206,63 @@ def agencies_by_id(session: Session, region: Region) -> dict[uuid.UUID, Agency]:
 def complaint_by_id(session: Session, region: Region, complaint_id: uuid.UUID) -> Complaint | None:
     """A complaint by id, for a link between complaints (the caller checks who may read)."""
     return public_repository.get_complaint_by_id(session, region.id, complaint_id)
+
+
+# -- the citizen's data export (UU PDP, hak akses; identity.rights) -------------------------
+
+
+@dataclass(frozen=True)
+class ExportedComplaint:
+    """A complaint in its reporter's or follower's data export.
+
+    ``own``: filed by the user; then ``contact`` is what they gave at filing and ``photos``
+    are the photos they added. A followed complaint is someone else's: only its public face
+    (number, title, status, public history), never its reporter, description or photos.
+    """
+
+    complaint: Complaint
+    own: bool
+    followed_since: datetime | None
+    history: Sequence[ComplaintEvent]
+    photos: Sequence[ComplaintPhoto]
+    contact: dict[str, str]
+
+
+def complaints_of_user_for_export(
+    session: Session, region: Region, user: User
+) -> list[ExportedComplaint]:
+    """The complaints the user filed, then those they follow but did not file."""
+    own = public_repository.all_complaints_of_reporter(session, region.id, user.id)
+    followed = {
+        c.id: (c, since)
+        for c, since in public_repository.followed_complaints(session, region.id, user.id)
+    }
+    own_ids = [c.id for c in own]
+    pictures: dict[uuid.UUID, list[ComplaintPhoto]] = {}
+    for photo in repository.photos_of(session, region.id, own_ids) if own_ids else ():
+        if photo.added_by == "reporter":
+            pictures.setdefault(photo.complaint_id, []).append(photo)
+    exported = [
+        ExportedComplaint(
+            complaint,
+            own=True,
+            followed_since=followed[complaint.id][1] if complaint.id in followed else None,
+            history=repository.events_of(session, region.id, complaint.id, public_only=True),
+            photos=pictures.get(complaint.id, []),
+            contact=contact_of(complaint),
+        )
+        for complaint in own
+    ]
+    exported += [
+        ExportedComplaint(
+            complaint,
+            own=False,
+            followed_since=since,
+            history=repository.events_of(session, region.id, complaint.id, public_only=True),
+            photos=[],
+            contact={},
+        )
+        for complaint, since in followed.values()
+        if complaint.reporter_id != user.id
+    ]
+    return exported

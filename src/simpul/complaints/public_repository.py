@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, load_only
 
 from simpul.catalogue.models import Agency
-from simpul.complaints.models import Complaint, ComplaintStatus
+from simpul.complaints.models import Complaint, ComplaintFollower, ComplaintStatus
 
 
 def _public(
@@ -103,3 +104,31 @@ def get_complaint_by_id(
     return session.scalars(
         select(Complaint).where(Complaint.region_id == region_id, Complaint.id == complaint_id)
     ).one_or_none()
+
+
+def all_complaints_of_reporter(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> Sequence[Complaint]:
+    """Every complaint the user filed, oldest first (the data export: no limit)."""
+    return session.scalars(
+        select(Complaint)
+        .where(Complaint.region_id == region_id, Complaint.reporter_id == user_id)
+        .order_by(Complaint.filed_at, Complaint.id)
+    ).all()
+
+
+def followed_complaints(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> Sequence[tuple[Complaint, datetime]]:
+    """The complaints the user follows, with when they began to, oldest first."""
+    rows = session.execute(
+        select(Complaint, ComplaintFollower.created_at)
+        .join(
+            ComplaintFollower,
+            (ComplaintFollower.region_id == Complaint.region_id)
+            & (ComplaintFollower.complaint_id == Complaint.id),
+        )
+        .where(ComplaintFollower.region_id == region_id, ComplaintFollower.user_id == user_id)
+        .order_by(ComplaintFollower.created_at, Complaint.id)
+    ).all()
+    return [(complaint, since) for complaint, since in rows]

@@ -9,9 +9,11 @@ history), ``filing``, ``handling`` (the desk, the agency, the citizen); later on
 from __future__ import annotations
 
 from simpul.complaints.citizen import (
+    ExportedComplaint,
     ListFilter,
     agencies_by_id,
     complaint_by_id,
+    complaints_of_user_for_export,
     file_with_photos,
     limit_filing,
     list_filter,
@@ -195,6 +197,7 @@ __all__ = [
     "ComplaintStatus",
     "DeadlineClass",
     "DuplicateCandidate",
+    "ExportedComplaint",
     "Filed",
     "Filing",
     "ForwardStatus",
@@ -227,6 +230,7 @@ __all__ = [
     "children",
     "complaint_by_id",
     "complaint_figures",
+    "complaints_of_user_for_export",
     "contact_of",
     "create_category",
     "deadline_class_of",

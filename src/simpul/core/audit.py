@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -264,3 +264,43 @@ def details_text(details: Mapping[str, Any]) -> str:
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         parts.append(f"{key}: {shown}")
     return "; ".join(parts)
+
+
+# -- the data subject's view: who read my data (identity.rights) ---------------------------
+
+
+def events_about(
+    session: Session,
+    region: Region,
+    targets: Mapping[str, Collection[str]],
+    actions: Collection[str],
+    *,
+    exclude_actor: uuid.UUID | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[AuditEvent]:
+    """The region's events of ``actions`` on any of ``targets`` (``target_type`` -> ids, e.g.
+    a citizen's applications), newest first; the actor ``exclude_actor`` (the citizen
+    themselves) left out."""
+    return audit_repository.events_about(
+        session,
+        region.id,
+        targets,
+        actions,
+        exclude_actor=exclude_actor,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def count_events_about(
+    session: Session,
+    region: Region,
+    targets: Mapping[str, Collection[str]],
+    actions: Collection[str],
+    *,
+    exclude_actor: uuid.UUID | None = None,
+) -> int:
+    return audit_repository.count_events_about(
+        session, region.id, targets, actions, exclude_actor=exclude_actor
+    )

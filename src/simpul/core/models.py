@@ -140,6 +140,9 @@ class AuditEvent(Base):
             "at",
             postgresql_where=text("action LIKE 'gateway.%'"),
         ),
+        # A data subject's "who saw my data": the reads of their applications, documents and
+        # complaints, newest first (migration 0038).
+        Index("ix_audit_event_target", "region_id", "target_type", "target_id", "at"),
         {"postgresql_partition_by": "RANGE (at)"},
     )
 

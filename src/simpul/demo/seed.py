@@ -36,6 +36,7 @@ from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.letterhead import seed_demo_letterhead
+from simpul.demo.rights import seed_demo_citizen_rights, seed_demo_complaint_photo
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
 from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
@@ -251,6 +252,8 @@ def seed_demo(
     if data_dir is not None:
         seed_demo_signing(session, region, default_pki_dir(data_dir, region.slug))
     applications = seed_demo_applications(session, region, storage) if storage else 0
+    if storage:
+        seed_demo_citizen_rights(session, region)
     past_applications = seed_demo_history(session, region) if past else 0
     if past:
         citizen = accounts_repository.get_user_by_email(session, region.id, "warga@example.org")
@@ -259,6 +262,8 @@ def seed_demo(
         )
         seed_demo_assessments(session, region)
     past_complaints = seed_demo_complaints(session, region) if past else 0
+    if storage:
+        seed_demo_complaint_photo(session, region, storage)
     # The demo's past applications did not pass through the officer's approval.
     savings_ledger.record_missing(session, region.id)
     return DemoReport(

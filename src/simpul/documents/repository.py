@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -194,3 +195,21 @@ def get_job(session: Session, job_id: uuid.UUID) -> DocumentJob | None:
 
 def get_region(session: Session, region_id: uuid.UUID) -> Region | None:
     return session.get(Region, region_id)
+
+
+def get_issued_documents_of_applications(
+    session: Session, region_id: uuid.UUID, application_ids: Sequence[uuid.UUID]
+) -> list[IssuedDocument]:
+    """The issued documents of these applications, oldest first (the data export)."""
+    if not application_ids:
+        return []
+    return list(
+        session.scalars(
+            select(IssuedDocument)
+            .where(
+                IssuedDocument.region_id == region_id,
+                IssuedDocument.application_id.in_(application_ids),
+            )
+            .order_by(IssuedDocument.created_at, IssuedDocument.id)
+        )
+    )

@@ -365,3 +365,11 @@ def render_receipt(
             tz=ZoneInfo(region.timezone),
         )
     )
+
+
+def issued_documents_for_export(
+    session: Session, region: Region, application_ids: list[uuid.UUID]
+) -> list[IssuedDocument]:
+    """The documents issued on these applications, revoked ones too, oldest first: the data
+    export of their applicant (the caller passes only the applicant's own applications)."""
+    return repository.get_issued_documents_of_applications(session, region.id, application_ids)

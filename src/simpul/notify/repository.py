@@ -201,3 +201,25 @@ def notification_of_user(
             Notification.id == notification_id,
         )
     ).first()
+
+
+def all_notifications_of(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> Sequence[Notification]:
+    """Every notification of the user, oldest first (their data export)."""
+    return session.scalars(
+        select(Notification)
+        .where(Notification.region_id == region_id, Notification.user_id == user_id)
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+
+
+def deliveries_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> Sequence[Delivery]:
+    """Every delivery addressed to the user, oldest first (their data export)."""
+    return session.scalars(
+        select(Delivery)
+        .where(Delivery.region_id == region_id, Delivery.user_id == user_id)
+        .order_by(Delivery.created_at, Delivery.id)
+    ).all()

@@ -163,3 +163,28 @@ def mark_notification_read(
 
 def mark_all_notifications_read(session: Session, region: Region, user: User) -> int:
     return repository.mark_read(session, region.id, user.id, utcnow())
+
+
+# The citizen's data export (UU PDP, hak akses; identity.rights).
+
+
+@dataclass(frozen=True)
+class ExportedNotification:
+    notification: applications_service.Notification
+    #: The notification in the reader's language.
+    text: str
+    #: How it was sent out (e-mail, WhatsApp, SMS): to the user's own addresses only.
+    deliveries: Sequence[Delivery]
+
+
+def notifications_for_export(
+    session: Session, region: Region, user: User
+) -> list[ExportedNotification]:
+    """Every notification of the user, oldest first, each with its deliveries."""
+    deliveries: dict[uuid.UUID, list[Delivery]] = {}
+    for delivery in repository.deliveries_of_user(session, region.id, user.id):
+        deliveries.setdefault(delivery.notification_id, []).append(delivery)
+    return [
+        ExportedNotification(n, applications_service.text_of(n), deliveries.get(n.id, []))
+        for n in repository.all_notifications_of(session, region.id, user.id)
+    ]

@@ -283,6 +283,7 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.gateway.registry import pages as registry_pages
     from simpul.identity import client_pages as identity_client_pages
     from simpul.identity import pages as identity_pages
+    from simpul.identity import rights_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -302,6 +303,7 @@ def _routers() -> tuple[APIRouter, ...]:
         notify_api.router,
         open311_api.router,  # with the complaints JSON API and the admin keys page
         accounts_pages.router,
+        rights_pages.router,
         staff_pages.router,
         identity_pages.router,
         identity_client_pages.router,

@@ -341,3 +341,19 @@ def published_services(
         .order_by(Service.name)
     ).all()
     return [ServiceLink(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def responses_of_applications(
+    session: Session, region_id: uuid.UUID, application_ids: Collection[uuid.UUID]
+) -> Sequence[SurveyResponse]:
+    """The responses rating these applications, oldest first (a respondent's data export)."""
+    if not application_ids:
+        return []
+    return session.scalars(
+        select(SurveyResponse)
+        .where(
+            SurveyResponse.region_id == region_id,
+            SurveyResponse.application_id.in_(list(application_ids)),
+        )
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    ).all()

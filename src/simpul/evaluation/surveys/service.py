@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from simpul.core.i18n import _
 from simpul.core.models import Region
 from simpul.evaluation.ikm import ELEMENTS, IkmResult, ikm_from_totals
 from simpul.evaluation.surveys import repository
-from simpul.evaluation.surveys.models import MAX_SUGGESTION
+from simpul.evaluation.surveys.models import MAX_SUGGESTION, SurveyResponse
 from simpul.evaluation.surveys.profile import QUESTIONS
 
 #: The form's field names, one per element, in survey order.
@@ -191,3 +191,11 @@ def region_ikm(session: Session, region_id: uuid.UUID, year: int) -> IkmResult |
         return None
     totals = [sum(column) for column in zip(*(row.totals for row in sums), strict=True)]
     return ikm_from_totals(totals, respondents)
+
+
+def responses_for_export(
+    session: Session, region: Region, application_ids: Collection[uuid.UUID]
+) -> Sequence[SurveyResponse]:
+    """The survey answers (IKM/SKM) given on these applications: the caller passes only the
+    respondent's own applications (their data export)."""
+    return repository.responses_of_applications(session, region.id, application_ids)
