@@ -215,6 +215,7 @@ def test_a_revoked_token_is_refused_after_the_next_reload_and_releases_are_recor
         )
         user_id = user.id
     token = mint(key, claims(region, client_id, jti=jti))
+    eventually(gateway, wired, None, 401, "user_token_missing")
     eventually(gateway, wired, token, 200)
     for _ in range(3):  # one release per token, however many calls
         assert call(gateway, wired, token).status_code == 200
