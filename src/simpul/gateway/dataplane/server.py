@@ -616,8 +616,6 @@ class Gateway:
             except Refusal as refusal:
                 await self._refuse(scope, send, ex, refusal)
                 return
-            if user is not None:
-                self._release(user)
             await self._forward(scope, send, service, client, body, ex, user)
         finally:
             i18n.current_locale.reset(locale_token)
@@ -876,6 +874,8 @@ class Gateway:
                 ),
             )
             return
+        if user is not None:  # the provider has the subject now
+            self._release(user)
         try:
             await self._relay(send, response, ex, timeout)
         finally:
