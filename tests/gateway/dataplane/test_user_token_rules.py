@@ -13,12 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simpul.catalogue.models import Agency
-from simpul.gateway.dataplane.config import issuers
+from simpul.gateway.dataplane.config import identity_problems, issuers, load_snapshot
 from simpul.gateway.dataplane.usertoken import IssuerConf, TokenRefused, public_key, verify
+from simpul.gateway.registry import service as registry
 from simpul.identity.models import OidcClient, OidcSigningKey, OidcToken
 from tests.factories import make_region, make_user
 from tests.gateway.conftest import add_app
+from tests.gateway.upstream import openapi_text
 from tests.gateway.usertokens import (
+    ADMIN,
     PUBLIC_URL,
     claims,
     hs256_with_public_key,
@@ -154,3 +157,30 @@ def test_the_snapshot_carries_published_keys_clients_and_live_revocations(
     assert set(conf.keys) == {"live"}
     assert conf.client_apps == {"portal": app.id}
     assert conf.revoked == frozenset({"masih"})
+    assert not identity_problems(load_snapshot(session, "https://simpul.example"))
+
+
+def test_a_service_asking_for_tokens_in_a_region_without_keys_is_reported(
+    session: Session,
+) -> None:
+    region = make_region(session, "kota-tanpa-kunci", "Kota Tanpa Kunci")
+    agency = session.scalars(select(Agency).where(Agency.region_id == region.id)).first()
+    assert agency is not None
+    provider = add_app(session, region, agency, "sidata", "Sidata")
+    service = registry.register_service(
+        session,
+        region,
+        app_code=provider.code,
+        code="data",
+        upstream_url="http://10.0.3.7/api",
+        openapi_text=openapi_text(),
+        actor=ADMIN,
+    )
+    assert not identity_problems(load_snapshot(session, PUBLIC_URL))
+    registry.update_service_settings(
+        session, region, service.id, actor=ADMIN, end_user_identity="optional"
+    )
+    session.flush()
+    assert identity_problems(load_snapshot(session, PUBLIC_URL)) == [
+        f"kota-tanpa-kunci/GOV/{agency.slug}/sidata/data"
+    ]

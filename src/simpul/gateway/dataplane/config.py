@@ -227,6 +227,19 @@ class Snapshot:
         return [s for s in self.services.values() if s.provider == provider]
 
 
+def identity_problems(snapshot: Snapshot) -> list[str]:
+    """Services that ask for the end user's token but whose region publishes no signing key
+    (every such call would be refused): checked and logged on each reload."""
+    return sorted(
+        service.text
+        for service in snapshot.services.values()
+        if service.end_user is not EndUserIdentity.NONE
+        and not (
+            snapshot.issuers.get(service.region_id) and snapshot.issuers[service.region_id].keys
+        )
+    )
+
+
 def _specificity(template: str) -> tuple[int, int]:
     params = len(_PARAM.findall(template))
     literal = len(_PARAM.sub("", template))

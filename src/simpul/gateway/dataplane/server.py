@@ -64,6 +64,7 @@ from simpul.gateway.dataplane.config import (
     Snapshot,
     SubsystemId,
     current_versions,
+    identity_problems,
     load_snapshot,
     parse_subsystem,
 )
@@ -446,6 +447,11 @@ class Gateway:
             self.snapshot = await asyncio.to_thread(self._load)
             self.metrics.set_config_versions(self.snapshot)
             log.info("gateway configuration reloaded")
+            for service in identity_problems(self.snapshot):
+                log.warning(
+                    "service %s asks for user tokens but its region publishes no signing key",
+                    service,
+                )
             return True
 
     async def _write_refusals_regularly(self) -> None:
