@@ -12,6 +12,10 @@ run, against that upstream, it measures requests per second and latency of:
   authentication (``Information-Mediator-Client`` and ``X-API-Key``), the grant check, the
   client's rate limit (600000 per minute, never reached here) and the hash-chained message
   log, whose record of each exchange is committed before the last bytes of the answer leave.
+* **user**: the same through ``simpul gateway`` to a second service of the same upstream that
+  requires the end user's access token (``end_user_identity`` required, issue 18): the call
+  also carries ``X-Simpul-User-Token`` (an RS256 JWT of a key published for the bench region),
+  which the gateway verifies before forwarding ``X-Simpul-Subject``.
 
 All three are sent the same two headers. The load generator is ``h2load --h1`` (one thread,
 keep-alive connections, an exact number of requests). For each target it first sends
@@ -60,6 +64,7 @@ unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import os
@@ -82,6 +87,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import psycopg
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from psycopg import sql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -97,6 +104,8 @@ from simpul.core.settings import get_settings
 from simpul.gateway import msglog
 from simpul.gateway.msglog.models import GatewayMessage
 from simpul.gateway.registry import service as registry
+from simpul.identity.models import OidcClient, OidcSigningKey
+from simpul.identity.service import issuer_url
 from simpul.inventory.service import import_apps, require_valid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +138,10 @@ OPENAPI: Final = json.dumps(
         },
     }
 )
-TARGETS: Final = ("direct", "nginx", "simpul")
+TARGETS: Final = ("direct", "nginx", "simpul", "user")
+#: The service of the "user" target: the same upstream, asking for the end user's token.
+USER_SERVICE_CODE = "sampel-pengguna"
+OIDC_CLIENT_ID = "portal-bench"
 RATIO_TARGET = 0.20
 START_TIMEOUT = 60.0
 #: Debian packages, in order of preference, of each tool.
@@ -303,6 +315,55 @@ class Fixture:
     key: str
     client_header: str
     path: str  # below the gateway's address
+    #: The same call to the service that asks for the end user's access token, and one.
+    user_path: str = ""
+    user_token: str = ""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signing_key(session: Session, region_id: uuid.UUID) -> rsa.RSAPrivateKey:
+    """An RS256 key published for the region (a row the provider would have made)."""
+    key = rsa.generate_private_key(65537, 2048)
+    numbers = key.public_key().public_numbers()
+    session.add(
+        OidcSigningKey(
+            region_id=region_id,
+            kid="bench",
+            alg="RS256",
+            private_key_encrypted="(unused by the gateway)",
+            public_jwk={
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "RS256",
+                "kid": "bench",
+                "n": _b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+                "e": _b64(numbers.e.to_bytes(3, "big")),
+            },
+        )
+    )
+    return key
+
+
+def access_token(key: rsa.RSAPrivateKey, issuer: str) -> str:
+    """An access token as the provider issues it (RFC 9068), valid for the whole run."""
+    now = int(time.time())
+    header = {"alg": "RS256", "typ": "at+jwt", "kid": "bench"}
+    claims = {
+        "iss": issuer,
+        "sub": "bench-subject",
+        "aud": OIDC_CLIENT_ID,
+        "client_id": OIDC_CLIENT_ID,
+        "scope": "openid profile",
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "exp": now + 6 * 3600,
+    }
+    signing_input = ".".join(_b64(json.dumps(p).encode()) for p in (header, claims))
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64(signature)}"
 
 
 def app_row(code: str, name: str) -> dict[str, str]:
@@ -376,6 +437,45 @@ def prepare(url: str, upstream_url: str) -> Fixture:
                 reason="Benchmark gateway",
             )
             registry.approve_grant(session, region, grant.id, actor)
+            user_service = registry.register_service(
+                session,
+                region,
+                app_code=PROVIDER_APP,
+                code=USER_SERVICE_CODE,
+                upstream_url=upstream_url,
+                openapi_text=OPENAPI,
+                actor=actor,
+                title="Data uji benchmark (token pengguna)",
+            )
+            registry.update_service_settings(
+                session,
+                region,
+                user_service.id,
+                actor=actor,
+                end_user_identity="required",
+                end_user_scopes="profile",
+            )
+            user_grant = registry.request_grant(
+                session,
+                region,
+                service_id=user_service.id,
+                client_id=client.id,
+                actor=actor,
+                reason="Benchmark gateway (token pengguna)",
+            )
+            registry.approve_grant(session, region, user_grant.id, actor)
+            session.add(
+                OidcClient(
+                    region_id=region.id,
+                    app_id=client.app_id,
+                    client_id=OIDC_CLIENT_ID,
+                    name="Portal Benchmark",
+                    is_public=True,
+                    redirect_uris=["https://portal.bench.example/callback"],
+                    allowed_scopes=["openid", "profile"],
+                )
+            )
+            key_pair = signing_key(session, region.id)
             region_id = region.id
     finally:
         engine.dispose()
@@ -385,6 +485,8 @@ def prepare(url: str, upstream_url: str) -> Fixture:
         key=key,
         client_header=f"{member}/{CONSUMER_APP}",
         path=f"/r1/{member}/{PROVIDER_APP}/{SERVICE_CODE}{PATH}",
+        user_path=f"/r1/{member}/{PROVIDER_APP}/{USER_SERVICE_CODE}{PATH}",
+        user_token=access_token(key_pair, issuer_url(get_settings().public_url, REGION)),
     )
 
 
@@ -604,6 +706,8 @@ class Load:
     h2load: str
     headers: tuple[str, ...]
     workdir: Path
+    #: Headers only some targets are sent (the "user" target's access token).
+    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def run(
         self,
@@ -618,7 +722,7 @@ class Load:
     ) -> Run:
         log_file = self.workdir / f"h2load-{target}-{phase}-{round_}.tsv"
         command = [self.h2load, "--h1", "-n", str(requests), "-c", str(concurrency), "-t", "1"]
-        for header in self.headers:
+        for header in (*self.headers, *self.extra.get(target, ())):
             command += ["-H", header]
         command += [f"--log-file={log_file}", url]
         before = meter.sample()
@@ -877,6 +981,10 @@ def bench(
                     gateway.base_url + fixture.path,
                     CpuMeter(gateway.process.pid, upstream.process.pid, postgres),
                 ),
+                "user": (
+                    gateway.base_url + fixture.user_path,
+                    CpuMeter(gateway.process.pid, upstream.process.pid, postgres),
+                ),
             }
             load = Load(
                 h2load,
@@ -885,6 +993,7 @@ def bench(
                     f"X-API-Key: {fixture.key}",
                 ),
                 workdir,
+                {"user": (f"X-Simpul-User-Token: {fixture.user_token}",)},
             )
             runs = drive(args, load, targets)
             logged = count_logged(url, fixture.region_id)
@@ -936,12 +1045,18 @@ def report(
     print_runs(runs)
     summaries = {target: summarise(runs, target) for target in TARGETS}
     print_summary(summaries, runs, args.concurrency)
-    simpul_runs = [r for r in runs if r.target == "simpul"]
+    simpul_runs = [r for r in runs if r.target in {"simpul", "user"}]
     answered = sum(r.status_2xx for r in simpul_runs)
     not_2xx = sum(r.status_other for r in runs)
     failed = sum(r.failed for r in runs)
-    direct, nginx, simpul = (summaries[t] for t in TARGETS)
+    direct, nginx, simpul, user = (summaries[t] for t in TARGETS)
     ratio = simpul.rps / nginx.rps if nginx.rps else 0.0
+    user_ratio = user.rps / simpul.rps if simpul.rps else 0.0
+    print(
+        f"user token: user / simpul = {user_ratio:.3f}; user / nginx = "
+        f"{user.rps / nginx.rps if nginx.rps else 0.0:.3f}; latency added at concurrency 1 "
+        f"(mean) over the plain gateway path: {user.c1_mean_ms - simpul.c1_mean_ms:.3f} ms"
+    )
     added = simpul.c1_mean_ms - direct.c1_mean_ms
     ok = logged == answered and not_2xx == 0 and failed == 0 and verified.ok
     print(
@@ -967,6 +1082,9 @@ def report(
         "nginx_rps": round(nginx.rps, 1),
         "simpul_rps": round(simpul.rps, 1),
         "ratio": round(ratio, 4),
+        "user_rps": round(user.rps, 1),
+        "user_vs_simpul": round(user_ratio, 4),
+        "user_added_ms_c1": round(user.c1_mean_ms - simpul.c1_mean_ms, 3),
         "added_ms_c1": round(added, 3),
         "answered": answered,
         "logged": logged,

@@ -4,13 +4,19 @@ releases). Other domains reach these only through ``identity.service``."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from simpul.identity.models import OidcClient, OidcConsent, OidcRelease, OidcToken
+from simpul.identity.models import (
+    OidcClient,
+    OidcConsent,
+    OidcRelease,
+    OidcSigningKey,
+    OidcToken,
+)
 
 
 def get_client_by_client_id(
@@ -151,3 +157,48 @@ def last_release_per_client(
         .group_by(OidcRelease.client_pk)
     )
     return {row.client_pk: row.last for row in session.execute(query).all()}
+
+
+# -- the gateway's view (gateway.dataplane, issue 18) -------------------------------------
+
+
+def published_signing_keys(session: Session, now: datetime) -> Sequence[OidcSigningKey]:
+    """Every region's keys still in its JWKS (``retire_after`` unset or ahead)."""
+    return session.scalars(
+        select(OidcSigningKey).where(
+            or_(OidcSigningKey.retire_after.is_(None), OidcSigningKey.retire_after > now)
+        )
+    ).all()
+
+
+def enabled_clients(session: Session) -> Sequence[OidcClient]:
+    """Every region's enabled relying parties."""
+    return session.scalars(select(OidcClient).where(OidcClient.enabled.is_(True))).all()
+
+
+def revoked_live_access_tokens(session: Session, now: datetime) -> Sequence[tuple[uuid.UUID, str]]:
+    """``(region id, jti)`` of access tokens revoked before they expire."""
+    rows = session.execute(
+        select(OidcToken.region_id, OidcToken.access_jti).where(
+            OidcToken.revoked_at.is_not(None), OidcToken.access_expires_at > now
+        )
+    )
+    return [(row.region_id, row.access_jti) for row in rows]
+
+
+def tokens_by_access_jti(
+    session: Session, jtis: Collection[str]
+) -> Sequence[tuple[uuid.UUID, str, uuid.UUID, uuid.UUID]]:
+    """``(region id, jti, user id, client pk)`` of the tokens with these ``jti``."""
+    if not jtis:
+        return []
+    rows = session.execute(
+        select(
+            OidcToken.region_id, OidcToken.access_jti, OidcToken.user_id, OidcToken.client_pk
+        ).where(OidcToken.access_jti.in_(list(jtis)))
+    )
+    return [(r.region_id, r.access_jti, r.user_id, r.client_pk) for r in rows]
+
+
+def add_all(session: Session, rows: Iterable[object]) -> None:
+    session.add_all(rows)

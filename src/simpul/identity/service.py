@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -500,3 +500,78 @@ def set_client_enabled(
 def _require_own(region: Region, client: OidcClient) -> None:
     if client.region_id != region.id:
         raise NotFound(_("Klien OIDC tidak ditemukan di wilayah ini."))
+
+
+# -- the gateway's view of the provider (gateway.dataplane, issue 18) -----------------------
+
+
+@dataclass(frozen=True)
+class GatewayIssuer:
+    """What a gateway needs to check a region's access tokens without asking the database."""
+
+    region_id: uuid.UUID
+    #: ``{public URL}/{region slug}``, as tokens carry it in ``iss``.
+    issuer: str
+    #: kid -> (public JWK, when it leaves the JWKS or None)
+    keys: dict[str, tuple[dict[str, Any], datetime | None]] = field(default_factory=dict)
+    #: ``client_id`` -> (inventory app id, OIDC client pk) of the enabled relying parties
+    clients: dict[str, tuple[uuid.UUID, uuid.UUID]] = field(default_factory=dict)
+    #: ``jti`` of access tokens revoked before they expire
+    revoked: frozenset[str] = frozenset()
+
+
+def issuer_url(public_url: str, region_slug: str) -> str:
+    """A region's issuer identifier (decision 0057)."""
+    return f"{public_url.rstrip('/')}/{region_slug}"
+
+
+def gateway_identity_snapshot(
+    session: Session, regions: Iterable[Region], public_url: str
+) -> dict[uuid.UUID, GatewayIssuer]:
+    """Per region: its issuer, published public keys, relying parties and revoked access
+    tokens not yet expired (a handful of whole-table reads; the gateway reloads it whenever a
+    key, a relying party or a revocation bumps the region's gateway config version)."""
+    now = utcnow()
+    keys: dict[uuid.UUID, dict[str, tuple[dict[str, Any], datetime | None]]] = {}
+    for key in repository.published_signing_keys(session, now):
+        keys.setdefault(key.region_id, {})[key.kid] = (dict(key.public_jwk), key.retire_after)
+    clients: dict[uuid.UUID, dict[str, tuple[uuid.UUID, uuid.UUID]]] = {}
+    for client in repository.enabled_clients(session):
+        clients.setdefault(client.region_id, {})[client.client_id] = (client.app_id, client.id)
+    revoked: dict[uuid.UUID, set[str]] = {}
+    for region_id, jti in repository.revoked_live_access_tokens(session, now):
+        revoked.setdefault(region_id, set()).add(jti)
+    return {
+        region.id: GatewayIssuer(
+            region_id=region.id,
+            issuer=issuer_url(public_url, region.slug),
+            keys=keys.get(region.id, {}),
+            clients=clients.get(region.id, {}),
+            revoked=frozenset(revoked.get(region.id, ())),
+        )
+        for region in regions
+    }
+
+
+def record_gateway_releases(session: Session, seen: Iterable[tuple[str, datetime]]) -> int:
+    """Log that the gateway passed the subject of these access tokens (by ``jti``, when it was
+    first passed) to a provider: one ``GATEWAY`` release of ``sub`` per token, to the relying
+    party the token was issued to. Unknown ``jti`` are skipped. Returns the rows added."""
+    first: dict[str, datetime] = {}
+    for jti, at in seen:
+        if jti not in first or at < first[jti]:
+            first[jti] = at
+    rows = [
+        OidcRelease(
+            region_id=region_id,
+            user_id=user_id,
+            client_pk=client_pk,
+            channel=ReleaseChannel.GATEWAY,
+            claims=["sub"],
+            at=first[jti],
+        )
+        for region_id, jti, user_id, client_pk in repository.tokens_by_access_jti(session, first)
+    ]
+    repository.add_all(session, rows)
+    session.flush()
+    return len(rows)

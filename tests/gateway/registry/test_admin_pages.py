@@ -22,6 +22,7 @@ from simpul.core.models import AuditEvent, Region
 from simpul.gateway.registry import pages as admin_pages
 from simpul.gateway.registry import service as registry
 from simpul.gateway.registry.models import (
+    EndUserIdentity,
     GatewayClient,
     GatewayCredential,
     GatewayEndpoint,
@@ -845,3 +846,49 @@ def test_the_audit_trail_lists_the_gateway_changes_in_indonesian(
     assert match.group(1) not in trail.text
     # another region's changes are not listed
     assert "kab-b" not in trail.text and "portal-b" not in trail.text
+
+
+def test_a_service_asks_for_the_end_users_identity_with_its_scopes(
+    admin_client: TestClient, world: World, session: Session
+) -> None:
+    log_in(admin_client, *ADMIN)
+    register_sample(admin_client)
+    service = service_of(session, world)
+    detail = f"{BASE}/layanan/{service.id}"
+    shown = admin_client.get(detail)
+    assert "Identitas pengguna akhir" in shown.text
+    assert 'name="end_user_identity" value="none" checked' in shown.text
+    values = {
+        "title": service.title,
+        "upstream_url": service.upstream_url,
+        "timeout_seconds": "30",
+        "max_body_mb": "10",
+        "end_user_identity": "required",
+        "end_user_scopes": "profile, alamat",
+    }
+    refused = submit(admin_client, f"{detail}/pengaturan", values, page=detail)
+    assert refused.status_code == 422
+    assert 'id="e-end_user_scopes">Cakupan tidak dikenal: alamat.' in refused.text
+    assert 'value="profile, alamat"' in refused.text
+    odd = submit(
+        admin_client,
+        f"{detail}/pengaturan",
+        {**values, "end_user_identity": "kadang", "end_user_scopes": ""},
+        page=detail,
+    )
+    assert odd.status_code == 422
+    assert 'id="e-end_user_identity">Pilih salah satu' in odd.text
+    session.refresh(service)
+    assert service.end_user_identity is EndUserIdentity.NONE
+
+    saved = submit(
+        admin_client,
+        f"{detail}/pengaturan",
+        {**values, "end_user_scopes": "profile"},
+        page=detail,
+    )
+    assert saved.status_code == 303
+    session.refresh(service)
+    assert service.end_user_identity is EndUserIdentity.REQUIRED
+    assert service.end_user_scopes == ["openid", "profile"]
+    assert 'name="end_user_identity" value="required" checked' in admin_client.get(detail).text

@@ -23,9 +23,13 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from simpul.core.models import Region
+from simpul.core.settings import get_settings
 from simpul.gateway.dataplane import repository
-from simpul.gateway.registry.models import GOVERNMENT_MEMBER_CLASS
+from simpul.gateway.dataplane.usertoken import IssuerConf, public_key
+from simpul.gateway.registry.models import GOVERNMENT_MEMBER_CLASS, EndUserIdentity
 from simpul.gateway.registry.openapi_docs import personal_parameters
+from simpul.identity import service as identity
 from simpul.inventory.models import App
 
 #: ``(instance, member class, member code, application code)``
@@ -112,6 +116,9 @@ class ServiceConf:
     #: Some endpoint has a personal parameter: the message log keeps no path of this service
     #: as it was called (``gateway.msglog.personal``).
     has_personal: bool = False
+    #: Whether calls carry the end user's access token, and the scopes it must hold.
+    end_user: EndUserIdentity = EndUserIdentity.NONE
+    end_user_scopes: frozenset[str] = frozenset()
 
     @property
     def provider(self) -> SubsystemId:
@@ -162,6 +169,8 @@ class ClientConf:
     name: str
     enabled: bool
     rate_limit_per_minute: int
+    #: The inventory app: a user's token must have been issued to this app's relying party.
+    app_id: uuid.UUID | None = None
 
     @property
     def text(self) -> str:
@@ -203,6 +212,8 @@ class Snapshot:
     grants: frozenset[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = field(
         default_factory=frozenset
     )
+    #: region id -> its provider's issuer, published keys, relying parties, revoked tokens
+    issuers: Mapping[uuid.UUID, IssuerConf] = field(default_factory=dict)
 
     def allowed(self, client_id: uuid.UUID, service: ServiceConf, endpoint: EndpointConf) -> bool:
         """An approved grant for the whole service or for this endpoint."""
@@ -216,6 +227,19 @@ class Snapshot:
         return [s for s in self.services.values() if s.provider == provider]
 
 
+def identity_problems(snapshot: Snapshot) -> list[str]:
+    """Services that ask for the end user's token but whose region publishes no signing key
+    (every such call would be refused): checked and logged on each reload."""
+    return sorted(
+        service.text
+        for service in snapshot.services.values()
+        if service.end_user is not EndUserIdentity.NONE
+        and not (
+            snapshot.issuers.get(service.region_id) and snapshot.issuers[service.region_id].keys
+        )
+    )
+
+
 def _specificity(template: str) -> tuple[int, int]:
     params = len(_PARAM.findall(template))
     literal = len(_PARAM.sub("", template))
@@ -227,8 +251,30 @@ def current_versions(session: Session) -> dict[uuid.UUID, int]:
     return repository.config_versions(session)
 
 
-def load_snapshot(session: Session) -> Snapshot:
-    """Build a snapshot of every region in one read-only pass (a handful of queries)."""
+def issuers(
+    session: Session, regions: Iterable[Region], public_url: str
+) -> dict[uuid.UUID, IssuerConf]:
+    """Each region's provider as ``usertoken.verify`` needs it; keys that are not RS256
+    public keys of at least 2048 bits are left out."""
+    result: dict[uuid.UUID, IssuerConf] = {}
+    for region_id, conf in identity.gateway_identity_snapshot(session, regions, public_url).items():
+        keys = {}
+        for kid, (jwk, retire_after) in conf.keys.items():
+            key = public_key(jwk)
+            if key is not None:
+                keys[kid] = (key, retire_after)
+        result[region_id] = IssuerConf(
+            issuer=conf.issuer,
+            keys=keys,
+            client_apps={client_id: app for client_id, (app, _pk) in conf.clients.items()},
+            revoked=conf.revoked,
+        )
+    return result
+
+
+def load_snapshot(session: Session, public_url: str | None = None) -> Snapshot:
+    """Build a snapshot of every region in one read-only pass (a handful of queries);
+    ``public_url`` (the issuers' base) defaults to the setting."""
     versions = current_versions(session)
     regions = {r.id: r for r in repository.all_regions(session)}
     agencies = {a.id: a for a in repository.all_agencies(session)}
@@ -289,6 +335,8 @@ def load_snapshot(session: Session) -> Snapshot:
             openapi=s.openapi,
             endpoints=tuple(endpoints.get(s.id, ())),
             has_personal=any(e.has_personal for e in endpoints.get(s.id, ())),
+            end_user=s.end_user_identity,
+            end_user_scopes=frozenset(s.end_user_scopes) | {"openid"},
         )
 
     clients_by_id: dict[uuid.UUID, ClientConf] = {}
@@ -301,6 +349,7 @@ def load_snapshot(session: Session) -> Snapshot:
             name=sub.name,
             enabled=c.enabled,
             rate_limit_per_minute=c.rate_limit_per_minute,
+            app_id=c.app_id,
         )
 
     credentials = {
@@ -329,4 +378,9 @@ def load_snapshot(session: Session) -> Snapshot:
         clients_by_id=clients_by_id,
         credentials=credentials,
         grants=frozenset(grants),
+        issuers=issuers(
+            session,
+            regions.values(),
+            public_url if public_url is not None else get_settings().public_url,
+        ),
     )

@@ -64,6 +64,7 @@ from simpul.gateway.dataplane.config import (
     Snapshot,
     SubsystemId,
     current_versions,
+    identity_problems,
     load_snapshot,
     parse_subsystem,
 )
@@ -87,10 +88,21 @@ from simpul.gateway.dataplane.upstream import (
     UpstreamTimeout,
     split_url,
 )
+from simpul.gateway.dataplane.usertoken import (
+    SUBJECT_CLIENT_HEADER,
+    SUBJECT_HEADER,
+    SUBJECT_SCOPE_HEADER,
+    TOKEN_HEADER,
+    TokenRefused,
+    VerifiedUser,
+)
+from simpul.gateway.dataplane.usertoken import verify as verify_user_token
 from simpul.gateway.msglog import LogWriter, MessageRecord
 from simpul.gateway.msglog import repository as msglog_repository
 from simpul.gateway.msglog.personal import logged_path
 from simpul.gateway.msglog.refusals import RefusalTally, refusal_rows
+from simpul.gateway.registry.models import EndUserIdentity
+from simpul.identity import service as identity
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +130,10 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-#: The caller's identity headers: each at most once, in any spelling.
-IDENTITY_HEADERS: Final = frozenset({CLIENT_HEADER, GOVSTACK_CLIENT_HEADER, KEY_HEADER})
+#: The caller's identity headers (and the end user's token): each at most once, in any spelling.
+IDENTITY_HEADERS: Final = frozenset(
+    {CLIENT_HEADER, GOVSTACK_CLIENT_HEADER, KEY_HEADER, TOKEN_HEADER}
+)
 #: Headers only the gateway may set, and headers some frameworks take as an instruction to
 #: answer another method or path than the one granted: a caller's are never sent on.
 GATEWAY_SET_HEADERS: Final = frozenset(
@@ -141,6 +155,10 @@ GATEWAY_SET_HEADERS: Final = frozenset(
         b"x-original-url",
         b"x-rewrite-url",
         b"proxy",  # CGI makes it HTTP_PROXY ("httpoxy")
+        # The end user the gateway verified (``usertoken``): a caller must not claim one.
+        SUBJECT_HEADER,
+        SUBJECT_CLIENT_HEADER,
+        SUBJECT_SCOPE_HEADER,
     }
 )
 _NOT_FORWARDED: Final = (
@@ -149,6 +167,8 @@ _NOT_FORWARDED: Final = (
 #: Error codes of refusals that are counted per minute, not logged one by one.
 TOO_MANY_REFUSALS: Final = "too_many_refusals"
 METASERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
+#: Access tokens whose release to a provider is remembered per process (``Gateway._released``).
+RELEASES_KEPT: Final = 65536
 #: API key digests remembered per process (``Gateway._digest``).
 DIGESTS_KEPT: Final = 4096
 NOTIFY_CHANNEL = "simpul_gateway_config"
@@ -364,6 +384,9 @@ class Gateway:
         self._refusals = RefusalTally()
         self._forwarded_hosts: dict[tuple[str, int], bytes] = {}
         self._digests: dict[str, bytes] = {}
+        #: Subjects passed on since the last flush (jti, when), for ``identity.oidc_release``.
+        self._releases: list[tuple[str, datetime]] = []
+        self._released: set[str] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
 
@@ -393,6 +416,7 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._write_refusals()
+        await self._write_releases()
         if self._writer is not None:
             await self._writer.close()
         if self._upstream is not None:
@@ -423,12 +447,35 @@ class Gateway:
             self.snapshot = await asyncio.to_thread(self._load)
             self.metrics.set_config_versions(self.snapshot)
             log.info("gateway configuration reloaded")
+            for service in identity_problems(self.snapshot):
+                log.warning(
+                    "service %s asks for user tokens but its region publishes no signing key",
+                    service,
+                )
             return True
 
     async def _write_refusals_regularly(self) -> None:
         while True:
             await asyncio.sleep(self.settings.gateway_refusal_flush_seconds)
             await self._write_refusals()
+            await self._write_releases()
+
+    async def _write_releases(self) -> None:
+        """Record the subjects passed on to providers (``identity.record_gateway_releases``),
+        batched off the hot path; kept for the next flush when the database fails."""
+        if not self._releases or self._engine is None:
+            return
+        releases, self._releases = self._releases, []
+        try:
+            await asyncio.to_thread(self._add_releases, releases)
+        except Exception:
+            log.warning("subject releases could not be written; keeping them", exc_info=True)
+            self._releases = releases + self._releases
+
+    def _add_releases(self, releases: list[tuple[str, datetime]]) -> None:
+        assert self._engine is not None
+        with Session(self._engine) as session, session.begin():
+            identity.record_gateway_releases(session, releases)
 
     async def _write_refusals(self) -> None:
         """Add the counts of unidentified refusals to ``gateway_refusal``; keep them on failure."""
@@ -570,11 +617,12 @@ class Gateway:
                 await self._limit(client)
                 service = self._resolve(snapshot, ex)
                 self._authorise(snapshot, client, service, ex)
+                user = self._end_user(snapshot, scope, client, service)
                 body = await self._read_body(scope, receive, service, ex)
             except Refusal as refusal:
                 await self._refuse(scope, send, ex, refusal)
                 return
-            await self._forward(scope, send, service, client, body, ex)
+            await self._forward(scope, send, service, client, body, ex, user)
         finally:
             i18n.current_locale.reset(locale_token)
 
@@ -664,6 +712,46 @@ class Gateway:
                 _("Aplikasi pemanggil belum diberi akses ke layanan ini. Ajukan hak akses."),
             )
 
+    def _end_user(
+        self, snapshot: Snapshot, scope: Scope, client: ClientConf, service: ServiceConf
+    ) -> VerifiedUser | None:
+        """The verified user of ``X-Simpul-User-Token`` where the service asks for one
+        (``usertoken``); a token sent to a service that does not is ignored (and not sent on)."""
+        if service.end_user is EndUserIdentity.NONE:
+            return None
+        token = _header(scope, TOKEN_HEADER)
+        if not token:
+            if service.end_user is EndUserIdentity.OPTIONAL:
+                return None
+            raise Refusal(
+                401,
+                "user_token_missing",
+                _(
+                    "Layanan ini memerlukan token akses pengguna dari penyedia identitas "
+                    "wilayah: kirim header X-Simpul-User-Token."
+                ),
+            )
+        if client.app_id is None:
+            raise _user_token_refused(TokenRefused("user_token_invalid", "no app"), service)
+        try:
+            return verify_user_token(
+                token.strip(),
+                snapshot.issuers.get(service.region_id),
+                caller_app=client.app_id,
+                required_scopes=service.end_user_scopes,
+            )
+        except TokenRefused as refused:
+            raise _user_token_refused(refused, service) from None
+
+    def _release(self, user: VerifiedUser) -> None:
+        """Remember, once per access token, that its subject went to a provider."""
+        if user.jti in self._released:
+            return
+        if len(self._released) >= RELEASES_KEPT:
+            self._released.clear()
+        self._released.add(user.jti)
+        self._releases.append((user.jti, datetime.now(UTC)))
+
     async def _read_body(
         self, scope: Scope, receive: Receive, service: ServiceConf, ex: Exchange
     ) -> bytes:
@@ -699,11 +787,15 @@ class Gateway:
         return body
 
     def _upstream_headers(
-        self, scope: Scope, client: ClientConf, ex: Exchange
+        self, scope: Scope, client: ClientConf, ex: Exchange, user: VerifiedUser | None = None
     ) -> list[tuple[bytes, bytes]]:
         """The caller's end-to-end headers, then what only the gateway says."""
         headers = _headers(scope).forward
         headers.append((CLIENT_HEADER, client.header_value))
+        if user is not None:
+            headers.append((SUBJECT_HEADER, user.subject.encode()))
+            headers.append((SUBJECT_CLIENT_HEADER, user.client_id.encode()))
+            headers.append((SUBJECT_SCOPE_HEADER, user.scope.encode()))
         headers.append((b"x-request-id", str(ex.request_id).encode()))
         peer = scope.get("client")
         if peer:
@@ -732,6 +824,7 @@ class Gateway:
         client: ClientConf,
         body: bytes,
         ex: Exchange,
+        user: VerifiedUser | None = None,
     ) -> None:
         assert self._upstream is not None
         origin, base = self._origin(service)
@@ -744,7 +837,7 @@ class Gateway:
                 ex.method,
                 origin,
                 target,
-                self._upstream_headers(scope, client, ex),
+                self._upstream_headers(scope, client, ex, user),
                 body,
                 connect_timeout=min(timeout, 10.0),
                 read_timeout=timeout,
@@ -787,6 +880,8 @@ class Gateway:
                 ),
             )
             return
+        if user is not None:  # the provider has the subject now
+            self._release(user)
         try:
             await self._relay(send, response, ex, timeout)
         finally:
@@ -1045,6 +1140,28 @@ def _key_invalid() -> Refusal:
         "key_invalid",
         _("Kunci API tidak dikenal, sudah dicabut, atau bukan milik aplikasi pemanggil."),
     )
+
+
+def _user_token_refused(refused: TokenRefused, service: ServiceConf) -> Refusal:
+    """401 for a token that is not valid for this caller; 403 when it lacks a scope (RFC
+    6750 3.1). The message never repeats the token."""
+    if refused.code == "user_token_scope":
+        return Refusal(
+            403,
+            refused.code,
+            _("Token akses pengguna tidak memuat cakupan yang diperlukan layanan ini: %(s)s.")
+            % {"s": " ".join(sorted(service.end_user_scopes))},
+        )
+    if refused.code == "user_token_expired":
+        message = _("Token akses pengguna sudah kedaluwarsa: minta token baru.")
+    elif refused.code == "user_token_revoked":
+        message = _("Token akses pengguna sudah dicabut.")
+    else:
+        message = _(
+            "Token akses pengguna tidak sah untuk aplikasi pemanggil ini: tanda tangan, "
+            "penerbit, jenis, masa berlaku, atau aplikasi penerimanya tidak cocok."
+        )
+    return Refusal(401, refused.code, message)
 
 
 def _json(payload: object) -> bytes:

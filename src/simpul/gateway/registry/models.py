@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.i18n import lazy
@@ -41,6 +41,22 @@ GRANT_STATUS_LABELS = {
     "approved": lazy("Disetujui"),
     "rejected": lazy("Ditolak"),
     "revoked": lazy("Dicabut"),
+}
+
+
+class EndUserIdentity(enum.StrEnum):
+    """Whether a service asks for the end user's access token (decision 0057): the calling app
+    still authenticates as itself; the token says on whose behalf it calls."""
+
+    NONE = "none"  # no token looked at, no subject passed on
+    OPTIONAL = "optional"  # a token, when sent, must be valid; its subject is passed on
+    REQUIRED = "required"  # no call without a valid token
+
+
+END_USER_IDENTITY_LABELS = {
+    "none": lazy("Tidak dipakai"),
+    "optional": lazy("Opsional: diteruskan bila dikirim"),
+    "required": lazy("Wajib: panggilan tanpa token pengguna ditolak"),
 }
 
 
@@ -75,6 +91,16 @@ class GatewayService(IdMixin, TimestampMixin, RegionScoped, Base):
     max_body_bytes: Mapped[int] = mapped_column(BigInteger, default=10 * 1024 * 1024)
     #: When the service was first enabled: the provider app counts as integrated from then.
     first_enabled_at: Mapped[datetime | None]
+    #: Whether calls carry the end user's access token (``X-Simpul-User-Token``).
+    end_user_identity: Mapped[EndUserIdentity] = mapped_column(
+        value_enum(EndUserIdentity, "gateway_end_user_identity"),
+        default=EndUserIdentity.NONE,
+        server_default=EndUserIdentity.NONE.value,
+    )
+    #: The scopes such a token must carry (always including ``openid``).
+    end_user_scopes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(40)), default=list, server_default="{}"
+    )
 
 
 class GatewayEndpoint(IdMixin, RegionScoped, Base):

@@ -32,7 +32,7 @@ from simpul.gateway.registry.forms import (
     read_form,
     see,
 )
-from simpul.gateway.registry.models import GatewayEndpoint
+from simpul.gateway.registry.models import END_USER_IDENTITY_LABELS, GatewayEndpoint
 from simpul.gateway.registry.service import GrantQuery, ServiceDetail
 from simpul.inventory import service as inventory
 from simpul.web.csrf import csrf_protect
@@ -45,6 +45,7 @@ router = APIRouter(
 Url = Annotated[str, Form(max_length=500)]
 Title = Annotated[str, Form(max_length=300)]
 Short = Annotated[str, Form(max_length=20)]
+Scopes = Annotated[str, Form(max_length=200)]
 Checkbox = Annotated[str | None, Form()]
 Pasted = Annotated[str, Form()]
 Upload = Annotated[UploadFile | None, File()]
@@ -164,6 +165,8 @@ def _service_page(
         "timeout_seconds": f"{service.timeout_seconds:g}",
         "max_body_mb": f"{service.max_body_bytes / (1024 * 1024):g}",
         "log_bodies": service.log_bodies,
+        "end_user_identity": service.end_user_identity.value,
+        "end_user_scopes": " ".join(service.end_user_scopes),
     }
     if form == "settings" and values:
         settings = values
@@ -183,6 +186,7 @@ def _service_page(
             "notice": notice(pesan),
             "form": form,
             "settings": settings,
+            "end_user_labels": END_USER_IDENTITY_LABELS,
             "document_text": (values or {}).get("openapi", "") if form == "document" else "",
             "document_problems": document_problems(error),
             "back": f"{area(region)}/layanan/{service.id}",
@@ -326,8 +330,11 @@ def change_service_settings(
     timeout_seconds: Short = "",
     max_body_mb: Short = "",
     log_bodies: Checkbox = None,
+    end_user_identity: Short = "none",
+    end_user_scopes: Scopes = "",
 ) -> Response:
-    """Change where requests go, the time limit, the size limit and whether bodies are kept."""
+    """Change where requests go, the time limit, the size limit, whether bodies are kept and
+    whether calls carry the end user's identity."""
     detail = _service_or_404(session, region, service_id)
     values = {
         "upstream_url": upstream_url,
@@ -335,6 +342,8 @@ def change_service_settings(
         "timeout_seconds": timeout_seconds,
         "max_body_mb": max_body_mb,
         "log_bodies": log_bodies is not None,
+        "end_user_identity": end_user_identity,
+        "end_user_scopes": end_user_scopes,
     }
 
     def change() -> Any:
@@ -353,6 +362,8 @@ def change_service_settings(
             max_body_bytes=round(size_mb * 1024 * 1024),
             log_bodies=log_bodies is not None,
             title=title,
+            end_user_identity=end_user_identity,
+            end_user_scopes=end_user_scopes,
         )
 
     result = attempt(session, change)

@@ -12,7 +12,7 @@ from simpul.core.errors import Conflict, NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.gateway.registry import repository
-from simpul.gateway.registry.models import GatewayEndpoint, GatewayService
+from simpul.gateway.registry.models import EndUserIdentity, GatewayEndpoint, GatewayService
 from simpul.gateway.registry.openapi_docs import parse_openapi
 from simpul.gateway.registry.service.common import (
     DEFAULT_MAX_BODY_BYTES,
@@ -30,7 +30,32 @@ from simpul.gateway.registry.service.common import (
     timeout_problem,
     upstream_url_problem,
 )
+from simpul.identity.models import SCOPES
 from simpul.inventory.models import IntegrationState
+
+
+def end_user_scopes_of(text: str) -> tuple[list[str], dict[str, str] | None]:
+    """The scopes typed in the service form (spaces or commas between them), ``openid``
+    always among them, and the problem with the text, if any."""
+    wanted = [s for s in text.replace(",", " ").split() if s]
+    unknown = [s for s in wanted if s not in SCOPES]
+    if unknown:
+        return [], problem(
+            "end_user_scopes",
+            _("Cakupan tidak dikenal: %(unknown)s. Pilihan: %(known)s.")
+            % {"unknown": ", ".join(unknown[:5])[:200], "known": ", ".join(SCOPES)},
+        )
+    return sorted({"openid", *wanted}), None
+
+
+def end_user_identity_of(value: str) -> tuple[EndUserIdentity | None, dict[str, str] | None]:
+    try:
+        return EndUserIdentity(value), None
+    except ValueError:
+        return None, problem(
+            "end_user_identity", _("Pilih salah satu: tidak dipakai, opsional, atau wajib.")
+        )
+
 
 # -- integration state of provider apps -------------------------------------------------------
 
@@ -246,14 +271,30 @@ def update_service_settings(
     max_body_bytes: int | None = None,
     log_bodies: bool | None = None,
     title: str | None = None,
+    end_user_identity: str | None = None,
+    end_user_scopes: str | None = None,
 ) -> GatewayService:
-    """Change what is given (None: leave as is); the audit event lists old and new values."""
+    """Change what is given (None: leave as is); the audit event lists old and new values.
+
+    ``end_user_identity`` (``none``, ``optional``, ``required``) and ``end_user_scopes`` (the
+    scopes a user's access token must carry, ``openid`` always) say whether calls carry the
+    end user's identity (``gateway.dataplane.usertoken``)."""
     service = require_service(session, region, service_id)
     upstream_url = upstream_url.strip() if upstream_url is not None else None
     title = title.strip() if title is not None else None
     url_problem = upstream_url_problem(upstream_url) if upstream_url is not None else None
+    mode, mode_problem = (
+        end_user_identity_of(end_user_identity.strip())
+        if end_user_identity is not None
+        else (None, None)
+    )
+    scopes, scopes_problem = (
+        end_user_scopes_of(end_user_scopes) if end_user_scopes is not None else (None, None)
+    )
     raise_if(
         [
+            mode_problem,
+            scopes_problem,
             problem("upstream_url", url_problem) if url_problem else None,
             timeout_problem(timeout_seconds) if timeout_seconds is not None else None,
             max_body_problem(max_body_bytes) if max_body_bytes is not None else None,
@@ -267,6 +308,8 @@ def update_service_settings(
         "max_body_bytes": max_body_bytes,
         "log_bodies": log_bodies,
         "title": title,
+        "end_user_identity": mode,
+        "end_user_scopes": scopes,
     }
     changes: dict[str, list[Any]] = {}
     for name, value in wanted.items():
