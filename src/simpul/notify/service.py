@@ -84,6 +84,8 @@ def save_channel_choices(
                 }
             ],
         )
+    if number != user.phone:
+        user.phone_verified_at = None  # a number typed here was never proved
     user.phone = number
     for choice in offered:
         set_channel(session, region, user, choice.channel.value, enabled=choice.channel in enabled)
@@ -163,3 +165,8 @@ def mark_notification_read(
 
 def mark_all_notifications_read(session: Session, region: Region, user: User) -> int:
     return repository.mark_read(session, region.id, user.id, utcnow())
+
+
+def whatsapp_offered(config: NotifyConfig | None = None) -> bool:
+    """Whether this deployment sends WhatsApp messages (phone verification needs it)."""
+    return (config or notify_config()).whatsapp is not None

@@ -1,0 +1,109 @@
+"""Password reset by e-mail: the link goes out through the outbox to a real SMTP server, works
+once, expires, and ends every login and token of the account."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from simpul.accounts.models import AccountLink, ApiToken, User, UserSession
+from simpul.accounts.service import create_api_token, start_session
+from simpul.core.models import Region
+from tests.factories import csrf_from, make_region, make_user, post_form
+from tests.notify.conftest import MailServer, running_mail_server
+from tests.security.test_account_enumeration import deliver, text_of
+
+EMAIL = "warga.lupa@example.org"
+
+
+@pytest.fixture
+def region(session: Session) -> Region:
+    region = make_region(session, "kota-uji", "Kota Uji")
+    make_user(session, region, EMAIL, "sandi-lama-123")
+    session.flush()
+    return region
+
+
+@pytest.fixture
+def mail() -> Iterator[MailServer]:
+    with running_mail_server() as server:
+        yield server
+
+
+def reset_link(session: Session, mail: MailServer) -> str:
+    messages = deliver(session, mail)
+    body = text_of(messages[-1])
+    match = re.search(r"https://layanan\.example\.go\.id(/kota-uji/lupa-sandi/atur\?t=\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def set_password(client: TestClient, path: str, password: str = "sandi-baru-456") -> object:
+    page = client.get(path)
+    token = path.split("t=", 1)[1]
+    return client.post(
+        "/kota-uji/lupa-sandi/atur",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "token": token,
+            "new_password": password,
+            "new_password_confirm": password,
+        },
+        follow_redirects=False,
+    )
+
+
+def test_the_login_page_links_to_the_reset(client: TestClient, region: Region) -> None:
+    assert 'href="/kota-uji/lupa-sandi"' in client.get("/kota-uji/masuk").text
+
+
+def test_reset_link_works_once_and_ends_sessions_and_tokens(
+    client: TestClient, session: Session, region: Region, mail: MailServer
+) -> None:
+    user = session.scalars(select(User).where(User.email == EMAIL)).one()
+    start_session(session, user)
+    create_api_token(session, user, "skrip")
+    answer = post_form(client, "/kota-uji/lupa-sandi", {"email": EMAIL})
+    assert answer.status_code == 200 and "Periksa e-mail Anda" in answer.text
+    path = reset_link(session, mail)
+    assert mail.envelopes[-1] == [EMAIL]
+    stored = session.scalars(select(AccountLink)).one()
+    assert path.split("t=")[1].encode() not in stored.token_hash
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
+    done = set_password(client, path)
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    session.expire_all()
+    assert session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all() == []
+    assert all(t.revoked_at for t in session.scalars(select(ApiToken)).all())
+    login = post_form(client, "/kota-uji/masuk", {"email": EMAIL, "password": "sandi-baru-456"})
+    assert login.status_code == 303
+    again = client.get(path)
+    assert again.status_code == 404 and "Minta tautan baru" in again.text
+    told = deliver(session, mail)
+    assert any("sudah diganti" in str(m["Subject"]) for m in told)
+
+
+def test_the_link_expires(
+    client: TestClient, session: Session, region: Region, mail: MailServer
+) -> None:
+    post_form(client, "/kota-uji/lupa-sandi", {"email": EMAIL})
+    path = reset_link(session, mail)
+    link = session.scalars(select(AccountLink)).one()
+    link.expires_at = link.created_at - timedelta(seconds=1)
+    session.flush()
+    assert client.get(path).status_code == 404
+
+
+def test_unknown_address_gets_the_same_page_and_no_mail(
+    client: TestClient, session: Session, region: Region, mail: MailServer
+) -> None:
+    answer = post_form(client, "/kota-uji/lupa-sandi", {"email": "tidak.ada@example.org"})
+    assert answer.status_code == 200 and "Periksa e-mail Anda" in answer.text
+    assert deliver(session, mail) == []
