@@ -112,10 +112,10 @@ def message_parts(
     """The link (and body) of a recovery notice, in the current locale; None for others."""
     base = public_url.rstrip("/")
     if kind == "password_reset":
-        token = link_token(uuid.UUID(str(params["link"])), region.id)
+        token = link_token(uuid.UUID(str(params["link_id"])), region.id)
         return MessageParts(reset_url(region, base, token), _("Pasang kata sandi baru"))
     if kind == "email_change_confirm":
-        token = link_token(uuid.UUID(str(params["link"])), region.id)
+        token = link_token(uuid.UUID(str(params["link_id"])), region.id)
         return MessageParts(email_change_url(region, base, token), _("Pastikan alamat e-mail"))
     if kind == "phone_code":
         code = phone_code(uuid.UUID(str(params["verification"])), region.id)
@@ -268,7 +268,7 @@ def request_password_reset(
         "password_reset",
         region=region.name,
         minutes=minutes,
-        link=str(link.id),
+        link_id=str(link.id),
     )
     audit_own_action(session, user, "account.password_reset_request", "user", user.id)
     return ResetRequested(email, minutes)
@@ -292,6 +292,8 @@ def reset_password(session: Session, region: Region, token: str, *, new: str, co
     now = utcnow()
     link.used_at = now
     user.password_hash = hash_password(new)
+    if user.email_verified_at is None:
+        user.email_verified_at = now  # the link reached the account's address
     repository.delete_other_sessions(session, user.id, None)
     revoked = recovery_repository.revoke_api_tokens(session, user.id, now)
     app_tokens = identity_service.revoke_all_tokens(session, user, reason="password_reset")
@@ -370,7 +372,7 @@ def request_email_change(
             recipient=email,
             region=region.name,
             hours=hours,
-            link=str(link.id),
+            link_id=str(link.id),
         )
     notices.notify_account(
         session, user, "email_change_requested", region=region.name, new=_masked_email(email)
