@@ -4,6 +4,7 @@ once, expires, and ends every login and token of the account."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,10 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from simpul.accounts import recovery
 from simpul.accounts.models import AccountLink, ApiToken, User, UserSession
 from simpul.accounts.service import create_api_token, start_session
-from simpul.core.models import Region
+from simpul.core.models import Region, utcnow
+from simpul.identity.models import OidcToken
 from tests.factories import csrf_from, make_region, make_user, post_form
+from tests.identity.conftest import IdentityWorld, identity_world  # noqa: F401 - a fixture
 from tests.notify.conftest import MailServer, running_mail_server
 from tests.security.test_account_enumeration import deliver, text_of
 
@@ -107,3 +111,36 @@ def test_unknown_address_gets_the_same_page_and_no_mail(
     answer = post_form(client, "/kota-uji/lupa-sandi", {"email": "tidak.ada@example.org"})
     assert answer.status_code == 200 and "Periksa e-mail Anda" in answer.text
     assert deliver(session, mail) == []
+
+
+def test_a_reset_ends_the_tokens_apps_hold(
+    session: Session,
+    identity_world: IdentityWorld,  # noqa: F811 - the fixture imported above, asked for by name
+) -> None:
+    """The apps signed in through Simpul lose their tokens (identity.revoke_all_tokens)."""
+    world = identity_world
+    now = utcnow()
+    token = OidcToken(
+        region_id=world.region.id,
+        client_pk=world.portal.id,
+        user_id=world.citizen.id,
+        family_id=uuid.uuid4(),
+        scope="openid",
+        access_jti=uuid.uuid4().hex,
+        access_expires_at=now + timedelta(hours=1),
+        auth_time=now,
+    )
+    session.add(token)
+    session.flush()
+    recovery.request_password_reset(session, world.region, world.citizen.email, client=None)
+    link = session.scalars(select(AccountLink)).one()
+    recovery.reset_password(
+        session,
+        world.region,
+        recovery.link_token(link.id, world.region.id),
+        new="sandi-baru-456",
+        confirm="sandi-baru-456",
+    )
+    session.refresh(token)
+    assert token.revoked_at is not None and token.revoked_reason == "password_reset"
+    assert world.citizen.email_verified_at is not None
