@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import User
+from simpul.accounts import recovery
+from simpul.accounts.models import AccountLink, User
 from simpul.core.models import Region
 from tests.factories import csrf_from, make_region, make_user, post_form
 from tests.notify.conftest import running_mail_server
@@ -91,3 +92,19 @@ def test_an_address_of_another_account_is_answered_alike_and_its_owner_told(
         messages = deliver(session, mail)
     assert sorted(str(m["To"]) for m in messages) == [OLD, "orang.lain@example.org"]
     assert all("kontak/email?t=" not in text_of(m) for m in messages)
+
+
+def test_a_registration_waiting_for_activation_gives_way_to_the_proved_owner(
+    session: Session, region: Region
+) -> None:
+    owner = session.scalars(select(User).where(User.email == OLD)).one()
+    waiting = make_user(session, region, NEW, "sandi-tunggu-1", nik="3273012505950003")
+    waiting.activated_at = None
+    session.flush()
+    recovery.request_email_change(
+        session, region, owner, password="sandi-pemilik-1", new_email=NEW, client=None
+    )
+    link = session.scalars(select(AccountLink)).one()
+    recovery.confirm_email_change(session, region, recovery.link_token(link.id, region.id))
+    assert owner.email == NEW
+    assert session.get(User, waiting.id) is None

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from simpul.accounts import recovery_repository, repository
@@ -34,6 +35,7 @@ from simpul.accounts.models import (
 )
 from simpul.accounts.service import (
     audit_own_action,
+    discard_pending_registrations,
     email_hash,
     normalise_email,
     normalise_phone,
@@ -387,17 +389,33 @@ def check_email_change_link(session: Session, region: Region, token: str) -> str
     return link.new_email
 
 
+def _address_taken() -> NotFound:
+    return NotFound(_("Alamat e-mail ini sudah dipakai akun lain, jadi tidak diganti."))
+
+
 def confirm_email_change(session: Session, region: Region, token: str) -> User:
     """Make the link's address the account's (verified now); tell the old address."""
     link, user = _open_link(session, region, token, AccountLinkPurpose.EMAIL_CHANGE)
     now = utcnow()
     link.used_at = now
     if repository.get_user_by_email(session, region.id, link.new_email) is not None:
-        raise NotFound(_("Alamat e-mail ini sudah dipakai akun lain, jadi tidak diganti."))
+        raise _address_taken()
+    # A registration still waiting for activation gives way to the owner who proved the
+    # address (as to an account an administrator makes).
+    discard_pending_registrations(
+        session,
+        region,
+        repository.delete_pending_registrations(session, region.id, email=link.new_email),
+    )
     old = user.email
-    user.email = link.new_email
-    user.email_verified_at = now
-    session.flush()
+    try:
+        with session.begin_nested():
+            user.email = link.new_email
+            user.email_verified_at = now
+            session.flush()
+    except IntegrityError:
+        # Another account took the address at the same moment.
+        raise _address_taken() from None
     notices.notify_account(
         session,
         user,
