@@ -79,6 +79,7 @@ def test_citizen_registers_opens_the_link_and_is_logged_in(
     assert "3273012505950003" not in account.text
     session.refresh(user)
     assert user.activated_at is not None
+    assert user.email_verified_at == user.activated_at
     assert user.phone == "081298765432"
     assert user.nik_hash is not None and b"3273012505950003" not in user.nik_hash
     assert "3273012505950003" not in (user.nik_encrypted or "")

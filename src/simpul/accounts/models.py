@@ -283,3 +283,60 @@ class RegistrationAttempt(IdMixin, RegionScoped, Base):
     nik_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     email_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, index=True)
+
+
+class AccountLinkPurpose(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+    EMAIL_CHANGE = "email_change"
+
+
+class AccountLink(IdMixin, RegionScoped, Base):
+    """A single-use link sent by e-mail: a password reset, or the proof that a new e-mail
+    address is the owner's (``accounts.recovery``). Only the token's digest is stored."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (Index("ix_account_link_user", "user_id", "purpose"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    purpose: Mapped[AccountLinkPurpose] = mapped_column(
+        value_enum(AccountLinkPurpose, "account_link_purpose")
+    )
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: The address an e-mail change goes to (empty for a password reset).
+    new_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class PhoneVerification(IdMixin, RegionScoped, Base):
+    """A one-time code sent to a phone number the owner wants on their account; the code is
+    stored as a keyed hash, tried at most ``phone_code_max_tries`` times."""
+
+    __tablename__ = "phone_verification"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    expires_at: Mapped[datetime]
+    tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+
+
+class RecoveryAttempt(IdMixin, RegionScoped, Base):
+    """One request that sends a message (a reset link, a change link, a phone code), kept for
+    throttling: per source address and per subject (a keyed hash of the e-mail or the account)."""
+
+    __tablename__ = "recovery_attempt"
+    __table_args__ = (
+        Index("ix_recovery_attempt_subject", "region_id", "action", "subject_hash", "at"),
+        Index("ix_recovery_attempt_source", "action", "source", "at"),
+    )
+
+    action: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(45))
+    subject_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow, index=True)

@@ -161,6 +161,11 @@ LOGIN_NOTICES: Final = {
     "sandi-dipasang": lazy(
         "Kata sandi Anda sudah dipasang. Silakan masuk dengan e-mail dan kata sandi itu."
     ),
+    # accounts.recovery_pages: a password set through a reset link.
+    "sandi-diganti": lazy(
+        "Kata sandi sudah diganti dan semua login akun diakhiri. Silakan masuk dengan kata "
+        "sandi baru."
+    ),
 }
 
 

@@ -340,6 +340,7 @@ def activate(session: Session, region: Region, user_id: uuid.UUID, code: str) ->
     if _expired(user, now):
         raise _link_not_valid()
     user.activated_at = now
+    user.email_verified_at = now  # the link reached the address
     audit_own_action(session, user, "account.register", "user", user.id)
     notices.mark_all_read(session, region, user.id)  # the activation message is done with
     return user

@@ -64,6 +64,41 @@ ACCOUNT_TEXTS: Final = {
         "e-mail ini. Anda sudah punya akun dengan alamat ini, jadi akun baru tidak dibuat. Bila "
         "itu Anda, silakan masuk. Bila bukan Anda, abaikan pesan ini."
     ),
+    # Account recovery and verification (accounts/recovery).
+    "password_reset": lazy(
+        "Ada permintaan untuk mengganti kata sandi akun Anda di layanan daring %(region)s. Buka "
+        "tautan di bawah dalam %(minutes)s menit untuk memasang kata sandi baru; tautan hanya "
+        "dapat dipakai sekali. Bila Anda tidak memintanya, abaikan pesan ini: kata sandi Anda "
+        "tidak berubah."
+    ),
+    "password_reset_done": lazy(
+        "Kata sandi akun Anda di layanan daring %(region)s baru saja diganti lewat tautan lupa "
+        "kata sandi, dan semua login serta token akun Anda diakhiri. Bila bukan Anda yang "
+        'menggantinya, segera minta tautan baru lewat "Lupa kata sandi?" di halaman masuk dan '
+        "hubungi layanan bantuan."
+    ),
+    "email_change_confirm": lazy(
+        "Anda meminta alamat e-mail ini menjadi alamat akun Anda di layanan daring %(region)s. "
+        "Buka tautan di bawah dalam %(hours)s jam untuk memastikannya; sebelum itu alamat akun "
+        "tidak berubah. Bila Anda tidak memintanya, abaikan pesan ini."
+    ),
+    "email_change_requested": lazy(
+        "Ada permintaan dari akun Anda di layanan daring %(region)s untuk mengganti alamat e-mail "
+        "akun menjadi %(new)s. Alamat belum berubah sampai tautan yang dikirim ke alamat baru "
+        "dibuka. Bila bukan Anda yang memintanya, segera ganti kata sandi Anda dan hubungi "
+        "layanan bantuan."
+    ),
+    "email_change_done": lazy(
+        "Alamat e-mail akun Anda di layanan daring %(region)s sudah diganti menjadi %(new)s; "
+        "pesan tentang akun selanjutnya dikirim ke alamat itu. Bila bukan Anda yang "
+        "menggantinya, segera hubungi layanan bantuan."
+    ),
+    "email_change_taken": lazy(
+        "Ada permintaan untuk memakai alamat e-mail ini pada akun lain di layanan daring "
+        "%(region)s. Alamat ini sudah dipakai akun Anda, jadi tidak ada yang berubah. Bila "
+        "bukan Anda, abaikan pesan ini."
+    ),
+    "phone_code": lazy("Kode verifikasi dikirim lewat WhatsApp ke nomor %(phone)s."),
 }
 
 
@@ -139,20 +174,37 @@ def notify_applicant(
     return notice
 
 
-def notify_account(session: Session, user: User, kind: str, **params: Any) -> Notification:
+def notify_account(
+    session: Session,
+    user: User,
+    kind: str,
+    *,
+    channel: str = "",
+    recipient: str = "",
+    **params: Any,
+) -> Notification:
     """Tell the owner of ``user`` something about the account itself (in the caller's
     transaction). Goes by e-mail only, whatever channels they chose: it is about the
-    account's security, and the phone number on an account was never proved to be theirs."""
+    account's security, and the phone number on an account was never proved to be theirs.
+    ``channel`` and ``recipient`` (account recovery): only that channel, to that address (a
+    new e-mail address or phone number the owner is proving)."""
     if kind not in ACCOUNT_TEXTS:
         raise ValueError(f"unknown account notice kind {kind}")
     notice = Notification(
         region_id=user.region_id, user_id=user.id, application_id=None, kind=kind, params=params
     )
-    _publish(session, notice, email_only=True)
+    _publish(session, notice, email_only=True, channel=channel, recipient=recipient)
     return notice
 
 
-def _publish(session: Session, notice: Notification, *, email_only: bool = False) -> None:
+def _publish(
+    session: Session,
+    notice: Notification,
+    *,
+    email_only: bool = False,
+    channel: str = "",
+    recipient: str = "",
+) -> None:
     """Write the notice and say so: notify queues its e-mail/webhook deliveries in the same
     transaction (``NotificationCreated``), so they exist only if it commits."""
     repository.add(session, notice)
@@ -160,7 +212,11 @@ def _publish(session: Session, notice: Notification, *, email_only: bool = False
     events.publish(
         session,
         events.NotificationCreated(
-            region_id=notice.region_id, notification_id=notice.id, email_only=email_only
+            region_id=notice.region_id,
+            notification_id=notice.id,
+            email_only=email_only,
+            channel=channel,
+            recipient=recipient,
         ),
     )
 

@@ -139,3 +139,7 @@ class NotificationCreated(Event):
     region_id: uuid.UUID
     notification_id: uuid.UUID
     email_only: bool = False
+    #: Account recovery: only this channel ("email", "whatsapp"), to ``recipient`` rather
+    #: than the account's own address (a new e-mail address or phone number being proved).
+    channel: str = ""
+    recipient: str = ""

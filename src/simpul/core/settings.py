@@ -182,6 +182,21 @@ class Settings(BaseSettings):
 
     # -- Account recovery and verification (accounts/recovery) ------------------------------
 
+    #: How long a password reset link works.
+    password_reset_minutes: int = Field(default=30, ge=5)
+    #: How long the link that proves a new e-mail address works.
+    email_change_hours: int = Field(default=24, ge=1)
+    #: How long a phone verification code works, and how many wrong tries it takes.
+    phone_code_minutes: int = Field(default=10, ge=1)
+    phone_code_max_tries: int = Field(default=5, ge=1)
+    #: The least time between two codes sent for one account.
+    phone_code_resend_seconds: int = Field(default=60, ge=0)
+    #: Requests that send a reset link, change link or phone code, per window: per e-mail
+    #: address (or account) and per source address.
+    recovery_window_minutes: int = Field(default=60, ge=1)
+    recovery_max_per_subject: int = Field(default=5, ge=1)
+    recovery_max_per_ip: int = Field(default=20, ge=1)
+
     # -- Data rights under UU PDP (identity/rights) -----------------------------------------
 
     def resolved_secret_key(self) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from simpul.accounts import recovery
 from simpul.accounts.models import User
 from simpul.accounts.registration import activation_url
 from simpul.accounts.staff_invitations import invitation_url
@@ -58,6 +59,13 @@ _ACCOUNT_SUBJECTS = {
     "registration_attempt_nik": lazy("Percobaan pendaftaran dengan NIK Anda"),
     "staff_invitation": lazy("Undangan petugas: pasang kata sandi Anda"),
     "registration_attempt_email": lazy("Percobaan pendaftaran dengan alamat e-mail Anda"),
+    "password_reset": lazy("Ganti kata sandi akun Anda"),
+    "password_reset_done": lazy("Kata sandi akun Anda sudah diganti"),
+    "email_change_confirm": lazy("Pastikan alamat e-mail baru Anda"),
+    "email_change_requested": lazy("Permintaan ganti alamat e-mail akun Anda"),
+    "email_change_done": lazy("Alamat e-mail akun Anda sudah diganti"),
+    "email_change_taken": lazy("Alamat e-mail Anda diminta untuk akun lain"),
+    "phone_code": lazy("Kode verifikasi nomor HP"),
 }
 
 
@@ -129,6 +137,22 @@ def _compose_account_notice(
                 % {"region": region.name},
             )
     with in_locale(locale):
+        parts = recovery.message_parts(notice.kind, notice.params, region, base)
+        if parts is not None:
+            return Message(
+                locale=locale,
+                title=str(_ACCOUNT_SUBJECTS[notice.kind]),
+                body=parts.body or text_of(notice),
+                url=parts.url,
+                greeting=i18n.gettext("Yth. %(name)s,") % {"name": user.full_name},
+                link_label=parts.link_label,
+                region_name=region.name,
+                footer=i18n.gettext(
+                    "Pesan keamanan ini dikirim otomatis oleh layanan daring %(region)s ke "
+                    "alamat e-mail akun, apa pun pilihan saluran pemberitahuan Anda."
+                )
+                % {"region": region.name},
+            )
         return Message(
             locale=locale,
             title=str(_ACCOUNT_SUBJECTS[notice.kind]),

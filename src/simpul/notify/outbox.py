@@ -52,12 +52,16 @@ def enqueue_for_notification(
     *,
     config: NotifyConfig | None = None,
     channels: Collection[Channel] | None = None,
+    recipient: str | None = None,
 ) -> Sequence[Delivery]:
     """Queue the deliveries of an in-app notification to its reader's chosen channels (or
     exactly ``channels``, whatever the reader chose: an account's security notices).
 
     Call it in the transaction that writes the notification: the deliveries commit or roll
     back with it, and the workers are woken only if it commits. Only flushes.
+
+    ``recipient`` (with one channel in ``channels``): the address to use instead of the
+    account's own, a new e-mail address or phone number its owner is proving.
     """
     config = config or notify_config()
     user = repository.get_user(session, notification.region_id, notification.user_id)
@@ -70,6 +74,13 @@ def enqueue_for_notification(
         Channel.WEBHOOK: config.webhook_url or "",
         Channel.WHATSAPP: whatsapp_number(user.phone),
     }
+    chosen = _chosen(session, user, config, channels)
+    if recipient is not None and channels is not None and len(channels) == 1:
+        (only,) = channels
+        address = whatsapp_number(recipient) if only is Channel.WHATSAPP else recipient
+        recipients[only] = address
+        reachable = {Channel.EMAIL: True, Channel.WHATSAPP: config.whatsapp is not None}
+        chosen = {c: c is only and bool(address) and reachable.get(c, False) for c in Channel}
     deliveries = [
         Delivery(
             region_id=notification.region_id,
@@ -78,7 +89,7 @@ def enqueue_for_notification(
             channel=channel,
             recipient=recipients[channel],
         )
-        for channel, enabled in _chosen(session, user, config, channels).items()
+        for channel, enabled in chosen.items()
         if enabled
     ]
     for delivery in deliveries:

@@ -84,6 +84,8 @@ def save_channel_choices(
                 }
             ],
         )
+    if number != user.phone:
+        user.phone_verified_at = None  # a number typed here was never proved
     user.phone = number
     for choice in offered:
         set_channel(session, region, user, choice.channel.value, enabled=choice.channel in enabled)
@@ -188,3 +190,8 @@ def notifications_for_export(
         ExportedNotification(n, applications_service.text_of(n), deliveries.get(n.id, []))
         for n in repository.all_notifications_of(session, region.id, user.id)
     ]
+
+
+def whatsapp_offered(config: NotifyConfig | None = None) -> bool:
+    """Whether this deployment sends WhatsApp messages (phone verification needs it)."""
+    return (config or notify_config()).whatsapp is not None

@@ -16,6 +16,14 @@ def queue_deliveries(session: Session, event: events.NotificationCreated) -> Non
     notification = repository.get_notification(session, event.notification_id)
     if notification is None:
         raise LookupError("the notification is gone")
+    if event.channel:
+        enqueue_for_notification(
+            session,
+            notification,
+            channels=(Channel(event.channel),),
+            recipient=event.recipient or None,
+        )
+        return
     enqueue_for_notification(
         session, notification, channels=(Channel.EMAIL,) if event.email_only else None
     )

@@ -258,7 +258,7 @@ def _routers() -> tuple[APIRouter, ...]:
     """Every domain's routers, in the order their paths are matched."""
     from simpul.accounts import api as accounts_api
     from simpul.accounts import pages as accounts_pages
-    from simpul.accounts import staff_pages
+    from simpul.accounts import recovery_pages, staff_pages
     from simpul.applications import api as applications_api
     from simpul.applications import backoffice, payments_api, registration_api, review_pages
     from simpul.applications import pages as applications_pages
@@ -294,6 +294,7 @@ def _routers() -> tuple[APIRouter, ...]:
         # First: /healthz (load balancers call it often) is then matched before the ~300
         # other routes; its three paths ("/", "/lang/{code}", "/healthz") overlap no other.
         web_pages.router,
+        recovery_pages.router,
         catalogue_api.router,
         accounts_api.router,
         applications_api.router,
