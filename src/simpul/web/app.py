@@ -281,6 +281,7 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.evaluation.surveys import pages as survey_pages
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
+    from simpul.identity import mfa_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -293,6 +294,7 @@ def _routers() -> tuple[APIRouter, ...]:
         web_pages.router,
         catalogue_api.router,
         accounts_api.router,
+        mfa_pages.router,
         applications_api.router,
         registration_api.router,
         documents_api.router,
