@@ -76,7 +76,9 @@ def test_a_forged_pending_login_cookie_is_refused(
     client.cookies.set(mfa.PENDING_COOKIE, new_token(), path="/kota-mfa")
     forged = second_step(client, code(), page=LOGIN_PAGE)
     assert forged.status_code == 404 and SESSION_COOKIE not in client.cookies  # type: ignore[attr-defined]
-    assert client.get("/kota-mfa/masuk/verifikasi").status_code == 404
+    back = client.get("/kota-mfa/masuk/verifikasi", follow_redirects=False)
+    assert back.headers["location"] == "/kota-mfa/masuk?pesan=masuk-habis"
+    assert "Waktu masuk sudah habis" in client.get(back.headers["location"]).text
 
 
 def test_a_used_pending_login_cannot_log_in_again(

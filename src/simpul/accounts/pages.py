@@ -176,6 +176,9 @@ def activate(
 #: What the login page says after a redirect (``?pesan=``): an invited officer has just set
 #: their password (``staff_pages.accept_invitation``).
 LOGIN_NOTICES: Final = {
+    "masuk-habis": lazy(
+        "Waktu masuk sudah habis. Silakan masuk lagi dengan e-mail dan kata sandi."
+    ),
     "sandi-dipasang": lazy(
         "Kata sandi Anda sudah dipasang. Silakan masuk dengan e-mail dan kata sandi itu."
     ),

@@ -14,7 +14,8 @@ from simpul.accounts import pages as account_pages
 from simpul.accounts.auth import CurrentPageUser
 from simpul.accounts.models import User
 from simpul.core.database import DbSession
-from simpul.core.errors import InvalidInput
+from simpul.core.errors import InvalidInput, NotFound
+from simpul.core.kit.notices import with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.identity import mfa
@@ -54,6 +55,10 @@ def _pending(request: Request, session: DbSession, region: Region) -> mfa.Pendin
     return mfa.pending_of(session, region, request.cookies.get(mfa.PENDING_COOKIE))
 
 
+def _start_over(region: Region) -> Response:
+    return RedirectResponse(with_notice(f"/{region.slug}/masuk", "masuk-habis"), status_code=303)
+
+
 def _finish(
     request: Request,
     session: DbSession,
@@ -71,7 +76,10 @@ def _finish(
 
 @router.get("/{region}/masuk/verifikasi", response_class=HTMLResponse, name="mfa_verify")
 def verify_form(request: Request, region: CurrentRegion, session: DbSession) -> Response:
-    pending = _pending(request, session, region)
+    try:
+        pending = _pending(request, session, region)
+    except NotFound:  # expired or never there: back to the password, saying why
+        return _start_over(region)
     if pending.row.purpose == "enrol":
         return RedirectResponse(f"/{region.slug}/masuk/pasang-verifikasi", status_code=303)
     return render(request, "identity/mfa_verify.html", {"errors": {}})
@@ -116,7 +124,10 @@ def _enrol_page(
 
 @router.get("/{region}/masuk/pasang-verifikasi", response_class=HTMLResponse, name="mfa_enrol")
 def enrol_form(request: Request, region: CurrentRegion, session: DbSession) -> Response:
-    pending = _pending(request, session, region)
+    try:
+        pending = _pending(request, session, region)
+    except NotFound:
+        return _start_over(region)
     if pending.row.purpose != "enrol":
         return RedirectResponse(f"/{region.slug}/masuk/verifikasi", status_code=303)
     action = f"/{region.slug}/masuk/pasang-verifikasi"
