@@ -23,6 +23,10 @@ TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 # Settings are read once per process: fix them before anything imports them.
 os.environ["SIMPUL_SECRET_KEY"] = TEST_SECRET
 os.environ["SIMPUL_DEBUG"] = "1"
+# The suite's default, like its cheap password hashes (decision 0055): tests log admins and
+# officers in with a password only. The second-factor tests turn the requirement on by
+# building Settings(mfa_required=True); browser tests' servers inherit this environment.
+os.environ["SIMPUL_MFA_REQUIRED"] = "0"
 os.environ["SIMPUL_DATA_DIR"] = str(ROOT / "var" / "test")
 
 from simpul.core import security  # noqa: E402

@@ -14,6 +14,7 @@ from simpul.evaluation.surveys import models as surveys_models
 from simpul.gateway.monitor import models as monitor_models
 from simpul.gateway.msglog import models as msglog_models
 from simpul.gateway.registry import models as registry_models
+from simpul.identity import mfa_models
 from simpul.identity import models as identity_models
 from simpul.inventory import models as inventory_models
 from simpul.notify import models as notify_models
@@ -29,6 +30,7 @@ __all__ = [
     "documents_models",
     "identity_models",
     "inventory_models",
+    "mfa_models",
     "monitor_models",
     "msglog_models",
     "notify_models",

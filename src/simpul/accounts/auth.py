@@ -38,8 +38,11 @@ class UserView:
 def page_user(request: Request, session: DbSession, region: CurrentRegion) -> User | None:
     """The user logged in through the browser for this region, if any (pages only)."""
     token = request.cookies.get(SESSION_COOKIE)
-    user = service.user_for_session(session, region, token) if token else None
+    found = service.login_for_session(session, region, token) if token else None
+    user = found[0] if found else None
     request.state.user = UserView.of(user) if user else None
+    #: How this login was proven (RFC 8176): signing needs a second factor among them.
+    request.state.login_amr = tuple(found[1].amr) if found else ()
     return user
 
 
@@ -59,6 +62,18 @@ def api_user(
             headers={"WWW-Authenticate": "Bearer"},
         )
     return user
+
+
+#: RFC 8176 methods that prove a second factor (one-time code, hardware key or passkey).
+SECOND_FACTOR_METHODS = frozenset({"otp", "hwk"})
+
+
+def second_factor_for_signing(request: Request) -> bool | None:
+    """For signing (``workflow.act_on_task``): None where the deployment requires no second
+    factors, else whether this browser login was proven with one."""
+    if not request.app.state.settings.mfa_required:
+        return None
+    return not SECOND_FACTOR_METHODS.isdisjoint(getattr(request.state, "login_amr", ()))
 
 
 PageUser = Annotated[User | None, Depends(page_user)]

@@ -31,6 +31,8 @@ from simpul.core.i18n import lazy
 from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.core.security import client_source
+from simpul.identity import mfa, mfa_pages
 from simpul.web.csrf import csrf_protect
 from simpul.web.middleware import SESSION_COOKIE
 from simpul.web.routing import CommittingRoute
@@ -67,9 +69,25 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _login_response(request: Request, session: DbSession, user: User, target: str) -> Response:
-    token, expires = service.start_session(session, user)
-    response = RedirectResponse(target, status_code=303)
+def login_response(
+    request: Request,
+    session: DbSession,
+    user: User,
+    target: str,
+    *,
+    amr: tuple[str, ...] = ("pwd",),
+    response: Response | None = None,
+) -> Response:
+    """Start a browser session proven by ``amr`` and send the user to ``target`` (or
+    answer with ``response``, carrying the session cookie)."""
+    token, expires = service.start_session(
+        session,
+        user,
+        amr=amr,
+        user_agent=request.headers.get("user-agent", ""),
+        source=client_source(_client(request)),
+    )
+    response = response or RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -152,12 +170,15 @@ def activate(
         return render(
             request, "accounts/activate.html", {"pending": False, "action": request.url.path}
         )
-    return _login_response(request, session, user, with_notice(f"/{region.slug}/akun", "baru"))
+    return login_response(request, session, user, with_notice(f"/{region.slug}/akun", "baru"))
 
 
 #: What the login page says after a redirect (``?pesan=``): an invited officer has just set
 #: their password (``staff_pages.accept_invitation``).
 LOGIN_NOTICES: Final = {
+    "masuk-habis": lazy(
+        "Waktu masuk sudah habis. Silakan masuk lagi dengan e-mail dan kata sandi."
+    ),
     "sandi-dipasang": lazy(
         "Kata sandi Anda sudah dipasang. Silakan masuk dengan e-mail dan kata sandi itu."
     ),
@@ -211,7 +232,16 @@ def login(
             status_code=401,
         )
     target = _safe_next(region, next) or _home_of(result.user, region)
-    return _login_response(request, session, result.user, target)
+    pending = mfa.begin_second_step(
+        session,
+        region,
+        result.user,
+        required=request.app.state.settings.mfa_required,
+        target=target,
+    )
+    if pending is not None:  # the password alone does not log this user in
+        return mfa_pages.pending_redirect(request, region, pending)
+    return login_response(request, session, result.user, target)
 
 
 @router.post("/{region}/keluar", name="logout")

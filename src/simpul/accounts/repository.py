@@ -124,9 +124,9 @@ def add_user_session(session: Session, user_session: UserSession) -> UserSession
 
 def get_user_for_session_token(
     session: Session, region_id: uuid.UUID, token_hash: bytes, now: datetime
-) -> User | None:
-    return session.scalars(
-        select(User)
+) -> tuple[User, UserSession] | None:
+    row = session.execute(
+        select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             UserSession.token_hash == token_hash,
@@ -137,6 +137,7 @@ def get_user_for_session_token(
             _ACTIVATED,
         )
     ).one_or_none()
+    return (row[0], row[1]) if row is not None else None
 
 
 def delete_user_session(session: Session, token_hash: bytes) -> None:

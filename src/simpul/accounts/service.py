@@ -339,8 +339,16 @@ def login(
     return LoginResult(user)
 
 
-def start_session(session: Session, user: User) -> tuple[str, datetime]:
-    """Create a browser session; returns the cookie value and its expiry."""
+def start_session(
+    session: Session,
+    user: User,
+    *,
+    amr: Sequence[str] = ("pwd",),
+    user_agent: str = "",
+    source: str = "",
+) -> tuple[str, datetime]:
+    """Create a browser session proven by ``amr`` (RFC 8176) on the device ``user_agent``
+    (cut to 300) from ``source``; returns the cookie value and its expiry."""
     token = new_token()
     now = utcnow()
     expires = now + timedelta(days=get_settings().session_days)
@@ -352,6 +360,10 @@ def start_session(session: Session, user: User) -> tuple[str, datetime]:
             user_id=user.id,
             token_hash=token_digest(token),
             expires_at=expires,
+            amr=list(amr),
+            user_agent=user_agent[:300],
+            source=source[:45],
+            last_seen_at=now,
         ),
     )
     return token, expires
@@ -362,7 +374,22 @@ def end_session(session: Session, token: str) -> None:
 
 
 def user_for_session(session: Session, region: Region, token: str) -> User | None:
-    return repository.get_user_for_session_token(session, region.id, token_digest(token), utcnow())
+    found = login_for_session(session, region, token)
+    return found[0] if found else None
+
+
+def login_for_session(
+    session: Session, region: Region, token: str
+) -> tuple[User, UserSession] | None:
+    """The user and the session a cookie names; marks the session seen (at most every
+    ``TOKEN_TOUCH_INTERVAL``, so most requests write nothing)."""
+    now = utcnow()
+    found = repository.get_user_for_session_token(session, region.id, token_digest(token), now)
+    if found is not None:
+        seen = found[1].last_seen_at
+        if seen is None or now - seen >= TOKEN_TOUCH_INTERVAL:
+            found[1].last_seen_at = now
+    return found
 
 
 def active_api_tokens(session: Session, user: User) -> Sequence[ApiToken]:

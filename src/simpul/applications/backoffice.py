@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from simpul.accounts.auth import CurrentPageStaff
+from simpul.accounts.auth import CurrentPageStaff, second_factor_for_signing
 from simpul.accounts.models import User
 from simpul.applications import answers, checks, workflow
 from simpul.applications import bulk as bulk_service
@@ -443,6 +443,7 @@ def act(
             note[:2000],
             signing_passphrase=passphrase or None,
             inputs=inputs,
+            second_factor=second_factor_for_signing(request),
         )
     except DomainError as exc:
         return _decision_refused(
@@ -580,7 +581,13 @@ def reissue_document(
     revoked) again."""
     try:
         documents_service.reissue(
-            session, region, officer, application_id, passphrase, produk or None
+            session,
+            region,
+            officer,
+            application_id,
+            passphrase,
+            produk or None,
+            second_factor=second_factor_for_signing(request),
         )
     except DomainError as exc:
         return _file_page(

@@ -256,6 +256,7 @@ def act_on_task(
     *,
     signing_passphrase: str | None = None,
     inputs: StepInputs | None = None,
+    second_factor: bool | None = None,
 ) -> Application:
     """Approve (to the next step or to completion), return for revision, or reject, with a note.
 
@@ -265,7 +266,8 @@ def act_on_task(
     (``steps.before_approve``: data entry, a field check, a payment; ``inputs``). Where the
     region signs documents, the last approval needs the officer's signing passphrase: it is
     checked here (nothing changes when it is wrong) and a job that makes the signed document
-    is queued in the same transaction.
+    is queued in the same transaction. ``second_factor`` says whether the officer's login was
+    proven with a second factor (None: not asked); signing refuses False.
     """
     task, application = _waiting_task(session, region, officer, task_id)
     service = repository.get_service_of(session, application)
@@ -282,6 +284,7 @@ def act_on_task(
                 application_id=application.id,
                 officer_id=officer.id,
                 signing_passphrase=signing_passphrase,
+                second_factor=second_factor,
             ),
         )
     if outcome is TaskOutcome.APPROVE:

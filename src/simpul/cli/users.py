@@ -77,3 +77,34 @@ def user_token(
             raise fail(_("Tidak ada akun %(email)s.") % {"email": email})
         _token, raw = create_api_token(session, user, name)
     typer.echo(raw)
+
+
+@user_app.command("reset-mfa")
+def user_reset_mfa(email: Annotated[str, typer.Argument()], region: RegionOption = None) -> None:
+    """Remove EMAIL's authenticator and recovery codes (they lost their phone). Their next
+    login sets up a new one (region admins and signing officers must). Audited."""
+    from simpul.accounts.service import users_with_email
+    from simpul.identity import mfa
+
+    with session_scope() as session, domain_errors():
+        the_region = _region(session, region)
+        users = users_with_email(session, email, the_region)
+        if not users:
+            raise fail(_("Tidak ada akun %(email)s.") % {"email": email})
+        had = mfa.reset(session, the_region, users[0], actor_label="cli")
+    if had:
+        typer.echo(_("Verifikasi dua langkah %(email)s sudah dihapus.") % {"email": email})
+    else:
+        typer.echo(_("Akun %(email)s belum memakai verifikasi dua langkah.") % {"email": email})
+
+
+@user_app.command("demo-totp")
+def user_demo_totp(email: Annotated[str, typer.Argument()]) -> None:
+    """Print the current verification code of a demo account (demo only: their secrets are
+    published in the README)."""
+    from simpul.demo.second_factors import demo_totp_code
+
+    code = demo_totp_code(email)
+    if code is None:
+        raise fail(_("%(email)s bukan akun demo dengan verifikasi dua langkah.") % {"email": email})
+    typer.echo(code)

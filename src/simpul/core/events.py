@@ -84,6 +84,9 @@ class FinalApprovalRequested(Event):
     application_id: uuid.UUID
     officer_id: uuid.UUID
     signing_passphrase: str | None
+    #: Whether the officer's login was proven with a second factor; None where none is
+    #: required (the deployment's setting is off, or no browser login asks: a job, the demo).
+    second_factor: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,12 @@ class Settings(BaseSettings):
     oidc_key_rotation_days: int = Field(default=90, ge=1)
 
     # -- Second factors and devices (identity/mfa) ------------------------------------------
+    #: Region admins and officers who sign (penandatangan) must have a second factor: after
+    #: the password they are sent to set one up, and signing needs a login proven with it.
+    mfa_required: bool = True
+    #: Wrong second-factor codes a user may enter in ``mfa_window_minutes`` before refusals.
+    mfa_max_failures: int = Field(default=5, ge=1)
+    mfa_window_minutes: int = Field(default=15, ge=1)
 
     # -- Account recovery and verification (accounts/recovery) ------------------------------
 

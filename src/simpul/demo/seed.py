@@ -24,6 +24,7 @@ from simpul.catalogue import service as catalogue_service
 from simpul.catalogue.seed import DEMO_FOLDER, load_catalogue_folder
 from simpul.core.models import Region
 from simpul.core.regions import create_region, get_region_by_slug
+from simpul.core.settings import get_settings
 from simpul.core.storage import Storage
 from simpul.demo.assessments import seed_demo_assessments
 from simpul.demo.complaints import (
@@ -37,6 +38,7 @@ from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.letterhead import seed_demo_letterhead
 from simpul.demo.rights import seed_demo_citizen_rights, seed_demo_complaint_photo
+from simpul.demo.second_factors import seed_demo_second_factors
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
 from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
@@ -249,6 +251,10 @@ def seed_demo(
         )
         user.nip, user.position = account.nip, account.position
         accounts += 1
+    # Off in the test suite, whose browser tests log the demo's officers in with a password.
+    if get_settings().mfa_required:
+        session.flush()
+        seed_demo_second_factors(session, region)
     if data_dir is not None:
         seed_demo_signing(session, region, default_pki_dir(data_dir, region.slug))
     applications = seed_demo_applications(session, region, storage) if storage else 0

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import AccountKind, User
 from simpul.core.audit import record_audit_event
-from simpul.core.errors import Conflict, DomainError, InvalidInput
+from simpul.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from simpul.core.i18n import _
 from simpul.core.models import Region, utcnow
 from simpul.documents import pki, repository
@@ -268,3 +268,17 @@ def unlock(session: Session, region: Region, officer: User, passphrase: str) -> 
         certificate = bundle.cert.certificate
     _check_certificate(certificate, datetime.now(UTC))
     return Unlocked(credential=credential, passphrase=passphrase)
+
+
+def require_second_factor(region: Region, second_factor: bool | None) -> None:
+    """Refuse to sign for a login not proven with a second factor (``second_factor`` is
+    False; None: not asked, the deployment requires none or no browser login is involved)."""
+    if second_factor is False:
+        raise Forbidden(
+            _(
+                "Menandatangani dokumen memerlukan login dengan verifikasi dua langkah. "
+                "Pasang atau gunakan verifikasi dua langkah di halaman Keamanan akun "
+                "(%(url)s), lalu keluar dan masuk lagi."
+            )
+            % {"url": f"/{region.slug}/akun/keamanan"}
+        )

@@ -278,9 +278,13 @@ def reissue(
     application_id: uuid.UUID,
     passphrase: str,
     product_code: str | None = None,
+    *,
+    second_factor: bool | None = None,
 ) -> list[DocumentJob]:
     """Queue new documents for a completed application's products that failed or were
-    revoked (``product_code``: that one only)."""
+    revoked (``product_code``: that one only). ``second_factor``: as for signing at the
+    last approval (``credentials.require_second_factor``)."""
+    credentials.require_second_factor(region, second_factor)
     return issuing.reissue(session, region, officer, application_id, passphrase, product_code)
 
 

@@ -31,6 +31,7 @@ def check_signing_passphrase(session: Session, event: events.FinalApprovalReques
     signing = _signing(session, event.region_id, event.officer_id)
     if signing is not None:
         region, officer = signing
+        credentials.require_second_factor(region, event.second_factor)
         credentials.unlock(session, region, officer, event.signing_passphrase or "")
 
 

@@ -282,8 +282,8 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
     from simpul.identity import client_pages as identity_client_pages
+    from simpul.identity import mfa_pages, rights_pages
     from simpul.identity import pages as identity_pages
-    from simpul.identity import rights_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -297,6 +297,7 @@ def _routers() -> tuple[APIRouter, ...]:
         recovery_pages.router,
         catalogue_api.router,
         accounts_api.router,
+        mfa_pages.router,
         applications_api.router,
         registration_api.router,
         documents_api.router,
