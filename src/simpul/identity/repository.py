@@ -7,10 +7,16 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from simpul.identity.models import OidcClient, OidcConsent, OidcRelease, OidcToken
+from simpul.identity.models import (
+    OidcAuthorizationCode,
+    OidcClient,
+    OidcConsent,
+    OidcRelease,
+    OidcToken,
+)
 
 
 def get_client_by_client_id(
@@ -124,3 +130,33 @@ def list_releases_of_user(
     if limit is not None:
         query = query.limit(limit)
     return [(release, client) for release, client in session.execute(query).all()]
+
+
+def revoke_consents_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, at: datetime
+) -> int:
+    result = session.execute(
+        update(OidcConsent)
+        .where(
+            OidcConsent.region_id == region_id,
+            OidcConsent.user_id == user_id,
+            OidcConsent.revoked_at.is_(None),
+        )
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_codes_of_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    session.execute(
+        delete(OidcAuthorizationCode).where(
+            OidcAuthorizationCode.region_id == region_id,
+            OidcAuthorizationCode.user_id == user_id,
+        )
+    )
+
+
+def clients_with_scopes(session: Session, region_id: uuid.UUID) -> Sequence[OidcClient]:
+    return session.scalars(
+        select(OidcClient).where(OidcClient.region_id == region_id).order_by(OidcClient.name)
+    ).all()

@@ -316,3 +316,13 @@ def register_client(
         details={"scopes": client.allowed_scopes, "public": client.is_public},
     )
     return client, secret
+
+
+def forget_user(session: Session, user: User) -> tuple[int, int]:
+    """Closing an account: revoke every consent and every token apps hold, and delete
+    pending authorization codes. Returns (consents revoked, tokens revoked)."""
+    now = utcnow()
+    consents = repository.revoke_consents_of_user(session, user.region_id, user.id, now)
+    tokens = revoke_all_tokens(session, user, reason="account_closed")
+    repository.delete_codes_of_user(session, user.region_id, user.id)
+    return consents, tokens

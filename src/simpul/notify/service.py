@@ -163,3 +163,9 @@ def mark_notification_read(
 
 def mark_all_notifications_read(session: Session, region: Region, user: User) -> int:
     return repository.mark_read(session, region.id, user.id, utcnow())
+
+
+def forget_user(session: Session, region: Region, user: User) -> int:
+    """Closing an account: delete every delivery to it (e-mail addresses, phone numbers)
+    and its channel choices. Returns how many deliveries were deleted."""
+    return repository.forget_user(session, region.id, user.id)
