@@ -160,3 +160,22 @@ def clients_with_scopes(session: Session, region_id: uuid.UUID) -> Sequence[Oidc
     return session.scalars(
         select(OidcClient).where(OidcClient.region_id == region_id).order_by(OidcClient.name)
     ).all()
+
+
+def consented_subjects(
+    session: Session,
+    region_id: uuid.UUID,
+    client_pk: uuid.UUID,
+    since: datetime | None,
+    until: datetime | None,
+) -> Sequence[tuple[uuid.UUID, list[str]]]:
+    """(user, scopes) of every consent to the client (revoked ones too: the app may still
+    hold what it was given), granted before ``until`` and not revoked before ``since``."""
+    query = select(OidcConsent.user_id, OidcConsent.scopes).where(
+        OidcConsent.region_id == region_id, OidcConsent.client_pk == client_pk
+    )
+    if until is not None:
+        query = query.where(OidcConsent.granted_at < until)
+    if since is not None:
+        query = query.where((OidcConsent.revoked_at.is_(None)) | (OidcConsent.revoked_at >= since))
+    return [(user_id, list(scopes)) for user_id, scopes in session.execute(query).all()]
