@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications import access, listing, repository
-from simpul.applications.answers import answers_for_document
+from simpul.applications.answers import answers_for_document, personal_fields_of
 from simpul.applications.display import describe
 from simpul.applications.files import content_disposition
 from simpul.applications.models import (
@@ -64,6 +64,7 @@ __all__ = [
     "is_completed",
     "link_of",
     "notify_user",
+    "personal_fields_of",
     "read_application",
     "readable_application",
     "register_notice_texts",

@@ -281,7 +281,7 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.evaluation.surveys import pages as survey_pages
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
-    from simpul.identity import closure_pages
+    from simpul.identity import closure_pages, ropa_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -326,5 +326,6 @@ def _routers() -> tuple[APIRouter, ...]:
         complaint_admin_pages.router,
         inbound_api.router,
         closure_pages.router,
+        ropa_pages.router,
         catalogue_pages.router,  # last: its /{region} routes are the broadest
     )
