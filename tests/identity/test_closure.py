@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import ApiToken, User, UserSession
@@ -186,3 +186,15 @@ def test_the_page_lists_what_is_kept_then_closes(
     assert "Akun Anda sudah ditutup" in done.text and "Dihapus pada" in done.text
     after = client.get("/kota-tutup/akun", follow_redirects=False)
     assert after.status_code in (303, 401)
+
+
+def test_the_worker_step_purges_every_region(
+    session: Session, session_factory: sessionmaker[Session], world: ClosureWorld
+) -> None:
+    closure.close_account(session, world.region, world.citizen, password=PASSWORD, confirmed=True)
+    session.commit()
+    assert closure.purge_all_regions(session_factory) == 0
+    years = get_settings().pdp_retention_documents_years
+    later = utcnow() + timedelta(days=365 * years + 1)
+    assert closure.purge_all_regions(session_factory, now=later) == 1
+    assert closure.purge_all_regions(session_factory, now=later) == 0  # idempotent

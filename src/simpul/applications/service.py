@@ -182,7 +182,7 @@ class ApplicationErasure:
 
     #: Completed applications kept whole (answers, uploads) for the archive.
     kept: list[Application]
-    #: Applications whose answers were erased (the record of the service stays).
+    #: Applications whose answers were erased now (the record of the service stays).
     erased: list[Application]
     uploads_deleted: int
     notifications_deleted: int
@@ -206,13 +206,17 @@ def erase_applicant(
     period has passed) erases completed ones too."""
     applications = repository.applications_of_applicant_for_update(session, region_id, user_id)
     kept = [a for a in applications if keep_completed and a.status is ApplicationStatus.COMPLETED]
-    erased = [a for a in applications if a not in kept]
+    erased = [
+        a
+        for a in applications
+        if a not in kept and (a.data or a.data_encrypted or a.application_name)
+    ]
     kept_ids = {a.id for a in kept}
     for application in erased:
         application.data = {}
         application.data_encrypted = None
         application.application_name = ""
-    repository.delete_identifiers_of(session, [a.id for a in erased])
+    repository.delete_identifiers_of(session, [a.id for a in applications if a.id not in kept_ids])
     documents = [
         d
         for d in repository.documents_of_owner(session, region_id, user_id)

@@ -13,11 +13,14 @@ session and API token ends.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from simpul.accounts import service as accounts_service
 from simpul.accounts.models import AccountKind, User
@@ -26,6 +29,7 @@ from simpul.complaints import service as complaints_service
 from simpul.core.errors import Conflict, Forbidden, InvalidInput
 from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
+from simpul.core.regions import list_regions
 from simpul.core.settings import Settings, get_settings
 from simpul.identity import service as identity_service
 from simpul.notify import service as notify_service
@@ -212,3 +216,37 @@ def purge(session: Session, region: Region, *, now: datetime | None = None) -> P
         erased += sum(1 for a in result.erased if applications_service.is_completed(a))
         uploads += result.uploads_deleted
     return PurgeResult(len(accounts), erased, uploads)
+
+
+#: The worker runs the purge at most this often (retention periods pass by the day).
+PURGE_INTERVAL_SECONDS: Final = 6 * 3600.0
+
+
+def purge_all_regions(sessions: sessionmaker[Session], *, now: datetime | None = None) -> int:
+    """``purge`` in every region, each in its own committed transaction; returns how many
+    applications were erased."""
+    with sessions() as session:
+        region_ids = [r.id for r in list_regions(session)]
+    erased = 0
+    for region_id in region_ids:
+        with sessions() as session, session.begin():
+            region = session.get(Region, region_id)
+            if region is not None:
+                erased += purge(session, region, now=now).applications_erased
+    return erased
+
+
+def purge_step(engine: Engine) -> Callable[[], int]:
+    """The retention purge as a step of ``simpul worker`` (``simpul.core.jobs``): at most
+    every ``PURGE_INTERVAL_SECONDS``."""
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    next_run = 0.0
+
+    def step() -> int:
+        nonlocal next_run
+        if time.monotonic() < next_run:
+            return 0
+        next_run = time.monotonic() + PURGE_INTERVAL_SECONDS
+        return purge_all_regions(sessions)
+
+    return step
