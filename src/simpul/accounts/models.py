@@ -128,6 +128,10 @@ class User(IdMixin, TimestampMixin, RegionScoped, Base):
     email_verified_at: Mapped[datetime | None]
     #: When the owner entered the code sent to the current phone number; None: not verified.
     phone_verified_at: Mapped[datetime | None]
+    #: When the owner closed the account (UU PDP, hak penghapusan): the name, e-mail, phone
+    #: and NIK were replaced by placeholders then (``identity.closure``); it cannot log in,
+    #: and the same e-mail and NIK may register again as a new account.
+    closed_at: Mapped[datetime | None]
 
     #: Loaded when first used (citizens, most API callers, never need them).
     roles: Mapped[list[StaffRole]] = relationship(

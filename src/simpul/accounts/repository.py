@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import (
@@ -465,11 +465,60 @@ def list_sessions_of_user(session: Session, user_id: uuid.UUID) -> Sequence[User
     ).all()
 
 
+# -- closing accounts (identity.closure) ---------------------------------------------------
+
+
+def lock_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    """The account, its row locked until the transaction ends (re-read from the database)."""
+    return session.scalars(
+        select(User)
+        .where(User.region_id == region_id, User.id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def list_closed_users(
+    session: Session, region_id: uuid.UUID, closed_before: datetime | None = None
+) -> Sequence[User]:
+    query = select(User).where(User.region_id == region_id, User.closed_at.is_not(None))
+    if closed_before is not None:
+        query = query.where(User.closed_at < closed_before)
+    return session.scalars(query.order_by(User.closed_at)).all()
+
+
 def list_users_by_ids(
     session: Session, region_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
 ) -> Sequence[User]:
     if not user_ids:
         return []
     return session.scalars(
-        select(User).where(User.region_id == region_id, User.id.in_(user_ids))
+        select(User)
+        .where(User.region_id == region_id, User.id.in_(user_ids))
+        .order_by(User.created_at, User.id)
     ).all()
+
+
+def list_users_created_between(
+    session: Session, region_id: uuid.UUID, since: datetime | None, until: datetime | None
+) -> Sequence[User]:
+    query = select(User).where(User.region_id == region_id, User.closed_at.is_(None))
+    if since is not None:
+        query = query.where(User.updated_at >= since)
+    if until is not None:
+        query = query.where(User.created_at < until)
+    return session.scalars(query.order_by(User.created_at, User.id)).all()
+
+
+def revoke_api_tokens_of(session: Session, user_id: uuid.UUID, at: datetime) -> int:
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_sessions_of(session: Session, user_id: uuid.UUID) -> int:
+    result = session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -618,3 +619,88 @@ def officers_with_role(
 def user_by_id(session: Session, region: Region, user_id: uuid.UUID | None) -> User | None:
     """An account of the region by id (None for None or another region's id)."""
     return repository.get_user_by_id(session, region.id, user_id) if user_id else None
+
+
+# -- closing an account (UU PDP, hak penghapusan; identity.closure) -------------------------
+
+#: A closed account's e-mail is ``closed-<id>@`` this: unique, and never delivered (RFC 2606
+#: reserves ``.invalid``).
+CLOSED_EMAIL_DOMAIN: Final = "closed.invalid"
+_CLOSED_NIK_PURPOSE: Final = "closed-account-nik"
+
+
+def pseudonym_of(user_id: uuid.UUID) -> str:
+    """The name a closed account goes by in the records the region keeps (stored, so in the
+    region's language, not the reader's)."""
+    return f"Pengguna terhapus {user_id.hex[:8]}"
+
+
+def password_matches(user: User, password: str) -> bool:
+    return verify_password(user.password_hash, password)
+
+
+def lock_account(session: Session, user: User) -> User | None:
+    """The account re-read with its row locked (two closures of it wait for each other)."""
+    return repository.lock_user(session, user.region_id, user.id)
+
+
+@dataclass(frozen=True)
+class AccountClosure:
+    sessions_ended: int
+    api_tokens_revoked: int
+
+
+def close_account(session: Session, user: User) -> AccountClosure:
+    """Erase the account's personal data and end every way into it, in the caller's
+    transaction: name, e-mail, phone, NIK, password, NIP and position are replaced by
+    placeholders (the row stays: the records the law keeps point at it), every browser
+    session is deleted and every API token revoked. The NIK hash becomes a keyed hash of a
+    random value (``citizen_has_nik`` holds; the real NIK may register again)."""
+    now = utcnow()
+    pseudonym = pseudonym_of(user.id)
+    user.full_name = pseudonym
+    user.email = f"closed-{user.id.hex}@{CLOSED_EMAIL_DOMAIN}"
+    user.phone = ""
+    user.nik_hash = keyed_hash(_CLOSED_NIK_PURPOSE, new_token())
+    user.nik_encrypted = None
+    user.nip = ""
+    user.position = ""
+    user.password_hash = hash_password(new_token())
+    user.email_verified_at = None
+    user.phone_verified_at = None
+    user.is_active = False
+    user.closed_at = now
+    sessions = repository.delete_sessions_of(session, user.id)
+    tokens = repository.revoke_api_tokens_of(session, user.id, now)
+    record_audit_event(
+        session,
+        region_id=user.region_id,
+        actor_id=user.id,
+        actor_label=pseudonym,
+        action="account.closed",
+        target_type="user",
+        target_id=str(user.id),
+        details={"sessions_ended": sessions, "api_tokens_revoked": tokens},
+    )
+    session.flush()
+    return AccountClosure(sessions, tokens)
+
+
+def closed_accounts(
+    session: Session, region: Region, closed_before: datetime | None = None
+) -> Sequence[User]:
+    """The region's closed accounts (closed before ``closed_before``), oldest first."""
+    return repository.list_closed_users(session, region.id, closed_before)
+
+
+def accounts_by_ids(
+    session: Session, region: Region, user_ids: Collection[uuid.UUID]
+) -> Sequence[User]:
+    return repository.list_users_by_ids(session, region.id, list(user_ids))
+
+
+def accounts_active_between(
+    session: Session, region: Region, since: datetime | None, until: datetime | None
+) -> Sequence[User]:
+    """Open accounts made before ``until`` and changed since ``since`` (a breach's scope)."""
+    return repository.list_users_created_between(session, region.id, since, until)

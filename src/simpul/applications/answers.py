@@ -33,6 +33,7 @@ from simpul.applications.eform_schema import (
     UiHints,
     hints_for,
     items_of,
+    label_of,
     personal_kind_of,
     properties_of,
     schema_type,
@@ -393,3 +394,23 @@ def unprotect_batch(
         changed += 1
     session.flush()
     return BatchResult(rows[-1].id if rows else None, len(rows), changed, unreadable)
+
+
+def personal_fields_of(service: Service) -> list[tuple[str, PersonalKind]]:
+    """(label, kind) of each personal field of the service's eForm, in form order (the
+    record of processing activities lists them)."""
+    schema, ui = _eform(service)
+    found: list[tuple[str, PersonalKind]] = []
+
+    def walk(node: Schema, path: str, key: str) -> None:
+        kind = personal_kind_of(node, hints_for(ui, path), key) if path else None
+        if kind is not None:
+            found.append((label_of(node, key), kind))
+            return
+        for k, child in properties_of(node).items():
+            walk(child, f"{path}.{k}" if path else k, k)
+        if schema_type(node) == "array":
+            walk(items_of(node), f"{path}.0", key)
+
+    walk(schema, "", "")
+    return found

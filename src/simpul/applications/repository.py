@@ -11,7 +11,9 @@ from typing import Any, Final, Generic, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    cast,
     func,
     literal,
     literal_column,
@@ -1039,3 +1041,87 @@ def list_documents_of_owner(
         .where(Document.region_id == region_id, Document.owner_id == owner_id)
         .order_by(Document.created_at, Document.id)
     ).all()
+
+
+# -- erasure of a closed account (identity.closure) ----------------------------------------
+
+
+def applications_of_applicant_for_update(
+    session: Session, region_id: uuid.UUID, applicant_id: uuid.UUID
+) -> Sequence[Application]:
+    """Every application of the applicant, locked, oldest first."""
+    return session.scalars(
+        select(Application)
+        .where(Application.region_id == region_id, Application.applicant_id == applicant_id)
+        .order_by(Application.created_at)
+        .with_for_update()
+    ).all()
+
+
+def documents_of_owner(
+    session: Session, region_id: uuid.UUID, owner_id: uuid.UUID
+) -> Sequence[Document]:
+    return session.scalars(
+        select(Document).where(Document.region_id == region_id, Document.owner_id == owner_id)
+    ).all()
+
+
+def delete_documents_by_id(session: Session, ids: Sequence[uuid.UUID]) -> None:
+    if ids:
+        session.execute(sql_delete(Document).where(Document.id.in_(ids)))
+
+
+def delete_identifiers_of(session: Session, application_ids: Sequence[uuid.UUID]) -> None:
+    if application_ids:
+        session.execute(
+            sql_delete(ApplicationIdentifier).where(
+                ApplicationIdentifier.application_id.in_(application_ids)
+            )
+        )
+
+
+def delete_notifications_of_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Delete the user's in-app notifications (their deliveries go with them)."""
+    result = session.execute(
+        sql_delete(Notification).where(
+            Notification.region_id == region_id, Notification.user_id == user_id
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def applications_of_applicants(
+    session: Session, region_id: uuid.UUID, applicant_ids: Sequence[uuid.UUID]
+) -> Sequence[Application]:
+    return session.scalars(
+        select(Application).where(
+            Application.region_id == region_id, Application.applicant_id.in_(applicant_ids)
+        )
+    ).all()
+
+
+def applicant_ids_in_scope(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    service_ids: Sequence[uuid.UUID] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Sequence[tuple[uuid.UUID, uuid.UUID, bool, bool]]:
+    """(applicant, service, has answers, has uploads) of every application of the region in
+    scope: of ``service_ids`` (None: every service), active (created or updated) in the
+    period."""
+    has_uploads = select(Document.id).where(Document.application_id == Application.id).exists()
+    query = select(
+        Application.applicant_id,
+        Application.service_id,
+        cast(Application.data, String) != "{}",
+        has_uploads,
+    ).where(Application.region_id == region_id)
+    if service_ids is not None:
+        query = query.where(Application.service_id.in_(service_ids))
+    if since is not None:
+        query = query.where(Application.updated_at >= since)
+    if until is not None:
+        query = query.where(Application.created_at < until)
+    return [(a, s, bool(d), bool(u)) for a, s, d, u in session.execute(query).all()]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import User
 from simpul.applications import access, listing, repository
-from simpul.applications.answers import answers_for_document, answers_in_full
+from simpul.applications.answers import answers_for_document, answers_in_full, personal_fields_of
 from simpul.applications.display import Answer, describe
 from simpul.applications.files import content_disposition
 from simpul.applications.models import (
@@ -40,6 +41,7 @@ from simpul.applications.notices import (
 from simpul.applications.submission import calendar_for
 from simpul.applications.workflow import read_application
 from simpul.catalogue.models import Agency, Service
+from simpul.core import file_removals
 from simpul.core.errors import NotFound
 from simpul.core.i18n import _
 from simpul.core.models import Region
@@ -66,6 +68,7 @@ __all__ = [
     "is_completed",
     "link_of",
     "notify_user",
+    "personal_fields_of",
     "read_application",
     "readable_application",
     "register_notice_texts",
@@ -246,3 +249,89 @@ def applications_of_user_for_export(
             )
         )
     return exported, documents.get(None, [])
+
+
+# -- erasure of a closed account (identity.closure, UU PDP Pasal 43) -----------------------
+
+
+@dataclass(frozen=True)
+class ApplicationErasure:
+    """What closing an account did to its applications."""
+
+    #: Completed applications kept whole (answers, uploads) for the archive.
+    kept: list[Application]
+    #: Applications whose answers were erased now (the record of the service stays).
+    erased: list[Application]
+    uploads_deleted: int
+    notifications_deleted: int
+
+
+def erase_applicant(
+    session: Session,
+    region_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    keep_completed: bool = True,
+) -> ApplicationErasure:
+    """Erase what the law does not require the region to keep of a closing account's
+    applications: a completed application (its product was issued) stays whole as the
+    archive's file; every other one keeps only its record (number, service, status, dates,
+    history) and loses its answers, looked-up identifiers and uploads (their files are
+    removed crash-safely after commit through ``core.file_removals``). Uploads never
+    attached are deleted; in-app notifications (and their deliveries) are deleted. The
+    history (``application_event``) is append-only and stays as it was: it is part of the
+    record the law keeps. ``keep_completed=False`` (the retention purge, once the archive's
+    period has passed) erases completed ones too."""
+    applications = repository.applications_of_applicant_for_update(session, region_id, user_id)
+    kept = [a for a in applications if keep_completed and a.status is ApplicationStatus.COMPLETED]
+    erased = [
+        a
+        for a in applications
+        if a not in kept and (a.data or a.data_encrypted or a.application_name)
+    ]
+    kept_ids = {a.id for a in kept}
+    for application in erased:
+        application.data = {}
+        application.data_encrypted = None
+        application.application_name = ""
+    repository.delete_identifiers_of(session, [a.id for a in applications if a.id not in kept_ids])
+    documents = [
+        d
+        for d in repository.documents_of_owner(session, region_id, user_id)
+        if d.application_id not in kept_ids
+    ]
+    repository.delete_documents_by_id(session, [d.id for d in documents])
+    file_removals.queue_removals(session, [d.storage_key for d in documents])
+    deleted = repository.delete_notifications_of_user(session, region_id, user_id)
+    session.flush()
+    return ApplicationErasure(kept, erased, len(documents), deleted)
+
+
+def applications_of_closed(
+    session: Session, region_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
+) -> Sequence[Application]:
+    """The applications left of closed accounts (for the retention purge)."""
+    return repository.applications_of_applicants(session, region_id, user_ids) if user_ids else []
+
+
+@dataclass(frozen=True)
+class ApplicationInScope:
+    applicant_id: uuid.UUID
+    service_id: uuid.UUID
+    has_answers: bool
+    has_uploads: bool
+
+
+def applications_in_scope(
+    session: Session,
+    region: Region,
+    *,
+    service_ids: Sequence[uuid.UUID] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[ApplicationInScope]:
+    """Who applied, for what, with which kinds of data (a breach's scope)."""
+    rows = repository.applicant_ids_in_scope(
+        session, region.id, service_ids=service_ids, since=since, until=until
+    )
+    return [ApplicationInScope(*row) for row in rows]

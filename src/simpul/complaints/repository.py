@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -262,3 +263,44 @@ def agency_staff_ids(
             .distinct()
         )
     )
+
+
+# -- erasure of a closed account (identity.closure) ----------------------------------------
+
+
+def unlink_reporter(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Unlink the reporter from their complaints (the texts stay: a public record), drop
+    their contact and follows (the history is append-only and stays). Returns how many
+    complaints."""
+    result = session.execute(
+        update(Complaint)
+        .where(Complaint.region_id == region_id, Complaint.reporter_id == user_id)
+        .values(reporter_id=None, contact_encrypted=None)
+    )
+    session.execute(
+        delete(ComplaintFollower).where(
+            ComplaintFollower.region_id == region_id, ComplaintFollower.user_id == user_id
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def reporters_in_scope(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    agency_ids: Sequence[uuid.UUID] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Sequence[uuid.UUID]:
+    """The accounts that filed complaints in scope (a breach's)."""
+    query = select(Complaint.reporter_id).where(
+        Complaint.region_id == region_id, Complaint.reporter_id.is_not(None)
+    )
+    if agency_ids is not None:
+        query = query.where(Complaint.agency_id.in_(agency_ids))
+    if since is not None:
+        query = query.where(Complaint.updated_at >= since)
+    if until is not None:
+        query = query.where(Complaint.filed_at < until)
+    return [r for r in session.scalars(query.distinct()).all() if r is not None]

@@ -8,6 +8,13 @@ history), ``filing``, ``handling`` (the desk, the agency, the citizen); later on
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from simpul.complaints import repository as _erasure_repository
 from simpul.complaints.citizen import (
     ExportedComplaint,
     ListFilter,
@@ -320,3 +327,26 @@ __all__ = [
     "unfollow",
     "update_category",
 ]
+
+
+# -- erasure of a closed account and a breach's scope (identity.closure) --------------------
+
+
+def unlink_reporter(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Closing an account: its complaints stay (a public record of the service) without the
+    reporter: no account, no contact, no follows. The history is append-only and stays."""
+    return _erasure_repository.unlink_reporter(session, region_id, user_id)
+
+
+def reporters_in_scope(
+    session: Session,
+    region_id: uuid.UUID,
+    *,
+    agency_ids: Sequence[uuid.UUID] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Sequence[uuid.UUID]:
+    """The accounts that filed complaints (of these agencies, active in the period)."""
+    return _erasure_repository.reporters_in_scope(
+        session, region_id, agency_ids=agency_ids, since=since, until=until
+    )

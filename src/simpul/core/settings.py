@@ -204,6 +204,24 @@ class Settings(BaseSettings):
     recovery_max_per_ip: int = Field(default=20, ge=1)
 
     # -- Data rights under UU PDP (identity/rights) -----------------------------------------
+    #: What a closed account leaves behind is kept this long, then ``simpul pdp purge``
+    #: deletes it (the region documents these periods, docs/operations.md "Retensi").
+    #: Issued documents (izin, surat keterangan) and the application records behind them:
+    #: arsip, UU 43/2009 tentang Kearsipan and the region's JRA (jadwal retensi arsip).
+    pdp_retention_documents_years: int = Field(default=10, ge=1, le=100)
+    #: Other applications (rejected, cancelled, drafts): the record of the service given
+    #: (number, service, status, dates; the answers and uploads are erased at closure):
+    #: UU 25/2009 tentang Pelayanan Publik and the region's JRA.
+    pdp_retention_applications_years: int = Field(default=5, ge=1, le=100)
+    #: Complaints (text kept for the public record, the reporter unlinked at closure):
+    #: Perpres 76/2013 (SP4N-LAPOR!) and the region's JRA.
+    pdp_retention_complaints_years: int = Field(default=5, ge=1, le=100)
+    #: The audit trail (who did what, staff reads of personal data): UU PDP Pasal 31 and
+    #: PP 71/2019 (PSTE) on electronic system logs.
+    pdp_retention_audit_years: int = Field(default=5, ge=1, le=100)
+    #: Notification deliveries (the message log of e-mails and messages sent): kept only
+    #: as long as delivery disputes are answered; a closed account's are deleted at once.
+    pdp_retention_notifications_days: int = Field(default=90, ge=1, le=3650)
 
     def resolved_secret_key(self) -> str:
         """Return the configured secret, creating ``secret.key`` for a local install once."""

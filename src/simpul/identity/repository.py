@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from simpul.identity.models import (
+    OidcAuthorizationCode,
     OidcClient,
     OidcConsent,
     OidcRelease,
@@ -202,3 +203,52 @@ def tokens_by_access_jti(
 
 def add_all(session: Session, rows: Iterable[object]) -> None:
     session.add_all(rows)
+
+
+def revoke_consents_of_user(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, at: datetime
+) -> int:
+    result = session.execute(
+        update(OidcConsent)
+        .where(
+            OidcConsent.region_id == region_id,
+            OidcConsent.user_id == user_id,
+            OidcConsent.revoked_at.is_(None),
+        )
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_codes_of_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    session.execute(
+        delete(OidcAuthorizationCode).where(
+            OidcAuthorizationCode.region_id == region_id,
+            OidcAuthorizationCode.user_id == user_id,
+        )
+    )
+
+
+def clients_with_scopes(session: Session, region_id: uuid.UUID) -> Sequence[OidcClient]:
+    return session.scalars(
+        select(OidcClient).where(OidcClient.region_id == region_id).order_by(OidcClient.name)
+    ).all()
+
+
+def consented_subjects(
+    session: Session,
+    region_id: uuid.UUID,
+    client_pk: uuid.UUID,
+    since: datetime | None,
+    until: datetime | None,
+) -> Sequence[tuple[uuid.UUID, list[str]]]:
+    """(user, scopes) of every consent to the client (revoked ones too: the app may still
+    hold what it was given), granted before ``until`` and not revoked before ``since``."""
+    query = select(OidcConsent.user_id, OidcConsent.scopes).where(
+        OidcConsent.region_id == region_id, OidcConsent.client_pk == client_pk
+    )
+    if until is not None:
+        query = query.where(OidcConsent.granted_at < until)
+    if since is not None:
+        query = query.where((OidcConsent.revoked_at.is_(None)) | (OidcConsent.revoked_at >= since))
+    return [(user_id, list(scopes)) for user_id, scopes in session.execute(query).all()]

@@ -575,3 +575,13 @@ def record_gateway_releases(session: Session, seen: Iterable[tuple[str, datetime
     repository.add_all(session, rows)
     session.flush()
     return len(rows)
+
+
+def forget_user(session: Session, user: User) -> tuple[int, int]:
+    """Closing an account: revoke every consent and every token apps hold, and delete
+    pending authorization codes. Returns (consents revoked, tokens revoked)."""
+    now = utcnow()
+    consents = repository.revoke_consents_of_user(session, user.region_id, user.id, now)
+    tokens = revoke_all_tokens(session, user, reason="account_closed")
+    repository.delete_codes_of_user(session, user.region_id, user.id)
+    return consents, tokens

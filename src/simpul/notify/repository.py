@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -223,3 +223,18 @@ def deliveries_of_user(
         .where(Delivery.region_id == region_id, Delivery.user_id == user_id)
         .order_by(Delivery.created_at, Delivery.id)
     ).all()
+
+
+def forget_user(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Delete the user's deliveries (their addresses) and channel choices; returns how many
+    deliveries."""
+    result = session.execute(
+        delete(Delivery).where(Delivery.region_id == region_id, Delivery.user_id == user_id)
+    )
+    session.execute(
+        delete(NotificationPreference).where(
+            NotificationPreference.region_id == region_id,
+            NotificationPreference.user_id == user_id,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

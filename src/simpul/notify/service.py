@@ -195,3 +195,9 @@ def notifications_for_export(
 def whatsapp_offered(config: NotifyConfig | None = None) -> bool:
     """Whether this deployment sends WhatsApp messages (phone verification needs it)."""
     return (config or notify_config()).whatsapp is not None
+
+
+def forget_user(session: Session, region: Region, user: User) -> int:
+    """Closing an account: delete every delivery to it (e-mail addresses, phone numbers)
+    and its channel choices. Returns how many deliveries were deleted."""
+    return repository.forget_user(session, region.id, user.id)

@@ -282,7 +282,7 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
     from simpul.identity import client_pages as identity_client_pages
-    from simpul.identity import mfa_pages, rights_pages
+    from simpul.identity import closure_pages, mfa_pages, rights_pages, ropa_pages
     from simpul.identity import pages as identity_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
@@ -332,5 +332,7 @@ def _routers() -> tuple[APIRouter, ...]:
         forwarding_pages.router,
         complaint_admin_pages.router,
         inbound_api.router,
+        closure_pages.router,
+        ropa_pages.router,
         catalogue_pages.router,  # last: its /{region} routes are the broadest
     )
