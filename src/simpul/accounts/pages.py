@@ -31,6 +31,7 @@ from simpul.core.i18n import lazy
 from simpul.core.kit.notices import NoticeCode, notice_text, with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
+from simpul.identity import service as identity_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.middleware import SESSION_COOKIE
 from simpul.web.routing import CommittingRoute
@@ -213,6 +214,7 @@ def login(
 def logout(request: Request, region: CurrentRegion, session: DbSession) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
+        identity_service.end_app_sessions(session, region, token)
         service.end_session(session, token)
     response = RedirectResponse(f"/{region.slug}", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=f"/{region.slug}")

@@ -281,6 +281,8 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.evaluation.surveys import pages as survey_pages
     from simpul.gateway.monitor import pages as monitor_pages
     from simpul.gateway.registry import pages as registry_pages
+    from simpul.identity.oidc import api as oidc_api
+    from simpul.identity.oidc import pages as oidc_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -300,6 +302,9 @@ def _routers() -> tuple[APIRouter, ...]:
         notify_api.router,
         open311_api.router,  # with the complaints JSON API and the admin keys page
         accounts_pages.router,
+        oidc_api.router,
+        oidc_pages.endpoints,
+        oidc_pages.router,
         staff_pages.router,
         applications_pages.router,
         tracking_pages.router,
