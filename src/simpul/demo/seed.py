@@ -36,6 +36,7 @@ from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.letterhead import seed_demo_letterhead
+from simpul.demo.oidc import seed_demo_relying_party
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
 from simpul.demo.survey_responses import seed_demo_responses
 from simpul.documents.pki import default_pki_dir
@@ -223,6 +224,7 @@ def seed_demo(
     seed_demo_letterhead(session, region)
     apps = seed_demo_inventory(session, region)
     gateway = seed_demo_gateway(session, region).created
+    seed_demo_relying_party(session, region)
     complaint_categories = seed_demo_categories(session, region)
     seed_demo_open311_key(session, region)
     accounts = 0

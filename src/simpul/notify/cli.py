@@ -31,6 +31,7 @@ def worker(
     from simpul.core.database import get_engine
     from simpul.core.settings import get_settings
     from simpul.documents.issuing import JOBS_CHANNEL, issue_config, issuing_step
+    from simpul.identity.oidc.backchannel import BACKCHANNEL_CHANNEL, backchannel_step
     from simpul.notify import config as notify_config_module
     from simpul.notify import repository as notify_repository
     from simpul.notify import worker as notify_worker
@@ -50,6 +51,7 @@ def worker(
         file_removals.removal_step(engine, storage),
         escalation_step(engine, minutes=settings.complaint_escalation_minutes),
         forwarding_step(engine),
+        backchannel_step(engine),
     ]
     stop = threading.Event()
 
@@ -64,7 +66,12 @@ def worker(
             count = jobs.run_loop(
                 engine,
                 steps,
-                [notify_repository.OUTBOX_CHANNEL, JOBS_CHANNEL, FORWARD_CHANNEL],
+                [
+                    notify_repository.OUTBOX_CHANNEL,
+                    JOBS_CHANNEL,
+                    FORWARD_CHANNEL,
+                    BACKCHANNEL_CHANNEL,
+                ],
                 poll_seconds=config.poll_seconds,
                 stop=stop,
             )
