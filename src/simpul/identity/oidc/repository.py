@@ -119,23 +119,19 @@ def live_tokens_of_session(
     session: Session, region_id: uuid.UUID, session_id: uuid.UUID
 ) -> Sequence[tuple[OidcToken, OidcClient]]:
     """The tokens issued in a browser session not revoked yet, with their clients."""
-    return (
-        session.execute(
-            select(OidcToken, OidcClient)
-            .join(
-                OidcClient,
-                (OidcClient.id == OidcToken.client_pk)
-                & (OidcClient.region_id == OidcToken.region_id),
-            )
-            .where(
-                OidcToken.region_id == region_id,
-                OidcToken.session_id == session_id,
-                OidcToken.revoked_at.is_(None),
-            )
+    rows = session.execute(
+        select(OidcToken, OidcClient)
+        .join(
+            OidcClient,
+            (OidcClient.id == OidcToken.client_pk) & (OidcClient.region_id == OidcToken.region_id),
         )
-        .tuples()
-        .all()
-    )
+        .where(
+            OidcToken.region_id == region_id,
+            OidcToken.session_id == session_id,
+            OidcToken.revoked_at.is_(None),
+        )
+    ).all()
+    return [(token, client) for token, client in rows]
 
 
 def get_client(session: Session, region_id: uuid.UUID, client_pk: uuid.UUID) -> OidcClient | None:
