@@ -11,11 +11,8 @@ issue allows Authlib's client.)
 
 from __future__ import annotations
 
-import re
 import secrets
 import warnings
-from html import unescape
-from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -28,46 +25,7 @@ with warnings.catch_warnings():  # Authlib's own ID token checks still live in a
     from authlib.oidc.core import CodeIDToken
 
 from simpul.demo.oidc import DEMO_RP_CLIENT_ID, DEMO_RP_REDIRECT, DEMO_RP_SECRET
-
-REGION = "kota-bandung"
-CITIZEN = ("warga@example.org", "warga-demo")
-
-
-def _hidden_fields(html: str) -> dict[str, str]:
-    return {
-        name: unescape(value)
-        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
-    }
-
-
-def _browser_signs_in_and_allows(browser: requests.Session, base: str, authorize_url: str) -> str:
-    """What the citizen does in the browser: log in, read the consent screen, allow.
-    Returns the redirect to the relying party's callback (not followed: the test is the RP)."""
-    response = browser.get(authorize_url, allow_redirects=False)
-    assert response.status_code == 303
-    login_url = urljoin(base, response.headers["location"])
-    assert login_url.startswith(f"{base}/{REGION}/masuk?next=")
-    page = browser.get(login_url)
-    fields = _hidden_fields(page.text)
-    response = browser.post(
-        f"{base}/{REGION}/masuk",
-        data={**fields, "email": CITIZEN[0], "password": CITIZEN[1]},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    consent = browser.get(urljoin(base, response.headers["location"]), allow_redirects=False)
-    assert consent.status_code == 200, consent.text
-    assert "Izinkan" in consent.text and "Bandung Sehat" in consent.text
-    assert "Alamat e-mail Anda" in consent.text  # what the app will receive
-    response = browser.post(
-        f"{base}/{REGION}/oidc/authorize/consent",
-        data={**_hidden_fields(consent.text), "decision": "izinkan"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    location: str = response.headers["location"]
-    assert location.startswith(DEMO_RP_REDIRECT + "?")
-    return location
+from tests.support.oidc_live import CITIZEN, REGION, sign_in_and_allow
 
 
 def test_an_independent_client_signs_the_demo_citizen_in(provider_url: str) -> None:
@@ -92,7 +50,7 @@ def test_an_independent_client_signs_the_demo_citizen_in(provider_url: str) -> N
     assert "code_challenge=" in authorize_url
 
     with requests.Session() as browser:
-        callback = _browser_signs_in_and_allows(browser, base, authorize_url)
+        callback = sign_in_and_allow(browser, base, authorize_url)
     assert f"state={state}" in callback
     token = rp.fetch_token(
         meta["token_endpoint"], authorization_response=callback, code_verifier=verifier
