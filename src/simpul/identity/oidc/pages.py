@@ -76,6 +76,19 @@ def _error_page(request: Request, message: str, status: int = 400) -> HTMLRespon
     return response
 
 
+def _to_client(request: Request, location: str) -> Response:
+    """Send the browser back to the client's (verified) redirect URI. A browser that came
+    here from one of our own forms (the consent screen, or the login form through a redirect)
+    gets a page that moves on by itself: the pages' CSP (``form-action 'self'``) would stop a
+    form's navigation from being redirected to another site."""
+    if request.headers.get("sec-fetch-site") == "same-origin":
+        response = render(request, "identity/oidc_continue.html", {"location": location})
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    return RedirectResponse(location, status_code=303)
+
+
 def _login_redirect(region: Region, params: dict[str, str]) -> RedirectResponse:
     """To the region's login page, coming back to this authorization request afterwards."""
     again = dict(params)
@@ -116,9 +129,9 @@ def _authorize(
     except provider.HumanError as error:
         return _error_page(request, error.message)
     except provider.RedirectError as error:
-        return RedirectResponse(error.location, status_code=303)
+        return _to_client(request, error.location)
     if outcome.location:
-        return RedirectResponse(outcome.location, status_code=303)
+        return _to_client(request, outcome.location)
     if outcome.login:
         response = _login_redirect(region, params)
         if outcome.reauthenticate:
@@ -165,8 +178,8 @@ def consent(
     except provider.HumanError as error:
         return _error_page(request, error.message)
     except provider.RedirectError as error:
-        return RedirectResponse(error.location, status_code=303)
-    return RedirectResponse(location, status_code=303)
+        return _to_client(request, error.location)
+    return _to_client(request, location)
 
 
 # -- RP-initiated logout -----------------------------------------------------------------
@@ -175,7 +188,7 @@ def consent(
 def _logged_out(request: Request, region: Region, target: str | None) -> Response:
     response: Response
     if target:
-        response = RedirectResponse(target, status_code=303)
+        response = _to_client(request, target)
     else:
         response = render(request, "identity/oidc_logged_out.html", {})
     return _forget_cookie(response, region)
