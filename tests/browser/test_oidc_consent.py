@@ -34,7 +34,7 @@ from tests.browser.test_accessibility import serious_violations
 pytestmark = pytest.mark.browser
 
 REGION = "kota-bandung"
-SECRET = "rahasia-rp-peramban-0123456789"  # noqa: S105 - the test RP's secret
+SECRET = "rahasia-rp-peramban-0123456789"
 VERIFIER = "v" * 43 + "peramban-uji"
 
 
@@ -86,10 +86,10 @@ class _RelyingParty(BaseHTTPRequestHandler):
                 "client_secret": SECRET,
             }
         ).encode()
-        request = urllib.request.Request(  # noqa: S310 - loopback
+        request = urllib.request.Request(
             f"{self.provider}/{REGION}/oidc/token", data=form, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             tokens = json.load(response)
         payload = tokens["id_token"].split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=="))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from simpul.identity import service as identity
 from simpul.identity.models import OidcRelease, OidcToken
-from tests.identity.conftest import CLIENT_SECRET, IdentityWorld
+from tests.identity.conftest import CLIENT_SECRET, REDIRECT, IdentityWorld
 from tests.identity.oidc.helpers import (
     MOBILE_REDIRECT,
     authorize,
@@ -246,3 +248,24 @@ def test_revocation_and_introspection(client: TestClient, identity_world: Identi
         f"/{SLUG}/oidc/introspect", data={"token": body["access_token"], "client_id": "ppdb-mobile"}
     )
     assert public.status_code == 401
+
+
+def test_after_our_own_form_the_browser_moves_on_by_a_page(
+    client: TestClient, identity_world: IdentityWorld
+) -> None:
+    """Chromium stops a form's navigation redirected off-site (CSP form-action 'self'): a
+    browser coming from our consent form gets a page that moves on by itself."""
+    log_in(client, SLUG)
+    response, flow = authorize(client, SLUG)
+    client.headers["Sec-Fetch-Site"] = "same-origin"
+    try:
+        answer = consent(client, SLUG, response.text)
+    finally:
+        del client.headers["Sec-Fetch-Site"]
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    match = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', answer.text)
+    assert match is not None
+    location = html.unescape(match.group(1))
+    assert location.startswith(REDIRECT + "?code=")
+    assert query_of(location)["state"] == flow.state
