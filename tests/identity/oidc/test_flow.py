@@ -66,6 +66,7 @@ def test_code_flow_consent_tokens_userinfo_refresh(
     response, flow = authorize(client, SLUG)
     assert response.status_code == 200
     assert "Portal Warga" in response.text and "Izinkan" in response.text
+    assert identity_world.agency.name in response.text
     response = consent(client, SLUG, response.text)
     assert response.status_code == 303
     query = query_of(response.headers["location"])

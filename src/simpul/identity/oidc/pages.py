@@ -101,7 +101,10 @@ def _login_redirect(region: Region, params: dict[str, str]) -> RedirectResponse:
 
 
 def _consent_page(
-    request: Request, region: Region, checked: provider.AuthorizationRequest, user: User
+    request: Request,
+    session: DbSession,
+    checked: provider.AuthorizationRequest,
+    user: User,
 ) -> HTMLResponse:
     response = render(
         request,
@@ -109,6 +112,7 @@ def _consent_page(
         {
             "client": checked.client,
             "app_name": checked.client.name,
+            "agency_name": provider.agency_of(session, checked.client),
             "choices": provider.consent_choices(checked),
             "params": checked.params(),
             "person": user,
@@ -139,7 +143,7 @@ def _authorize(
             _forget_cookie(response, region)
         return response
     assert user is not None
-    return _consent_page(request, region, checked, user)
+    return _consent_page(request, session, checked, user)
 
 
 @endpoints.get("/{region}/oidc/authorize", name="oidc_authorize")

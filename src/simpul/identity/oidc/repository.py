@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from simpul.catalogue.models import Agency
 from simpul.identity.models import (
     BackchannelLogout,
     OidcAuthorizationCode,
@@ -17,6 +18,7 @@ from simpul.identity.models import (
     OidcSigningKey,
     OidcToken,
 )
+from simpul.inventory.models import App
 
 #: The NOTIFY channel that wakes ``simpul worker`` for a logout token to deliver.
 BACKCHANNEL_CHANNEL = "simpul_oidc_backchannel"
@@ -172,3 +174,12 @@ def claim_backchannel(
 
 def get_backchannel(session: Session, row_id: uuid.UUID) -> BackchannelLogout | None:
     return session.get(BackchannelLogout, row_id, with_for_update=True)
+
+
+def agency_name_of_app(session: Session, region_id: uuid.UUID, app_id: uuid.UUID) -> str | None:
+    """The name of the agency that owns an inventory app (the consent screen shows it)."""
+    return session.scalars(
+        select(Agency.name)
+        .join(App, (App.agency_id == Agency.id) & (App.region_id == Agency.region_id))
+        .where(App.region_id == region_id, App.id == app_id)
+    ).first()

@@ -343,6 +343,11 @@ def consent_choices(request: AuthorizationRequest) -> list[dict[str, Any]]:
     ]
 
 
+def agency_of(session: Session, client: OidcClient) -> str | None:
+    """The agency that runs the client's app (from the inventory)."""
+    return repository.agency_name_of_app(session, client.region_id, client.app_id)
+
+
 def answer_consent(
     session: Session,
     region: Region,
