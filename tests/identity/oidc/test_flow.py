@@ -270,3 +270,20 @@ def test_after_our_own_form_the_browser_moves_on_by_a_page(
     location = html.unescape(match.group(1))
     assert location.startswith(REDIRECT + "?code=")
     assert query_of(location)["state"] == flow.state
+
+
+def test_prompt_none_and_max_age(client: TestClient, identity_world: IdentityWorld) -> None:
+    response, flow = authorize(client, SLUG, extra={"prompt": "none"})
+    query = query_of(response.headers["location"])
+    assert query["error"] == "login_required" and query["state"] == flow.state
+    log_in(client, SLUG)
+    response, _flow = authorize(client, SLUG, extra={"prompt": "none"})
+    assert query_of(response.headers["location"])["error"] == "consent_required"
+    response, _flow = authorize(client, SLUG, extra={"max_age": "3600"})
+    assert response.status_code == 200  # logged in just now: the consent screen
+    response, _flow = authorize(client, SLUG, extra={"max_age": "0", "prompt": "login"})
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith(f"/{SLUG}/masuk?next=")
+    assert "max_age" not in location and "prompt" not in location
+    assert client.get(f"/{SLUG}/akun", follow_redirects=False).status_code != 200  # ended
