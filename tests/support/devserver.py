@@ -101,16 +101,18 @@ def server_process(
     timeout: float = 30.0,
     program: Literal["serve", "gateway"] = "serve",
     env: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[ServerProcess]:
     """Run ``simpul serve`` (or ``simpul gateway``) against ``database_url`` until the block ends.
 
     ``secret_key`` must be the one the data was written with (it decrypts stored NIKs). The
     block may kill the process itself (a crash test); otherwise it is stopped when it ends.
     Output goes to ``data_dir/{program}-{port}.log``, so several servers may share ``data_dir``
-    one after the other. Raises ``RuntimeError`` with that output when the server does not
+    one after the other. ``port``: listen there (e.g. to set ``SIMPUL_PUBLIC_URL`` to it), else
+    a free one. Raises ``RuntimeError`` with that output when the server does not
     become healthy.
     """
-    port = free_port()
+    port = port or free_port()
     log = data_dir / f"{program}-{port}.log"
     environment = {
         **os.environ,

@@ -33,6 +33,7 @@ from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
 from simpul.core.security import client_source
 from simpul.identity import mfa, mfa_pages
+from simpul.identity import service as identity_service
 from simpul.web.csrf import csrf_protect
 from simpul.web.middleware import SESSION_COOKIE
 from simpul.web.routing import CommittingRoute
@@ -248,6 +249,7 @@ def login(
 def logout(request: Request, region: CurrentRegion, session: DbSession) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
+        identity_service.end_app_sessions(session, region, token)
         service.end_session(session, token)
     response = RedirectResponse(f"/{region.slug}", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=f"/{region.slug}")

@@ -393,6 +393,11 @@ def login_for_session(
     return found
 
 
+def session_for_token(session: Session, region: Region, token: str) -> UserSession | None:
+    """The live browser session a cookie token names (its id, login time and ``amr``)."""
+    return repository.get_session_for_token(session, region.id, token_digest(token), utcnow())
+
+
 def active_api_tokens(session: Session, user: User) -> Sequence[ApiToken]:
     """The user's tokens that still work (the password form asks which of them to keep)."""
     return repository.list_active_api_tokens(session, user.id)

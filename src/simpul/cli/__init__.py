@@ -37,6 +37,7 @@ from simpul.evaluation.rollups.cli import rollups_app
 from simpul.gateway.msglog.cli import audit_app
 from simpul.gateway.registry.cli import gateway_admin
 from simpul.identity.cli import pdp_app
+from simpul.identity.oidc.cli import oidc_app
 from simpul.notify.cli import worker_app
 from simpul.wiring import subscribe_all
 
@@ -88,6 +89,7 @@ app.add_typer(
 app.add_typer(rollups_app, name="rollups")
 app.add_typer(payments_app, name="payments")
 app.add_typer(pdp_app, name="pdp")
+app.add_typer(oidc_app, name="oidc")
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from simpul.demo.gateway import seed_demo_gateway
 from simpul.demo.history import seed_demo_history
 from simpul.demo.inventory import seed_demo_inventory
 from simpul.demo.letterhead import seed_demo_letterhead
+from simpul.demo.oidc import seed_demo_relying_party
 from simpul.demo.rights import seed_demo_citizen_rights, seed_demo_complaint_photo
 from simpul.demo.second_factors import seed_demo_second_factors
 from simpul.demo.signing import DEMO_SIGNING_PASSPHRASE, seed_demo_signing
@@ -226,6 +227,7 @@ def seed_demo(
     seed_demo_letterhead(session, region)
     apps = seed_demo_inventory(session, region)
     gateway = seed_demo_gateway(session, region).created
+    seed_demo_relying_party(session, region)
     complaint_categories = seed_demo_categories(session, region)
     seed_demo_open311_key(session, region)
     accounts = 0

@@ -585,3 +585,19 @@ def forget_user(session: Session, user: User) -> tuple[int, int]:
     tokens = revoke_all_tokens(session, user, reason="account_closed")
     repository.delete_codes_of_user(session, user.region_id, user.id)
     return consents, tokens
+
+
+# -- browser logout ------------------------------------------------------------------------
+
+
+def end_app_sessions(session: Session, region: Region, session_token: str) -> int:
+    """The browser session of this cookie token ends: the apps that signed in through it and
+    registered a back-channel logout URI are told (and their tokens of it revoked). Call
+    before ``accounts.service.end_session``. Returns how many apps are told."""
+    from simpul.accounts import service as accounts
+    from simpul.identity.oidc import service as provider
+
+    user_session = accounts.session_for_token(session, region, session_token)
+    if user_session is None:
+        return 0
+    return provider.session_ended(session, region, user_session)

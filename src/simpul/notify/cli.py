@@ -32,6 +32,7 @@ def worker(
     from simpul.core.settings import get_settings
     from simpul.documents.issuing import JOBS_CHANNEL, issue_config, issuing_step
     from simpul.identity.closure import purge_step
+    from simpul.identity.oidc.backchannel import BACKCHANNEL_CHANNEL, backchannel_step
     from simpul.notify import config as notify_config_module
     from simpul.notify import repository as notify_repository
     from simpul.notify import worker as notify_worker
@@ -52,6 +53,7 @@ def worker(
         escalation_step(engine, minutes=settings.complaint_escalation_minutes),
         forwarding_step(engine),
         purge_step(engine),
+        backchannel_step(engine),
     ]
     stop = threading.Event()
 
@@ -66,7 +68,12 @@ def worker(
             count = jobs.run_loop(
                 engine,
                 steps,
-                [notify_repository.OUTBOX_CHANNEL, JOBS_CHANNEL, FORWARD_CHANNEL],
+                [
+                    notify_repository.OUTBOX_CHANNEL,
+                    JOBS_CHANNEL,
+                    FORWARD_CHANNEL,
+                    BACKCHANNEL_CHANNEL,
+                ],
                 poll_seconds=config.poll_seconds,
                 stop=stop,
             )

@@ -284,6 +284,8 @@ def _routers() -> tuple[APIRouter, ...]:
     from simpul.identity import client_pages as identity_client_pages
     from simpul.identity import closure_pages, mfa_pages, rights_pages, ropa_pages
     from simpul.identity import pages as identity_pages
+    from simpul.identity.oidc import api as oidc_api
+    from simpul.identity.oidc import pages as oidc_pages
     from simpul.inventory import import_pages as inventory_import_pages
     from simpul.inventory import pages as inventory_pages
     from simpul.notify import api as notify_api
@@ -306,6 +308,9 @@ def _routers() -> tuple[APIRouter, ...]:
         open311_api.router,  # with the complaints JSON API and the admin keys page
         accounts_pages.router,
         rights_pages.router,
+        oidc_api.router,
+        oidc_pages.endpoints,
+        oidc_pages.router,
         staff_pages.router,
         identity_pages.router,
         identity_client_pages.router,
