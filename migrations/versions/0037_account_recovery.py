@@ -3,7 +3,7 @@ token as a digest only), phone verification codes (a keyed hash only) and the co
 throttle the requests sending them.
 
 Revision ID: 0037_account_recovery
-Revises: 0035_identity
+Revises: 0036_second_factors
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0037_account_recovery"
-down_revision: str | None = "0035_identity"
+down_revision: str | None = "0036_second_factors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ lists the staff reads of their applications, documents and complaints, newest fi
 index made on the parent is made on every partition, and on each new one.
 
 Revision ID: 0038_data_rights
-Revises: 0035_identity
+Revises: 0037_account_recovery
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0038_data_rights"
-down_revision: str | None = "0035_identity"
+down_revision: str | None = "0037_account_recovery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ A closed account keeps its row (the records the law keeps point at it) with its 
 replaced by placeholders; ``closed_at`` says when, and the retention purge counts from it.
 
 Revision ID: 0039_erasure
-Revises: 0035_identity
+Revises: 0038_data_rights
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0039_erasure"
-down_revision: str | None = "0035_identity"
+down_revision: str | None = "0038_data_rights"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ user's access token; running gateways reload when a region's signing keys, relyi
 revoked access tokens change.
 
 Revision ID: 0040_gateway_end_user
-Revises: 0038_data_rights
+Revises: 0039_erasure
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0040_gateway_end_user"
-down_revision: str | None = "0038_data_rights"
+down_revision: str | None = "0039_erasure"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
