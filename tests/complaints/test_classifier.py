@@ -276,6 +276,7 @@ def test_one_agency_in_the_history_gives_no_suggestion(
 
 def test_filing_stores_the_suggestion_for_the_desk(session: Session, world: ComplaintWorld) -> None:
     history = build_history(session, world)
+    classifier.model_for(session, world.region)  # the region's model is trained
     complaint = complaints.file_complaint(
         session,
         world.region,
@@ -368,3 +369,41 @@ def test_the_cli_prints_the_evaluation_as_a_table(
     assert "dilatih pada 160 pengaduan, diuji pada 40 terbaru" in result.stdout
     assert "Pembanding: selalu instansi terbanyak" in result.stdout
     assert "Dinas Perhubungan Uji" in result.stdout
+
+
+def test_filing_never_waits_for_training_and_the_desk_fills_the_suggestion_in(
+    session: Session, world: ComplaintWorld
+) -> None:
+    """A citizen's filing does not train the model in their request: the complaint is
+    filed without a suggestion, and the desk's first look computes it."""
+    build_history(session, world)
+    classifier.forget_models()
+    started: list[str] = []
+    original = classifier._fit_in_background
+
+    def held(*args: object) -> None:  # the background training, held until the filing is done
+        started.append("training")
+
+    classifier_fit = classifier._fit_in_background
+    try:
+        classifier._fit_in_background = held  # type: ignore[assignment]
+        complaint = complaints.file_complaint(
+            session,
+            world.region,
+            complaints.Filing(
+                kind="complaint",
+                category="sampah",
+                title="Sampah tidak diangkut",
+                description="Sampah menumpuk di TPS Jalan Dago, truk tidak datang.",
+                address="Jalan Dago 10",
+            ),
+            reporter=world.citizen,
+        ).complaint
+    finally:
+        classifier._fit_in_background = classifier_fit  # type: ignore[assignment]
+        classifier.forget_models()
+    assert started == ["training"]  # handed to the background, not done in the request
+    assert complaint.suggested_agency_id is None and complaint.suggestion_confidence is None
+    complaints.suggest_if_missing(session, world.region, complaint)
+    assert complaint.suggested_agency_id == world.waste.id
+    assert original is classifier._fit_in_background

@@ -194,6 +194,8 @@ def _file(
         complaints.agency_ids_of(staff)
     )
     status = complaint.status
+    if desk:
+        complaints.suggest_if_missing(session, region, complaint)
     suggested_agency = (
         agency_by_id.get(complaint.suggested_agency_id) if complaint.suggested_agency_id else None
     )

@@ -197,6 +197,10 @@ class _Cached:
 _lock = threading.Lock()
 _models: dict[uuid.UUID, _Cached] = {}
 _training: set[uuid.UUID] = set()
+#: Set when the region's training under way ends (a desk that must wait for it waits here).
+_trained: dict[uuid.UUID, threading.Event] = {}
+#: How long a desk's request waits for a training another request started.
+TRAINING_WAIT_SECONDS: Final = 60.0
 
 
 def _fresh_enough(cached: _Cached | None, fingerprint: _Fingerprint) -> bool:
@@ -228,34 +232,67 @@ def _fit(
         )
     with _lock:
         _models[region_id] = _Cached(fingerprint, model, time.monotonic())
-        _training.discard(region_id)
+        _end_training(region_id)
     return model
 
 
-def model_for(session: Session, region: Region) -> Model | None:
+def _fit_in_background(
+    region_id: uuid.UUID,
+    slug: str,
+    fingerprint: _Fingerprint,
+    cases: list[triage_repository.RoutedCase],
+) -> None:
+    try:
+        _fit(region_id, slug, fingerprint, cases)
+    except Exception:  # a failed training costs only the hint; the next request tries again
+        log.exception("routing model training failed in region %s", slug)
+        with _lock:
+            _end_training(region_id)
+
+
+def _end_training(region_id: uuid.UUID) -> None:
+    """Under ``_lock``: the region's training ended (trained or failed)."""
+    _training.discard(region_id)
+    done = _trained.pop(region_id, None)
+    if done is not None:
+        done.set()
+
+
+def model_for(session: Session, region: Region, *, wait: bool = True) -> Model | None:
     """The region's model, trained again when its routed history changed; None when the
-    history is too small or names fewer than two agencies."""
+    history is too small or names fewer than two agencies.
+
+    ``wait=False`` (a citizen's filing): never train in the request; a stale or missing
+    model is trained in a background thread and the cached one (or None) is answered."""
     fingerprint = triage_repository.history_fingerprint(session, region.id)
     with _lock:
         cached = _models.get(region.id)
-        if _fresh_enough(cached, fingerprint) or region.id in _training:
+        running = _trained.get(region.id) if region.id in _training else None
+        if _fresh_enough(cached, fingerprint) or (running is not None and not wait):
             return cached.model if cached is not None else None
-        _training.add(region.id)
+        if running is None:
+            _training.add(region.id)
+            _trained[region.id] = threading.Event()
+    if running is not None:  # another request trains it: a desk waits for that model
+        running.wait(TRAINING_WAIT_SECONDS)
+        with _lock:
+            cached = _models.get(region.id)
+        return cached.model if cached is not None else None
     try:
         # Plain rows: the training thread never touches the request's session.
         cases = triage_repository.routed_cases(session, region.id, MAX_HISTORY)
     except BaseException:
         with _lock:
-            _training.discard(region.id)
+            _end_training(region.id)
         raise
-    if len(cases) <= SYNC_TRAINING_MAX:
+    if wait and len(cases) <= SYNC_TRAINING_MAX:
         try:
             return _fit(region.id, region.slug, fingerprint, cases)
         finally:
             with _lock:
-                _training.discard(region.id)
+                _end_training(region.id)
     threading.Thread(
-        target=_fit,
+        target=_fit_in_background,
         args=(region.id, region.slug, fingerprint, cases),
         name=f"routing-model-{region.slug}",
         daemon=True,
@@ -267,25 +304,28 @@ def forget_models() -> None:
     """Drop every cached model (tests; a region's history rewritten)."""
     with _lock:
         _models.clear()
-        _training.clear()
+        for region_id in list(_training):
+            _end_training(region_id)
 
 
-def suggest(session: Session, region: Region, text: str) -> Suggestion | None:
+def suggest(session: Session, region: Region, text: str, *, wait: bool = True) -> Suggestion | None:
     """Where a complaint with this text should go, or None ("Belum ada saran")."""
-    model = model_for(session, region)
+    model = model_for(session, region, wait=wait)
     if model is None or not text.strip():
         return None
     return predict(model, "", text)
 
 
-def suggest_for(session: Session, region: Region, complaint: Complaint) -> Suggestion | None:
+def suggest_for(
+    session: Session, region: Region, complaint: Complaint, *, wait: bool = True
+) -> Suggestion | None:
     """Compute the suggestion for a complaint and keep it on the complaint for the desk.
 
     Filed about an application, the agency is known: that agency, with full confidence."""
     if complaint.application_id is not None and complaint.suggested_agency_id is not None:
         complaint.suggestion_confidence = 1.0
         return None
-    suggestion = suggest(session, region, f"{complaint.title}\n{complaint.description}")
+    suggestion = suggest(session, region, f"{complaint.title}\n{complaint.description}", wait=wait)
     if suggestion is not None:
         complaint.suggested_agency_id = suggestion.agency_id
         complaint.suggested_category_id = suggestion.category_id
@@ -294,10 +334,23 @@ def suggest_for(session: Session, region: Region, complaint: Complaint) -> Sugge
 
 
 def suggest_at_filing(session: Session, region: Region, complaint: Complaint) -> None:
-    """The filing hook: a failing classifier never stops a filing (the columns stay empty)."""
+    """The filing hook: a failing classifier never stops a filing (the columns stay empty),
+    and the citizen never waits for a model to be trained (``wait=False``): without a
+    trained model the desk's first look fills the suggestion in (``suggest_if_missing``)."""
+    _suggest_quietly(session, region, complaint, wait=False)
+
+
+def suggest_if_missing(session: Session, region: Region, complaint: Complaint) -> None:
+    """The desk opens a complaint not yet routed that has no suggestion (filed while the
+    region's model was being trained): compute it now, training the model if needed."""
+    if complaint.agency_id is None and complaint.suggestion_confidence is None:
+        _suggest_quietly(session, region, complaint, wait=True)
+
+
+def _suggest_quietly(session: Session, region: Region, complaint: Complaint, *, wait: bool) -> None:
     try:
         with session.begin_nested():
-            suggest_for(session, region, complaint)
+            suggest_for(session, region, complaint, wait=wait)
     except Exception:  # any failure here only costs the desk a hint
         # No text, no number: the complaint may hold personal data.
         log.exception("routing suggestion failed in region %s", region.slug)

@@ -29,7 +29,7 @@ from simpul.complaints.citizen import (
     public_map,
 )
 from simpul.complaints.classifier import Report as RoutingReport
-from simpul.complaints.classifier import Suggestion, suggest, suggest_for
+from simpul.complaints.classifier import Suggestion, suggest, suggest_for, suggest_if_missing
 from simpul.complaints.classifier import evaluate as evaluate_routing
 from simpul.complaints.duplicates import DuplicateCandidate
 from simpul.complaints.duplicates import candidates as duplicate_candidates
@@ -323,6 +323,7 @@ __all__ = [
     "store_photos",
     "suggest",
     "suggest_for",
+    "suggest_if_missing",
     "text_error",
     "unfollow",
     "update_category",
