@@ -31,6 +31,7 @@ from simpul.core.i18n import _, lazy
 from simpul.core.models import Region, utcnow
 from simpul.core.regions import list_regions
 from simpul.core.settings import Settings, get_settings
+from simpul.identity import mfa
 from simpul.identity import service as identity_service
 from simpul.notify import service as notify_service
 
@@ -173,6 +174,7 @@ def close_account(
     erasure = applications_service.erase_applicant(session, region.id, locked.id)
     complaints = complaints_service.unlink_reporter(session, region.id, locked.id)
     consents, app_tokens = identity_service.forget_user(session, locked)
+    mfa.forget_user(session, locked)
     closure = accounts_service.close_account(session, locked)
     closed_at = locked.closed_at or utcnow()
     return ClosureResult(

@@ -42,6 +42,7 @@ from simpul.core.security import (
 )
 from simpul.core.settings import get_settings
 from simpul.identity import mfa_repository as repository
+from simpul.identity import passkeys
 from simpul.identity.mfa_models import PendingLogin, RecoveryCode, TotpFactor
 
 STEP_SECONDS: Final = 30
@@ -87,9 +88,14 @@ def must_have_second_factor(session: Session, user: User) -> bool:
     )
 
 
-def has_second_factor(session: Session, user: User) -> bool:
+def has_totp(session: Session, user: User) -> bool:
     factor = repository.totp_of(session, user.region_id, user.id)
     return factor is not None and factor.confirmed_at is not None
+
+
+def has_second_factor(session: Session, user: User) -> bool:
+    """A confirmed authenticator app or a passkey."""
+    return has_totp(session, user) or passkeys.has_passkey(session, user)
 
 
 def proven(amr: Sequence[str] | None) -> bool:
@@ -281,10 +287,12 @@ def disable(session: Session, user: User, *, password: str, code: str) -> None:
 
 
 def reset(session: Session, region: Region, user: User, *, actor_label: str) -> bool:
-    """An operator's reset for a user who lost their device (``simpul user reset-mfa``)."""
+    """An operator's reset for a user who lost their device (``simpul user reset-mfa``):
+    the authenticator, the recovery codes and the passkeys go."""
     had = repository.totp_of(session, region.id, user.id) is not None
     repository.delete_totp(session, region.id, user.id)
     repository.delete_recovery_codes(session, region.id, user.id)
+    removed_passkeys = passkeys.forget_user(session, user)
     record_audit_event(
         session,
         region_id=region.id,
@@ -293,7 +301,7 @@ def reset(session: Session, region: Region, user: User, *, actor_label: str) -> 
         action="mfa.reset",
         target_type="user",
         target_id=str(user.id),
-        details={"had_factor": had},
+        details={"had_factor": had, "passkeys": removed_passkeys},
     )
     return had
 
@@ -316,6 +324,15 @@ def seed_confirmed(session: Session, user: User, secret: str) -> None:
             confirmed_at=utcnow(),
         ),
     )
+
+
+def forget_user(session: Session, user: User) -> int:
+    """Delete every second factor of the user (closing the account): the authenticator, the
+    recovery codes, the passkeys and any pending login; returns how many passkeys went."""
+    repository.delete_totp(session, user.region_id, user.id)
+    repository.delete_recovery_codes(session, user.region_id, user.id)
+    repository.delete_pending_logins(session, user.region_id, user.id)
+    return passkeys.forget_user(session, user)
 
 
 def unused_recovery_codes(session: Session, user: User) -> int:

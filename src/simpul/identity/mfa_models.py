@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simpul.core.models import Base, IdMixin, RegionScoped, utcnow
@@ -65,4 +66,48 @@ class PendingLogin(IdMixin, RegionScoped, Base):
     #: Where to go after the login (a page of the same region, checked at login).
     target: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebauthnCredential(IdMixin, RegionScoped, Base):
+    """A passkey (WebAuthn public-key credential) of a user. Only the public key is stored;
+    the private key never leaves the user's authenticator."""
+
+    __tablename__ = "webauthn_credential"
+    __table_args__ = (UniqueConstraint("region_id", "credential_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The COSE-encoded public key (RFC 9052) the registration returned.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The authenticator's signature counter; an assertion must raise it (0 stays 0 for
+    #: authenticators without a counter, e.g. synced passkeys).
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: What the browser said the authenticator speaks (``internal``, ``usb``, ``hybrid``...).
+    transports: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    aaguid: Mapped[str] = mapped_column(String(36), default="")
+    #: The name the user gave it ("Ponsel saya").
+    name: Mapped[str] = mapped_column(String(60))
+    #: Whether the passkey may be synced (backup eligible) and is synced now (backed up).
+    backup_eligible: Mapped[bool] = mapped_column(default=False)
+    backed_up: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class WebauthnChallenge(IdMixin, RegionScoped, Base):
+    """A challenge given to the browser for registering a passkey or signing in with one:
+    single use, short-lived, bound to the user, the region and the purpose. Only its SHA-256
+    is stored (the browser sends the challenge back inside the signed client data)."""
+
+    __tablename__ = "webauthn_challenge"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    challenge_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: ``register`` or ``login``.
+    purpose: Mapped[str] = mapped_column(String(10))
     expires_at: Mapped[datetime] = mapped_column(index=True)

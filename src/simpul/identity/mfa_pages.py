@@ -5,10 +5,10 @@ codes, sessions and devices)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Body, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from simpul.accounts import pages as account_pages
 from simpul.accounts.auth import CurrentPageUser
@@ -18,7 +18,7 @@ from simpul.core.errors import InvalidInput, NotFound
 from simpul.core.kit.notices import with_notice
 from simpul.core.models import Region
 from simpul.core.regions import CurrentRegion
-from simpul.identity import mfa
+from simpul.identity import mfa, passkeys
 from simpul.web.csrf import csrf_protect
 from simpul.web.middleware import SESSION_COOKIE
 from simpul.web.routing import CommittingRoute
@@ -30,6 +30,8 @@ router = APIRouter(
 
 #: How a login proven by the authenticator is recorded (RFC 8176).
 OTP_AMR = ("pwd", "otp")
+#: How a login proven by a passkey after the password is recorded (RFC 8176: hardware key).
+PASSKEY_AMR = ("pwd", "hwk")
 
 
 def _secure(request: Request) -> bool:
@@ -65,10 +67,11 @@ def _finish(
     region: Region,
     pending: mfa.Pending,
     response: Response | None = None,
+    amr: tuple[str, ...] = OTP_AMR,
 ) -> Response:
     mfa.finish_second_step(session, pending)
     result = account_pages.login_response(
-        request, session, pending.user, pending.row.target, amr=OTP_AMR, response=response
+        request, session, pending.user, pending.row.target, amr=amr, response=response
     )
     result.delete_cookie(mfa.PENDING_COOKIE, path=f"/{region.slug}")
     return result
@@ -82,7 +85,22 @@ def verify_form(request: Request, region: CurrentRegion, session: DbSession) -> 
         return _start_over(region)
     if pending.row.purpose == "enrol":
         return RedirectResponse(f"/{region.slug}/masuk/pasang-verifikasi", status_code=303)
-    return render(request, "identity/mfa_verify.html", {"errors": {}})
+    return _verify_page(request, session, pending, {})
+
+
+def _verify_page(
+    request: Request,
+    session: DbSession,
+    pending: mfa.Pending,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "errors": errors,
+        "has_totp": mfa.has_totp(session, pending.user),
+        "has_passkey": passkeys.has_passkey(session, pending.user),
+    }
+    return render(request, "identity/mfa_verify.html", context, status_code=status_code)
 
 
 @router.post("/{region}/masuk/verifikasi", response_class=HTMLResponse)
@@ -98,10 +116,48 @@ def verify(
     try:
         mfa.check_code(session, pending.user, code, allow_recovery=True)
     except InvalidInput as exc:  # the wrong code is counted: this answer commits
-        return render(
-            request, "identity/mfa_verify.html", {"errors": exc.field_errors()}, status_code=401
-        )
+        return _verify_page(request, session, pending, exc.field_errors(), 401)
     return _finish(request, session, region, pending)
+
+
+def _json_refusal(exc: InvalidInput | NotFound, status_code: int = 400) -> JSONResponse:
+    """A refusal the passkey script shows (the used challenge and the audit record commit)."""
+    fields = exc.field_errors() if isinstance(exc, InvalidInput) else {}
+    return JSONResponse(
+        {"error": exc.message, "field": next(iter(fields), None)}, status_code=status_code
+    )
+
+
+@router.post("/{region}/masuk/verifikasi/passkey/opsi")
+def passkey_login_options(request: Request, region: CurrentRegion, session: DbSession) -> Response:
+    try:
+        pending = _pending(request, session, region)
+        options = passkeys.authentication_options(session, pending.user)
+    except NotFound as exc:
+        return _json_refusal(exc, 404)
+    except InvalidInput as exc:
+        return _json_refusal(exc)
+    return Response(options, media_type="application/json")
+
+
+@router.post("/{region}/masuk/verifikasi/passkey")
+def passkey_login(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    credential: Annotated[dict[str, Any], Body()],
+) -> Response:
+    try:
+        pending = _pending(request, session, region)
+    except NotFound as exc:
+        return _json_refusal(exc, 404)
+    try:
+        passkeys.authenticate(session, pending.user, credential)
+    except InvalidInput as exc:
+        return _json_refusal(exc)
+    target = pending.row.target or f"/{region.slug}/akun"
+    answer = JSONResponse({"redirect": target})
+    return _finish(request, session, region, pending, answer, PASSKEY_AMR)
 
 
 def _enrol_page(
@@ -170,7 +226,8 @@ def _security_page(
 ) -> HTMLResponse:
     pending = mfa.pending_enrolment(session, region, user)
     context: dict[str, object] = {
-        "enabled": mfa.has_second_factor(session, user),
+        "enabled": mfa.has_totp(session, user),
+        "passkeys": passkeys.passkeys(session, user),
         "required": request.app.state.settings.mfa_required
         and mfa.must_have_second_factor(session, user),
         "enrolment": mfa.enrolment_of(region, user, pending) if pending else None,
@@ -275,3 +332,77 @@ def end_other_sessions(
 ) -> HTMLResponse:
     ended = mfa.revoke_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
     return _security_page(request, session, region, user, {"ended": ended})
+
+
+# -- passkeys on the security page --------------------------------------------------------
+
+
+@router.post("/{region}/akun/keamanan/passkey/opsi")
+def passkey_options(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    payload: Annotated[dict[str, Any], Body()],
+) -> Response:
+    try:
+        passkeys.clean_name(str(payload.get("name") or ""))
+        options = passkeys.registration_options(session, region, user)
+    except InvalidInput as exc:
+        return _json_refusal(exc)
+    return Response(options, media_type="application/json")
+
+
+@router.post("/{region}/akun/keamanan/passkey")
+def add_passkey(
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    payload: Annotated[dict[str, Any], Body()],
+) -> Response:
+    try:
+        passkeys.register(
+            session,
+            region,
+            user,
+            name=str(payload.get("name") or ""),
+            credential=payload.get("credential"),
+        )
+    except InvalidInput as exc:
+        return _json_refusal(exc)
+    return JSONResponse(
+        {"redirect": f"/{region.slug}/akun/keamanan?passkey=baru#passkey"}, status_code=201
+    )
+
+
+@router.post("/{region}/akun/keamanan/passkey/{passkey_id}/nama", response_class=HTMLResponse)
+def rename_passkey(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    passkey_id: uuid.UUID,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        passkeys.rename(session, user, passkey_id, name[:200])
+    except InvalidInput as exc:
+        errors = {f"passkey_name_{passkey_id}": exc.message}
+        return _security_page(request, session, region, user, {"errors": errors}, 400)
+    return RedirectResponse(f"/{region.slug}/akun/keamanan#passkey", status_code=303)
+
+
+@router.post("/{region}/akun/keamanan/passkey/{passkey_id}/hapus", response_class=HTMLResponse)
+def remove_passkey(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    user: CurrentPageUser,
+    passkey_id: uuid.UUID,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        passkeys.remove(session, user, passkey_id, password=password[:200])
+    except InvalidInput as exc:
+        errors = {f"passkey_password_{passkey_id}": exc.message}
+        return _security_page(request, session, region, user, {"errors": errors}, 400)
+    return _security_page(request, session, region, user, {"passkey_removed": True})

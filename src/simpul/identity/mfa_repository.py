@@ -10,7 +10,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import StaffRole, StaffRoleName, UserSession
-from simpul.identity.mfa_models import PendingLogin, RecoveryCode, TotpFactor
+from simpul.identity.mfa_models import (
+    PendingLogin,
+    RecoveryCode,
+    TotpFactor,
+    WebauthnChallenge,
+    WebauthnCredential,
+)
 
 
 def totp_of(
@@ -24,7 +30,10 @@ def totp_of(
     return session.scalars(query).one_or_none()
 
 
-def add(session: Session, row: TotpFactor | RecoveryCode | PendingLogin) -> None:
+def add(
+    session: Session,
+    row: TotpFactor | RecoveryCode | PendingLogin | WebauthnCredential | WebauthnChallenge,
+) -> None:
     session.add(row)
     session.flush()
 
@@ -102,6 +111,14 @@ def delete_expired_pending_logins(session: Session, user_id: uuid.UUID, now: dat
     )
 
 
+def delete_pending_logins(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    session.execute(
+        delete(PendingLogin).where(
+            PendingLogin.region_id == region_id, PendingLogin.user_id == user_id
+        )
+    )
+
+
 def holds_role(
     session: Session, region_id: uuid.UUID, user_id: uuid.UUID, role: StaffRoleName
 ) -> bool:
@@ -170,3 +187,111 @@ def delete_sessions_except(
     if keep_id is not None:
         query = query.where(UserSession.id != keep_id)
     return session.scalars(query.returning(UserSession.id)).all()
+
+
+# -- passkeys -----------------------------------------------------------------------------
+
+
+def passkeys_of(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID
+) -> Sequence[WebauthnCredential]:
+    return session.scalars(
+        select(WebauthnCredential)
+        .where(WebauthnCredential.region_id == region_id, WebauthnCredential.user_id == user_id)
+        .order_by(WebauthnCredential.created_at)
+    ).all()
+
+
+def has_passkey(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    return (
+        session.scalar(
+            select(WebauthnCredential.id)
+            .where(WebauthnCredential.region_id == region_id, WebauthnCredential.user_id == user_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def passkey_by_credential_id(
+    session: Session, region_id: uuid.UUID, credential_id: bytes
+) -> WebauthnCredential | None:
+    """The region's credential with this id (of any user), locked for its counter."""
+    return session.scalars(
+        select(WebauthnCredential)
+        .where(
+            WebauthnCredential.region_id == region_id,
+            WebauthnCredential.credential_id == credential_id,
+        )
+        .with_for_update()
+    ).one_or_none()
+
+
+def passkey_of(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, passkey_id: uuid.UUID
+) -> WebauthnCredential | None:
+    return session.scalars(
+        select(WebauthnCredential).where(
+            WebauthnCredential.region_id == region_id,
+            WebauthnCredential.user_id == user_id,
+            WebauthnCredential.id == passkey_id,
+        )
+    ).one_or_none()
+
+
+def delete_passkey(session: Session, row: WebauthnCredential) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def delete_passkeys(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    return len(
+        session.scalars(
+            delete(WebauthnCredential)
+            .where(WebauthnCredential.region_id == region_id, WebauthnCredential.user_id == user_id)
+            .returning(WebauthnCredential.id)
+        ).all()
+    )
+
+
+def take_challenge(
+    session: Session,
+    region_id: uuid.UUID,
+    user_id: uuid.UUID,
+    purpose: str,
+    challenge_hash: bytes,
+    now: datetime,
+) -> bool:
+    """Use up the unexpired challenge (single use: of two parallel uses one finds nothing)."""
+    taken = session.scalar(
+        delete(WebauthnChallenge)
+        .where(
+            WebauthnChallenge.region_id == region_id,
+            WebauthnChallenge.user_id == user_id,
+            WebauthnChallenge.purpose == purpose,
+            WebauthnChallenge.challenge_hash == challenge_hash,
+            WebauthnChallenge.expires_at > now,
+        )
+        .returning(WebauthnChallenge.id)
+    )
+    return taken is not None
+
+
+def delete_stale_challenges(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> None:
+    session.execute(
+        delete(WebauthnChallenge).where(
+            WebauthnChallenge.region_id == region_id,
+            WebauthnChallenge.user_id == user_id,
+            WebauthnChallenge.expires_at <= now,
+        )
+    )
+
+
+def delete_challenges(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    session.execute(
+        delete(WebauthnChallenge).where(
+            WebauthnChallenge.region_id == region_id, WebauthnChallenge.user_id == user_id
+        )
+    )

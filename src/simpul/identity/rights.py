@@ -39,6 +39,7 @@ from simpul.core.storage import Storage, StorageNotFound
 from simpul.documents import service as documents_service
 from simpul.evaluation.surveys import service as surveys_service
 from simpul.evaluation.surveys.profile import QUESTIONS
+from simpul.identity import mfa, passkeys
 from simpul.identity import service as identity_service
 from simpul.identity.models import RELEASE_CHANNEL_LABELS
 from simpul.notify import service as notify_service
@@ -322,6 +323,19 @@ def collect(session: Session, region: Region, user: User) -> Export:
         }
     )
     data = export.data
+    data["account"]["second_factors"] = {
+        "authenticator_app": mfa.has_totp(session, user),
+        # names and dates only: a passkey's public key is of no use to its owner
+        "passkeys": [
+            {
+                "name": key.name,
+                "created_at": key.created_at.isoformat(),
+                "last_used_at": _at(key.last_used_at),
+                "synced": key.synced,
+            }
+            for key in passkeys.passkeys(session, user)
+        ],
+    }
     applications, loose = applications_service.applications_of_user_for_export(
         session, region, user
     )
