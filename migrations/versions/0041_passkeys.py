@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "webauthn_challenge",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("challenge_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("purpose", sa.String(length=10), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,7 +1,7 @@
 """Passkeys in Chromium with its virtual authenticator (WebAuthn over the DevTools protocol):
-a citizen adds a passkey on the security page, then logs in with the password and the
-passkey. WebAuthn needs a secure context and a host name as RP ID, so this test runs its own
-server with ``SIMPUL_PUBLIC_URL=http://localhost:<port>``."""
+a citizen adds a passkey on the security page, logs in with the password and the passkey,
+then with the passkey alone. WebAuthn needs a secure context and a host name as RP ID, so
+this test runs its own server with ``SIMPUL_PUBLIC_URL=http://localhost:<port>``."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def _password(page: Page, email: str) -> None:
     page.goto(f"/{REGION}/masuk")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("button", name="Masuk", exact=True).click()
 
 
 def test_a_citizen_adds_a_passkey_and_logs_in_with_it(
@@ -120,11 +120,21 @@ def test_a_citizen_adds_a_passkey_and_logs_in_with_it(
     page.screenshot(path=screenshots / "47-passkey.png", full_page=True)
     button.click()
     page.wait_for_url(lambda url: "/masuk" not in url)
+    assert _latest_amr(browser_database_url, citizen) == ["pwd", "hwk"]
 
-    engine = create_engine(sqlalchemy_url(browser_database_url))
+    # a passkey alone (discoverable, user-verified) from the login page
+    page.context.clear_cookies()
+    page.goto(f"/{REGION}/masuk")
+    page.get_by_role("button", name="Gunakan passkey").click()
+    page.wait_for_url(lambda url: "/masuk" not in url)
+    assert _latest_amr(browser_database_url, citizen) == ["hwk", "mfa"]
+
+
+def _latest_amr(database_url: str, email: str) -> list[str]:
+    engine = create_engine(sqlalchemy_url(database_url))
     try:
         with Session(engine) as session:
-            user = session.scalars(select(User).where(User.email == citizen)).one()
+            user = session.scalars(select(User).where(User.email == email)).one()
             (key,) = session.scalars(
                 select(WebauthnCredential).where(WebauthnCredential.user_id == user.id)
             ).all()
@@ -134,6 +144,7 @@ def test_a_citizen_adds_a_passkey_and_logs_in_with_it(
                 .where(UserSession.user_id == user.id)
                 .order_by(UserSession.created_at.desc())
             ).first()
-            assert latest is not None and latest.amr == ["pwd", "hwk"]
+            assert latest is not None
+            return list(latest.amr)
     finally:
         engine.dispose()

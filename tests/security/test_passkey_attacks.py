@@ -4,6 +4,7 @@ or given for another purpose or user, forged and oversized answers, a cloned aut
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -154,3 +155,55 @@ def test_a_cloned_authenticator_is_refused_even_with_a_valid_signature(
     refused = send_assertion(client, clone.get(login_options(client).json(), count=2))
     assert refused.status_code == 400
     assert _audits(session, "passkey.sign_count_regression") == 1
+
+
+def _signin_options(session: Session, world: MfaWorld) -> dict[str, object]:
+    return dict(json.loads(passkeys.signin_options(session, world.region)))
+
+
+def test_signing_in_alone_checks_the_user_handle_and_the_account(
+    client: TestClient, session: Session, mfa_world: MfaWorld
+) -> None:
+    auth = _registered(client, "warga@example.org")
+    user = mfa_world.citizen
+    # the handle must be the credential's own account
+    auth.user_handle = mfa_world.verifier.id.bytes
+    with pytest.raises(InvalidInput):
+        passkeys.signin(session, mfa_world.region, auth.get(_signin_options(session, mfa_world)))
+    auth.user_handle = user.id.bytes
+    # a passkey of this region does not sign in to another
+    other = make_region(session, "kota-lain", "Kota Lain")
+    session.flush()
+    options = json.loads(passkeys.signin_options(session, other))
+    with pytest.raises(InvalidInput):
+        passkeys.signin(session, other, auth.get(options))
+    # a deactivated account cannot sign in with its passkey
+    user.is_active = False
+    session.flush()
+    with pytest.raises(InvalidInput):
+        passkeys.signin(session, mfa_world.region, auth.get(_signin_options(session, mfa_world)))
+    user.is_active = True
+    session.flush()
+    captured = auth.get(_signin_options(session, mfa_world))
+    assert passkeys.signin(session, mfa_world.region, captured).id == user.id
+    with pytest.raises(InvalidInput):  # replayed
+        passkeys.signin(session, mfa_world.region, captured)
+
+
+def test_a_second_step_challenge_does_not_sign_in_alone(
+    client: TestClient, session: Session, mfa_world: MfaWorld
+) -> None:
+    auth = _registered(client, "warga@example.org")
+    options = json.loads(passkeys.authentication_options(session, mfa_world.citizen))
+    with pytest.raises(InvalidInput):
+        passkeys.signin(session, mfa_world.region, auth.get(options))
+
+
+def test_sign_in_options_are_rate_limited(client: TestClient, mfa_world: MfaWorld) -> None:
+    page = client.get("/kota-mfa/masuk")
+    headers = {"X-CSRF-Token": re.findall(r'data-csrf="([^"]+)"', page.text)[0]}
+    answers = [
+        client.post("/kota-mfa/masuk/passkey/opsi", json={}, headers=headers).status_code
+        for _ in range(25)
+    ]
+    assert answers[:20] == [200] * 20 and 429 in answers[20:]

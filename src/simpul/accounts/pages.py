@@ -64,6 +64,11 @@ def _safe_next(region: Region, target: str | None) -> str | None:
     return None
 
 
+def login_target(region: Region, user: User, target: str | None) -> str:
+    """Where a login goes: ``target`` when it is a page of the region, else the user's home."""
+    return _safe_next(region, target) or _home_of(user, region)
+
+
 def _client(request: Request) -> str | None:
     """The client's address: behind the reverse proxy, the one it forwards (uvicorn's proxy
     headers, trusted only from FORWARDED_ALLOW_IPS)."""

@@ -99,15 +99,16 @@ class WebauthnCredential(IdMixin, RegionScoped, Base):
 
 class WebauthnChallenge(IdMixin, RegionScoped, Base):
     """A challenge given to the browser for registering a passkey or signing in with one:
-    single use, short-lived, bound to the user, the region and the purpose. Only its SHA-256
-    is stored (the browser sends the challenge back inside the signed client data)."""
+    single use, short-lived, bound to the user (when known), the region and the purpose.
+    Only its SHA-256 is stored (the browser sends it back inside the signed client data)."""
 
     __tablename__ = "webauthn_challenge"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
+    #: None for a sign-in with a passkey alone (the passkey names the user).
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     challenge_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    #: ``register`` or ``login``.
+    #: ``register``, ``login`` (the second step) or ``signin`` (passkey alone).
     purpose: Mapped[str] = mapped_column(String(10))
     expires_at: Mapped[datetime] = mapped_column(index=True)

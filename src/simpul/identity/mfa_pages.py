@@ -15,9 +15,12 @@ from simpul.accounts.auth import CurrentPageUser
 from simpul.accounts.models import User
 from simpul.core.database import DbSession
 from simpul.core.errors import InvalidInput, NotFound
+from simpul.core.i18n import _
 from simpul.core.kit.notices import with_notice
 from simpul.core.models import Region
+from simpul.core.ratelimit import limit_source
 from simpul.core.regions import CurrentRegion
+from simpul.core.security import client_source
 from simpul.identity import mfa, passkeys
 from simpul.web.csrf import csrf_protect
 from simpul.web.middleware import SESSION_COOKIE
@@ -32,6 +35,10 @@ router = APIRouter(
 OTP_AMR = ("pwd", "otp")
 #: How a login proven by a passkey after the password is recorded (RFC 8176: hardware key).
 PASSKEY_AMR = ("pwd", "hwk")
+#: A passkey alone, with user verification (PIN or biometric): multi-factor by itself.
+PASSKEY_ONLY_AMR = ("hwk", "mfa")
+#: Sign-in challenges a source may ask for per minute (each is a row for five minutes).
+SIGNIN_OPTIONS_PER_MINUTE = 20
 
 
 def _secure(request: Request) -> bool:
@@ -138,6 +145,43 @@ def passkey_login_options(request: Request, region: CurrentRegion, session: DbSe
     except InvalidInput as exc:
         return _json_refusal(exc)
     return Response(options, media_type="application/json")
+
+
+@router.post("/{region}/masuk/passkey/opsi")
+def passkey_signin_options(request: Request, region: CurrentRegion, session: DbSession) -> Response:
+    limit_source(
+        request.app.state,
+        "passkey-signin",
+        client_source(request.client.host if request.client else None),
+        SIGNIN_OPTIONS_PER_MINUTE,
+        lambda seconds: (
+            _("Terlalu banyak permintaan. Coba lagi dalam %(n)d detik.") % {"n": seconds}
+        ),
+    )
+    return Response(passkeys.signin_options(session, region), media_type="application/json")
+
+
+@router.post("/{region}/masuk/passkey")
+def passkey_signin(
+    request: Request,
+    region: CurrentRegion,
+    session: DbSession,
+    credential: Annotated[dict[str, Any], Body()],
+    next: str = "",
+) -> Response:
+    try:
+        user = passkeys.signin(session, region, credential)
+    except InvalidInput as exc:
+        return _json_refusal(exc)
+    target = account_pages.login_target(region, user, next[:500])
+    return account_pages.login_response(
+        request,
+        session,
+        user,
+        target,
+        amr=PASSKEY_ONLY_AMR,
+        response=JSONResponse({"redirect": target}),
+    )
 
 
 @router.post("/{region}/masuk/verifikasi/passkey")

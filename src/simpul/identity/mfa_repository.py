@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from simpul.accounts.models import StaffRole, StaffRoleName, UserSession
@@ -254,10 +254,18 @@ def delete_passkeys(session: Session, region_id: uuid.UUID, user_id: uuid.UUID) 
     )
 
 
+def _challenge_owner(user_id: uuid.UUID | None) -> ColumnElement[bool]:
+    return (
+        WebauthnChallenge.user_id.is_(None)
+        if user_id is None
+        else WebauthnChallenge.user_id == user_id
+    )
+
+
 def take_challenge(
     session: Session,
     region_id: uuid.UUID,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     purpose: str,
     challenge_hash: bytes,
     now: datetime,
@@ -267,7 +275,7 @@ def take_challenge(
         delete(WebauthnChallenge)
         .where(
             WebauthnChallenge.region_id == region_id,
-            WebauthnChallenge.user_id == user_id,
+            _challenge_owner(user_id),
             WebauthnChallenge.purpose == purpose,
             WebauthnChallenge.challenge_hash == challenge_hash,
             WebauthnChallenge.expires_at > now,
@@ -278,12 +286,12 @@ def take_challenge(
 
 
 def delete_stale_challenges(
-    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID | None, now: datetime
 ) -> None:
     session.execute(
         delete(WebauthnChallenge).where(
             WebauthnChallenge.region_id == region_id,
-            WebauthnChallenge.user_id == user_id,
+            _challenge_owner(user_id),
             WebauthnChallenge.expires_at <= now,
         )
     )

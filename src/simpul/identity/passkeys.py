@@ -42,6 +42,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from simpul.accounts import service as accounts
 from simpul.accounts.models import User
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import InvalidInput, NotFound
@@ -116,15 +117,20 @@ def has_passkey(session: Session, user: User) -> bool:
 # -- challenges -------------------------------------------------------------------------------
 
 
-def _new_challenge(session: Session, user: User, purpose: str) -> bytes:
+def _new_challenge(
+    session: Session, user: User | None, purpose: str, region_id: uuid.UUID | None = None
+) -> bytes:
     now = utcnow()
-    repository.delete_stale_challenges(session, user.region_id, user.id, now)
+    region = user.region_id if user is not None else region_id
+    assert region is not None
+    owner = user.id if user is not None else None
+    repository.delete_stale_challenges(session, region, owner, now)
     challenge = secrets.token_bytes(32)
     repository.add(
         session,
         WebauthnChallenge(
-            region_id=user.region_id,
-            user_id=user.id,
+            region_id=region,
+            user_id=owner,
             challenge_hash=hashlib.sha256(challenge).digest(),
             purpose=purpose,
             expires_at=now + timedelta(minutes=CHALLENGE_MINUTES),
@@ -148,7 +154,11 @@ def _parse(raw: object) -> dict[str, Any]:
 
 
 def _take_challenge(
-    session: Session, user: User, purpose: str, credential: dict[str, Any]
+    session: Session,
+    user: User | None,
+    purpose: str,
+    credential: dict[str, Any],
+    region_id: uuid.UUID | None = None,
 ) -> bytes:
     """The challenge the signed client data names, used up; refused when it is not one this
     user was given for ``purpose`` (expired, used, forged, another user's)."""
@@ -159,10 +169,12 @@ def _take_challenge(
         challenge = client_data.challenge
     except (WebAuthnException, ValueError, TypeError):
         raise _refused(_("Jawaban passkey tidak sah. Coba lagi.")) from None
+    region = user.region_id if user is not None else region_id
+    assert region is not None
     taken = repository.take_challenge(
         session,
-        user.region_id,
-        user.id,
+        region,
+        user.id if user is not None else None,
         purpose,
         hashlib.sha256(challenge).digest(),
         utcnow(),
@@ -300,22 +312,18 @@ def authentication_options(session: Session, user: User) -> str:
     return options_to_json(options)
 
 
-def authenticate(session: Session, user: User, credential: object) -> bool:
-    """Verify the browser's assertion for ``user``; returns whether the authenticator
-    verified the user (PIN or biometric). Refuses (``InvalidInput``, the caller commits the
-    audit record and the used-up challenge) a passkey of another user or region, a wrong
-    signature, origin or RP ID, a used challenge, and a signature counter that did not grow
-    (a cloned authenticator)."""
-    answer = _parse(credential)
-    challenge = _take_challenge(session, user, "login", answer)
-    try:
-        raw_id = base64url_to_bytes(str(answer.get("rawId") or answer.get("id") or ""))
-    except (ValueError, TypeError):
-        raw_id = b""
-    row = repository.passkey_by_credential_id(session, user.region_id, raw_id) if raw_id else None
-    if row is None or row.user_id != user.id:
-        _audit(session, user, "passkey.unknown_credential")
-        raise _refused(_("Passkey ini tidak terdaftar untuk akun Anda."))
+def _verify_assertion(
+    session: Session,
+    user: User,
+    row: WebauthnCredential,
+    answer: dict[str, Any],
+    challenge: bytes,
+    *,
+    require_uv: bool,
+) -> bool:
+    """Check the assertion against ``row`` (the library: signature, origin, RP ID,
+    challenge, flags), then the counter; record the use. Returns whether the user was
+    verified."""
     rp = relying_party()
     try:
         # The counter is compared below, after the signature proved the answer is the key's.
@@ -326,6 +334,7 @@ def authenticate(session: Session, user: User, credential: object) -> bool:
             expected_origin=rp.origin,
             credential_public_key=row.public_key,
             credential_current_sign_count=0,
+            require_user_verification=require_uv,
         )
     except WebAuthnException:
         _audit(session, user, "passkey.assertion_refused", passkey=str(row.id))
@@ -351,6 +360,60 @@ def authenticate(session: Session, user: User, credential: object) -> bool:
     row.last_used_at = utcnow()
     row.backed_up = verified.credential_backed_up
     return verified.user_verified
+
+
+def authenticate(session: Session, user: User, credential: object) -> bool:
+    """Verify the browser's assertion for ``user``; returns whether the authenticator
+    verified the user (PIN or biometric). Refuses (``InvalidInput``, the caller commits the
+    audit record and the used-up challenge) a passkey of another user or region, a wrong
+    signature, origin or RP ID, a used challenge, and a signature counter that did not grow
+    (a cloned authenticator)."""
+    answer = _parse(credential)
+    challenge = _take_challenge(session, user, "login", answer)
+    try:
+        raw_id = base64url_to_bytes(str(answer.get("rawId") or answer.get("id") or ""))
+    except (ValueError, TypeError):
+        raw_id = b""
+    row = repository.passkey_by_credential_id(session, user.region_id, raw_id) if raw_id else None
+    if row is None or row.user_id != user.id:
+        _audit(session, user, "passkey.unknown_credential")
+        raise _refused(_("Passkey ini tidak terdaftar untuk akun Anda."))
+    return _verify_assertion(session, user, row, answer, challenge, require_uv=False)
+
+
+def signin_options(session: Session, region: Region) -> str:
+    """Options for signing in with a passkey alone (a discoverable credential names the
+    account): no credentials listed, user verification required."""
+    options = generate_authentication_options(
+        rp_id=relying_party().id,
+        challenge=_new_challenge(session, None, "signin", region.id),
+        timeout=CHALLENGE_MINUTES * 60 * 1000,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return options_to_json(options)
+
+
+def signin(session: Session, region: Region, credential: object) -> User:
+    """The account a passkey alone proves (with user verification: PIN or biometric, so
+    possession and knowledge or inherence: multi-factor). Refused like ``authenticate``, and
+    when the passkey's user handle is not its account's or the account cannot log in."""
+    answer = _parse(credential)
+    challenge = _take_challenge(session, None, "signin", answer, region.id)
+    try:
+        raw_id = base64url_to_bytes(str(answer.get("rawId") or answer.get("id") or ""))
+        handle = base64url_to_bytes(str(answer["response"].get("userHandle") or ""))
+    except (ValueError, TypeError):
+        raw_id, handle = b"", b""
+    row = repository.passkey_by_credential_id(session, region.id, raw_id) if raw_id else None
+    user = accounts.user_by_id(session, region, row.user_id) if row is not None else None
+    if row is None or user is None or handle != user.id.bytes:
+        raise _refused(_("Passkey ini tidak terdaftar di wilayah ini."))
+    if not user.is_active or user.closed_at is not None:
+        raise _refused(_("Akun ini tidak dapat masuk."))
+    _verify_assertion(session, user, row, answer, challenge, require_uv=True)
+    user.last_login_at = utcnow()
+    _audit(session, user, "passkey.signin", passkey=str(row.id))
+    return user
 
 
 def forget_user(session: Session, user: User) -> int:

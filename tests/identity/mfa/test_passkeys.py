@@ -4,6 +4,7 @@ login's second step with it. A software authenticator makes real keys and signat
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -305,3 +306,52 @@ def test_an_operators_reset_removes_passkeys_too(session: Session, mfa_world: Mf
     _service_passkey(session, mfa_world, "Ponsel saya")
     mfa.reset(session, mfa_world.region, mfa_world.citizen, actor_label="cli")
     assert not mfa.has_second_factor(session, mfa_world.citizen)
+
+
+def _signin(
+    client: TestClient, auth: SoftAuthenticator, next_page: str = "", **kwargs: object
+) -> object:
+    client.cookies.clear()
+    page = client.get("/kota-mfa/masuk")
+    token = re.search(r'data-csrf="([^"]+)"', page.text)
+    assert token and "masuk tanpa kata sandi" in page.text
+    headers = {"X-CSRF-Token": token.group(1)}
+    options = client.post("/kota-mfa/masuk/passkey/opsi", json={}, headers=headers)
+    assert options.status_code == 200
+    body = options.json()
+    assert body.get("allowCredentials", []) == [] and body["userVerification"] == "required"
+    return client.post(
+        "/kota-mfa/masuk/passkey",
+        params={"next": next_page},
+        json=auth.get(body, **kwargs),  # type: ignore[arg-type]
+        headers=headers,
+    )
+
+
+def test_a_passkey_alone_signs_in_with_user_verification(
+    client: TestClient, session: Session, mfa_world: MfaWorld
+) -> None:
+    auth = _with_passkey(client, session, mfa_world, "warga@example.org")
+    done = _signin(client, auth, "/kota-mfa/akun")
+    assert done.status_code == 200, done.text  # type: ignore[attr-defined]
+    assert done.json() == {"redirect": "/kota-mfa/akun"}  # type: ignore[attr-defined]
+    session.expire_all()
+    latest = session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == mfa_world.citizen.id)
+        .order_by(UserSession.created_at.desc())
+    ).first()
+    assert latest is not None and latest.amr == ["hwk", "mfa"] and mfa.proven(latest.amr)
+    assert client.get("/kota-mfa/akun").status_code == 200
+    elsewhere = _signin(client, auth, "https://jahat.example/")
+    assert elsewhere.json() == {"redirect": "/kota-mfa/permohonan"}  # type: ignore[attr-defined]
+    assert _actions(session, "passkey.signin") == 2
+
+
+def test_a_passkey_alone_without_user_verification_is_refused(
+    client: TestClient, session: Session, mfa_world: MfaWorld
+) -> None:
+    auth = _with_passkey(client, session, mfa_world, "warga@example.org")
+    refused = _signin(client, auth, flags=0x01)
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert SESSION_COOKIE not in client.cookies

@@ -1,7 +1,8 @@
 // Passkeys (WebAuthn): adding one on the security page and using one at the login's second
 // step. Markup: <section data-passkey-register data-options data-action data-csrf data-failed>
 // with <form data-passkey-form hidden>, or <div data-passkey-login ...> with
-// <button data-passkey-button hidden>. Without this file (or without WebAuthn in the
+// <button data-passkey-button hidden> (the login's second step, or the login page, where the
+// whole box stays hidden without WebAuthn). Without this file (or without WebAuthn in the
 // browser) the [data-passkey-unsupported] note stays and nothing else is offered.
 (function () {
   "use strict";
@@ -130,6 +131,7 @@
   function setUpLogin(box) {
     var button = box.querySelector("[data-passkey-button]");
     if (!button || !supported(box)) return;
+    box.hidden = false;
     button.hidden = false;
     button.addEventListener("click", function () {
       clearError(box);
