@@ -233,7 +233,7 @@ def test_ending_a_device_ends_the_app_tokens_got_through_it(
     assert tokens["jti-lost"].revoked_at is not None
     assert tokens["jti-lost"].revoked_reason == "device_revoked"
     assert tokens["jti-mine"].revoked_at is None
-    # "Keluar dari semua perangkat lain" from a second device ends this one's tokens too.
+    # "Keluar dari semua perangkat lain" keeps the tokens of the device it is sent from.
     accounts.start_session(session, mfa_world.citizen, user_agent="Tablet", source="10.8.8.8")
     session.flush()
     post_form(client, f"{PAGE}/sesi/akhiri-lainnya", {}, page=PAGE)
