@@ -25,8 +25,12 @@ $(UV): requirements-uv.txt
 	  --no-deps -r requirements-uv.txt
 	touch $(UV)
 
+# Bytecode is compiled at install (--compile-bytecode, and compileall for src/): where
+# PYTHONDONTWRITEBYTECODE is set (this CI image sets it), every process the tests start
+# (simpul serve, gateway, worker, CLI) would otherwise compile scikit-learn, SciPy and the
+# rest from source on each start, seconds each.
 $(STAMP): $(UV) pyproject.toml uv.lock package.json package-lock.json
-	$(UV) sync --frozen --extra dev --quiet
+	$(UV) sync --frozen --extra dev --quiet --compile-bytecode
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	  else echo "npm not found: pages will work without htmx live search"; fi
 	touch $(STAMP)
@@ -35,6 +39,7 @@ src/simpul/locale/%/LC_MESSAGES/messages.mo: src/simpul/locale/%/LC_MESSAGES/mes
 	$(BIN)/pybabel compile --use-fuzzy -d src/simpul/locale -D messages -l $* >/dev/null
 
 install: $(STAMP) src/simpul/locale/en/LC_MESSAGES/messages.mo ## Install Simpul and its tools into .venv, exactly as uv.lock pins them
+	@$(BIN)/python -m compileall -q src/simpul >/dev/null
 
 lock: $(UV) ## Re-resolve the newest allowed versions into uv.lock (then run make test and commit both)
 	$(UV) lock --upgrade

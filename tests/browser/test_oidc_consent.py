@@ -1,10 +1,10 @@
 """One login in Chromium on a 390 px phone: the demo citizen opens a tiny relying party on
 loopback, is sent to Simpul, logs in, reads the consent screen (what the app will receive)
-and allows; the app exchanges the code at the token endpoint and greets her by name.
-Takes docs/screenshots/46-oidc-consent.png; the consent page passes axe-core.
-
-(Revoking the consent on "Aplikasi terhubung", /{region}/akun/aplikasi, is another part of
-issue 18; the lead extends this test with it when the parts are merged.)
+and allows; the app exchanges the code at the token endpoint and greets her by name. Then
+she disconnects the app on "Aplikasi terhubung": the app's access token stops working at
+userinfo, and the app's next sign-in asks for her consent again.
+Takes docs/screenshots/46-oidc-consent.png and 48-aplikasi-terhubung.png; both pages pass
+axe-core.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import base64
 import json
 import re
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -44,6 +45,8 @@ class _RelyingParty(BaseHTTPRequestHandler):
     provider = ""
     client_id = ""
     redirect_uri = ""
+    #: The access token the last sign-in got (the test calls userinfo with it).
+    access_token = ""
 
     def _page(self, status: int, body: str) -> None:
         data = f"<!doctype html><html lang=id><title>RP</title><h1>{body}</h1></html>".encode()
@@ -91,6 +94,7 @@ class _RelyingParty(BaseHTTPRequestHandler):
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             tokens = json.load(response)
+        type(self).access_token = tokens["access_token"]
         payload = tokens["id_token"].split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
         self._page(200, f"Halo, {claims['name']}")
@@ -143,7 +147,7 @@ def relying_party(browser_database_url: str, live_server: str) -> Iterator[str]:
         server.server_close()
 
 
-def test_the_citizen_reads_the_consent_screen_and_allows(
+def test_the_citizen_allows_an_app_then_disconnects_it(
     phone: Page, relying_party: str, screenshots: Path
 ) -> None:
     phone.goto(relying_party + "/")
@@ -162,3 +166,32 @@ def test_the_citizen_reads_the_consent_screen_and_allows(
     phone.get_by_role("button", name="Izinkan").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Halo, Siti Rahayu")
     assert phone.url.startswith(relying_party + "/callback?")
+    token = _RelyingParty.access_token
+    assert _userinfo_status(token) == 200
+
+    # "Aplikasi terhubung": what the app may receive, and the button that ends it.
+    phone.goto(f"{_RelyingParty.provider}/{REGION}/akun/aplikasi")
+    card = phone.locator("article, li, section").filter(has_text="Aplikasi Uji Peramban").first
+    expect(card).to_contain_text("Alamat e-mail Anda")
+    assert serious_violations(phone) == []
+    phone.screenshot(path=screenshots / "48-aplikasi-terhubung.png", full_page=True)
+    phone.get_by_role("button", name="Putuskan Aplikasi Uji Peramban").click()
+    expect(phone.get_by_role("status")).to_contain_text("Aplikasi sudah diputus")
+    expect(phone.get_by_role("button", name="Putuskan Aplikasi Uji Peramban")).to_have_count(0)
+    # The app's token ended with the consent, and its next sign-in asks again.
+    assert _userinfo_status(token) == 401
+    phone.goto(relying_party + "/")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Aplikasi Uji Peramban")
+    expect(phone.get_by_role("button", name="Izinkan")).to_be_visible()
+
+
+def _userinfo_status(access_token: str) -> int:
+    request = urllib.request.Request(
+        f"{_RelyingParty.provider}/{REGION}/oidc/userinfo",
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)

@@ -18,16 +18,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sqlalchemy.orm import Session
 
 from simpul.complaints import triage_repository
 from simpul.complaints.models import Complaint
 from simpul.core.models import Region
+
+if TYPE_CHECKING:  # imported where a model is trained or used: every process loads this
+    # module, few of them train (scikit-learn and NumPy take seconds to import)
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +101,8 @@ class _Head:
     only: uuid.UUID | None = None
 
     def probabilities(self, matrix: object) -> tuple[list[uuid.UUID], np.ndarray]:
+        import numpy as np
+
         if self.model is None:
             assert self.only is not None
             rows = matrix.shape[0]  # type: ignore[attr-defined]
@@ -116,6 +121,8 @@ class Model:
 
 
 def _head(features: object, labels: list[uuid.UUID], seed: int) -> _Head:
+    from sklearn.linear_model import LogisticRegression
+
     if len(set(labels)) < 2:
         return _Head(None, labels[0])
     # lbfgs on several classes is the multinomial model (softmax): probabilities that sum to
@@ -128,6 +135,8 @@ def _head(features: object, labels: list[uuid.UUID], seed: int) -> _Head:
 
 def train(cases: list[triage_repository.RoutedCase], *, seed: int = 17) -> Model:
     """Fit the vectorizer and both heads on ``cases``."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     started = time.perf_counter()
     texts = [prepare(c.title, c.description) for c in cases]
     vectorizer = TfidfVectorizer(
@@ -393,6 +402,8 @@ def split_by_time(
 ) -> tuple[list[triage_repository.RoutedCase], list[triage_repository.RoutedCase]]:
     """Stratified by agency, honest in time: each agency's newest ``test_fraction`` is held out
     and the model learns from what came before (``seed`` only breaks ties of equal times)."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     by_agency: dict[uuid.UUID, list[triage_repository.RoutedCase]] = defaultdict(list)
     for case in cases:

@@ -43,6 +43,7 @@ from simpul.core.security import (
 from simpul.core.settings import get_settings
 from simpul.identity import mfa_repository as repository
 from simpul.identity import passkeys
+from simpul.identity import service as identity_service
 from simpul.identity.mfa_models import PendingLogin, RecoveryCode, TotpFactor
 
 STEP_SECONDS: Final = 30
@@ -467,37 +468,35 @@ def devices(session: Session, user: User, current_token: str | None) -> list[Dev
     return result
 
 
-def _end_tokens_of_sessions(session: Session, user: User, session_ids: Sequence[uuid.UUID]) -> None:
-    """Where the provider's tokens of these browser sessions end.
-
-    TODO(issue 18, oidc): identity.service has no per-session revocation yet; the OIDC part
-    connects it here (revoke the tokens issued in these sessions and queue back-channel
-    logout). Until then the tokens expire on their own (access tokens within minutes).
-    """
-
-
-def revoke_session(session: Session, user: User, session_id: uuid.UUID) -> None:
-    """End one of the user's own sessions; 404 for anyone else's."""
-    row = repository.delete_session_of(session, user.region_id, user.id, session_id)
-    if row is None:
+def revoke_session(session: Session, region: Region, user: User, session_id: uuid.UUID) -> None:
+    """End one of the user's own sessions, and the apps' tokens got through it; 404 for
+    anyone else's."""
+    rows = [
+        row
+        for row in repository.sessions_of_user_except(session, user.region_id, user.id, None)
+        if row.id == session_id
+    ]
+    if not rows:
         raise NotFound(_("Sesi tidak ditemukan."))
-    _end_tokens_of_sessions(session, user, [session_id])
+    identity_service.devices_ended(session, region, rows)
+    repository.delete_session_of(session, user.region_id, user.id, session_id)
     _audit(session, user, "session.revoked")
 
 
-def revoke_other_sessions(session: Session, user: User, current_token: str | None) -> int:
+def revoke_other_sessions(
+    session: Session, region: Region, user: User, current_token: str | None
+) -> int:
+    """End every session of the user but ``current_token``'s, and the apps' tokens got
+    through them; returns how many sessions ended."""
     current = (
         repository.session_by_token(session, user.region_id, token_digest(current_token))
         if current_token
         else None
     )
-    ended = repository.delete_sessions_except(
-        session,
-        user.region_id,
-        user.id,
-        current.id if current else None,
-    )
-    _end_tokens_of_sessions(session, user, ended)
+    keep = current.id if current is not None and current.user_id == user.id else None
+    rows = repository.sessions_of_user_except(session, user.region_id, user.id, keep)
+    identity_service.devices_ended(session, region, rows)
+    ended = repository.delete_sessions_except(session, user.region_id, user.id, keep)
     _audit(session, user, "session.others_revoked", ended=len(ended))
     return len(ended)
 

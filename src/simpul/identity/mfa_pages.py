@@ -362,7 +362,7 @@ def end_session(
         (d for d in mfa.devices(session, user, request.cookies.get(SESSION_COOKIE)) if d.current),
         None,
     )
-    mfa.revoke_session(session, user, session_id)
+    mfa.revoke_session(session, region, user, session_id)
     if current is not None and current.id == session_id:
         response = RedirectResponse(f"/{region.slug}", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=f"/{region.slug}")
@@ -374,7 +374,7 @@ def end_session(
 def end_other_sessions(
     request: Request, region: CurrentRegion, session: DbSession, user: CurrentPageUser
 ) -> HTMLResponse:
-    ended = mfa.revoke_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
+    ended = mfa.revoke_other_sessions(session, region, user, request.cookies.get(SESSION_COOKIE))
     return _security_page(request, session, region, user, {"ended": ended})
 
 

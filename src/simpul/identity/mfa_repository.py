@@ -163,6 +163,18 @@ def session_by_token(
     ).one_or_none()
 
 
+def sessions_of_user_except(
+    session: Session, region_id: uuid.UUID, user_id: uuid.UUID, keep_id: uuid.UUID | None
+) -> Sequence[UserSession]:
+    """The user's stored sessions (expired ones too), but ``keep_id``; locked for ending."""
+    query = select(UserSession).where(
+        UserSession.region_id == region_id, UserSession.user_id == user_id
+    )
+    if keep_id is not None:
+        query = query.where(UserSession.id != keep_id)
+    return session.scalars(query.with_for_update()).all()
+
+
 def delete_session_of(
     session: Session, region_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> UserSession | None:

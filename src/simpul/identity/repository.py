@@ -252,3 +252,26 @@ def consented_subjects(
     if since is not None:
         query = query.where((OidcConsent.revoked_at.is_(None)) | (OidcConsent.revoked_at >= since))
     return [(user_id, list(scopes)) for user_id, scopes in session.execute(query).all()]
+
+
+def revoke_tokens_of_sessions(
+    session: Session,
+    region_id: uuid.UUID,
+    session_ids: Sequence[uuid.UUID],
+    *,
+    at: datetime,
+    reason: str,
+) -> int:
+    """Revoke the live tokens issued in these browser sessions; returns how many."""
+    if not session_ids:
+        return 0
+    statement = (
+        update(OidcToken)
+        .where(
+            OidcToken.region_id == region_id,
+            OidcToken.session_id.in_(session_ids),
+            OidcToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=at, revoked_reason=reason)
+    )
+    return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from simpul.accounts.models import User
+from simpul.accounts.models import User, UserSession
 from simpul.core import security
 from simpul.core.audit import record_audit_event
 from simpul.core.errors import InvalidInput, NotFound
@@ -601,3 +601,17 @@ def end_app_sessions(session: Session, region: Region, session_token: str) -> in
     if user_session is None:
         return 0
     return provider.session_ended(session, region, user_session)
+
+
+def devices_ended(session: Session, region: Region, user_sessions: Sequence[UserSession]) -> int:
+    """The owner ended these browser sessions (a lost phone, "keluar dari perangkat lain"):
+    apps with a back-channel logout URI are told, and every token an app got through these
+    sessions is revoked, refresh tokens too. Call before the sessions are deleted (the
+    tokens' link to them is cleared then). Returns how many tokens were revoked."""
+    from simpul.identity.oidc import service as provider
+
+    for user_session in user_sessions:
+        provider.session_ended(session, region, user_session)
+    return repository.revoke_tokens_of_sessions(
+        session, region.id, [s.id for s in user_sessions], at=utcnow(), reason="device_revoked"
+    )

@@ -168,3 +168,79 @@ def test_log_out_everywhere_else_keeps_this_device(
     session.expunge_all()
     assert len(session.scalars(select(UserSession)).all()) == 1
     assert client.get(PAGE).status_code == 200
+
+
+def test_ending_a_device_ends_the_app_tokens_got_through_it(
+    client: TestClient, session: Session, mfa_world: MfaWorld
+) -> None:
+    """A lost phone: ending its session revokes what apps got through it (refresh tokens
+    too), while the tokens of the device kept work on."""
+    import uuid
+    from datetime import timedelta
+
+    from simpul.accounts import service as accounts
+    from simpul.catalogue.models import Agency
+    from simpul.core.models import utcnow
+    from simpul.identity import service as identity
+    from simpul.identity.models import OidcToken
+    from tests.gateway.conftest import add_app
+
+    region = mfa_world.citizen.region_id
+    agency = session.scalars(select(Agency).where(Agency.region_id == region)).first()
+    assert agency is not None
+    app = add_app(session, mfa_world.region, agency, "ppdb", "PPDB")
+    client_row, _secret = identity.register_client(
+        session,
+        mfa_world.region,
+        app_id=app.id,
+        registration=identity.ClientRegistration(
+            client_id="ppdb",
+            name="PPDB",
+            is_public=False,
+            redirect_uris=["https://ppdb.example.org/cb"],
+            allowed_scopes=["openid", "offline_access"],
+        ),
+        actor=None,
+    )
+    accounts.start_session(session, mfa_world.citizen, user_agent="Lost phone", source="10.9.9.9")
+    session.flush()
+    lost = session.scalars(select(UserSession).where(UserSession.source == "10.9.9.9")).one()
+    client.cookies.clear()
+    password_step(client, "warga@example.org")
+    (mine,) = [s for s in session.scalars(select(UserSession)) if s.id != lost.id]
+    now = utcnow()
+    for user_session, jti in ((lost, "jti-lost"), (mine, "jti-mine")):
+        session.add(
+            OidcToken(
+                region_id=region,
+                client_pk=client_row.id,
+                user_id=mfa_world.citizen.id,
+                session_id=user_session.id,
+                family_id=uuid.uuid4(),
+                scope="openid offline_access",
+                access_jti=jti,
+                access_expires_at=now + timedelta(minutes=10),
+                refresh_token_hash=jti.encode().ljust(32, b"0"),
+                refresh_expires_at=now + timedelta(days=30),
+                auth_time=now,
+            )
+        )
+    session.flush()
+    ended = post_form(client, f"{PAGE}/sesi/{lost.id}/akhiri", {}, page=PAGE)
+    assert ended.status_code == 303  # type: ignore[attr-defined]
+    session.expunge_all()
+    tokens = {t.access_jti: t for t in session.scalars(select(OidcToken))}
+    assert tokens["jti-lost"].revoked_at is not None
+    assert tokens["jti-lost"].revoked_reason == "device_revoked"
+    assert tokens["jti-mine"].revoked_at is None
+    # "Keluar dari semua perangkat lain" keeps the tokens of the device it is sent from.
+    accounts.start_session(session, mfa_world.citizen, user_agent="Tablet", source="10.8.8.8")
+    session.flush()
+    post_form(client, f"{PAGE}/sesi/akhiri-lainnya", {}, page=PAGE)
+    session.expunge_all()
+    assert (
+        session.scalars(select(OidcToken).where(OidcToken.access_jti == "jti-mine"))
+        .one()
+        .revoked_at
+        is None
+    )
