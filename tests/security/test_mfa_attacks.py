@@ -136,8 +136,12 @@ def test_ending_another_users_session_is_not_found(
 
 
 @pytest.fixture
-def committed(engine: Engine) -> Iterator[tuple[sessionmaker[Session], Region, list[str]]]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+def committed(
+    committed_engine: Engine,
+) -> Iterator[tuple[sessionmaker[Session], Region, list[str]]]:
+    # The committed database the gateway's tests share (tests/gateway/conftest.py), never the
+    # suite's main one: a region left there would break tests that count the regions.
+    factory = sessionmaker(bind=committed_engine, expire_on_commit=False)
     with factory() as setup:
         # A slug of its own: the region's append-only logs keep it from being deleted.
         region = make_region(setup, f"kota-mfa-{uuid.uuid4().hex[:8]}", "Kota MFA Paralel")
