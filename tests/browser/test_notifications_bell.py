@@ -18,13 +18,16 @@ pytestmark = pytest.mark.browser
 
 REGION = "/kota-bandung"
 
-#: Three unread notices for the demo citizen, the newest first, as the workflow writes them.
+#: Three unread notices for the demo citizen, the newest first, as the workflow writes them;
+#: newer than any notice earlier browser tests gave her (the complaints flow answers one of
+#: her complaints, perhaps less than a minute before this test runs).
 MAKE = """
 INSERT INTO notification (id, region_id, user_id, application_id, kind, params, created_at)
 SELECT gen_random_uuid(), u.region_id, u.id, a.id, k.kind,
     jsonb_build_object('number', coalesce(a.tracking_number, 'BDG-DEMO'),
         'step', 'Verifikasi berkas', 'document', '474.1/0001/DISDUKCAPIL/2026'),
-    now() - k.age * interval '1 minute'
+    greatest(now(), (SELECT max(n.created_at) FROM notification n WHERE n.user_id = u.id))
+        + (10 - k.age) * interval '1 second'
 FROM user_account u
 JOIN region r ON r.id = u.region_id AND r.slug = 'kota-bandung'
 LEFT JOIN LATERAL (
