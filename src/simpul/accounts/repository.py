@@ -140,18 +140,6 @@ def get_user_for_session_token(
     return (row[0], row[1]) if row is not None else None
 
 
-def get_session_for_token(
-    session: Session, region_id: uuid.UUID, token_hash: bytes, now: datetime
-) -> UserSession | None:
-    return session.scalars(
-        select(UserSession).where(
-            UserSession.token_hash == token_hash,
-            UserSession.region_id == region_id,
-            UserSession.expires_at > now,
-        )
-    ).one_or_none()
-
-
 def delete_user_session(session: Session, token_hash: bytes) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == token_hash))
 

@@ -395,7 +395,8 @@ def login_for_session(
 
 def session_for_token(session: Session, region: Region, token: str) -> UserSession | None:
     """The live browser session a cookie token names (its id, login time and ``amr``)."""
-    return repository.get_session_for_token(session, region.id, token_digest(token), utcnow())
+    found = login_for_session(session, region, token)
+    return found[1] if found else None
 
 
 def active_api_tokens(session: Session, user: User) -> Sequence[ApiToken]:

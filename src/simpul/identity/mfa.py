@@ -488,11 +488,7 @@ def revoke_other_sessions(
 ) -> int:
     """End every session of the user but ``current_token``'s, and the apps' tokens got
     through them; returns how many sessions ended."""
-    current = (
-        repository.session_by_token(session, user.region_id, token_digest(current_token))
-        if current_token
-        else None
-    )
+    current = accounts.session_for_token(session, region, current_token) if current_token else None
     keep = current.id if current is not None and current.user_id == user.id else None
     rows = repository.sessions_of_user_except(session, user.region_id, user.id, keep)
     identity_service.devices_ended(session, region, rows)
@@ -501,13 +497,11 @@ def revoke_other_sessions(
     return len(ended)
 
 
-def prove_current_session(session: Session, user: User, current_token: str | None) -> None:
+def prove_current_session(
+    session: Session, region: Region, user: User, current_token: str | None
+) -> None:
     """Record that the login ``current_token`` names has just proven a second factor (a code
     confirmed on the security page), so it may sign without logging in again."""
-    row = (
-        repository.session_by_token(session, user.region_id, token_digest(current_token))
-        if current_token
-        else None
-    )
+    row = accounts.session_for_token(session, region, current_token) if current_token else None
     if row is not None and row.user_id == user.id and not proven(row.amr):
         row.amr = [*row.amr, "otp"]

@@ -313,7 +313,7 @@ def confirm_totp(
         codes = mfa.confirm_enrolment(session, user, code)
     except InvalidInput as exc:
         return _security_page(request, session, region, user, {"errors": exc.field_errors()}, 400)
-    mfa.prove_current_session(session, user, request.cookies.get(SESSION_COOKIE))
+    mfa.prove_current_session(session, region, user, request.cookies.get(SESSION_COOKIE))
     return _security_page(request, session, region, user, {"new_codes": codes}, 201)
 
 

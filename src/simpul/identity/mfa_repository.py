@@ -153,16 +153,6 @@ def sessions_of(
     ).all()
 
 
-def session_by_token(
-    session: Session, region_id: uuid.UUID, token_hash: bytes
-) -> UserSession | None:
-    return session.scalars(
-        select(UserSession).where(
-            UserSession.region_id == region_id, UserSession.token_hash == token_hash
-        )
-    ).one_or_none()
-
-
 def sessions_of_user_except(
     session: Session, region_id: uuid.UUID, user_id: uuid.UUID, keep_id: uuid.UUID | None
 ) -> Sequence[UserSession]:
